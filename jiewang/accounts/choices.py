@@ -1,0 +1,40 @@
+"""Choices of the accounts app."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from jiewang.areas.choices import AreaLevel
+
+
+class BoardKind(models.TextChoices):
+    """The four boards (四板块) that group a town's offices and posts, and the line of work a
+    department belongs to."""
+
+    PARTY_BUILDING = "party_building", _("Party building")  # 党的建设
+    ECONOMY = "economy", _("Economic development")  # 经济发展
+    LIVELIHOOD = "livelihood", _("Livelihood services")  # 民生服务
+    SAFETY = "safety", _("Safety and rule of law")  # 平安法治
+
+
+class Role(models.TextChoices):
+    """What a person does on the node where the role is granted (and everything below it)."""
+
+    GRID_WORKER = "grid_worker", _("Grid worker")  # 网格员
+    COMMUNITY_STAFF = "community_staff", _("Community staff")  # 村社工作人员
+    TOWN_OPERATOR = "town_operator", _("Command-center operator")  # 指挥中心值班员
+    TOWN_LEADER = "town_leader", _("Town leader")  # 镇街领导
+    DEPARTMENT_STAFF = "department_staff", _("Department staff")  # 职能部门工作人员
+    DISTRICT_ADMIN = "district_admin", _("District administrator")  # 区县管理员
+    RESIDENT = "resident", _("Resident")  # 居民
+
+
+# The area levels on which each role may be granted.
+ROLE_LEVELS: dict[str, tuple[int, ...]] = {
+    Role.GRID_WORKER: (AreaLevel.GRID, AreaLevel.MICROGRID),
+    Role.COMMUNITY_STAFF: (AreaLevel.COMMUNITY,),
+    Role.TOWN_OPERATOR: (AreaLevel.TOWN,),
+    Role.TOWN_LEADER: (AreaLevel.TOWN,),
+    Role.DEPARTMENT_STAFF: (AreaLevel.CITY, AreaLevel.DISTRICT, AreaLevel.TOWN),
+    Role.DISTRICT_ADMIN: (AreaLevel.CITY, AreaLevel.DISTRICT),
+    Role.RESIDENT: (AreaLevel.COMMUNITY, AreaLevel.GRID, AreaLevel.MICROGRID),
+}
