@@ -1,3 +1,213 @@
-from ninja import Router
+"""HTTP API for accounts: sign-in, the current user, users and role grants, departments, boards."""
+
+
+import datetime as dt
+
+from django.contrib.auth import authenticate, login, logout
+from django.middleware.csrf import get_token
+from ninja import Query, Router, Schema
+from ninja.pagination import LimitOffsetPagination, paginate
+from pydantic import Field
+
+from jiewang.areas import selectors as area_selectors
+from jiewang.core.errors import ApplicationError, NotFound
+from jiewang.core.scope import Action, restrict
+
+from . import selectors, services
+from .choices import BoardKind, Role
+from .models import Board, Department, RoleGrant
 
 router = Router(tags=["accounts"])
+
+
+class GrantOut(Schema):
+    id: int
+    role: str
+    role_label: str
+    area_id: int
+    area_name: str
+    area_code: str
+    department_id: int | None
+    department_name: str | None
+    post_id: int | None
+    granted_at: dt.datetime
+    valid_to: dt.datetime | None
+
+    @staticmethod
+    def resolve_role_label(obj):
+        return str(Role(obj.role).label)
+
+    @staticmethod
+    def resolve_area_name(obj):
+        return obj.area.name
+
+    @staticmethod
+    def resolve_area_code(obj):
+        return obj.area.code
+
+    @staticmethod
+    def resolve_department_name(obj):
+        return obj.department.name if obj.department_id else None
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    display_name: str
+    phone: str
+    is_active: bool
+    grants: list[GrantOut]
+
+
+def _user_out(viewer, user) -> dict:
+    grants = getattr(user, "active_grants", None)
+    if grants is None:
+        grants = list(RoleGrant.objects.active().filter(user=user).select_related("area", "department"))
+    return {
+        "id": user.id, "username": user.username, "display_name": user.display_name,
+        "phone": user.phone if selectors.can_see_phone(viewer, user) else user.phone_masked,
+        "is_active": user.is_active, "grants": grants,
+    }
+
+
+# ---- session --------------------------------------------------------------------------------
+
+class LoginIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str = Field(..., min_length=1, max_length=256)
+
+
+@router.post("/auth/login", auth=None, response={200: UserOut}, summary="Sign in (sets the session cookie)")
+def auth_login(request, payload: LoginIn):
+    user = authenticate(request, username=payload.username, password=payload.password)
+    if user is None:
+        raise ApplicationError("用户名或密码错误 / Wrong username or password.", code="auth.invalid_credentials",
+                               status=401)
+    login(request, user)
+    get_token(request)
+    return _user_out(user, user)
+
+
+@router.post("/auth/logout", summary="Sign out")
+def auth_logout(request):
+    logout(request)
+    return {"ok": True}
+
+
+@router.get("/me", response=UserOut, summary="The signed-in user and their roles")
+def me(request):
+    return _user_out(request.user, request.user)
+
+
+# ---- users ----------------------------------------------------------------------------------
+
+class UserFilters(Schema):
+    area_id: int | None = Field(None, description="users holding a role in this area's subtree")
+    role: Role | None = None
+    q: str | None = None
+
+
+@router.get("/users", response=list[UserOut], summary="Users visible to you")
+@paginate(LimitOffsetPagination)
+def list_users(request, filters: Query[UserFilters]):
+    area = area_selectors.area_get(user=request.user, area_id=filters.area_id) if filters.area_id else None
+    users = selectors.user_list(user=request.user, area=area, role=filters.role, q=filters.q)
+    return [_user_out(request.user, u) for u in users]
+
+
+@router.get("/users/{int:user_id}", response=UserOut, summary="One user")
+def get_user(request, user_id: int):
+    return _user_out(request.user, selectors.user_get(user=request.user, user_id=user_id))
+
+
+class UserCreateIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str | None = Field(None, max_length=256)
+    display_name: str = Field("", max_length=64)
+    phone: str = Field("", max_length=15)
+    email: str = Field("", max_length=254)
+
+
+@router.post("/users", response={201: UserOut}, summary="Create a user (then grant roles)")
+def create_user(request, payload: UserCreateIn):
+    user = services.user_create(actor=request.user, **payload.dict())
+    return 201, _user_out(request.user, user)
+
+
+class GrantIn(Schema):
+    role: Role
+    area_id: int
+    department_id: int | None = None
+    post_id: int | None = None
+
+
+@router.post("/users/{int:user_id}/grants", response={201: GrantOut}, summary="Grant a role on an area")
+def grant_role(request, user_id: int, payload: GrantIn):
+    from .models import Post
+
+    subject = selectors.user_get(user=request.user, user_id=user_id)
+    area = area_selectors.area_get(user=request.user, area_id=payload.area_id, include_retired=False)
+    department = None
+    if payload.department_id is not None:
+        department = selectors.department_list(user=request.user).filter(pk=payload.department_id).first()
+        if department is None:
+            raise NotFound("部门不存在 / Department not found.", code="department.not_found")
+    post = None
+    if payload.post_id is not None:
+        post = restrict(Post.objects.select_related("board"), request.user, Action.VIEW).filter(pk=payload.post_id).first()
+        if post is None:
+            raise NotFound("岗位不存在 / Post not found.", code="post.not_found")
+    grant = services.role_grant(actor=request.user, user=subject, role=payload.role, area=area,
+                                department=department, post=post)
+    return 201, RoleGrant.objects.select_related("area", "department").get(pk=grant.pk)
+
+
+@router.post("/grants/{int:grant_id}/revoke", response=GrantOut, summary="Revoke a role grant")
+def revoke_grant(request, grant_id: int):
+    grant = restrict(RoleGrant.objects.select_related("area", "department"), request.user, Action.VIEW) \
+        .filter(pk=grant_id).first()
+    if grant is None:
+        raise NotFound("授权不存在 / Grant not found.", code="role.not_found")
+    return services.role_revoke(actor=request.user, grant=grant)
+
+
+# ---- departments and boards -----------------------------------------------------------------
+
+class DepartmentOut(Schema):
+    id: int
+    name: str
+    code: str
+    board_kind: str
+    area_id: int
+    area_name: str
+
+    @staticmethod
+    def resolve_area_name(obj):
+        return obj.area.name
+
+
+@router.get("/departments", response=list[DepartmentOut], summary="Departments visible to you")
+@paginate(LimitOffsetPagination)
+def list_departments(request, area_id: int | None = None, board_kind: BoardKind | None = None):
+    area = area_selectors.area_get(user=request.user, area_id=area_id) if area_id else None
+    return selectors.department_list(user=request.user, area=area, board_kind=board_kind)
+
+
+class PostOut(Schema):
+    id: int
+    name: str
+    duties: str
+
+
+class BoardOut(Schema):
+    id: int
+    kind: str
+    name: str
+    posts: list[PostOut]
+
+
+@router.get("/areas/{int:town_id}/boards", response=list[BoardOut], summary="A town's four boards and their posts")
+def town_boards(request, town_id: int):
+    town = area_selectors.area_get(user=request.user, area_id=town_id)
+    boards = restrict(Board.objects.filter(town=town), request.user, Action.VIEW).prefetch_related("posts")
+    return [{"id": b.id, "kind": b.kind, "name": b.name, "posts": list(b.posts.all())} for b in boards]

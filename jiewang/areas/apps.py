@@ -9,3 +9,9 @@ class AreasConfig(AppConfig):
     name = "jiewang.areas"
     label = "areas"
     verbose_name = _("Areas and grids")
+
+    def ready(self):
+        from jiewang.core.worker import register_periodic
+
+        # Rebuild the locator index after a boundary change, before a web request needs it.
+        register_periodic("locator.rebuild_if_stale", 5, "jiewang.areas.locator:locator_rebuild_if_stale")

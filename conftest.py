@@ -1,0 +1,38 @@
+"""Fixtures shared by every test package (see jiewang/core/testing.py for the tree)."""
+
+import pytest
+from django.test import Client
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_tmp_locator(settings, tmp_path):
+    # Argon2 is the production hasher (asserted in accounts tests); tests hash with MD5 for speed.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.LOCATOR_INDEX_DIR = tmp_path / "locator"
+
+
+@pytest.fixture
+def tree(db):
+    from jiewang.core.testing import build_tree
+
+    return build_tree()
+
+
+@pytest.fixture
+def people(tree):
+    from jiewang.core.testing import build_people
+
+    return build_people(tree)
+
+
+@pytest.fixture
+def client_for():
+    """client_for(user) -> a Django test client signed in as user (None = anonymous)."""
+
+    def make(user):
+        c = Client()
+        if user is not None:
+            c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return c
+
+    return make
