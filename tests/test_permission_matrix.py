@@ -70,7 +70,7 @@ MATRIX = [
          body=lambda t, p: {"parent_id": t.c1.id, "level": "grid", "code": "500101001001003", "name": "第3网格"}),
     Case("PATCH", "/api/areas/{area_id}", lambda t, p: f"/api/areas/{t.g1.id}", "district_admin",
          "other_district_admin", write=True,
-         body=lambda t, p: {"name": "改名网格", "expected_updated_at": t.g1.updated_at.isoformat()}),
+         body=lambda t, p: {"name": "改名网格", "expected_version": t.g1.version}),
     Case("PUT", "/api/areas/{area_id}/boundary", lambda t, p: f"/api/areas/{t.g2.id}/boundary", "town_leader",
          "other_district_admin", write=True,
          body=lambda t, p: {"geometry": square(106.125, 29.0, 106.25, 29.4), "reason": "调整"}),

@@ -38,6 +38,7 @@ class AreaOut(Schema):
     valid_from: dt.date
     valid_to: dt.date | None
     updated_at: dt.datetime
+    version: int
 
     @staticmethod
     def resolve_level_name(obj):
@@ -261,7 +262,7 @@ def create_area(request, payload: AreaCreateIn):
 
 
 class AreaUpdateIn(Schema):
-    expected_updated_at: dt.datetime = Field(..., description="the updated_at you read; a stale one gets 409")
+    expected_version: int = Field(..., description="the version you read; a stale one gets 409 and changes nothing")
     name: str | None = Field(None, min_length=1, max_length=100)
     code: str | None = Field(None, min_length=1, max_length=24)
     grid_type: GridType | Literal[""] | None = None
@@ -272,10 +273,10 @@ class AreaUpdateIn(Schema):
 @router.patch("/{int:area_id}", response=AreaOut, summary="Edit an area's attributes (optimistic concurrency)")
 def update_area(request, area_id: int, payload: AreaUpdateIn):
     area = selectors.area_get(user=request.user, area_id=area_id)
-    fields = payload.dict(exclude_unset=True, exclude={"expected_updated_at"})
+    fields = payload.dict(exclude_unset=True, exclude={"expected_version"})
     fields = {k: v for k, v in fields.items() if v is not None}
     return services.area_update(actor=request.user, area=area,
-                                expected_updated_at=payload.expected_updated_at, **fields)
+                                expected_version=payload.expected_version, **fields)
 
 
 class BoundaryIn(Schema):

@@ -59,3 +59,48 @@ def bbox_fields(geom: BaseGeometry | None) -> dict:
         return {"min_lon": None, "min_lat": None, "max_lon": None, "max_lat": None}
     minx, miny, maxx, maxy = geom.bounds
     return {"min_lon": minx, "min_lat": miny, "max_lon": maxx, "max_lat": maxy}
+
+
+# --- Helpers for import/export (appended) ----------------------------------------------------
+
+# Metres per degree of latitude on the mean Earth sphere (R = 6 371 008.8 m).
+METERS_PER_DEGREE = 111_195.08
+
+
+def m2_per_deg2(lat: float) -> float:
+    """Square metres in one square degree near latitude ``lat`` (local equal-area scaling: a
+    degree of longitude shrinks with cos(lat)). Good to well under 1% for areas a few tens of
+    kilometres across, which is all a grid, community, town or district needs."""
+    import math
+
+    return METERS_PER_DEGREE**2 * max(math.cos(math.radians(lat)), 1e-9)
+
+
+def approx_area_m2(geom: BaseGeometry | None, *, lat: float | None = None) -> float:
+    """Approximate area in m² of a lon/lat geometry, scaled at its centroid's latitude (or the
+    given one, so that the parts of one feature are measured with the same scale)."""
+    if geom is None or geom.is_empty:
+        return 0.0
+    if lat is None:
+        lat = geom.centroid.y if geom.area > 0 else (geom.bounds[1] + geom.bounds[3]) / 2
+    return geom.area * m2_per_deg2(lat)
+
+
+def polygonal_part(geom: BaseGeometry | None) -> BaseGeometry:
+    """The polygons of any geometry (e.g. a ``make_valid`` GeometryCollection that also holds
+    collapsed lines and points), as a Polygon, a MultiPolygon or an empty Polygon."""
+    from shapely.geometry import MultiPolygon, Polygon
+
+    if geom is None or geom.is_empty:
+        return Polygon()
+    polys = []
+    for part in shapely.get_parts(geom):
+        if part.geom_type == "Polygon":
+            if not part.is_empty:
+                polys.append(part)
+        elif part.geom_type in ("MultiPolygon", "GeometryCollection"):
+            sub = polygonal_part(part)
+            polys.extend(shapely.get_parts(sub) if not sub.is_empty else [])
+    if not polys:
+        return Polygon()
+    return polys[0] if len(polys) == 1 else MultiPolygon(polys)

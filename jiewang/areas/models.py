@@ -64,6 +64,8 @@ class Area(models.Model):
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Bumped by every service write; an editor sends the version it read (optimistic concurrency).
+    version = models.PositiveIntegerField(default=1)
 
     objects = AreaQuerySet.as_manager()
 

@@ -97,9 +97,9 @@ def area_create(*, actor, parent: Area | None, level: int, code: str, name: str,
 
 
 @transaction.atomic
-def area_update(*, actor, area: Area, expected_updated_at: dt.datetime | None = None, **fields) -> Area:
+def area_update(*, actor, area: Area, expected_version: int | None = None, **fields) -> Area:
     """Change an area's attributes (not its boundary: see :func:`area_set_boundary`).
-    ``expected_updated_at`` guards against stale edits: if the row changed since the editor read
+    ``expected_version`` guards against stale edits: if the row changed since the editor read
     it, nothing is written and :class:`Conflict` is raised."""
     ensure_allowed(actor, Action.CHANGE, area)
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -107,7 +107,7 @@ def area_update(*, actor, area: Area, expected_updated_at: dt.datetime | None = 
         raise ValidationFailed(f"不可修改的字段 / Fields not editable: {sorted(unknown)}",
                                code="area.field_not_editable")
     locked = Area.objects.select_for_update().get(pk=area.pk)
-    if expected_updated_at is not None and locked.updated_at != expected_updated_at:
+    if expected_version is not None and locked.version != expected_version:
         raise Conflict("区域已被他人修改，请刷新 / The area changed since you read it; reload.",
                        code="area.stale")
     _validate_level(parent=locked.parent, level=locked.level,
@@ -120,6 +120,7 @@ def area_update(*, actor, area: Area, expected_updated_at: dt.datetime | None = 
     if "code" in changes and Area.objects.filter(parent=locked.parent, code=locked.code).exclude(pk=locked.pk).exists():
         raise Conflict(f"编码 {locked.code} 已存在 / Code already exists.", code="area.code_taken")
     if changes:
+        locked.version += 1
         locked.save()
         audit_record(actor=actor, action="area.update", obj=locked, data={"changes": changes})
     return locked
@@ -137,6 +138,7 @@ def area_set_boundary(*, actor, area: Area, geometry, reason: str = "") -> Area:
     locked.geometry = geojson_to_plain(geom.__geo_interface__) if geom is not None else None
     for k, v in bbox_fields(geom).items():
         setattr(locked, k, v)
+    locked.version += 1
     locked.save()
     if geom is not None:
         AreaBoundary.objects.create(area=locked, geometry=locked.geometry, valid_from=now,
@@ -158,7 +160,8 @@ def area_retire(*, actor, area: Area, on: dt.date | None = None, reason: str = "
         raise ValidationFailed("撤销日期须晚于生效日期 / Retirement must follow the start date.",
                                code="area.validity_invalid")
     area.valid_to = on
-    area.save(update_fields=["valid_to", "updated_at"])
+    area.version += 1
+    area.save(update_fields=["valid_to", "version", "updated_at"])
     AreaBoundary.objects.filter(area=area, valid_to__isnull=True).update(valid_to=timezone.now())
     if area.geometry is not None:
         BoundaryRevision.bump()

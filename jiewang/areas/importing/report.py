@@ -1,0 +1,109 @@
+"""The import report: what happened to each feature, and the totals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Per-feature statuses.
+IMPORTED = "imported"  # a new area was created
+UPDATED = "updated"  # an existing (parent, code) area got a new name/boundary/attributes
+UNCHANGED = "unchanged"  # an existing area already had exactly this name, boundary and attributes
+REJECTED = "rejected"  # the feature has errors; it was not written
+SKIPPED = "skipped"  # valid, but not written because other features were rejected (no skip_invalid)
+SKIPPED_DRY_RUN = "skipped_dry_run"  # valid; a dry run writes nothing (see ``action``)
+
+
+@dataclass
+class FeatureReport:
+    """One feature of the file. ``action`` is what was (or, in a dry run / refused file, would
+    have been) done: ``create``, ``update``, ``none`` (unchanged) or ``""`` (rejected)."""
+
+    index: int
+    code: str = ""
+    name: str = ""
+    status: str = ""
+    action: str = ""
+    area_id: int | None = None
+    parent_code: str = ""
+    area_m2: float | None = None
+    changes: list[str] = field(default_factory=list)
+    repairs: list[dict] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+    def error(self, code: str, message: str, **detail) -> None:
+        self.errors.append({"code": code, "message": message, **detail})
+
+    def warn(self, code: str, message: str, **detail) -> None:
+        self.warnings.append({"code": code, "message": message, **detail})
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.errors)
+
+
+@dataclass
+class ImportReport:
+    """The outcome of one import. ``ok`` is true when no feature was rejected. In the default
+    mode a single rejected feature means nothing was written (``imported == updated == 0``);
+    with ``skip_invalid`` the good features were written and the rejected ones are listed."""
+
+    level: int
+    dry_run: bool = False
+    skip_invalid: bool = False
+    features: list[FeatureReport] = field(default_factory=list)
+
+    def _count(self, status: str) -> int:
+        return sum(1 for f in self.features if f.status == status)
+
+    @property
+    def total(self) -> int:
+        return len(self.features)
+
+    @property
+    def imported(self) -> int:
+        return self._count(IMPORTED)
+
+    @property
+    def updated(self) -> int:
+        return self._count(UPDATED)
+
+    @property
+    def unchanged(self) -> int:
+        return self._count(UNCHANGED)
+
+    @property
+    def rejected(self) -> int:
+        return self._count(REJECTED)
+
+    @property
+    def skipped(self) -> int:
+        return self._count(SKIPPED) + self._count(SKIPPED_DRY_RUN)
+
+    @property
+    def repaired(self) -> int:
+        """Features that were (or would be) written with at least one repair."""
+        return sum(1 for f in self.features if f.repairs and f.status != REJECTED)
+
+    @property
+    def warnings(self) -> int:
+        """Warning entries over all features (an overlap of two new features counts on both)."""
+        return sum(len(f.warnings) for f in self.features)
+
+    @property
+    def ok(self) -> bool:
+        return self.rejected == 0
+
+    def counts(self) -> dict:
+        return {
+            "total": self.total, "imported": self.imported, "updated": self.updated,
+            "unchanged": self.unchanged, "repaired": self.repaired, "rejected": self.rejected,
+            "skipped": self.skipped, "warnings": self.warnings,
+        }
+
+    def to_dict(self) -> dict:
+        return {
+            "ok": self.ok, "level": int(self.level), "dry_run": self.dry_run,
+            "skip_invalid": self.skip_invalid, **self.counts(),
+            "features": [asdict(f) for f in self.features],
+        }
