@@ -1,8 +1,17 @@
+"""Pages. Each view reads through selectors (scoped to the user) and renders a template."""
+
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView as DjangoLoginView
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from jiewang.accounts.models import RoleGrant
+from jiewang.areas import selectors as area_selectors
+from jiewang.core.errors import ApplicationError, NotFound
+
+from .maps import svg_for_areas
 
 
 class LoginView(DjangoLoginView):
@@ -18,4 +27,44 @@ def logout_view(request):
 
 @login_required
 def home(request):
-    return render(request, "web/home.html", {})
+    grants = RoleGrant.objects.active().filter(user=request.user).select_related("area", "department")
+    roots = area_selectors.area_roots(user=request.user)[:50]
+    return render(request, "web/home.html", {"grants": grants, "roots": roots})
+
+
+@login_required
+def area_detail(request, area_id: int):
+    try:
+        area = area_selectors.area_get(user=request.user, area_id=area_id)
+    except NotFound:
+        return render(request, "web/not_found.html", status=404)
+    children = list(area_selectors.area_list(user=request.user, parent_id=area.id)[:2000])
+    located = None
+    if request.GET.get("lon") and request.GET.get("lat"):
+        located = _locate_text(request)
+    return render(request, "web/area.html", {
+        "area": area,
+        "ancestors": area_selectors.area_ancestors(user=request.user, area=area),
+        "children": children,
+        "svg": svg_for_areas(children or [area]),
+        "located": located,
+    })
+
+
+def _locate_text(request) -> str:
+    from jiewang.areas.locator import locate_with_ancestors
+
+    try:
+        lon, lat = float(request.GET["lon"]), float(request.GET["lat"])
+        result, chain = locate_with_ancestors(lon, lat)
+    except ValueError:
+        return _("Invalid coordinates.")
+    except ApplicationError as exc:
+        return exc.message
+    if result.area_id is None:
+        return _("Outside the jurisdiction.")
+    visible = {a.id for a in area_selectors.area_list(user=request.user).filter(id__in=[a.id for a in chain])}
+    names = " › ".join(a.name for a in chain if a.id in visible) or _("an area outside your scope")
+    if result.status == "nearest":
+        return _("Nearest grid (%(m).0f m away): %(names)s") % {"m": result.distance_m, "names": names}
+    return names

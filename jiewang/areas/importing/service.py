@@ -1,0 +1,1 @@
+def area_import(**kw): pass
