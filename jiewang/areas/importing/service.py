@@ -1,1 +1,360 @@
-def area_import(**kw): pass
+"""The import service.
+
+Parents. With ``parent`` given, every feature goes under it (its parent-code property is ignored).
+Otherwise each feature's parent is the *current* area of level ``level - 1`` whose code is the
+feature's ``parent_code_key`` property; an unknown, ambiguous, invisible (to the actor) or
+not-editable parent rejects that feature. A feature with no parent code becomes a **root** only
+when the imported level is the top of the data: the level is ``CITY``, or no current area of
+level ``level - 1`` exists at all (e.g. a deployment whose tree starts at a district). Otherwise
+it is ``import.missing_parent``. Only the system (``actor=None``) or a superuser creates roots.
+
+Re-import. A feature whose ``(parent, code)`` is an existing current area **updates** it: its
+name (and ``grid_type``/``population``/``households`` when the properties are present) through
+``area_update``, its boundary through ``area_set_boundary`` when the geometry differs (a new
+``AreaBoundary`` version, a revision bump). Nothing different → ``unchanged``. A ``(parent, code)``
+that belongs to a retired area is rejected (``import.code_retired``): reviving history is not an
+import's job.
+
+All or nothing. Everything is written in one ``transaction.atomic()``. By default one rejected
+feature means nothing is written (the report still lists every problem); with ``skip_invalid`` the
+good features are written. A refusal raised while writing (a concurrent edit, a constraint) rejects
+that feature and, without ``skip_invalid``, rolls the whole import back. Writes go through
+``area_create``/``area_update``/``area_set_boundary`` (permissions, audit rows, boundary versions,
+revision bumps), and one ``area.import`` audit row summarizes the import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from jiewang.audit.services import audit_record
+from jiewang.core.errors import ApplicationError, PayloadTooLarge, ValidationFailed
+from jiewang.core.scope import Action, ensure_allowed, is_allowed, restrict
+
+from ..choices import GRID_LEVELS, AreaLevel, GridType
+from ..geometry import approx_area_m2
+from ..models import Area
+from ..services import area_create, area_set_boundary, area_update
+from . import report as st
+from .checks import Placed, check_placement
+from .repair import PRECISION_GRID, FeatureRejected, repair_geometry
+from .report import FeatureReport, ImportReport
+
+OPTIONAL_FIELDS = ("grid_type", "population", "households")
+
+
+class _RollBack(Exception):
+    pass
+
+
+def load_feature_collection(data) -> list:
+    """The ``features`` list of a GeoJSON FeatureCollection given as bytes, str, a file object or
+    a dict. Raises ``PayloadTooLarge`` above ``settings.AREA_IMPORT_MAX_BYTES`` and
+    ``ValidationFailed`` for anything that is not a FeatureCollection."""
+    limit = settings.AREA_IMPORT_MAX_BYTES
+    if hasattr(data, "read"):
+        data = data.read(limit + 1)
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        raw = bytes(data)
+        if len(raw) > limit:
+            raise PayloadTooLarge(f"文件过大 / The file is larger than {limit:,} bytes.",
+                                  code="import.too_large", fields={"max_bytes": limit})
+        try:
+            data = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ValidationFailed(f"文件不是UTF-8编码的JSON / The file is not UTF-8 JSON: {exc}",
+                                   code="import.not_json") from exc
+    if isinstance(data, str):
+        if len(data) > limit or len(data.encode("utf-8")) > limit:
+            raise PayloadTooLarge(f"文件过大 / The file is larger than {limit:,} bytes.",
+                                  code="import.too_large", fields={"max_bytes": limit})
+        try:
+            data = json.loads(data.lstrip("\ufeff"))
+        except ValueError as exc:
+            raise ValidationFailed(f"文件不是有效的JSON / The file is not valid JSON: {exc}",
+                                   code="import.not_json") from exc
+    if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
+        got = data.get("type") if isinstance(data, dict) else type(data).__name__
+        raise ValidationFailed(
+            f"需要GeoJSON FeatureCollection / Expected a GeoJSON FeatureCollection, got {str(got)[:40]!r}.",
+            code="import.not_feature_collection")
+    features = data.get("features")
+    if not isinstance(features, list):
+        raise ValidationFailed("FeatureCollection缺少features数组 / The FeatureCollection has no "
+                               "\"features\" list.", code="import.not_feature_collection")
+    if not features:
+        raise ValidationFailed("文件中没有要素 / The file has no features.", code="import.no_features")
+    return features
+
+
+def _text(value) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, (int, float, str)):
+        return str(value).strip()
+    return ""
+
+
+class _Candidate:
+    """A feature under validation."""
+
+    def __init__(self, report: FeatureReport):
+        self.report = report
+        self.geom = None
+        self.parent_code = ""
+        self.parent: Area | None = None
+        self.existing: Area | None = None
+        self.fields: dict = {}
+        self.valid_from: dt.date | None = None
+
+
+def _read_properties(c: _Candidate, props: dict, *, level: int, name_key: str, code_key: str,
+                     parent_code_key: str) -> None:
+    r = c.report
+    r.name = _text(props.get(name_key))
+    r.code = _text(props.get(code_key))
+    c.parent_code = r.parent_code = _text(props.get(parent_code_key))
+    if not r.name:
+        r.error("import.missing_name", f"缺少名称（属性 {name_key}）/ Missing name (property {name_key!r}).")
+    elif len(r.name) > 100:
+        r.error("import.invalid_property", "名称超过100字 / The name is longer than 100 characters.", field="name")
+    if not r.code:
+        r.error("import.missing_code", f"缺少编码（属性 {code_key}）/ Missing code (property {code_key!r}).")
+    elif len(r.code) > 24:
+        r.error("import.invalid_property", "编码超过24位 / The code is longer than 24 characters.", field="code")
+    if "grid_type" in props and props["grid_type"] not in (None, ""):
+        gt = props["grid_type"]
+        if level not in GRID_LEVELS or gt not in GridType.values:
+            r.error("import.invalid_property", f"网格类型无效 / Invalid grid_type {gt!r:.30} for this level.",
+                    field="grid_type")
+        else:
+            c.fields["grid_type"] = gt
+    for key in ("population", "households"):
+        if key in props and props[key] is not None:
+            v = props[key]
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v != int(v) or v > 2**31 - 1:
+                r.error("import.invalid_property", f"{key} 必须是非负整数 / {key} must be a non-negative integer.",
+                        field=key)
+            else:
+                c.fields[key] = int(v)
+    if props.get("valid_from"):
+        try:
+            c.valid_from = dt.date.fromisoformat(str(props["valid_from"])[:10])
+        except ValueError:
+            r.error("import.invalid_property", "valid_from 不是日期 / valid_from is not a YYYY-MM-DD date.",
+                    field="valid_from")
+
+
+def _resolve_parents(cands: list[_Candidate], *, actor, level: int, parent: Area | None) -> None:
+    if parent is not None:
+        for c in cands:
+            c.parent = parent
+        return
+    codes = {c.parent_code for c in cands if c.parent_code}
+    by_code: dict[str, list[Area]] = {}
+    if codes and level > AreaLevel.CITY:
+        for a in Area.objects.current().filter(level=level - 1, code__in=codes):
+            by_code.setdefault(a.code, []).append(a)
+    ids = [a.pk for lst in by_code.values() for a in lst]
+    visible = addable = set(ids)
+    if actor is not None and ids:
+        visible = set(restrict(Area.objects.filter(pk__in=ids), actor, Action.VIEW).values_list("pk", flat=True))
+        addable = set(restrict(Area.objects.filter(pk__in=ids), actor, Action.ADD).values_list("pk", flat=True))
+    top = level == AreaLevel.CITY or not Area.objects.current().filter(level=level - 1).exists()
+    may_root = actor is None or actor.is_superuser
+    for c in cands:
+        r = c.report
+        if not c.parent_code:
+            if not top:
+                r.error("import.missing_parent",
+                        f"缺少上级编码（属性 {r.parent_code or 'parent_code'}）/ No parent code: a feature becomes a "
+                        "root only when its level is the top of the tree; give a parent code or --parent.")
+            elif not may_root:
+                r.error("import.permission_denied", "只有系统管理员可以创建根区域 / Only administrators create "
+                        "root areas.")
+            continue
+        found = [a for a in by_code.get(c.parent_code, []) if a.pk in visible]
+        if not found:
+            r.error("import.unknown_parent", f"上级编码 {c.parent_code} 不存在 / No current "
+                    f"{AreaLevel(level - 1).name.lower() if level > 1 else 'parent'} area with code "
+                    f"{c.parent_code}.", parent_code=c.parent_code)
+        elif len(found) > 1:
+            r.error("import.ambiguous_parent", f"上级编码 {c.parent_code} 不唯一 / Several current areas have "
+                    f"code {c.parent_code}; import under one --parent.", parent_code=c.parent_code)
+        elif found[0].pk not in addable:
+            r.error("import.permission_denied", f"无权在 {c.parent_code} 下添加区域 / You may not add areas "
+                    f"under {c.parent_code}.", parent_code=c.parent_code)
+        else:
+            c.parent = found[0]
+
+
+def _find_existing(cands: list[_Candidate], *, actor, level: int) -> None:
+    """Mark duplicates in the file and the (parent, code) pairs that already exist."""
+    seen: dict[tuple, list[_Candidate]] = {}
+    for c in cands:
+        seen.setdefault((c.parent.pk if c.parent else None, c.report.code), []).append(c)
+    for (_pid, code), group in seen.items():
+        if len(group) > 1:
+            idx = [g.report.index for g in group]
+            for g in group:
+                g.report.error("import.duplicate_code", f"编码 {code} 在文件中重复 / Code {code} appears "
+                               f"{len(group)} times under the same parent (features {idx}).", indexes=idx)
+    q = Q(pk__in=[])
+    for pid, code in seen:
+        q |= Q(parent_id=pid, code=code) if pid is not None else Q(parent__isnull=True, code=code)
+    existing = {(a.parent_id, a.code): a for a in Area.objects.filter(q)} if seen else {}
+    today = dt.date.today()
+    for c in cands:
+        if c.report.rejected:
+            continue
+        a = existing.get((c.parent.pk if c.parent else None, c.report.code))
+        if a is None:
+            continue
+        r = c.report
+        if (a.valid_to is not None and a.valid_to <= today) or a.level != level:
+            r.error("import.code_retired" if a.level == level else "import.code_taken",
+                    f"编码 {a.code} 属于已撤销或其他层级的区域 / Code {a.code} belongs to a retired area or "
+                    "another level; choose another code.", area_id=a.pk)
+        elif actor is not None and not is_allowed(actor, Action.CHANGE, a):
+            r.error("import.permission_denied", f"无权修改 {a.code} / You may not change area {a.code}.")
+        else:
+            c.existing = a
+
+
+def _same_geometry(stored, geom) -> bool:
+    import shapely
+    from shapely.geometry import shape
+
+    if not stored:
+        return False
+    try:
+        old = shape(stored)
+    except Exception:
+        return False
+    return bool(shapely.equals_exact(shapely.normalize(old), shapely.normalize(geom), tolerance=PRECISION_GRID / 2))
+
+
+def _plan_update(c: _Candidate) -> None:
+    a = c.existing
+    changes = [k for k, v in {"name": c.report.name, **c.fields}.items() if getattr(a, k) != v]
+    if not _same_geometry(a.geometry, c.geom):
+        changes.append("geometry")
+    c.report.changes = changes
+    c.report.action = "update" if changes else "none"
+    c.report.area_id = a.pk
+
+
+def _write(c: _Candidate, *, actor, level: int) -> None:
+    r = c.report
+    if r.action == "create":
+        area = area_create(actor=actor, parent=c.parent, level=level, code=r.code, name=r.name,
+                           geometry=c.geom, valid_from=c.valid_from, reason="import", **c.fields)
+        r.area_id, r.status = area.pk, st.IMPORTED
+    elif r.action == "update":
+        a = c.existing
+        fields = {k: v for k, v in {"name": r.name, **c.fields}.items() if k in r.changes}
+        if fields:
+            a = area_update(actor=actor, area=a, **fields)
+        if "geometry" in r.changes:
+            area_set_boundary(actor=actor, area=a, geometry=c.geom, reason="import")
+        r.status = st.UPDATED
+    else:
+        r.status = st.UNCHANGED
+
+
+def area_import(*, actor, data, level, parent: Area | None = None, name_key: str = "name",
+                code_key: str = "code", parent_code_key: str = "parent_code", skip_invalid: bool = False,
+                dry_run: bool = False) -> ImportReport:
+    """Import the areas of a GeoJSON FeatureCollection at ``level`` (see the module docstring for
+    parents, updates and atomicity, and :mod:`.repair` for the geometry repairs)."""
+    try:
+        level = AreaLevel(int(level))
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"未知层级 / Unknown level {level!r}.", code="import.level_invalid") from None
+    features = load_feature_collection(data)
+    if parent is not None:
+        ensure_allowed(actor, Action.ADD, parent)
+        if parent.level != level - 1:
+            raise ValidationFailed(
+                f"上级 {parent.code} 的层级须比导入层级高一级 / The parent must be one level above the imported "
+                f"level ({AreaLevel(level).name.lower()}).", code="import.level_mismatch",
+                fields={"level": int(level), "parent_level": parent.level})
+        if parent.valid_to is not None and parent.valid_to <= dt.date.today():
+            raise ValidationFailed(f"上级 {parent.code} 已撤销 / The parent {parent.code} is retired.",
+                                   code="import.parent_retired")
+    report = ImportReport(level=int(level), dry_run=dry_run, skip_invalid=skip_invalid)
+    cands: list[_Candidate] = []
+    for index, feature in enumerate(features):
+        r = FeatureReport(index=index)
+        report.features.append(r)
+        c = _Candidate(r)
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            r.error("import.not_a_feature", "不是GeoJSON Feature / Not a GeoJSON Feature.")
+            continue
+        props = feature.get("properties") or {}
+        if not isinstance(props, dict):
+            props = {}
+        _read_properties(c, props, level=level, name_key=name_key, code_key=code_key,
+                         parent_code_key=parent_code_key)
+        try:
+            c.geom, r.repairs = repair_geometry(feature.get("geometry"))
+            r.area_m2 = round(approx_area_m2(c.geom), 1)
+        except FeatureRejected as exc:
+            detail = dict(exc.detail)
+            if "repairs" in detail:
+                r.repairs = detail.pop("repairs")
+            r.error(exc.code, exc.message, **detail)
+        cands.append(c)
+    live = [c for c in cands if not c.report.rejected]
+    _resolve_parents(live, actor=actor, level=level, parent=parent)
+    live = [c for c in live if not c.report.rejected]
+    _find_existing(live, actor=actor, level=level)
+    live = [c for c in live if not c.report.rejected]
+    for c in live:
+        if c.existing is not None:
+            _plan_update(c)
+        else:
+            c.report.action = "create"
+    check_placement([Placed(c.geom, c.parent, level, c.report, c.existing.pk if c.existing else None)
+                     for c in live])
+    for r in report.features:
+        if r.rejected:
+            r.status, r.action = st.REJECTED, ""
+    if dry_run or (report.rejected and not skip_invalid):
+        for c in live:
+            c.report.status = st.SKIPPED_DRY_RUN if dry_run else st.SKIPPED
+        return report
+    try:
+        with transaction.atomic():
+            for c in live:
+                try:
+                    with transaction.atomic():
+                        _write(c, actor=actor, level=level)
+                except ApplicationError as exc:
+                    c.report.error(f"import.{exc.code.split('.')[-1]}" if not exc.code.startswith("import.")
+                                   else exc.code, exc.message)
+                    c.report.status, c.report.action = st.REJECTED, ""
+            if report.rejected and not skip_invalid:
+                raise _RollBack
+            if report.imported or report.updated:
+                audit_record(actor=actor, action="area.import", obj=parent, object_type="areas.area", data={
+                    "level": int(level), "parent": parent.pk if parent else None, **report.counts(),
+                    "created": [r.area_id for r in report.features if r.status == st.IMPORTED],
+                    "updated": [r.area_id for r in report.features if r.status == st.UPDATED],
+                    "rejected": [r.index for r in report.features if r.status == st.REJECTED],
+                })
+    except _RollBack:
+        for c in live:
+            if c.report.status != st.REJECTED:
+                c.report.status = st.SKIPPED
+                if c.report.action == "create":
+                    c.report.area_id = None
+    return report
+

@@ -1,0 +1,51 @@
+from django.contrib import admin
+
+from .models import Area, AreaBoundary, BoundaryRevision
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "level", "grid_type", "households", "population", "valid_from", "valid_to")
+    list_filter = ("level", "grid_type")
+    search_fields = ("name", "code")
+    raw_id_fields = ("parent",)
+    readonly_fields = ("path", "min_lon", "min_lat", "max_lon", "max_lat", "version", "created_at", "updated_at")
+    list_select_related = ("parent",)
+    show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        # Admin edits go through the services so that paths, history, revision and audit hold.
+        from . import services
+
+        if change:
+            fields = {f: form.cleaned_data[f] for f in form.changed_data if f in services.EDITABLE_FIELDS}
+            if fields:
+                services.area_update(actor=request.user, area=obj, **fields)
+            if "geometry" in form.changed_data:
+                services.area_set_boundary(actor=request.user, area=obj, geometry=form.cleaned_data["geometry"],
+                                           reason="admin")
+        else:
+            created = services.area_create(
+                actor=request.user, parent=obj.parent, level=obj.level, code=obj.code, name=obj.name,
+                grid_type=obj.grid_type, population=obj.population, households=obj.households,
+                geometry=obj.geometry, valid_from=obj.valid_from,
+            )
+            obj.pk = created.pk
+
+
+@admin.register(AreaBoundary)
+class AreaBoundaryAdmin(admin.ModelAdmin):
+    list_display = ("area", "valid_from", "valid_to", "reason", "changed_by")
+    raw_id_fields = ("area", "changed_by")
+    search_fields = ("area__name", "area__code")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BoundaryRevision)
+class BoundaryRevisionAdmin(admin.ModelAdmin):
+    list_display = ("revision", "changed_at")
+
+    def has_change_permission(self, request, obj=None):
+        return False
