@@ -15,6 +15,7 @@ def bad_job():
     raise RuntimeError("boom")
 
 
+@pytest.mark.django_db
 def test_worker_runs_due_jobs_and_survives_a_failing_one(monkeypatch):
     monkeypatch.setattr(worker, "JOBS", {})
     CALLS.clear()
