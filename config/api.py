@@ -51,6 +51,9 @@ def _invalid(request, exc: ValidationError):
 
 from jiewang.accounts.api import router as accounts_router  # noqa: E402
 from jiewang.areas.api import router as areas_router  # noqa: E402
+from jiewang.events.api import catalog_router, router as events_router  # noqa: E402
 
 api.add_router("/areas", areas_router)
+api.add_router("/events", events_router)
+api.add_router("/catalog", catalog_router)
 api.add_router("/", accounts_router)

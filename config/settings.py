@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "jiewang.audit",
     "jiewang.areas",
     "jiewang.accounts",
+    "jiewang.events",
+    "jiewang.dispatching",
     "jiewang.web",
 ]
 

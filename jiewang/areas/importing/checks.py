@@ -83,12 +83,13 @@ def check_placement(items: list[Placed], *, tolerance: float | None = None) -> N
     # --- overlaps between siblings (same parent)
     replaced = {it.existing_id for it in items if it.existing_id}
     parent_ids = {it.parent_key for it in items if it.parent_key is not None}
-    qs = Area.objects.current().filter(geometry__isnull=False).exclude(pk__in=replaced)
-    existing = list(qs.filter(parent_id__in=parent_ids).only("id", "code", "name", "parent_id", "geometry"))
+    qs = Area.objects.current().filter(geometry__isnull=False).only("id", "code", "name", "parent_id", "geometry")
+    ids = sorted(parent_ids)
+    existing = [a for i in range(0, len(ids), 500) for a in qs.filter(parent_id__in=ids[i:i + 500])]
     root_levels = {it.level for it in items if it.parent is None}
     if root_levels:
-        existing += list(qs.filter(parent__isnull=True, level__in=root_levels)
-                         .only("id", "code", "name", "parent_id", "geometry", "level"))
+        existing += list(qs.filter(parent__isnull=True, level__in=root_levels))
+    existing = [a for a in existing if a.pk not in replaced]
     geoms: list[BaseGeometry] = [it.geom for it in items]
     keys: list = [it.parent_key for it in items]
     labels: list[tuple[str, str, bool]] = [(it.report.code, it.report.name, True) for it in items]
@@ -102,8 +103,7 @@ def check_placement(items: list[Placed], *, tolerance: float | None = None) -> N
     tree = STRtree(geoms)
     n_new = len(items)
     for i, it in enumerate(items):
-        for j in tree.query(it.geom, predicate="intersects"):
-            j = int(j)
+        for j in sorted(int(x) for x in tree.query(it.geom, predicate="intersects")):
             if j == i or keys[j] != keys[i] or (j < n_new and j < i):
                 continue
             inter = it.geom.intersection(geoms[j]).area

@@ -109,8 +109,10 @@ def _ring(coords, state: dict) -> list[tuple[float, float]] | None:
 
 
 def _polygon(rings, state: dict) -> Polygon | None:
-    if not isinstance(rings, (list, tuple)) or not rings:
+    if not isinstance(rings, (list, tuple)):
         raise FeatureRejected("import.malformed_geometry", "多边形格式错误 / A polygon must be a list of rings.")
+    if not rings:  # an empty Polygon is valid GeoJSON; it just has no area
+        return None
     shell = _ring(rings[0], state)
     if shell is None:
         state["degenerate"] += 1 + (len(rings) - 1)

@@ -8,6 +8,9 @@ when the imported level is the top of the data: the level is ``CITY``, or no cur
 level ``level - 1`` exists at all (e.g. a deployment whose tree starts at a district). Otherwise
 it is ``import.missing_parent``. Only the system (``actor=None``) or a superuser creates roots.
 
+Optional properties ``grid_type``, ``population``, ``households`` (fixed keys, as the export writes
+them) are applied when present; ``valid_from`` (ISO date) only when an area is created.
+
 Re-import. A feature whose ``(parent, code)`` is an existing current area **updates** it: its
 name (and ``grid_type``/``population``/``households`` when the properties are present) through
 ``area_update``, its boundary through ``area_set_boundary`` when the geometry differs (a new
@@ -50,6 +53,12 @@ OPTIONAL_FIELDS = ("grid_type", "population", "households")
 
 class _RollBack(Exception):
     pass
+
+
+def _chunks(items: list, size: int = 500):
+    """Keep ``IN (...)`` lists short (SQLite limits host parameters and expression depth)."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
 
 
 def load_feature_collection(data) -> list:
@@ -155,18 +164,27 @@ def _read_properties(c: _Candidate, props: dict, *, level: int, name_key: str, c
 def _resolve_parents(cands: list[_Candidate], *, actor, level: int, parent: Area | None) -> None:
     if parent is not None:
         for c in cands:
-            c.parent = parent
+            if c.parent_code and c.parent_code != parent.code:
+                c.report.warn("import.parent_code_ignored",
+                              f"忽略上级编码 {c.parent_code}，导入到 {parent.code} / The feature's parent code "
+                              f"{c.parent_code} is ignored: everything goes under {parent.code}.",
+                              parent_code=c.parent_code)
+            c.parent, c.report.parent_code = parent, parent.code
         return
     codes = {c.parent_code for c in cands if c.parent_code}
     by_code: dict[str, list[Area]] = {}
     if codes and level > AreaLevel.CITY:
-        for a in Area.objects.current().filter(level=level - 1, code__in=codes):
-            by_code.setdefault(a.code, []).append(a)
+        for chunk in _chunks(sorted(codes)):
+            for a in Area.objects.current().filter(level=level - 1, code__in=chunk):
+                by_code.setdefault(a.code, []).append(a)
     ids = [a.pk for lst in by_code.values() for a in lst]
     visible = addable = set(ids)
     if actor is not None and ids:
-        visible = set(restrict(Area.objects.filter(pk__in=ids), actor, Action.VIEW).values_list("pk", flat=True))
-        addable = set(restrict(Area.objects.filter(pk__in=ids), actor, Action.ADD).values_list("pk", flat=True))
+        visible, addable = set(), set()
+        for chunk in _chunks(ids):
+            qs = Area.objects.filter(pk__in=chunk)
+            visible |= set(restrict(qs, actor, Action.VIEW).values_list("pk", flat=True))
+            addable |= set(restrict(qs, actor, Action.ADD).values_list("pk", flat=True))
     top = level == AreaLevel.CITY or not Area.objects.current().filter(level=level - 1).exists()
     may_root = actor is None or actor.is_superuser
     for c in cands:
@@ -206,10 +224,14 @@ def _find_existing(cands: list[_Candidate], *, actor, level: int) -> None:
             for g in group:
                 g.report.error("import.duplicate_code", f"编码 {code} 在文件中重复 / Code {code} appears "
                                f"{len(group)} times under the same parent (features {idx}).", indexes=idx)
-    q = Q(pk__in=[])
-    for pid, code in seen:
-        q |= Q(parent_id=pid, code=code) if pid is not None else Q(parent__isnull=True, code=code)
-    existing = {(a.parent_id, a.code): a for a in Area.objects.filter(q)} if seen else {}
+    existing: dict[tuple, Area] = {}
+    keys = sorted(seen, key=lambda k: (k[0] or 0, k[1]))
+    for chunk in _chunks(keys):  # a superset per chunk (pids × codes), filtered exactly below
+        pids = {pid for pid, _code in chunk if pid is not None}
+        scope = Q(parent_id__in=pids) | (Q(parent__isnull=True) if None in {p for p, _c in chunk} else Q(pk__in=[]))
+        for a in Area.objects.filter(scope, code__in={code for _pid, code in chunk}):
+            if (a.parent_id, a.code) in seen:
+                existing[(a.parent_id, a.code)] = a
     today = dt.date.today()
     for c in cands:
         if c.report.rejected:

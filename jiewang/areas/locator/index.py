@@ -51,7 +51,7 @@ from .coords import meters_per_degree
 K = 4  # a block splits a cell into K × K children
 KK = K * K
 MAX_DEPTH = 9
-SIZE_RATIO = 16.0  # stop splitting when the cell side < (smallest touching polygon size) / this
+SIZE_RATIO = 4.0  # stop splitting when the cell side < (smallest touching polygon size) / this
 ROOT_CELLS_PER_LEAF = 2.0
 EPS = 1e-6  # safety margin, in cells of the level being rasterized
 
@@ -304,8 +304,11 @@ def build_index(ids, polygons, *, near_m: float = 50.0, size_ratio: float = SIZE
     if any(g is None for g in polys):
         raise ValueError("every leaf needs a non-empty polygonal geometry")
     n = polys.size
-    if n == 0:
-        raise ValueError("no leaf polygons")
+    if n == 0:  # nothing to locate in: every point is outside
+        return LocatorIndex(ids=ids, polygons=polys, cells=np.array([OUTSIDE], dtype=np.int32),
+                            off=np.zeros(1, np.int64), cands=np.zeros(0, np.int32), x0=0.0,
+                            y0=0.0, inv_dx=1.0, inv_dy=1.0, nx=1, ny=1, near_m=float(near_m),
+                            stats={"leaves": 0, "build_seconds": 0.0})
     shapely.prepare(polys)
     bounds = shapely.bounds(polys)
     minx, miny = bounds[:, 0].min(), bounds[:, 1].min()

@@ -1,0 +1,168 @@
+"""Chinese place names for the demo city, drawn from syllable tables.
+
+Every name is a random pick from the tables below (so the same seed gives the same names) made
+unique within its parent by the caller's ``taken`` set. The tables mimic the flavour of
+south-west China place names (坪, 坝, 湾, 溪, 场, 铺…) without reproducing a real map.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+CITY_NAME = "渝州市"
+CITY_CODE = "500000"
+
+# District/county stems: two characters, e.g. 江北, 南岸, 璧山.
+DISTRICT_FIRST = "江南北沙巴璧铜綦永荣梁垫丰忠云奉巫武石秀酉彭黔开城万涪长合潼大九双龙凤青白金玉渝东西溪清华安"
+DISTRICT_SECOND = "北岸山川江安平阳陵州溪坪津城宁丰都水南川梁山寿兴源口渡隆州坝"
+
+# Town/street and village/community stems.
+PLACE_FIRST = (
+    "石龙凤金玉黄红新大小长高东西南北上中青白双三马鹿龟鹤桂梅竹松柏桃李杨柳回兴太永福"
+    "清宝观铁土沙盘花凉狮虎蔡陈张王刘何罗胡唐邓冉谭彭庙"
+)
+PLACE_SECOND = "桥溪坪湾河坝岗岭沟塘林园湖岩滩峰池田家庄山井门关寺堰"
+# Optional third character for three-character names (石桥铺, 回龙坝, 白市驿).
+PLACE_THIRD = "铺场坝湾驿坡垭口寺桥"
+# Names of urban communities are often auspicious words rather than landforms.
+COMMUNITY_WORDS = [
+    "幸福", "和平", "团结", "光明", "胜利", "建设", "民主", "友谊", "新华", "人和", "阳光", "锦绣",
+    "滨江", "翠湖", "花园", "东城", "西城", "南苑", "北苑", "中心", "朝阳", "春晖", "康宁", "和谐",
+    "正街", "新街", "老街", "长乐", "安居", "富康", "嘉苑", "兴隆", "文星", "桂湖", "龙湖", "金港",
+]
+
+# Institutions of dedicated grids (专属网格), by grid type.
+INSTITUTION_SUFFIX = {
+    "school": ["小学", "中学", "实验学校", "职业中学", "幼儿园"],
+    "hospital": ["医院", "中医院", "妇幼保健院", "社区卫生服务中心"],
+    "enterprise": ["机械厂", "电子有限公司", "汽车配件厂", "食品有限公司", "物流园"],
+    "park": ["工业园", "公园", "湿地公园", "科技园"],
+    "elderly_home": ["敬老院", "养老服务中心", "康养中心"],
+    "office_building": ["大厦", "国际中心", "商务广场", "金融中心"],
+    "market": ["农贸市场", "商圈", "批发市场", "步行街"],
+    "other_dedicated": ["汽车站", "体育中心", "文化宫"],
+}
+
+
+def _stem(rng: np.random.Generator, first: str, second: str, third: str = "", p3: float = 0.0) -> str:
+    name = first[rng.integers(len(first))] + second[rng.integers(len(second))]
+    if third and rng.random() < p3:
+        name += third[rng.integers(len(third))]
+    return name
+
+
+def _unique(make, taken: set[str]) -> str:
+    for _ in range(500):
+        name = make()
+        if name not in taken:
+            taken.add(name)
+            return name
+    # Tables exhausted for this parent (never at the sizes we generate): number it.
+    base = make()
+    n = 2
+    while f"{base}{n}" in taken:
+        n += 1
+    taken.add(f"{base}{n}")
+    return f"{base}{n}"
+
+
+def district_name(rng: np.random.Generator, taken: set[str], *, county: bool) -> str:
+    """"江北区", "璧山区", "云阳县"."""
+    suffix = "县" if county else "区"
+
+    def make():
+        return _stem(rng, DISTRICT_FIRST, DISTRICT_SECOND) + suffix
+
+    return _unique(make, taken)
+
+
+def town_name(rng: np.random.Generator, taken: set[str], *, kind: str) -> str:
+    """kind is 街道, 镇 or 乡: "石桥铺街道", "龙溪镇", "凉山乡"."""
+
+    def make():
+        return _stem(rng, PLACE_FIRST, PLACE_SECOND, PLACE_THIRD, 0.3) + kind
+
+    return _unique(make, taken)
+
+
+def community_name(rng: np.random.Generator, taken: set[str], *, kind: str) -> str:
+    """kind is 社区 or 村: "幸福社区", "石龙村", "回龙坝社区"."""
+
+    def make():
+        if kind == "社区" and rng.random() < 0.5:
+            return COMMUNITY_WORDS[rng.integers(len(COMMUNITY_WORDS))] + kind
+        return _stem(rng, PLACE_FIRST, PLACE_SECOND, PLACE_THIRD, 0.15) + kind
+
+    return _unique(make, taken)
+
+
+def grid_name(community: str, number: int) -> str:
+    """A comprehensive grid: "幸福社区第3网格"."""
+    return f"{community}第{number}网格"
+
+
+def institution_name(rng: np.random.Generator, taken: set[str], *, grid_type: str, place: str) -> str:
+    """A dedicated grid named after its institution: "石桥铺中学专属网格"."""
+    suffixes = INSTITUTION_SUFFIX.get(grid_type, INSTITUTION_SUFFIX["other_dedicated"])
+
+    def make():
+        return f"{place}{suffixes[rng.integers(len(suffixes))]}专属网格"
+
+    return _unique(make, taken)
+
+
+# --- Boards, posts and departments -------------------------------------------------------------
+
+# The four boards (四板块) of every town and their posts (岗位).
+BOARDS: list[tuple[str, str, list[tuple[str, str]]]] = [
+    ("party_building", "党的建设", [
+        ("组织岗", "基层党组织建设、党员发展与管理"),
+        ("宣传岗", "理论宣讲、意识形态、精神文明建设"),
+        ("群团岗", "工会、共青团、妇联等群团工作"),
+    ]),
+    ("economy", "经济发展", [
+        ("经济岗", "招商引资、企业服务、统计"),
+        ("农业岗", "农业生产、农村经营管理、乡村振兴"),
+        ("规划环保岗", "规划建设、生态环境保护、河长制"),
+    ]),
+    ("livelihood", "民生服务", [
+        ("民政岗", "社会救助、养老服务、残疾人工作"),
+        ("社保岗", "社会保险、就业创业、劳动保障"),
+        ("卫健岗", "公共卫生、医疗保障、计划生育"),
+        ("便民服务岗", "便民服务中心窗口、代办帮办"),
+    ]),
+    ("safety", "平安法治", [
+        ("综治岗", "社会治安综合治理、网格化管理、矛盾纠纷排查化解"),
+        ("司法岗", "人民调解、社区矫正、法治宣传"),
+        ("应急岗", "应急管理、安全生产、防汛减灾"),
+        ("信访岗", "来信来访、信访积案化解"),
+        ("综合执法岗", "综合行政执法"),
+    ]),
+]
+
+# District departments (职能部门) with the board whose line of work they serve.
+DISTRICT_DEPARTMENTS: list[tuple[str, str]] = [
+    ("区住房城乡建委", "economy"),
+    ("区城市管理局", "safety"),
+    ("区生态环境局", "economy"),
+    ("区市场监管局", "economy"),
+    ("区应急管理局", "safety"),
+    ("区公安分局", "safety"),
+    ("区民政局", "livelihood"),
+    ("区卫生健康委", "livelihood"),
+    ("区人力社保局", "livelihood"),
+    ("区司法局", "safety"),
+    ("区农业农村委", "economy"),
+    ("区规划自然资源局", "economy"),
+    ("区信访办", "safety"),
+    ("区委组织部", "party_building"),
+]
+CITY_DEPARTMENTS: list[tuple[str, str]] = [
+    ("市城市管理局", "safety"),
+    ("市应急管理局", "safety"),
+    ("市公安局", "safety"),
+    ("市生态环境局", "economy"),
+    ("市民政局", "livelihood"),
+    ("市卫生健康委", "livelihood"),
+    ("市委组织部", "party_building"),
+]

@@ -1,0 +1,49 @@
+from django.contrib import admin
+
+from .models import Assignment, ExtensionRequest, Whistle, WhistleSummons
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ("event", "department", "post", "role", "status", "dispatched_at", "signed_at")
+    list_filter = ("role", "status")
+    raw_id_fields = ("event", "department", "post", "dispatched_by", "signed_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    list_display = ("event", "requested_due_at", "status", "requested_at", "decided_at")
+    list_filter = ("status",)
+    raw_id_fields = ("event", "assignment", "requested_by", "decided_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class SummonsInline(admin.TabularInline):
+    model = WhistleSummons
+    extra = 0
+    raw_id_fields = ("department", "reported_in_by", "rated_by")
+
+
+@admin.register(Whistle)
+class WhistleAdmin(admin.ModelAdmin):
+    list_display = ("event", "level", "area", "is_urgent", "blown_at", "report_in_due_at", "closed_at")
+    raw_id_fields = ("event", "area", "blown_by")
+    inlines = [SummonsInline]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WhistleSummons)
+class WhistleSummonsAdmin(admin.ModelAdmin):
+    list_display = ("whistle", "department", "status", "reported_in_at", "rating")
+    list_filter = ("status",)
+    raw_id_fields = ("whistle", "department", "reported_in_by", "rated_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False

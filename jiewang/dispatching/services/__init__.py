@@ -1,0 +1,2 @@
+"""Writes for dispatching: ``assignments`` (dispatch, sign, return, redispatch, extension) and
+``whistles`` (blow, report in, rate, close)."""

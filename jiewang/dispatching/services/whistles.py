@@ -1,0 +1,130 @@
+"""Whistle and report-in (吹哨报到): the grid, community or town blows a whistle on an event and
+summons departments; each must report in (报到: acknowledge and name its responder) before the
+report-in deadline (urgent: 30 minutes), then act; the summoning level records attendance and
+rates each department (双向考核). A summons nobody answers is escalated by the sweeper."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from jiewang.accounts.models import Department
+from jiewang.areas.choices import AreaLevel
+from jiewang.areas.models import Area
+from jiewang.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiewang.core.scope import user_grants
+from jiewang.events.lifecycle import Transition
+from jiewang.events.models import Event
+from jiewang.events.services.deadlines import deadline_close, deadline_open
+from jiewang.events.services.transition import event_note, pick_role
+
+from ..models import SummonsStatus, Whistle, WhistleSummons
+from ..permissions import department_ids
+
+WHISTLERS = frozenset({"grid_worker", "community_staff", "town_operator", "town_leader"})
+ROLE_LEVEL = {"grid_worker": "grid", "community_staff": "community", "town_operator": "town",
+              "town_leader": "town", "superuser": "town", "system": "town"}
+LEVEL_AREA = {"grid": AreaLevel.GRID, "community": AreaLevel.COMMUNITY, "town": AreaLevel.TOWN}
+
+
+def report_in_minutes(urgent: bool) -> int:
+    if urgent:
+        return int(getattr(settings, "WHISTLE_URGENT_REPORT_IN_MINUTES", 30))
+    return int(getattr(settings, "WHISTLE_REPORT_IN_MINUTES", 120))
+
+
+@transaction.atomic
+def whistle_blow(*, event: Event, actor, departments: list[Department], problem: str, urgent: bool = False,
+                 at: dt.datetime | None = None) -> Whistle:
+    """吹哨: summon ``departments`` to ``event``. Each gets a report-in clock."""
+    role = pick_role(actor, event, Transition("whistle", (), "", WHISTLERS, "吹哨"))
+    problem = (problem or "").strip()
+    if not problem:
+        raise ValidationFailed("请描述问题 / Describe the problem.", code="whistle.problem_required")
+    if not departments:
+        raise ValidationFailed("至少召集一个部门 / Summon at least one department.",
+                               code="whistle.departments_required")
+    if len({d.pk for d in departments}) != len(departments):
+        raise ValidationFailed("部门重复 / A department is listed twice.", code="whistle.duplicate_department")
+    town_path = event.town.path
+    for d in departments:
+        if not (town_path.startswith(d.area.path) or d.area.path.startswith(town_path)):
+            raise ValidationFailed(f"{d.name} 不服务本辖区 / {d.name} does not serve this area.",
+                                   code="whistle.department_out_of_area")
+    level = ROLE_LEVEL.get(role, "town")
+    chain = {a.level: a for a in Area.objects.filter(id__in=[int(x) for x in event.area_path.strip("/").split("/")])}
+    area = chain.get(LEVEL_AREA[level]) or event.town
+    now = at or timezone.now()
+    due = now + dt.timedelta(minutes=report_in_minutes(urgent))
+    whistle = Whistle.objects.create(event=event, blown_by=actor, blown_at=now, level=level, area=area,
+                                     problem=problem, is_urgent=urgent, report_in_due_at=due)
+    for d in departments:
+        s = WhistleSummons.objects.create(whistle=whistle, department=d)
+        deadline_open(event=event, kind="report_in", start=now, due_at=due, unit="calendar_hours",
+                      subject=f"summons:{s.pk}")
+    event_note(event=event, action="whistle", actor=actor, role=role, comment=problem, at=now,
+               data={"whistle": whistle.pk, "departments": [d.name for d in departments], "urgent": urgent,
+                     "report_in_due_at": due.isoformat()})
+    return whistle
+
+
+@transaction.atomic
+def summons_report_in(*, summons: WhistleSummons, actor, responder_name: str, responder_phone: str = "",
+                      at: dt.datetime | None = None) -> WhistleSummons:
+    """报到: the summoned department acknowledges and names its responder. After the deadline it
+    still counts, as late."""
+    s = WhistleSummons.objects.select_for_update().select_related("whistle__event").get(pk=summons.pk)
+    if actor is not None and not actor.is_superuser and s.department_id not in department_ids(user_grants(actor)):
+        raise PermissionDenied("这不是您部门的召集 / This summons is for another department.",
+                               code="whistle.not_your_summons")
+    if s.status in (SummonsStatus.REPORTED_IN, SummonsStatus.LATE):
+        raise Conflict("已报到 / Already reported in.", code="whistle.already_reported_in")
+    if not (responder_name or "").strip():
+        raise ValidationFailed("请填写响应人 / Name the responder.", code="whistle.responder_required")
+    now = at or timezone.now()
+    late = now > s.whistle.report_in_due_at
+    s.status = SummonsStatus.LATE if late else SummonsStatus.REPORTED_IN
+    s.reported_in_at, s.reported_in_by = now, actor
+    s.responder_name, s.responder_phone = responder_name.strip(), responder_phone
+    s.save()
+    deadline_close(event=s.whistle.event, kinds=["report_in"], subject=f"summons:{s.pk}", at=now)
+    event_note(event=s.whistle.event, action="report_in", actor=actor, role="department_staff", at=now,
+               comment=f"{s.department.name} 报到：{s.responder_name}",
+               data={"summons": s.pk, "late": late, "department": s.department.name})
+    return s
+
+
+@transaction.atomic
+def summons_rate(*, summons: WhistleSummons, actor, attended: bool, rating: int, comment: str = "") -> WhistleSummons:
+    """The summoning level records attendance and rates the department's response (1–5)."""
+    s = WhistleSummons.objects.select_for_update().select_related("whistle__event").get(pk=summons.pk)
+    role = pick_role(actor, s.whistle.event, Transition("rate_summons", (), "", WHISTLERS, "报到评价"))
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed("评分为 1–5 / Rating is 1–5.", code="whistle.rating_invalid")
+    if s.rating is not None:
+        raise Conflict("已评价 / Already rated.", code="whistle.already_rated")
+    s.attended, s.rating, s.rating_comment, s.rated_by = attended, rating, comment, actor
+    s.save()
+    event_note(event=s.whistle.event, action="rate_summons", actor=actor, role=role, comment=comment,
+               data={"summons": s.pk, "department": s.department.name, "attended": attended, "rating": rating})
+    return s
+
+
+@transaction.atomic
+def summons_escalate_missed(*, summons: WhistleSummons, at: dt.datetime | None = None) -> bool:
+    """Mark a summons nobody answered as missed and escalate it (called by the sweeper). Returns
+    False when it was already answered or escalated (idempotent)."""
+    now = at or timezone.now()
+    updated = WhistleSummons.objects.filter(pk=summons.pk, status=SummonsStatus.SUMMONED,
+                                            escalated_at__isnull=True).update(status=SummonsStatus.MISSED,
+                                                                              escalated_at=now)
+    if not updated:
+        return False
+    s = WhistleSummons.objects.select_related("whistle__event", "department").get(pk=summons.pk)
+    event_note(event=s.whistle.event, action="whistle_escalated", actor=None, role="system", at=now,
+               comment=f"{s.department.name} 未按时报到，已升级至上级督办",
+               data={"summons": s.pk, "department": s.department.name})
+    return True

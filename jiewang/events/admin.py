@@ -1,0 +1,76 @@
+from django.contrib import admin
+
+from .models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto, MatterCategory
+
+
+@admin.register(MatterCategory)
+class MatterCategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "board_kind", "closable_level", "grid_may_self_handle", "is_active")
+    list_filter = ("board_kind", "closable_level", "is_active")
+    search_fields = ("code", "name", "keywords")
+    raw_id_fields = ("parent",)
+
+
+class ActivityInline(admin.TabularInline):
+    model = EventActivity
+    extra = 0
+    can_delete = False
+    readonly_fields = ("at", "action", "from_status", "to_status", "actor", "actor_role", "comment", "data")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    """Read-only: events change only through the lifecycle services (API and pages)."""
+
+    list_display = ("number", "title", "status", "level", "category", "reported_at", "due_at", "is_overdue")
+    list_filter = ("status", "level", "board_kind", "channel", "urgency", "is_overdue")
+    search_fields = ("number", "title")
+    date_hierarchy = "reported_at"
+    inlines = [ActivityInline]
+    show_full_result_count = False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(EventPhoto)
+class EventPhotoAdmin(admin.ModelAdmin):
+    list_display = ("event", "kind", "content_type", "size", "taken_at", "uploaded_at")
+    raw_id_fields = ("event", "uploaded_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    list_display = ("event", "kind", "subject", "due_at", "state", "stage")
+    list_filter = ("kind", "state", "stage")
+    raw_id_fields = ("event",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventActivity)
+class EventActivityAdmin(admin.ModelAdmin):
+    list_display = ("event", "action", "from_status", "to_status", "actor", "at")
+    list_filter = ("action",)
+    raw_id_fields = ("event", "actor")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EventNumberSequence)
+class EventNumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ("town", "year", "last")
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,38 @@
+"""Which roles an actor holds *on one event*.
+
+Area roles come from grants whose node covers the event's grid (``event.area_path`` starts with
+the grant's path). Other apps add sources: dispatching adds department staff for departments the
+event is assigned to; residents hold the resident role on events they reported. The lifecycle
+table's roles are checked against this set.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from jiewang.accounts.choices import Role
+from jiewang.core.scope import user_grants
+
+# fn(actor, event) -> set of roles; registered by apps that know more relations (dispatching).
+ROLE_SOURCES: list[Callable] = []
+
+
+def register_role_source(fn: Callable) -> None:
+    if fn not in ROLE_SOURCES:
+        ROLE_SOURCES.append(fn)
+
+
+def actor_roles_on_event(actor, event) -> set[str]:
+    if actor is None:
+        return {"system"}
+    roles: set[str] = set()
+    for g in user_grants(actor):
+        if g.role in (Role.DEPARTMENT_STAFF, Role.RESIDENT):
+            continue
+        if event.area_path.startswith(g.path):
+            roles.add(g.role)
+    if event.reporter_id is not None and event.reporter_id == actor.pk:
+        roles.add(Role.RESIDENT)
+    for source in ROLE_SOURCES:
+        roles |= source(actor, event)
+    return roles

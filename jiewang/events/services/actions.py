@@ -1,0 +1,225 @@
+"""The verbs of the closed loop that belong to the event itself: accept, void (and merge),
+escalate, handle in the grid or at the level, feed back, verify, shelve, resume, return visit,
+rating and redo. Dispatching to departments, whistles and extensions live in
+``jiewang.dispatching.services``.
+
+Each verb is one transaction: ``event_transition`` (status, timestamp, activity) plus the clocks
+it starts and stops.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiewang.core.errors import NotFound, ValidationFailed
+
+from ..choices import EventStatus, HandlingLevel, Satisfaction
+from ..models import Event
+from .deadlines import OPEN_STATES, deadline_close, deadline_open
+from .transition import event_transition
+
+NEXT_LEVEL = {
+    HandlingLevel.GRID: HandlingLevel.COMMUNITY,
+    HandlingLevel.COMMUNITY: HandlingLevel.TOWN,
+    HandlingLevel.TOWN: HandlingLevel.DISTRICT,
+}
+
+
+def _require_reason(text: str, code: str) -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("请填写原因 / A reason is required.", code=code, fields={"comment": "required"})
+    return text
+
+
+def _open_handle_clock(event: Event, at) -> Event:
+    d = deadline_open(event=event, kind="handle", start=at)
+    Event.objects.filter(pk=event.pk).update(due_at=d.due_at, is_overdue=False)
+    event.due_at, event.is_overdue = d.due_at, False
+    return event
+
+
+@transaction.atomic
+def event_accept(*, event: Event, actor, comment: str = "", expected_version: int | None = None) -> Event:
+    """立案: the level holding the event takes it on; the handling clock starts."""
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="accept", actor=actor, comment=comment,
+                                expected_version=expected_version, at=now)
+    deadline_close(event=event, kinds=["accept"], at=now)
+    return _open_handle_clock(event, now)
+
+
+@transaction.atomic
+def event_void(*, event: Event, actor, reason: str, duplicate_of: Event | None = None,
+               expected_version: int | None = None) -> Event:
+    """作废: invalid, or a duplicate merged into the original (which gains an activity)."""
+    reason = _require_reason(reason, "event.void_reason_required")
+    changes, data = {}, {}
+    if duplicate_of is not None:
+        if duplicate_of.pk == event.pk or duplicate_of.duplicate_of_id is not None:
+            raise ValidationFailed("不能合并到自身或已合并的事件 / Merge into an original event.",
+                                   code="event.merge_invalid")
+        if duplicate_of.status == EventStatus.VOIDED:
+            raise ValidationFailed("原事件已作废 / The original was voided.", code="event.merge_invalid")
+        changes["duplicate_of"] = duplicate_of
+        data["duplicate_of"] = duplicate_of.number
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="void", actor=actor, comment=reason, data=data,
+                                changes=changes, expected_version=expected_version, at=now)
+    deadline_close(event=event, state="cancelled", at=now)
+    if duplicate_of is not None:
+        from .transition import event_note
+
+        event_note(event=duplicate_of, action="merge", actor=actor, comment=f"合并重复事件 {event.number}",
+                   data={"merged": event.number}, at=now)
+    return event
+
+
+@transaction.atomic
+def event_escalate(*, event: Event, actor, reason: str, expected_version: int | None = None) -> Event:
+    """上报上级: grid → community → town command center → district. The event waits for
+    acceptance at the new level with a fresh accept clock."""
+    reason = _require_reason(reason, "event.escalate_reason_required")
+    target = NEXT_LEVEL.get(event.level)
+    if target is None:
+        raise ValidationFailed("已是最高层级 / Already at the top level.", code="event.no_higher_level")
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="escalate", actor=actor, comment=reason,
+                                data={"from_level": event.level, "to_level": target},
+                                changes={"level": target, "escalation_count": event.escalation_count + 1},
+                                expected_version=expected_version, at=now)
+    deadline_close(event=event, kinds=["accept", "handle", "verify"], state="cancelled", at=now)
+    d = deadline_open(event=event, kind="accept", start=now)
+    Event.objects.filter(pk=event.pk).update(due_at=d.due_at, is_overdue=False)
+    return event
+
+
+@transaction.atomic
+def event_self_handle(*, event: Event, actor, comment: str = "", expected_version: int | None = None) -> Event:
+    """网格自办: the grid worker takes a grid-level event on himself."""
+    if not event.category.grid_may_self_handle:
+        raise ValidationFailed("该类事项不能由网格自办 / This category cannot be handled by the grid itself.",
+                               code="event.self_handle_not_allowed")
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="self_handle", actor=actor, comment=comment,
+                                expected_version=expected_version, at=now, changes={"accepted_at": now})
+    deadline_close(event=event, kinds=["accept"], at=now)
+    return _open_handle_clock(event, now)
+
+
+@transaction.atomic
+def event_handle_locally(*, event: Event, actor, comment: str = "", expected_version: int | None = None) -> Event:
+    """本级办理: the community (or the town's board post) handles an accepted event itself."""
+    event, _ = event_transition(event=event, action="handle_locally", actor=actor, comment=comment,
+                                expected_version=expected_version)
+    return event
+
+
+@transaction.atomic
+def event_feedback(*, event: Event, actor, comment: str, expected_version: int | None = None,
+                   data: dict | None = None) -> Event:
+    """办结反馈: the handler says it is done; verification on site is due next."""
+    comment = _require_reason(comment, "event.feedback_required")
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="feedback", actor=actor, comment=comment, data=data,
+                                expected_version=expected_version, at=now)
+    deadline_close(event=event, kinds=["handle"], at=now)
+    deadline_open(event=event, kind="verify", start=now)
+    return event
+
+
+@transaction.atomic
+def event_close_on_spot(*, event: Event, actor, comment: str, expected_version: int | None = None) -> Event:
+    """就地办结: a grid worker who handled the event himself closes it (with after photos)."""
+    comment = _require_reason(comment, "event.feedback_required")
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="close_on_spot", actor=actor, comment=comment,
+                                expected_version=expected_version, at=now, changes={"feedback_at": now})
+    deadline_close(event=event, kinds=["handle"], at=now)
+    deadline_open(event=event, kind="rate", start=now)
+    return event
+
+
+@transaction.atomic
+def event_verify(*, event: Event, actor, passed: bool, comment: str = "",
+                 expected_version: int | None = None) -> Event:
+    """核查: on-site verification of the handler's result; a failure sends it back for rework."""
+    now = timezone.now()
+    if passed:
+        event, _ = event_transition(event=event, action="verify_pass", actor=actor, comment=comment,
+                                    expected_version=expected_version, at=now)
+        deadline_close(event=event, kinds=["verify"], at=now)
+        deadline_open(event=event, kind="rate", start=now)
+        return event
+    comment = _require_reason(comment, "event.verify_reason_required")
+    event, _ = event_transition(event=event, action="verify_fail", actor=actor, comment=comment,
+                                expected_version=expected_version, at=now,
+                                changes={"rework_count": event.rework_count + 1})
+    deadline_close(event=event, kinds=["verify"], at=now)
+    return _open_handle_clock(event, now)
+
+
+@transaction.atomic
+def event_shelve(*, event: Event, actor, reason: str, expected_version: int | None = None) -> Event:
+    """挂账: long-term work kept in the problem pool; its clocks stop."""
+    reason = _require_reason(reason, "event.shelve_reason_required")
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="shelve", actor=actor, comment=reason,
+                                expected_version=expected_version, at=now, changes={"due_at": None})
+    deadline_close(event=event, state="cancelled", at=now)
+    return event
+
+
+@transaction.atomic
+def event_resume(*, event: Event, actor, comment: str = "", expected_version: int | None = None) -> Event:
+    now = timezone.now()
+    event, _ = event_transition(event=event, action="resume", actor=actor, comment=comment,
+                                expected_version=expected_version, at=now)
+    return _open_handle_clock(event, now)
+
+
+@transaction.atomic
+def event_return_visit(*, event: Event, actor, contacted: bool, resolved: bool | None, satisfaction: str,
+                       comment: str = "", expected_version: int | None = None) -> Event:
+    """回访: the return visit records contacted / resolved / satisfaction (the 12345 "三率"
+    inputs). 不满意 sends the event back for redo."""
+    if satisfaction not in Satisfaction.values and contacted:
+        raise ValidationFailed("满意度无效 / Invalid satisfaction.", code="event.satisfaction_invalid")
+    return _rate(event=event, actor=actor, action="visit", contacted=contacted, resolved=resolved,
+                 satisfaction=satisfaction if contacted else "", comment=comment,
+                 expected_version=expected_version)
+
+
+@transaction.atomic
+def event_rate(*, event: Event, actor, satisfaction: str, comment: str = "",
+               expected_version: int | None = None) -> Event:
+    """The reporter's own rating online."""
+    if satisfaction not in Satisfaction.values:
+        raise ValidationFailed("满意度无效 / Invalid satisfaction.", code="event.satisfaction_invalid")
+    return _rate(event=event, actor=actor, action="rate", contacted=True, resolved=None,
+                 satisfaction=satisfaction, comment=comment, expected_version=expected_version)
+
+
+def _rate(*, event, actor, action, contacted, resolved, satisfaction, comment, expected_version) -> Event:
+    now = timezone.now()
+    changes = {"contacted": contacted, "resolved": resolved, "satisfaction": satisfaction}
+    event, _ = event_transition(event=event, action=action, actor=actor, comment=comment,
+                                data={k: v for k, v in changes.items()}, changes=changes,
+                                expected_version=expected_version, at=now)
+    deadline_close(event=event, kinds=["rate"], at=now)
+    if satisfaction == Satisfaction.DISSATISFIED:
+        event, _ = event_transition(event=event, action="redo", actor=None, comment="不满意，退回重办",
+                                    changes={"rework_count": event.rework_count + 1}, at=now)
+        _open_handle_clock(event, now)
+    return event
+
+
+def event_get_for_update(*, number: str) -> Event:
+    event = Event.objects.filter(number=number).first()
+    if event is None:
+        raise NotFound("事件不存在 / Event not found.", code="event.not_found")
+    return event
+
+
+__all__ = [name for name in dir() if name.startswith("event_")] + ["OPEN_STATES"]

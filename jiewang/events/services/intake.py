@@ -1,0 +1,210 @@
+"""Intake: every channel (patrol, resident web, Open311, 12345 hotline, sensor, district) enters
+through :func:`event_report`.
+
+It is idempotent (a retried submission with the same key returns the first event), locates the
+point to its grid with the locator (the grid at report time is stored and never rewritten),
+numbers the event per town and year, opens the accept clock, records the first activity, and
+flags possible duplicates for the operator to merge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from jiewang.accounts.choices import Role
+from jiewang.areas.choices import AreaLevel
+from jiewang.areas.models import Area
+from jiewang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from jiewang.core.scope import user_grants
+
+from ..choices import EventChannel, EventSource, EventStatus, HandlingLevel, Urgency
+from ..models import Event, EventActivity, EventNumberSequence, MatterCategory
+from .deadlines import deadline_open
+
+DUPLICATE_RADIUS_M = 100
+DUPLICATE_WINDOW = dt.timedelta(days=7)
+
+# Where a new event starts, by channel: patrol and resident reports go to the grid first; the
+# hotline, sensors and the district reach the town command center directly.
+START_LEVEL = {
+    EventChannel.PATROL: HandlingLevel.GRID,
+    EventChannel.RESIDENT_WEB: HandlingLevel.GRID,
+    EventChannel.OPEN311: HandlingLevel.GRID,
+    EventChannel.HOTLINE: HandlingLevel.TOWN,
+    EventChannel.SENSOR: HandlingLevel.TOWN,
+    EventChannel.DISTRICT: HandlingLevel.TOWN,
+}
+# Who may report through each channel (None = the system; residents may be anonymous).
+CHANNEL_ROLES = {
+    EventChannel.PATROL: {Role.GRID_WORKER, Role.COMMUNITY_STAFF},
+    EventChannel.HOTLINE: {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN},
+    EventChannel.SENSOR: {Role.TOWN_OPERATOR, Role.DISTRICT_ADMIN},
+    EventChannel.DISTRICT: {Role.DISTRICT_ADMIN},
+}
+
+
+def _validate_attributes(category: MatterCategory, attributes: dict) -> dict:
+    clean, errors = {}, {}
+    for spec in category.attributes or []:
+        code = spec["code"]
+        value = attributes.get(code)
+        if value in (None, "", []):
+            if spec.get("required"):
+                errors[code] = "required"
+            continue
+        dtype = spec.get("datatype", "string")
+        keys = {v["key"] for v in spec.get("values", [])}
+        if dtype == "number":
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                errors[code] = "number expected"
+                continue
+        elif dtype == "singlevaluelist" and str(value) not in keys:
+            errors[code] = f"one of {sorted(keys)}"
+            continue
+        elif dtype == "multivaluelist":
+            values = value if isinstance(value, list) else [value]
+            if not set(map(str, values)) <= keys:
+                errors[code] = f"subset of {sorted(keys)}"
+                continue
+            value = [str(v) for v in values]
+        elif dtype == "datetime":
+            try:
+                dt.datetime.fromisoformat(str(value))
+            except ValueError:
+                errors[code] = "ISO 8601 datetime expected"
+                continue
+        clean[code] = value
+    unknown = set(attributes) - {s["code"] for s in category.attributes or []}
+    for code in unknown:
+        errors[code] = "unknown field"
+    if errors:
+        raise ValidationFailed("附加字段有误 / Invalid extra fields.", code="event.attributes_invalid", fields=errors)
+    return clean
+
+
+def _next_number(town: Area, year: int) -> str:
+    seq, _ = EventNumberSequence.objects.get_or_create(town=town, year=year)
+    seq = EventNumberSequence.objects.select_for_update().get(pk=seq.pk)
+    seq.last += 1
+    seq.save(update_fields=["last"])
+    return f"{town.code}-{year}-{seq.last:06d}"
+
+
+def _chain(area: Area) -> dict[int, Area]:
+    ids = area.ancestor_ids() + [area.id]
+    return {a.level: a for a in Area.objects.filter(id__in=ids)}
+
+
+def _check_channel(actor, channel: str, grid_path: str) -> str:
+    allowed = CHANNEL_ROLES.get(channel)
+    if allowed is None:  # resident channels: anyone, signed in or not
+        return Role.RESIDENT
+    if actor is None:
+        return "system"
+    if actor.is_superuser:
+        return "superuser"
+    for g in user_grants(actor):
+        if g.role in allowed and grid_path.startswith(g.path):
+            return g.role
+    raise PermissionDenied("您无权通过该渠道在此上报 / You may not report through this channel here.",
+                           code="event.channel_not_permitted", fields={"channel": channel})
+
+
+def possible_duplicates(*, category_id: int, lon: float, lat: float, at: dt.datetime, exclude_id=None):
+    """Open events of the same category within ``DUPLICATE_RADIUS_M`` reported in the last week."""
+    dlat = DUPLICATE_RADIUS_M / 111_320
+    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+    qs = Event.objects.filter(
+        category_id=category_id, status__in=EventStatus.open_values(), reported_at__gte=at - DUPLICATE_WINDOW,
+        lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat), duplicate_of__isnull=True,
+    ).exclude(pk=exclude_id).order_by("reported_at")
+    return list(qs.values_list("number", flat=True)[:10])
+
+
+def event_report(*, actor, channel: str, category: MatterCategory, lon: float, lat: float, title: str,
+                 description: str = "", crs: str = "wgs84", urgency: str = Urgency.NORMAL,
+                 source: str = EventSource.COMPLAINT, attributes: dict | None = None, address: str = "",
+                 reporter_name: str = "", reporter_phone: str = "", idempotency_key: str | None = None,
+                 external_number: str = "", external_due_at: dt.datetime | None = None,
+                 reported_at: dt.datetime | None = None) -> tuple[Event, bool]:
+    """Create an event from any channel. Returns ``(event, created)``; ``created`` is False when
+    ``idempotency_key`` was seen before (the first event is returned, nothing is written)."""
+    fields = dict(locals())
+    if idempotency_key:
+        existing = Event.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            return _report(**fields), True
+    except IntegrityError:
+        if idempotency_key:
+            existing = Event.objects.filter(idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing, False
+        raise
+
+
+def _report(*, actor, channel, category, lon, lat, title, description, crs, urgency, source, attributes,
+            address, reporter_name, reporter_phone, idempotency_key, external_number, external_due_at,
+            reported_at) -> Event:
+    from jiewang.areas.locator import get_locator
+    from jiewang.areas.locator.coords import gcj02_to_wgs84
+
+    if channel not in EventChannel.values:
+        raise ValidationFailed(f"未知渠道 / Unknown channel {channel!r}.", code="event.channel_unknown")
+    if urgency not in Urgency.values or source not in EventSource.values:
+        raise ValidationFailed("紧急程度或来源无效 / Invalid urgency or source.", code="event.invalid_choice")
+    title = (title or "").strip()
+    if not title:
+        raise ValidationFailed("标题必填 / A title is required.", code="event.title_required", fields={"title": "required"})
+    if len(description or "") > 4000:
+        raise ValidationFailed("描述过长（最多 4000 字）/ Description too long.", code="event.description_too_long")
+    if not category.is_active:
+        raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
+    attributes = _validate_attributes(category, attributes or {})
+    result = get_locator().locate(lon, lat, crs=crs)
+    if result.area_id is None:
+        raise ValidationFailed("该位置不在辖区内 / The location is outside the jurisdiction.",
+                               code="event.outside_jurisdiction", fields={"lon": lon, "lat": lat})
+    if crs == "gcj02":
+        lon, lat = gcj02_to_wgs84(lon, lat)
+    leaf = Area.objects.get(pk=result.area_id)
+    chain = _chain(leaf)
+    town = chain.get(AreaLevel.TOWN)
+    if town is None:
+        raise ValidationFailed("该位置不属于任何镇街 / The location belongs to no town.",
+                               code="event.outside_jurisdiction")
+    grid = chain.get(AreaLevel.GRID) or chain.get(AreaLevel.MICROGRID)
+    _check_channel(actor, channel, leaf.path)
+    now = reported_at or timezone.now()
+    level = START_LEVEL[channel]
+    if grid is None and level == HandlingLevel.GRID:
+        level = HandlingLevel.COMMUNITY if chain.get(AreaLevel.COMMUNITY) else HandlingLevel.TOWN
+    event = Event.objects.create(
+        number=_next_number(town, timezone.localtime(now).year), status=EventStatus.REPORTED, level=level,
+        town=town, community=chain.get(AreaLevel.COMMUNITY), grid=grid, area_path=leaf.path, lon=lon, lat=lat,
+        address=address, category=category, board_kind=category.board_kind, title=title[:120],
+        description=description or "", attributes=attributes, urgency=urgency, channel=channel, source=source,
+        reporter=actor if (actor is not None and channel in (EventChannel.RESIDENT_WEB, EventChannel.OPEN311,
+                                                             EventChannel.PATROL)) else None,
+        reporter_name=reporter_name, reporter_phone=reporter_phone, idempotency_key=idempotency_key or None,
+        external_number=external_number, external_due_at=external_due_at, reported_at=now,
+    )
+    dups = possible_duplicates(category_id=category.id, lon=lon, lat=lat, at=now, exclude_id=event.id)
+    EventActivity.objects.create(
+        event=event, action="report", to_status=EventStatus.REPORTED, actor=actor,
+        actor_role="" if actor is None else "reporter", at=now,
+        data={"channel": channel, "level": level, "locate": result.status,
+              "distance_m": result.distance_m, "possible_duplicates": dups},
+    )
+    if external_due_at is not None:
+        deadline_open(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours")
+    deadline_open(event=event, kind="accept", start=now)
+    return event
