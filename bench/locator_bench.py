@@ -15,10 +15,11 @@ the same polygons in the same run:
   random points, points inside grids, grid vertices and points on grid edges — mismatches must
   be 0.
 
-Data: ~62,000 grids. The city demo generator (``jiewang.demo.citygen``) was not available when
-this was written, so the bench makes its own stand-in: Voronoi cells of clustered seeds (dense
-urban cores, sparse countryside) over a ~300 km × 300 km region around lon 106.5, lat 29.5,
-clipped to an irregular city outline. ``--scale small`` uses 5,000 grids for a quick run.
+Data: the ~62,000 grids of the demo city (``jiewang.demo.citygen.generate_city(scale, seed)``)
+when that module is importable (``--source auto``, the default); otherwise, or with
+``--source standin``, its own stand-in: Voronoi cells of clustered seeds (dense urban cores,
+sparse countryside) over a ~300 km × 300 km region around lon 106.5, lat 29.5, clipped to an
+irregular city outline (``--scale small``: 5,000 grids).
 It then writes the "Locator" section of BENCHMARKS.md (between its markers).
 """
 
@@ -76,13 +77,11 @@ def citygen_grids(scale: str, seed: int):
     """Grid polygons from ``jiewang.demo.citygen.generate_city`` if its output is recognisable."""
     from jiewang.demo.citygen import generate_city  # noqa: PLC0415
 
-    city = generate_city(scale, seed)
-    items = city.get("grids") if isinstance(city, dict) else getattr(city, "grids", None)
-    if items is None:
-        raise RuntimeError("generate_city() output has no 'grids'")
-    geoms = [g.get("geometry") if isinstance(g, dict) else getattr(g, "geometry", None) for g in items]
-    geoms = [shapely.geometry.shape(g) if isinstance(g, dict) else g for g in geoms]
-    return np.array([g for g in geoms if g is not None], dtype=object)
+    from jiewang.areas.choices import AreaLevel  # noqa: PLC0415
+
+    plan = generate_city(scale, seed)
+    geoms = [node.geometry for node in plan.level(AreaLevel.GRID) if node.geometry is not None]
+    return np.array(geoms, dtype=object)
 
 
 def points_inside(polys, n, rng):
@@ -113,7 +112,8 @@ def main(argv=None):
     ap.add_argument("--points", type=int, default=1_000_000)
     ap.add_argument("--single", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--source", choices=["standin", "citygen"], default="standin")
+    ap.add_argument("--source", choices=["auto", "standin", "citygen"], default="auto",
+                    help="auto: the demo generator if importable, else the stand-in")
     ap.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     args = ap.parse_args(argv)
     os.sched_setaffinity(0, {0})
@@ -125,9 +125,17 @@ def main(argv=None):
 
     rng = np.random.default_rng(args.seed)
     t = time.perf_counter()
-    if args.source == "citygen":
+    use_citygen = args.source == "citygen"
+    if args.source == "auto":
+        try:
+            import jiewang.demo.citygen  # noqa: F401, PLC0415
+
+            use_citygen = True
+        except ImportError:
+            use_citygen = False
+    if use_citygen:
         polys = citygen_grids(args.scale, args.seed)
-        source = "jiewang.demo.citygen"
+        source = f"grids of `jiewang.demo.citygen.generate_city({args.scale!r}, {args.seed})`"
     else:
         polys = standin_city(SCALES[args.scale], args.seed)
         source = "stand-in Voronoi city (clustered seeds, ~300 km, clipped)"

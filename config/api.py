@@ -51,9 +51,13 @@ def _invalid(request, exc: ValidationError):
 
 from jiewang.accounts.api import router as accounts_router  # noqa: E402
 from jiewang.areas.api import router as areas_router  # noqa: E402
+from jiewang.dispatching.api import event_router as dispatch_event_router  # noqa: E402
+from jiewang.dispatching.api import router as dispatching_router  # noqa: E402
 from jiewang.events.api import catalog_router, router as events_router  # noqa: E402
 
 api.add_router("/areas", areas_router)
 api.add_router("/events", events_router)
+api.add_router("/events", dispatch_event_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/", dispatching_router)
 api.add_router("/", accounts_router)

@@ -7,7 +7,7 @@ from .models import WorkdayOverride
 
 @admin.register(WorkdayOverride)
 class WorkdayOverrideAdmin(admin.ModelAdmin):
-    """Local holidays, extra make-up days and weather day-offs that override the national calendar."""
+    """Local holidays, extra make-up days and weather day-offs (override the national calendar)."""
 
     list_display = ("date", "is_workday", "name", "created_by", "updated_at")
     list_filter = ("is_workday",)

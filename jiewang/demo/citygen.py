@@ -244,10 +244,10 @@ def _skeleton(scale: str, seed: int) -> CityPlan:
                 if c.urban and c.kind == "社区":
                     hh = int(rng.integers(300, 501))
                 elif c.kind == "社区":
-                    hh = int(rng.integers(200, 401))
+                    hh = int(rng.integers(180, 351))
                 else:
-                    hh = int(rng.integers(60, 261))  # a natural village
-                pop = int(round(hh * rng.uniform(2.3, 2.9)))
+                    hh = int(rng.integers(50, 231))  # a natural village
+                pop = int(round(hh * rng.uniform(2.2, 2.8)))
                 name = ""  # named with its number once numbered
                 gtype = GridType.COMPREHENSIVE
             add(AreaLevel.GRID, "", name, c, kind="网格", urban=c.urban, households=hh,
@@ -357,13 +357,13 @@ def _district_seeds(city: BaseGeometry, spec: ScaleSpec, rng: np.random.Generato
         # Put the urban district(s) first: the seeds nearest the centre.
         order = np.argsort((seeds**2).sum(1), kind="stable")
         return seeds[order]
-    ring = spec.radius_km * 0.085
+    ring = spec.radius_km * 0.06
     urban = [np.array([rng.uniform(-2, 2), rng.uniform(-2, 2)])]
     for k in range(spec.urban - 1):
         a = 2 * np.pi * k / (spec.urban - 1) + rng.uniform(-0.25, 0.25)
         r = ring * rng.uniform(0.85, 1.15)
         urban.append(np.array([r * np.cos(a), r * np.sin(a)]))
-    core = spec.radius_km * 0.28
+    core = spec.radius_km * 0.2
     outside = pts[(pts**2).sum(1) > core**2]
     rural = _kmeans_seeds(outside, n - spec.urban, rng)
     # Outer districts (区) nearer the core than counties (县).

@@ -44,7 +44,8 @@ def test_national_day_2026_three_working_days():
     assert worktime.deadline_after(start, 3, DeadlineUnit.WORKING_DAYS) == at(2026, 10, 10, 10)
     assert worktime.is_workday(dt.date(2026, 10, 10)) is True
     assert worktime.is_workday(dt.date(2026, 10, 11)) is False
-    assert [worktime.is_workday(dt.date(2026, 10, d)) for d in range(1, 10)] == [False] * 7 + [True] * 2
+    october = [worktime.is_workday(dt.date(2026, 10, d)) for d in range(1, 10)]
+    assert october == [False] * 7 + [True] * 2
 
 
 def test_spring_festival_2026_as_the_package_says(cal):
@@ -113,7 +114,8 @@ def test_working_hours_across_lunch_overnight_and_weekends(cal):
     assert due == at(*mon, 12) and due.tzinfo == SH
 
     assert cal.working_time_between(at(*mon, 11), at(*mon, 14)) == dt.timedelta(minutes=90)
-    assert cal.working_time_between(at(2026, 11, 20, 17), at(2026, 11, 23, 10)) == dt.timedelta(hours=1.5)
+    assert cal.working_time_between(at(2026, 11, 20, 17), at(2026, 11, 23, 10)) \
+        == dt.timedelta(hours=1.5)
     assert cal.working_time_between(at(2026, 11, 21), at(2026, 11, 22, 23)) == dt.timedelta(0)
     assert cal.working_time_between(at(*mon, 14), at(*mon, 11)) == -dt.timedelta(minutes=90)
     assert cal.working_time_between(at(2026, 9, 30, 10), at(2026, 10, 10, 10)) == 3 * DAY
@@ -129,7 +131,8 @@ def test_calendar_units_ignore_holidays(cal):
     assert worktime.deadline_after(at(2026, 9, 28, 10), 7, "calendar_days") == at(2026, 10, 5, 10)
     assert worktime.deadline_after(at(2026, 9, 28, 10), 30, "minutes") == at(2026, 9, 28, 10, 30)
     assert worktime.deadline_after(at(2026, 9, 28, 10), 0.5, "calendar_days") == at(2026, 9, 28, 22)
-    assert cal.deadline_after(at(2026, 9, 28, 10), 5, DeadlineUnit.MINUTES) == at(2026, 9, 28, 10, 5)
+    assert cal.deadline_after(at(2026, 9, 28, 10), 5, DeadlineUnit.MINUTES) \
+        == at(2026, 9, 28, 10, 5)
 
 
 def test_warn_at_80_percent(cal):

@@ -128,19 +128,22 @@ def assignment_return(*, assignment: Assignment, actor, reason: str) -> Assignme
         raise Conflict("已签收的任务不能退回 / Only unsigned assignments can be returned.",
                        code="dispatch.not_awaiting_sign")
     now = timezone.now()
-    a.status, a.returned_at, a.return_reason, a.closed_at = AssignmentStatus.RETURNED, now, reason, now
-    a.save(update_fields=["status", "returned_at", "return_reason", "closed_at"])
-    deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{a.pk}", state="cancelled", at=now)
     if a.role == AssignmentRole.LEAD:
-        for other in Assignment.objects.filter(event=a.event, status__in=OPEN_ASSIGNMENT):
-            other.status, other.closed_at = AssignmentStatus.WITHDRAWN, now
-            other.save(update_fields=["status", "closed_at"])
-            deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{other.pk}", state="cancelled", at=now)
+        # The move first, while the assignment is still open (it is what gives the role).
         event_transition(event=a.event, action="return", actor=actor, comment=reason, at=now,
                          changes={"level": HandlingLevel.TOWN}, data={"assignment": a.pk})
+        closing = Assignment.objects.filter(event=a.event, status__in=OPEN_ASSIGNMENT).exclude(pk=a.pk)
     else:
         event_note(event=a.event, action="assist_return", actor=actor, role="department_staff", comment=reason,
                    data={"assignment": a.pk}, at=now)
+        closing = Assignment.objects.none()
+    a.status, a.returned_at, a.return_reason, a.closed_at = AssignmentStatus.RETURNED, now, reason, now
+    a.save(update_fields=["status", "returned_at", "return_reason", "closed_at"])
+    deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{a.pk}", state="cancelled", at=now)
+    for other in closing:
+        other.status, other.closed_at = AssignmentStatus.WITHDRAWN, now
+        other.save(update_fields=["status", "closed_at"])
+        deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{other.pk}", state="cancelled", at=now)
     return a
 
 
