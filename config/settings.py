@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "jiewang.audit",
     "jiewang.areas",
     "jiewang.accounts",
+    "jiewang.demo",
     "jiewang.events",
     "jiewang.dispatching",
     "jiewang.web",
@@ -160,6 +161,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 # --- Jiewang --------------------------------------------------------------------------------
 LOCATOR_INDEX_DIR = Path(os.environ.get("LOCATOR_INDEX_DIR", VAR_DIR / "locator"))
 LOCATOR_NEAREST_METERS = float(os.environ.get("LOCATOR_NEAREST_METERS", 50))
+# How often each process compares its loaded locator index with the boundary revision.
+LOCATOR_REVISION_CHECK_SECONDS = float(os.environ.get("LOCATOR_REVISION_CHECK_SECONDS", 2))
 # Largest GeoJSON file accepted by the import endpoint (bytes).
 AREA_IMPORT_MAX_BYTES = int(os.environ.get("AREA_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 # Sibling overlaps larger than this share of the smaller area are reported on import.

@@ -27,6 +27,7 @@ high), which gives the 15-digit unit-grid codes.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -94,6 +95,7 @@ class CityPlan:
     scale: str
     seed: int
     nodes: list[PlanNode]
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per generation stage
 
     @property
     def root(self) -> PlanNode:
@@ -455,7 +457,9 @@ def generate_city(scale: str, seed: int, *, geometry: bool = True,
     second even at city scale; grids are then numbered in creation order."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; one of {sorted(SCALES)}")
+    t0 = time.perf_counter()
     plan = _skeleton(scale, seed)
+    plan.timings["skeleton"] = time.perf_counter() - t0
     if not geometry:
         return plan
     spec = SCALES[scale]
@@ -471,10 +475,13 @@ def generate_city(scale: str, seed: int, *, geometry: bool = True,
             def seeds_for(p, pts):
                 return _district_seeds(parents[p], spec, rng, pts)
         stage = f"geometry:{AreaLevel(level).name.lower()}"
+        t0 = time.perf_counter()
         cells = _tessellate(parents, counts, rng, seeds_for, progress, stage)
         for pn, pcells in zip(parents_nodes, cells):
             for ci, cell in zip(pn.children, pcells):
                 nodes[ci].geometry = cell
+        plan.timings[stage] = time.perf_counter() - t0
+    t0 = time.perf_counter()
     # Number grids in reading order: rows about one grid high, north→south, then west→east.
     order: dict[int, list[int]] = {}
     for c in plan.level(AreaLevel.COMMUNITY):
@@ -492,6 +499,7 @@ def generate_city(scale: str, seed: int, *, geometry: bool = True,
     geoms = shapely.transform(np.array([n.geometry for n in nodes], dtype=object), _to_lonlat)
     for n, g in zip(nodes, geoms):
         n.geometry = g
+    plan.timings["geometry:numbering+lonlat"] = time.perf_counter() - t0
     if progress:
         progress("geometry:done", 1, 1)
     return plan

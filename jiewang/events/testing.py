@@ -47,3 +47,50 @@ def png_bytes(colour=(200, 30, 30)) -> bytes:
 
 def post(client, url, body=None):
     return client.post(url, data=json.dumps(body or {}), content_type="application/json")
+
+
+def make_event(tree, people, loop, state: str, *, level: str = "grid", category: str = "LS01",
+               reporter=None):
+    """An event in ``state`` (walked there through the services, as the system or the superuser)."""
+    from jiewang.dispatching.services import assignments as dsvc
+    from jiewang.events.models import Event, MatterCategory
+    from jiewang.events.services import actions
+    from jiewang.events.services.intake import event_report
+
+    admin = people.admin
+    event, _ = event_report(actor=reporter, channel="resident_web", category=MatterCategory.objects.get(code=category),
+                            lon=106.05, lat=29.2, title=f"测试事件 {state}")
+    if level in ("community", "town") or state not in ("reported", "grid_handling", "grid_feedback",
+                                                         "grid_closed"):
+        actions.event_escalate(event=event, actor=admin, reason="上报")
+    if level == "town" or state not in ("reported", "grid_handling", "grid_feedback", "grid_closed"):
+        actions.event_escalate(event=Event.objects.get(pk=event.pk), actor=admin, reason="上报")
+    get = lambda: Event.objects.get(pk=event.pk)  # noqa: E731
+    if state == "reported":
+        return get()
+    if state.startswith("grid_"):
+        actions.event_self_handle(event=get(), actor=admin)
+        if state == "grid_handling":
+            return get()
+        if state == "grid_feedback":
+            actions.event_feedback(event=get(), actor=admin, comment="已处理")
+            return get()
+        actions.event_close_on_spot(event=get(), actor=admin, comment="已处理")
+        return get()
+    actions.event_accept(event=get(), actor=admin)
+    if state == "accepted":
+        return get()
+    if state == "shelved":
+        actions.event_shelve(event=get(), actor=admin, reason="长期工作")
+        return get()
+    dsvc.event_dispatch(event=get(), actor=admin, lead=loop.cgj, assists=[])
+    if state == "dispatched":
+        return get()
+    dsvc.assignment_sign(assignment=get().assignments.get(), actor=admin)
+    if state == "handling":
+        return get()
+    actions.event_feedback(event=get(), actor=admin, comment="已办结")
+    if state == "feedback":
+        return get()
+    actions.event_verify(event=get(), actor=admin, passed=True)
+    return get()  # closed

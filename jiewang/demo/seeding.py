@@ -1,0 +1,390 @@
+"""Writing a generated demo city (:mod:`jiewang.demo.citygen`) to the database, fast.
+
+:func:`seed_demo` is the one entry point (``manage.py seed_demo`` calls it). It is a bulk loader,
+not a chain of per-row services: 74,000 areas through ``area_create`` would take an hour, so it
+writes with ``bulk_create`` level by level (a child's parent is always inserted first, which the
+area-level trigger requires), sets ``path`` with one SQL ``UPDATE`` per level, and records the
+side effects the services would have: one :class:`AreaBoundary` per area, one
+:class:`BoundaryRevision` bump and one ``demo.seed`` audit row for the whole load. Everything runs
+in one transaction, so a failed load leaves nothing behind.
+
+Idempotence and ``--force``: when the demo root (code ``500000`` with no parent) exists, nothing
+is written unless ``force``. ``force`` deletes the demo city and reseeds it, and refuses (writing
+nothing) unless the database holds only demo data: every area is in the demo tree, every user is
+a demo login, and no model outside the areas/accounts/audit apps (and Django's own bookkeeping:
+sessions, admin log, axes) has any row — real events or patrols are never thrown away by a demo
+command. Audit rows are kept (the trail is append-only).
+
+Demo logins: one user per role on one branch of the tree (an urban district, its first street,
+that street's first community, its first comprehensive grid), all with the password
+:data:`DEMO_PASSWORD`, hashed once with the configured hasher (Argon2 is deliberately slow) and
+the same hash reused for every demo user. A demo username that already exists is left untouched
+(its password is not reset); it only receives its role grant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import shapely
+from django.apps import apps
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+
+from jiewang.accounts.choices import Role
+from jiewang.accounts.models import Board, Department, Post, RoleGrant, User
+from jiewang.areas.choices import AreaLevel, GridType
+from jiewang.areas.geometry import bbox_fields, polygonal_part
+from jiewang.areas.models import Area, AreaBoundary, BoundaryRevision
+from jiewang.audit.services import audit_record
+from jiewang.core.errors import Conflict
+
+from . import names
+from .citygen import CityPlan, PlanNode, Progress, generate_city
+
+DEMO_PASSWORD = "jiewang-demo-2026"
+DEMO_ROOT_CODE = names.CITY_CODE
+# The reform's start ("党建扎桩·治理结网", July 2023): demo areas are valid from then.
+VALID_FROM = dt.date(2023, 7, 1)
+COORD_DECIMALS = 7  # ≈ 1 cm
+BATCH = 2000
+# Apps whose rows a --force reseed may replace or keep; any other app holding rows blocks it.
+FORCE_OK_APPS = {"areas", "accounts", "audit", "demo", "auth", "contenttypes", "sessions",
+                 "admin", "axes", "messages", "staticfiles"}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str  # a Role value, or "superuser"
+    display_name: str
+    level: int  # the level of the area the role is granted on
+
+
+DEMO_USERS: list[DemoUser] = [
+    DemoUser("admin", "superuser", "系统管理员", AreaLevel.CITY),
+    DemoUser("district_admin", Role.DISTRICT_ADMIN, "区县管理员", AreaLevel.DISTRICT),
+    DemoUser("town_leader", Role.TOWN_LEADER, "镇街领导", AreaLevel.TOWN),
+    DemoUser("town_operator", Role.TOWN_OPERATOR, "指挥中心值班员", AreaLevel.TOWN),
+    DemoUser("community_staff", Role.COMMUNITY_STAFF, "社区工作人员", AreaLevel.COMMUNITY),
+    DemoUser("grid_worker", Role.GRID_WORKER, "网格员", AreaLevel.GRID),
+    DemoUser("department_staff", Role.DEPARTMENT_STAFF, "部门工作人员", AreaLevel.DISTRICT),
+    DemoUser("resident", Role.RESIDENT, "居民", AreaLevel.GRID),
+]
+DEMO_DEPARTMENT_SUFFIX = "城市管理局"  # department_staff works for the district's 城市管理局
+
+
+@dataclass
+class DemoLogin:
+    """One row of the demo-login table."""
+
+    username: str
+    password: str
+    role: str
+    role_label: str
+    area_name: str
+    area_code: str
+    department: str = ""
+
+
+@dataclass
+class SeedResult:
+    created: bool
+    message: str
+    scale: str = ""
+    seed: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    logins: list[DemoLogin] = field(default_factory=list)
+    repaired_geometries: int = 0
+    root_id: int | None = None
+
+
+def demo_root() -> Area | None:
+    return Area.objects.filter(parent__isnull=True, code=DEMO_ROOT_CODE).first()
+
+
+# --- Entry point ---------------------------------------------------------------------------------
+
+
+def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
+              progress: Progress | None = None, plan: CityPlan | None = None) -> SeedResult:
+    """Generate the demo city and write it. Does nothing if it exists (unless ``force``, see the
+    module docstring). ``plan`` lets a caller pass an already generated plan."""
+    timings: dict[str, float] = {}
+    root = demo_root()
+    if root is not None and not force:
+        return SeedResult(False, f"演示城市 {root.name} ({root.code}) 已存在，未做任何修改 / "
+                                 "The demo city already exists; nothing written (use --force to "
+                                 "replace it).", logins=demo_logins())
+    if root is not None:
+        _ensure_only_demo_data(root)
+    t = time.perf_counter()
+    if plan is None:
+        plan = generate_city(scale, seed, progress=progress)
+    timings.update({f"generate: {k}": v for k, v in plan.timings.items()})
+    timings["generate (total)"] = time.perf_counter() - t
+    with transaction.atomic():
+        if root is not None:
+            t = time.perf_counter()
+            _delete_demo(root, progress)
+            timings["delete old demo"] = time.perf_counter() - t
+        result = _write(plan, progress, timings)
+        result.timings = timings
+        audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
+                     data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
+                           "counts": result.counts})
+    result.logins = demo_logins()
+    return result
+
+
+# --- Writing -------------------------------------------------------------------------------------
+
+
+def _geojson_level(nodes: list[PlanNode]) -> tuple[list[dict], list, int]:
+    """Rounded GeoJSON dicts (lists, not tuples) and the rounded shapely geometries of ``nodes``;
+    the few geometries that rounding made invalid are repaired."""
+    geoms = np.array([n.geometry for n in nodes], dtype=object)
+    rounded = shapely.transform(geoms, lambda c: np.round(c, COORD_DECIMALS))
+    bad = np.flatnonzero(~shapely.is_valid(rounded))
+    for i in bad:
+        rounded[i] = polygonal_part(shapely.make_valid(rounded[i]))
+    texts = shapely.to_geojson(rounded)
+    return [json.loads(s) for s in texts], list(rounded), len(bad)
+
+
+def _progress(progress, stage, done, total):
+    if progress:
+        progress(stage, done, total)
+
+
+def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float]) -> SeedResult:
+    nodes = plan.nodes
+    now = timezone.now()
+    ids: dict[int, int] = {}  # plan index -> Area id
+    repaired = 0
+    counts: dict[str, int] = {}
+    for level in AreaLevel:
+        level_nodes = sorted(plan.level(level), key=lambda n: n.code)
+        if not level_nodes:
+            continue
+        label = level.name.lower()
+        t = time.perf_counter()
+        gj, shapes, bad = _geojson_level(level_nodes)
+        repaired += bad
+        objs = [
+            Area(level=int(level), code=n.code, name=n.name, parent_id=ids.get(n.parent),
+                 grid_type=n.grid_type, population=n.population, households=n.households,
+                 geometry=g, valid_from=VALID_FROM, path="", **bbox_fields(s))
+            for n, g, s in zip(level_nodes, gj, shapes)
+        ]
+        for start in range(0, len(objs), BATCH):
+            Area.objects.bulk_create(objs[start:start + BATCH], batch_size=BATCH)
+            _progress(progress, f"areas:{label}", min(start + BATCH, len(objs)), len(objs))
+        if any(o.pk is None for o in objs):  # a backend that does not return ids
+            parent_ids = {o.parent_id for o in objs}
+            got = {(p, c): i for p, c, i in Area.objects.filter(level=level, parent_id__in=parent_ids)
+                   .values_list("parent_id", "code", "id")}
+            for o in objs:
+                o.pk = o.id = got[(o.parent_id, o.code)]
+        for n, o in zip(level_nodes, objs):
+            ids[n.index] = o.pk
+        _set_paths(level, ids[0])
+        boundaries = [AreaBoundary(area_id=o.pk, geometry=g, valid_from=now, reason="demo seed")
+                      for o, g in zip(objs, gj)]
+        for start in range(0, len(boundaries), BATCH):
+            AreaBoundary.objects.bulk_create(boundaries[start:start + BATCH], batch_size=BATCH)
+            _progress(progress, f"boundaries:{label}", min(start + BATCH, len(objs)), len(objs))
+        counts[label] = len(objs)
+        timings[f"areas: {label}"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    towns = [n for n in nodes if n.level == AreaLevel.TOWN]
+    n_boards, n_posts = _write_boards(towns, ids, progress)
+    counts["boards"], counts["posts"] = n_boards, n_posts
+    timings["boards and posts"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    depts = _write_departments(plan, ids)
+    counts["departments"] = len(depts)
+    timings["departments"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    counts["users"] = _write_users(plan, ids)
+    timings["users"] = time.perf_counter() - t
+
+    BoundaryRevision.bump()
+    return SeedResult(True, "演示城市已生成 / Demo city seeded.", plan.scale, plan.seed,
+                      counts=counts, repaired_geometries=repaired, root_id=ids[0])
+
+
+def _set_paths(level: int, root_id: int) -> None:
+    """path = parent's path + own id + "/", for the new rows of one level, in one statement."""
+    table = Area._meta.db_table
+    with connection.cursor() as cur:
+        if level == AreaLevel.CITY:
+            cur.execute(f"UPDATE {table} SET path = '/' || CAST(id AS TEXT) || '/' WHERE id = %s",
+                        [root_id])
+            return
+        root_path = f"/{root_id}/"
+        cur.execute(
+            f"UPDATE {table} SET path = (SELECT p.path FROM {table} p WHERE p.id = {table}.parent_id)"
+            f" || CAST(id AS TEXT) || '/'"
+            f" WHERE level = %s AND path = '' AND parent_id IN"
+            f" (SELECT q.id FROM {table} q WHERE q.level = %s AND q.path LIKE %s)",
+            [int(level), int(level) - 1, root_path + "%"],
+        )
+
+
+def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple[int, int]:
+    boards = [Board(town_id=ids[t.index], kind=kind, name=name)
+              for t in towns for kind, name, _posts in names.BOARDS]
+    for start in range(0, len(boards), BATCH):
+        Board.objects.bulk_create(boards[start:start + BATCH], batch_size=BATCH)
+        _progress(progress, "boards", min(start + BATCH, len(boards)), len(boards))
+    if any(b.pk is None for b in boards):
+        got = {(tw, k): i for tw, k, i in Board.objects.filter(
+            town_id__in=[ids[t.index] for t in towns]).values_list("town_id", "kind", "id")}
+        for b in boards:
+            b.pk = b.id = got[(b.town_id, b.kind)]
+    posts_of = {kind: posts for kind, _name, posts in names.BOARDS}
+    posts = [Post(board_id=b.pk, name=pname, duties=duties)
+             for b in boards for pname, duties in posts_of[b.kind]]
+    for start in range(0, len(posts), BATCH):
+        Post.objects.bulk_create(posts[start:start + BATCH], batch_size=BATCH)
+        _progress(progress, "posts", min(start + BATCH, len(posts)), len(posts))
+    return len(boards), len(posts)
+
+
+def _write_departments(plan: CityPlan, ids: dict[int, int]) -> list[Department]:
+    depts = [Department(area_id=ids[0], name=name, board_kind=kind, code=f"{plan.root.code}-{k:02d}",
+                        phone=f"023-6{k:02d}12345")
+             for k, (name, kind) in enumerate(names.CITY_DEPARTMENTS, start=1)]
+    for d in plan.level(AreaLevel.DISTRICT):
+        for k, (name, kind) in enumerate(names.DISTRICT_DEPARTMENTS, start=1):
+            # "区城市管理局" of 江北区 is "江北区城市管理局"; a county's is "…县城市管理局".
+            depts.append(Department(area_id=ids[d.index], name=d.name + name[1:], board_kind=kind,
+                                    code=f"{d.code}-{k:02d}", phone=f"023-{d.code[-3:]}{k:02d}123"))
+    Department.objects.bulk_create(depts, batch_size=BATCH)
+    return depts
+
+
+def _demo_branch(plan: CityPlan) -> dict[int, PlanNode]:
+    """The areas the demo logins work on: the first urban district, its first street (街道), the
+    street's first 社区, and that community's first comprehensive grid."""
+    nodes = plan.nodes
+    district = min((n for n in plan.level(AreaLevel.DISTRICT) if n.urban),
+                   key=lambda n: n.code, default=plan.level(AreaLevel.DISTRICT)[0])
+    towns = sorted((nodes[i] for i in district.children), key=lambda n: n.code)
+    town = next((t for t in towns if t.kind == "街道" and len(t.children) > 0), towns[0])
+    comms = sorted((nodes[i] for i in town.children), key=lambda n: n.code)
+    community = next((c for c in comms if c.kind == "社区"), comms[0])
+    grids = sorted((nodes[i] for i in community.children), key=lambda n: n.code)
+    grid = next((g for g in grids if g.grid_type == GridType.COMPREHENSIVE), grids[0])
+    return {AreaLevel.CITY: plan.root, AreaLevel.DISTRICT: district, AreaLevel.TOWN: town,
+            AreaLevel.COMMUNITY: community, AreaLevel.GRID: grid}
+
+
+def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
+    branch = _demo_branch(plan)
+    district_id = ids[branch[AreaLevel.DISTRICT].index]
+    dept = Department.objects.get(area_id=district_id,
+                                  name=branch[AreaLevel.DISTRICT].name + DEMO_DEPARTMENT_SUFFIX)
+    existing = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
+    password = make_password(DEMO_PASSWORD)  # once: Argon2 is slow on purpose
+    new = [User(username=d.username, display_name=d.display_name, password=password,
+                is_superuser=d.role == "superuser", is_staff=d.role == "superuser")
+           for d in DEMO_USERS if d.username not in existing]
+    User.objects.bulk_create(new)
+    users = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
+    grants = []
+    for d in DEMO_USERS:
+        if d.role == "superuser":
+            continue
+        area_id = ids[branch[d.level].index]
+        if not RoleGrant.objects.filter(user=users[d.username], role=d.role, area_id=area_id).exists():
+            grants.append(RoleGrant(user=users[d.username], role=d.role, area_id=area_id,
+                                    department=dept if d.role == Role.DEPARTMENT_STAFF else None))
+    RoleGrant.objects.bulk_create(grants)
+    return len(new)
+
+
+# --- Replacing (--force) -------------------------------------------------------------------------
+
+
+def _ensure_only_demo_data(root: Area) -> None:
+    """Refuse a --force reseed unless the database holds nothing but the demo city."""
+    reasons = []
+    if Area.objects.exclude(path__startswith=root.path).exists():
+        reasons.append("areas outside the demo city")
+    usernames = [d.username for d in DEMO_USERS]
+    if User.objects.exclude(username__in=usernames).exists():
+        reasons.append("users other than the demo logins")
+    for model in apps.get_models():
+        if model._meta.app_label in FORCE_OK_APPS or model._meta.proxy or not model._meta.managed:
+            continue
+        if model._default_manager.exists():
+            reasons.append(f"{model._meta.label} rows")
+    if reasons:
+        raise Conflict("数据库中存在非演示数据，拒绝覆盖 / Refusing --force: the database holds "
+                       f"non-demo data ({', '.join(reasons)}).", code="demo.not_only_demo",
+                       fields={"reasons": reasons})
+
+
+def _delete_demo(root: Area, progress) -> None:
+    subtree = Area.objects.filter(path__startswith=root.path)
+    RoleGrant.objects.filter(area__in=subtree).delete()
+    User.objects.filter(username__in=[d.username for d in DEMO_USERS]).delete()
+    Department.objects.filter(area__in=subtree).delete()
+    Post.objects.filter(board__town__in=subtree).delete()
+    Board.objects.filter(town__in=subtree).delete()
+    AreaBoundary.objects.filter(area__in=subtree).delete()
+    for level in sorted(AreaLevel, reverse=True):
+        # Children first (the parent key is PROTECT). A plain DELETE, not the collector: nothing
+        # else refers to these rows any more (_ensure_only_demo_data checked the other apps).
+        ids = list(subtree.filter(level=level).values_list("id", flat=True))
+        for start in range(0, len(ids), 5000):
+            Area.objects.filter(id__in=ids[start:start + 5000])._raw_delete(connection.alias)
+        _progress(progress, "delete old demo", int(AreaLevel.MICROGRID) - level + 1, len(AreaLevel))
+
+
+# --- The logins table ----------------------------------------------------------------------------
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The demo logins present in the database, one per role, with the area each works on.
+    ``password`` is :data:`DEMO_PASSWORD`, or ``"(unchanged)"`` for a pre-existing account whose
+    password is not the demo one."""
+    from django.contrib.auth.hashers import check_password
+
+    usernames = [d.username for d in DEMO_USERS]
+    users = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    grants: dict[int, list[RoleGrant]] = {}
+    for g in (RoleGrant.objects.active().filter(user__in=list(users.values()))
+              .select_related("area", "department")):
+        grants.setdefault(g.user_id, []).append(g)
+    root = demo_root()
+    verdict: dict[str, bool] = {}  # one hash check per distinct hash (demo users share one)
+    rows = []
+    for d in DEMO_USERS:
+        u = users.get(d.username)
+        if u is None:
+            continue
+        if u.password not in verdict:
+            verdict[u.password] = check_password(DEMO_PASSWORD, u.password)
+        pw = DEMO_PASSWORD if verdict[u.password] else "(unchanged)"
+        if d.role == "superuser":
+            rows.append(DemoLogin(d.username, pw, "superuser", "系统管理员 / Superuser",
+                                  root.name if root else "", root.code if root else ""))
+            continue
+        g = next((g for g in grants.get(u.pk, []) if g.role == d.role), None)
+        if g is None:
+            continue
+        rows.append(DemoLogin(d.username, pw, d.role, str(Role(d.role).label), g.area.name,
+                              g.area.code, g.department.name if g.department else ""))
+    return rows
