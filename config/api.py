@@ -60,4 +60,8 @@ api.add_router("/events", events_router)
 api.add_router("/events", dispatch_event_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/", dispatching_router)
+
+from jiewang.notifications.api import router as inbox_router  # noqa: E402
+
+api.add_router("/inbox", inbox_router)
 api.add_router("/", accounts_router)

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "jiewang.areas",
     "jiewang.accounts",
     "jiewang.demo",
+    "jiewang.notifications",
     "jiewang.events",
     "jiewang.dispatching",
     "jiewang.web",
@@ -167,6 +168,12 @@ LOCATOR_REVISION_CHECK_SECONDS = float(os.environ.get("LOCATOR_REVISION_CHECK_SE
 AREA_IMPORT_MAX_BYTES = int(os.environ.get("AREA_IMPORT_MAX_BYTES", 50 * 1024 * 1024))
 # Sibling overlaps larger than this share of the smaller area are reported on import.
 AREA_OVERLAP_TOLERANCE = float(os.environ.get("AREA_OVERLAP_TOLERANCE", 0.001))
+
+# Senders for queued messages, by channel; the console sender logs instead of sending.
+NOTIFICATION_SENDERS = {
+    "sms": os.environ.get("NOTIFY_SMS_SENDER", "jiewang.notifications.senders.ConsoleSender"),
+    "email": os.environ.get("NOTIFY_EMAIL_SENDER", "jiewang.notifications.senders.ConsoleSender"),
+}
 
 LOGGING = {
     "version": 1,

@@ -137,7 +137,9 @@ MATRIX = [
           body=lambda c, t, p, l: {"attended": True, "rating": 5}),
 ]
 # City-wide, not area-scoped: covered by tests of their own below.
-UNSCOPED = {("GET", "/api/catalog"), ("PATCH", "/api/catalog/{code}")}
+UNSCOPED = {("GET", "/api/catalog"), ("PATCH", "/api/catalog/{code}"),
+            # one's own inbox: tested in jiewang/notifications/tests
+            ("GET", "/api/inbox"), ("POST", "/api/inbox/read")}
 
 REFUSAL_CODES = {"not_found", "event.not_found", "assignment.not_found", "summons.not_found",
                  "extension.not_found", "event.channel_not_permitted", "event.action_not_permitted",

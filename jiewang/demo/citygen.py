@@ -62,7 +62,8 @@ class ScaleSpec:
 
 
 SCALES: dict[str, ScaleSpec] = {
-    # Chongqing: 38 districts/counties, 1,031 towns/streets, ~11,000 villages/communities, ~62,000 grids.
+    # Chongqing: 38 districts/counties, 1,031 towns/streets, ~11,000 villages/communities,
+    # ~62,000 grids.
     "city": ScaleSpec(radius_km=162.0, urban=9, outer=17, counties=12, towns=1031,
                       communities=11000, grids=62000, dedicated_per_street=(3, 6)),
     # For tests: builds and seeds in well under a second or two.
@@ -187,7 +188,8 @@ def _skeleton(scale: str, seed: int) -> CityPlan:
 
     # Villages/communities.
     w = rng.uniform(0.75, 1.25, len(towns)) * np.where([t.kind == "街道" for t in towns], 0.95, 1.0)
-    comm_counts = apportion(spec.communities, w, minimum=2 if spec.communities >= 2 * len(towns) else 1)
+    comm_counts = apportion(spec.communities, w,
+                            minimum=2 if spec.communities >= 2 * len(towns) else 1)
     communities = []
     for t, k in zip(towns, comm_counts):
         taken = set()
@@ -229,10 +231,11 @@ def _skeleton(scale: str, seed: int) -> CityPlan:
         for ci in rng.choice(eligible, size=k, replace=False) if k else []:
             dedicated[int(ci)] = str(dtypes[rng.integers(len(dtypes))])
 
+    institutions: dict[int, set[str]] = {}  # institution names, unique within a town
     for c, k in zip(communities, grid_counts):
         town = nodes[c.parent]
         place = town.name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
-        taken = set()
+        taken = institutions.setdefault(town.index, set())
         dtype = dedicated.get(c.index)
         slot = int(rng.integers(int(k))) if dtype else -1
         for j in range(int(k)):
@@ -414,7 +417,8 @@ def _tessellate(parents: np.ndarray, counts: np.ndarray, rng: np.random.Generato
     seeds: list[np.ndarray] = []
     for p, n in enumerate(counts):
         if n <= 1:
-            seeds.append(np.array([shapely.get_coordinates(shapely.point_on_surface(parents[p]))[0]]))
+            inner = shapely.point_on_surface(parents[p])
+            seeds.append(shapely.get_coordinates(inner)[:1])
         elif seeds_for is not None:
             seeds.append(seeds_for(p, cands[p]))
         else:
@@ -482,7 +486,12 @@ def generate_city(scale: str, seed: int, *, geometry: bool = True,
                 nodes[ci].geometry = cell
         plan.timings[stage] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    # Number grids in reading order: rows about one grid high, north→south, then west→east.
+    # To WGS84 lon/lat, all geometries in one vectorised call.
+    geoms = shapely.transform(np.array([n.geometry for n in nodes], dtype=object), _to_lonlat)
+    for n, g in zip(nodes, geoms):
+        n.geometry = g
+    # Number grids in reading order (in lon/lat, as stored): rows about one grid high,
+    # north→south, then west→east within a row.
     order: dict[int, list[int]] = {}
     for c in plan.level(AreaLevel.COMMUNITY):
         kids = c.children
@@ -495,10 +504,6 @@ def generate_city(scale: str, seed: int, *, geometry: bool = True,
         row = np.floor((top - cent[:, 1]) / band)
         order[c.index] = [kids[i] for i in np.lexsort((cent[:, 0], row))]
     _number_grids(plan, order)
-    # To WGS84 lon/lat, all geometries in one vectorised call.
-    geoms = shapely.transform(np.array([n.geometry for n in nodes], dtype=object), _to_lonlat)
-    for n, g in zip(nodes, geoms):
-        n.geometry = g
     plan.timings["geometry:numbering+lonlat"] = time.perf_counter() - t0
     if progress:
         progress("geometry:done", 1, 1)

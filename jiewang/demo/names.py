@@ -44,7 +44,8 @@ INSTITUTION_SUFFIX = {
 }
 
 
-def _stem(rng: np.random.Generator, first: str, second: str, third: str = "", p3: float = 0.0) -> str:
+def _stem(rng: np.random.Generator, first: str, second: str, third: str = "",
+          p3: float = 0.0) -> str:
     name = first[rng.integers(len(first))] + second[rng.integers(len(second))]
     if third and rng.random() < p3:
         name += third[rng.integers(len(third))]
@@ -101,7 +102,8 @@ def grid_name(community: str, number: int) -> str:
     return f"{community}第{number}网格"
 
 
-def institution_name(rng: np.random.Generator, taken: set[str], *, grid_type: str, place: str) -> str:
+def institution_name(rng: np.random.Generator, taken: set[str], *, grid_type: str,
+                     place: str) -> str:
     """A dedicated grid named after its institution: "石桥铺中学专属网格"."""
     suffixes = INSTITUTION_SUFFIX.get(grid_type, INSTITUTION_SUFFIX["other_dedicated"])
 

@@ -188,8 +188,8 @@ def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float])
             _progress(progress, f"areas:{label}", min(start + BATCH, len(objs)), len(objs))
         if any(o.pk is None for o in objs):  # a backend that does not return ids
             parent_ids = {o.parent_id for o in objs}
-            got = {(p, c): i for p, c, i in Area.objects.filter(level=level, parent_id__in=parent_ids)
-                   .values_list("parent_id", "code", "id")}
+            rows = Area.objects.filter(level=level, parent_id__in=parent_ids)
+            got = {(p, c): i for p, c, i in rows.values_list("parent_id", "code", "id")}
             for o in objs:
                 o.pk = o.id = got[(o.parent_id, o.code)]
         for n, o in zip(level_nodes, objs):
@@ -233,7 +233,8 @@ def _set_paths(level: int, root_id: int) -> None:
             return
         root_path = f"/{root_id}/"
         cur.execute(
-            f"UPDATE {table} SET path = (SELECT p.path FROM {table} p WHERE p.id = {table}.parent_id)"
+            f"UPDATE {table} SET path ="
+            f" (SELECT p.path FROM {table} p WHERE p.id = {table}.parent_id)"
             f" || CAST(id AS TEXT) || '/'"
             f" WHERE level = %s AND path = '' AND parent_id IN"
             f" (SELECT q.id FROM {table} q WHERE q.level = %s AND q.path LIKE %s)",
@@ -262,8 +263,8 @@ def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple
 
 
 def _write_departments(plan: CityPlan, ids: dict[int, int]) -> list[Department]:
-    depts = [Department(area_id=ids[0], name=name, board_kind=kind, code=f"{plan.root.code}-{k:02d}",
-                        phone=f"023-6{k:02d}12345")
+    depts = [Department(area_id=ids[0], name=name, board_kind=kind,
+                        code=f"{plan.root.code}-{k:02d}", phone=f"023-6{k:02d}12345")
              for k, (name, kind) in enumerate(names.CITY_DEPARTMENTS, start=1)]
     for d in plan.level(AreaLevel.DISTRICT):
         for k, (name, kind) in enumerate(names.DISTRICT_DEPARTMENTS, start=1):
@@ -295,19 +296,21 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
     district_id = ids[branch[AreaLevel.DISTRICT].index]
     dept = Department.objects.get(area_id=district_id,
                                   name=branch[AreaLevel.DISTRICT].name + DEMO_DEPARTMENT_SUFFIX)
-    existing = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
+    usernames = [d.username for d in DEMO_USERS]
+    existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     password = make_password(DEMO_PASSWORD)  # once: Argon2 is slow on purpose
     new = [User(username=d.username, display_name=d.display_name, password=password,
                 is_superuser=d.role == "superuser", is_staff=d.role == "superuser")
            for d in DEMO_USERS if d.username not in existing]
     User.objects.bulk_create(new)
-    users = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
+    users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     grants = []
     for d in DEMO_USERS:
         if d.role == "superuser":
             continue
         area_id = ids[branch[d.level].index]
-        if not RoleGrant.objects.filter(user=users[d.username], role=d.role, area_id=area_id).exists():
+        user = users[d.username]
+        if not RoleGrant.objects.filter(user=user, role=d.role, area_id=area_id).exists():
             grants.append(RoleGrant(user=users[d.username], role=d.role, area_id=area_id,
                                     department=dept if d.role == Role.DEPARTMENT_STAFF else None))
     RoleGrant.objects.bulk_create(grants)

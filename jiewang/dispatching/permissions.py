@@ -45,3 +45,7 @@ def register() -> None:
     from .services.assignments import sync_assignments
 
     register_transition_hook(sync_assignments)
+
+    from .notify import on_transition
+
+    register_transition_hook(on_transition)

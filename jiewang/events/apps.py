@@ -15,6 +15,13 @@ class EventsConfig(AppConfig):
 
         permissions.register()
 
+        from . import notify
+        from .services import sweep, transition
+
+        transition.register_transition_hook(notify.on_transition)
+        if notify.on_sweep not in sweep.SWEEP_LISTENERS:
+            sweep.SWEEP_LISTENERS.append(notify.on_sweep)
+
         from jiewang.core.worker import register_periodic
 
         register_periodic("events.deadline_sweep", 5, "jiewang.events.services.sweep:run_periodic_sweep")

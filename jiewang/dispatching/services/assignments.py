@@ -46,6 +46,10 @@ def _create_assignments(event, lead, assists, actor, instructions, now) -> list[
                                               instructions=instructions, dispatched_by=actor, dispatched_at=now))
     for a in made:
         deadline_open(event=event, kind="sign", start=now, subject=f"assignment:{a.pk}")
+    from ..notify import notify_assignments
+
+    notify_assignments(event, "redispatch" if event.assignments.exclude(pk__in=[a.pk for a in made]).exists()
+                       else "dispatch")
     return made
 
 

@@ -68,6 +68,9 @@ def whistle_blow(*, event: Event, actor, departments: list[Department], problem:
     event_note(event=event, action="whistle", actor=actor, role=role, comment=problem, at=now,
                data={"whistle": whistle.pk, "departments": [d.name for d in departments], "urgent": urgent,
                      "report_in_due_at": due.isoformat()})
+    from ..notify import on_whistle
+
+    on_whistle(whistle)
     return whistle
 
 

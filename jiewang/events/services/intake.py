@@ -207,4 +207,7 @@ def _report(*, actor, channel, category, lon, lat, title, description, crs, urge
     if external_due_at is not None:
         deadline_open(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours")
     deadline_open(event=event, kind="accept", start=now)
+    from ..notify import notify_event
+
+    notify_event(event, kind="event.report")
     return event

@@ -40,7 +40,8 @@ class Command(BaseCommand):
         parser.add_argument("--scale", choices=sorted(SCALES), default="small",
                             help="small (tests: 2 districts, 60 grids) or city (38 districts, "
                                  "1,031 towns, 11,000 communities, 62,000 grids)")
-        parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same city)")
+        parser.add_argument("--seed", type=int, default=1,
+                            help="random seed (same seed, same city)")
         parser.add_argument("--force", action="store_true",
                             help="replace an existing demo city (refused unless the database "
                                  "holds only demo data)")

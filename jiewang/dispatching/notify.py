@@ -1,0 +1,38 @@
+"""Telling departments: their staff learn of dispatches, redo and whistles."""
+
+from __future__ import annotations
+
+from jiewang.accounts.choices import Role
+from jiewang.accounts.models import RoleGrant, User
+from jiewang.notifications.services import notify
+
+from .models import OPEN_ASSIGNMENT, Assignment
+
+
+def department_staff(department_ids) -> list[User]:
+    ids = RoleGrant.objects.active().filter(role=Role.DEPARTMENT_STAFF, department_id__in=list(department_ids)) \
+        .values("user_id")
+    return list(User.objects.filter(pk__in=ids, is_active=True))
+
+
+def on_transition(event, activity) -> None:
+    """After rework or redo: the departments holding the event (dispatch notifies explicitly,
+    once its assignments exist)."""
+    if activity.action in ("verify_fail", "redo"):
+        notify_assignments(event, activity.action)
+
+
+def notify_assignments(event, action: str) -> None:
+    depts = Assignment.objects.filter(event=event, status__in=OPEN_ASSIGNMENT).values_list("department_id", flat=True)
+    titles = {"dispatch": "新派遣任务", "redispatch": "改派任务", "verify_fail": "核查未通过，请返工",
+              "redo": "群众不满意，请重办"}
+    notify(users=department_staff([d for d in depts if d]), kind=f"assignment.{action}",
+           title=f"{titles[action]}：{event.title}", body=event.number, event_number=event.number,
+           url=f"/events/{event.number}/", sms=event.urgency != "normal")
+
+
+def on_whistle(whistle) -> None:
+    depts = whistle.summonses.values_list("department_id", flat=True)
+    notify(users=department_staff(depts), kind="whistle.summons", title=f"吹哨报到：{whistle.problem[:60]}",
+           body=f"{whistle.event.number} 请于 {whistle.report_in_due_at:%H:%M} 前报到",
+           event_number=whistle.event.number, url=f"/events/{whistle.event.number}/", sms=True)

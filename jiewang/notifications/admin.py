@@ -1,0 +1,24 @@
+from django.contrib import admin
+
+from .models import Notification, OutboundMessage
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "kind", "title", "event_number", "created_at", "read_at")
+    list_filter = ("kind",)
+    raw_id_fields = ("recipient",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutboundMessage)
+class OutboundMessageAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "channel", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("channel", "status")
+    exclude = ("address",)
+    raw_id_fields = ("recipient",)
+
+    def has_change_permission(self, request, obj=None):
+        return False
