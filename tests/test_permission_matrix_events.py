@@ -55,6 +55,20 @@ def reported_in_ctx(t, p, l):
     return ctx
 
 
+def signed_ctx(t, p, l):
+    e = make_event(t, p, l, "handling", level="town")
+    return {"event": e, "assignment": e.assignments.get()}
+
+
+def disputed_ctx(t, p, l):
+    from jiewang.dispatching.services.assignments import assignment_dispute
+
+    ctx = signed_ctx(t, p, l)
+    assignment_dispute(assignment=ctx["assignment"], actor=p.admin, reason="不属本部门")
+    ctx["event"] = Event.objects.get(pk=ctx["event"].pk)
+    return ctx
+
+
 def extension_ctx(t, p, l):
     import datetime as dt
 
@@ -128,6 +142,11 @@ MATRIX = [
     ECase("POST", "/api/assignments/{assignment_id}/return", "loop.cgj_staff", "other_district_admin",
           assignment_ctx, lambda c: f"/api/assignments/{c['assignment'].id}/return",
           body=lambda c, t, p, l: {"comment": "非本部门职责"}),
+    ECase("POST", "/api/assignments/{assignment_id}/dispute", "loop.cgj_staff", "other_district_admin",
+          signed_ctx, lambda c: f"/api/assignments/{c['assignment'].id}/dispute",
+          body=lambda c, t, p, l: {"comment": "应由住建部门负责"}),
+    ECase("POST", EVT + "/arbitrate", "town_operator", "other_district_admin", disputed_ctx, V(EVT + "/arbitrate"),
+          body=lambda c, t, p, l: {"assignment_id": c["assignment"].id, "keep": True, "comment": "仍由城管负责"}),
     ECase("POST", "/api/extensions/{request_id}/decide", "town_operator", "other_district_admin", extension_ctx,
           lambda c: f"/api/extensions/{c['request'].id}/decide", body=lambda c, t, p, l: {"approve": True}),
     ECase("POST", "/api/summonses/{summons_id}/report-in", "loop.cgj_staff", "other_district_admin", whistle_ctx,
@@ -143,7 +162,7 @@ UNSCOPED = {("GET", "/api/catalog"), ("PATCH", "/api/catalog/{code}"),
 
 REFUSAL_CODES = {"not_found", "event.not_found", "assignment.not_found", "summons.not_found",
                  "extension.not_found", "event.channel_not_permitted", "event.action_not_permitted",
-                 "dispatch.not_your_assignment", "whistle.not_your_summons"}
+                 "dispatch.not_your_assignment", "whistle.not_your_summons", "assignment.not_found"}
 
 
 def who(name, people, loop):

@@ -168,3 +168,17 @@ CITY_DEPARTMENTS: list[tuple[str, str]] = [
     ("市卫生健康委", "livelihood"),
     ("市委组织部", "party_building"),
 ]
+
+
+# --- People ------------------------------------------------------------------------------------
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林郑梁谢唐许冯宋韩邓彭曹曾田萧潘袁蒋蔡余杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤康易乔赖文"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红梅玉兵春燕志辉晓琳婷鹏飞宇浩然欣怡俊杰佳颖思雨梓涵子轩雪梅海燕文斌小龙建华德明永红"
+
+
+def person_name(rng: np.random.Generator) -> str:
+    """A plausible Chinese personal name: "陈晓琳", "王强"."""
+    given = GIVEN[rng.integers(len(GIVEN))]
+    if rng.random() < 0.7:
+        given += GIVEN[rng.integers(len(GIVEN))]
+    return SURNAMES[rng.integers(len(SURNAMES))] + given

@@ -15,6 +15,9 @@ a demo login, and no model outside the areas/accounts/audit apps (and Django's o
 sessions, admin log, axes) has any row — real events or patrols are never thrown away by a demo
 command. Audit rows are kept (the trail is append-only).
 
+Bulk grid workers (``grid_workers=True``, ``--grid-workers``): one per grid, username ``gw`` + the
+grid's code, unusable password, bulk created; --force deletes them with the demo city.
+
 Demo logins: one user per role on one branch of the tree (an urban district, its first street,
 that street's first community, its first comprehensive grid), all with the password
 :data:`DEMO_PASSWORD`, hashed once with the configured hasher (Argon2 is deliberately slow) and
@@ -26,13 +29,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
 from django.apps import apps
-from django.contrib.auth.hashers import make_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -76,6 +80,8 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("department_staff", Role.DEPARTMENT_STAFF, "部门工作人员", AreaLevel.DISTRICT),
     DemoUser("resident", Role.RESIDENT, "居民", AreaLevel.GRID),
 ]
+GRID_WORKER_PREFIX = "gw"  # bulk grid workers: gw + the grid's 15-digit code
+GRID_WORKER_RE = r"^gw[0-9]{15}$"
 DEMO_DEPARTMENT_SUFFIX = "城市管理局"  # department_staff works for the district's 城市管理局
 
 
@@ -113,9 +119,12 @@ def demo_root() -> Area | None:
 
 
 def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
-              progress: Progress | None = None, plan: CityPlan | None = None) -> SeedResult:
+              grid_workers: bool = False, progress: Progress | None = None,
+              plan: CityPlan | None = None) -> SeedResult:
     """Generate the demo city and write it. Does nothing if it exists (unless ``force``, see the
-    module docstring). ``plan`` lets a caller pass an already generated plan."""
+    module docstring). ``grid_workers`` also creates one grid worker per grid (username
+    ``gw`` + the grid's 15-digit code, unusable password: for benchmarks and realistic lists, not
+    for signing in). ``plan`` lets a caller pass an already generated plan."""
     timings: dict[str, float] = {}
     root = demo_root()
     if root is not None and not force:
@@ -134,11 +143,11 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
             t = time.perf_counter()
             _delete_demo(root, progress)
             timings["delete old demo"] = time.perf_counter() - t
-        result = _write(plan, progress, timings)
+        result = _write(plan, progress, timings, grid_workers=grid_workers)
         result.timings = timings
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
-                           "counts": result.counts})
+                           "grid_workers": grid_workers, "counts": result.counts})
     result.logins = demo_logins()
     return result
 
@@ -163,7 +172,8 @@ def _progress(progress, stage, done, total):
         progress(stage, done, total)
 
 
-def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float]) -> SeedResult:
+def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float], *,
+           grid_workers: bool = False) -> SeedResult:
     nodes = plan.nodes
     now = timezone.now()
     ids: dict[int, int] = {}  # plan index -> Area id
@@ -217,6 +227,11 @@ def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float])
     t = time.perf_counter()
     counts["users"] = _write_users(plan, ids)
     timings["users"] = time.perf_counter() - t
+
+    if grid_workers:
+        t = time.perf_counter()
+        counts["grid workers"] = _write_grid_workers(plan, ids, progress)
+        timings["grid workers"] = time.perf_counter() - t
 
     BoundaryRevision.bump()
     return SeedResult(True, "演示城市已生成 / Demo city seeded.", plan.scale, plan.seed,
@@ -317,6 +332,31 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
     return len(new)
 
 
+def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
+    """One full-time grid worker (专职网格员) per grid, bulk created with unusable passwords."""
+    rng = np.random.default_rng([plan.seed, 3])
+    grids = sorted(plan.level(AreaLevel.GRID), key=lambda n: n.code)
+    total = 0
+    for start in range(0, len(grids), BATCH):
+        chunk = grids[start:start + BATCH]
+        # What make_password(None) stores, minus its per-character random.choice cost.
+        users = [User(username=f"{GRID_WORKER_PREFIX}{g.code}", display_name=names.person_name(rng),
+                      password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30))
+                 for g in chunk]
+        User.objects.bulk_create(users, batch_size=BATCH)
+        if any(u.pk is None for u in users):
+            got = dict(User.objects.filter(username__in=[u.username for u in users])
+                       .values_list("username", "id"))
+            for u in users:
+                u.pk = u.id = got[u.username]
+        RoleGrant.objects.bulk_create(
+            [RoleGrant(user_id=u.pk, role=Role.GRID_WORKER, area_id=ids[g.index])
+             for u, g in zip(users, chunk)], batch_size=BATCH)
+        total += len(users)
+        _progress(progress, "grid workers", total, len(grids))
+    return total
+
+
 # --- Replacing (--force) -------------------------------------------------------------------------
 
 
@@ -326,7 +366,7 @@ def _ensure_only_demo_data(root: Area) -> None:
     if Area.objects.exclude(path__startswith=root.path).exists():
         reasons.append("areas outside the demo city")
     usernames = [d.username for d in DEMO_USERS]
-    if User.objects.exclude(username__in=usernames).exists():
+    if User.objects.exclude(username__in=usernames).exclude(username__regex=GRID_WORKER_RE).exists():
         reasons.append("users other than the demo logins")
     for model in apps.get_models():
         if model._meta.app_label in FORCE_OK_APPS or model._meta.proxy or not model._meta.managed:
@@ -343,6 +383,8 @@ def _delete_demo(root: Area, progress) -> None:
     subtree = Area.objects.filter(path__startswith=root.path)
     RoleGrant.objects.filter(area__in=subtree).delete()
     User.objects.filter(username__in=[d.username for d in DEMO_USERS]).delete()
+    # Bulk grid workers never sign in or act, so nothing refers to them: a plain DELETE.
+    User.objects.filter(username__regex=GRID_WORKER_RE)._raw_delete(connection.alias)
     Department.objects.filter(area__in=subtree).delete()
     Post.objects.filter(board__town__in=subtree).delete()
     Board.objects.filter(town__in=subtree).delete()

@@ -223,3 +223,26 @@ def rate_summons(request, summons_id: int, payload: RateSummonsIn):
     s = selectors.summons_get(user=request.user, summons_id=summons_id)
     return summons_out(whistles.summons_rate(summons=s, actor=request.user, attended=payload.attended,
                                              rating=payload.rating, comment=payload.comment))
+
+
+@router.post("/assignments/{int:assignment_id}/dispute", response=AssignmentOut,
+             summary="争议: ask the command center to arbitrate responsibility")
+def dispute(request, assignment_id: int, payload: ReasonIn):
+    a = selectors.assignment_get(user=request.user, assignment_id=assignment_id)
+    return assignment_out(svc.assignment_dispute(assignment=a, actor=request.user, reason=payload.comment))
+
+
+class ArbitrateIn(DispatchIn):
+    assignment_id: int
+    keep: bool = Field(..., description="true: the disputing department stays responsible")
+
+
+@event_router.post("/{number}/arbitrate", response=list[AssignmentOut], summary="仲裁 a disputed assignment")
+def arbitrate(request, number: str, payload: ArbitrateIn):
+    event = event_selectors.event_get(user=request.user, number=number)
+    a = selectors.assignment_get(user=request.user, assignment_id=payload.assignment_id)
+    lead, assists = (None, []) if payload.keep else _targets(request, payload)
+    made = svc.event_arbitrate(event=event, actor=request.user, assignment=a, keep=payload.keep,
+                               reason=payload.comment, lead=lead, assists=assists,
+                               expected_version=payload.expected_version)
+    return [assignment_out(x) for x in made]

@@ -52,6 +52,11 @@ class Assignment(models.Model):
     return_reason = models.TextField(blank=True, default="")
     feedback_at = models.DateTimeField(null=True, blank=True)
     feedback = models.TextField(blank=True, default="")
+    # A department that signed for the event but disputes that it is responsible asks the command
+    # center to arbitrate; the ruling either keeps it responsible or redispatches.
+    disputed_at = models.DateTimeField(null=True, blank=True)
+    dispute_reason = models.TextField(blank=True, default="")
+    arbitrated_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -274,6 +274,21 @@ def test_force_replaces_a_demo_only_database():
 
 
 @pytest.mark.django_db
+def test_grid_workers_one_per_grid_with_unusable_passwords_and_replaced_by_force():
+    seed_demo(scale="small", seed=6, grid_workers=True)
+    workers = User.objects.filter(username__regex=r"^gw[0-9]{15}$")
+    assert workers.count() == 60
+    assert not any(u.has_usable_password() for u in workers)
+    grants = RoleGrant.objects.filter(user__in=workers).select_related("user", "area")
+    assert sorted(g.area.code for g in grants) == sorted(
+        Area.objects.filter(level=AreaLevel.GRID).values_list("code", flat=True))
+    assert all(g.role == "grid_worker" and g.user.username == "gw" + g.area.code for g in grants)
+    call_command("seed_demo", "--scale", "small", "--seed", "6", "--force", stdout=StringIO())
+    assert User.objects.count() == len(DEMO_USERS)
+    assert RoleGrant.objects.count() == len(DEMO_USERS) - 1
+
+
+@pytest.mark.django_db
 def test_force_refuses_when_other_data_exists():
     seed_demo(scale="small", seed=1)
     User.objects.create_user("someone", password="not-a-demo-2026")

@@ -214,3 +214,63 @@ def sync_assignments(event: Event, activity) -> None:
     elif action in ("verify_pass", "close_on_spot"):
         Assignment.objects.filter(event=event, status__in=OPEN_ASSIGNMENT).update(status=AssignmentStatus.DONE,
                                                                                 closed_at=now)
+
+
+@transaction.atomic
+def assignment_dispute(*, assignment: Assignment, actor, reason: str) -> Assignment:
+    """争议: a department that signed for an event disputes its responsibility; the command
+    center must arbitrate (:func:`event_arbitrate`). The clocks keep running meanwhile."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写争议理由 / A reason is required.", code="dispatch.reason_required")
+    a = _own_assignment(assignment, actor)
+    if a.status != AssignmentStatus.SIGNED:
+        raise Conflict("只有已签收的任务可以申请仲裁 / Only signed assignments can be disputed.",
+                       code="dispatch.not_signed")
+    if a.disputed_at is not None and a.arbitrated_at is None:
+        raise Conflict("已在仲裁中 / Already awaiting arbitration.", code="dispatch.dispute_pending")
+    now = timezone.now()
+    a.disputed_at, a.dispute_reason, a.arbitrated_at = now, reason, None
+    a.save(update_fields=["disputed_at", "dispute_reason", "arbitrated_at"])
+    event_note(event=a.event, action="dispute", actor=actor, role="department_staff", comment=reason,
+               data={"assignment": a.pk, "department": a.department.name if a.department_id else None}, at=now)
+    from jiewang.notifications.services import notify
+    from jiewang.events.notify import users_with_role
+
+    notify(users=users_with_role(a.event, ["town_operator"]), kind="assignment.dispute",
+           title=f"部门申请仲裁：{a.event.title}", body=reason, event_number=a.event.number,
+           url=f"/events/{a.event.number}/")
+    return a
+
+
+@transaction.atomic
+def event_arbitrate(*, event: Event, actor, assignment: Assignment, keep: bool, reason: str,
+                    lead: Department | Post | None = None, assists: list[Department] | None = None,
+                    expected_version: int | None = None):
+    """仲裁: the command center rules on a disputed assignment: ``keep`` the department
+    responsible, or redispatch to ``lead`` (and ``assists``)."""
+    from jiewang.events.lifecycle import Transition
+
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("请填写仲裁意见 / A ruling is required.", code="dispatch.reason_required")
+    a = Assignment.objects.select_for_update().get(pk=assignment.pk)
+    if a.event_id != event.pk or a.disputed_at is None or a.arbitrated_at is not None:
+        raise Conflict("没有待仲裁的争议 / No dispute awaits arbitration.", code="dispatch.no_dispute")
+    now = timezone.now()
+    if keep:
+        role = pick_role(actor, event, Transition("arbitrate", (), "", frozenset(
+            {"town_operator", "town_leader", "district_admin"}), "仲裁"))
+        a.arbitrated_at = now
+        a.save(update_fields=["arbitrated_at"])
+        event_note(event=event, action="arbitrate", actor=actor, role=role, comment=reason, at=now,
+                   data={"assignment": a.pk, "ruling": "keep"})
+        return [a]
+    if lead is None:
+        raise ValidationFailed("改派须指定主办 / Name the new lead.", code="dispatch.lead_required")
+    made = event_redispatch(event=event, actor=actor, lead=lead, assists=assists, reason=f"仲裁：{reason}",
+                            expected_version=expected_version)
+    Assignment.objects.filter(pk=a.pk).update(arbitrated_at=now)
+    event_note(event=event, action="arbitrate", actor=actor, role="town_operator", comment=reason,
+               data={"assignment": a.pk, "ruling": "redispatch", "lead": str(lead)})
+    return made

@@ -135,3 +135,27 @@ def test_whistle_one_late_one_never(tree, people, loop, client_for):
     rated = post(staff, f"/api/summonses/{cgj_summons['id']}/rate", {"attended": True, "rating": 3,
                                                                       "comment": "迟到10分钟"})
     assert rated.json()["rating"] == 3
+
+
+@pytest.mark.django_db
+def test_dispute_arbitrated_then_redispatched(tree, people, loop, client_for):
+    from jiewang.events.testing import make_event
+
+    center, cgj = client_for(people.town_operator), client_for(loop.cgj_staff)
+    e = make_event(tree, people, loop, "handling", level="town")
+    a = e.assignments.get()
+    r = post(cgj, f"/api/assignments/{a.id}/dispute", {"comment": "属于物业管理范畴"})
+    assert r.status_code == 200
+    assert post(cgj, f"/api/assignments/{a.id}/dispute", {"comment": "again"}).json()["code"] == "dispatch.dispute_pending"
+    kept = post(center, f"/api/events/{e.number}/arbitrate", {"assignment_id": a.id, "keep": True,
+                                                             "comment": "城管牵头"}).json()
+    assert [x["status"] for x in kept] == ["signed"]
+    # disputed again: this time the center moves it to the environment bureau
+    post(cgj, f"/api/assignments/{a.id}/dispute", {"comment": "仍有异议"})
+    moved = post(center, f"/api/events/{e.number}/arbitrate", {"assignment_id": a.id, "keep": False,
+                                                              "lead_department_id": loop.sthj.id,
+                                                              "comment": "改由生态环境局主办"}).json()
+    assert [(x["department_name"], x["status"]) for x in moved] == [("北区生态环境局", "dispatched")]
+    assert Assignment.objects.get(pk=a.id).status == "withdrawn"
+    assert client_for(people.town_operator).get(f"/api/events/{e.number}").json()["status"] == "dispatched"
+    assert actions_of(center, e.number)[-5:] == ["dispute", "arbitrate", "dispute", "redispatch", "arbitrate"]

@@ -29,6 +29,7 @@ STAGE_LABELS = {
     "boards": "写入 Write · boards",
     "posts": "写入 Write · posts",
     "delete old demo": "删除 Delete old demo city",
+    "grid workers": "写入 Write · grid workers",
 }
 
 
@@ -42,6 +43,9 @@ class Command(BaseCommand):
                                  "1,031 towns, 11,000 communities, 62,000 grids)")
         parser.add_argument("--seed", type=int, default=1,
                             help="random seed (same seed, same city)")
+        parser.add_argument("--grid-workers", action="store_true",
+                            help="also create one grid worker per grid (username gw<grid code>, "
+                                 "unusable password; 62,000 at city scale)")
         parser.add_argument("--force", action="store_true",
                             help="replace an existing demo city (refused unless the database "
                                  "holds only demo data)")
@@ -66,7 +70,7 @@ class Command(BaseCommand):
 
             try:
                 result = seed_demo(scale=opts["scale"], seed=opts["seed"], force=opts["force"],
-                                   progress=progress)
+                                   grid_workers=opts["grid_workers"], progress=progress)
             except ApplicationError as exc:
                 raise CommandError(f"[{exc.code}] {exc.message}") from exc
         if quiet:
