@@ -54,7 +54,7 @@ def manage(*args) -> int:
 
 
 def demo(argv: list[str]) -> int:
-    scale = os.environ.get("JIEWANG_DEMO_SCALE", "small")
+    scale = os.environ.get("JIEWANG_DEMO_SCALE", "city")
     for step in (("migrate", "--noinput"), ("seed_demo", "--scale", scale, "--seed", "1")):
         if manage(*step) != 0:
             return 1

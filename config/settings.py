@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jiewang.notifications",
     "jiewang.events",
     "jiewang.dispatching",
+    "jiewang.open311",
     "jiewang.web",
 ]
 

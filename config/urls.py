@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("open311/v2/", include("jiewang.open311.urls")),
     path("", include("jiewang.web.urls")),
 ]
 if settings.DEBUG:

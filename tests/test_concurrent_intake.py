@@ -28,6 +28,9 @@ from tests.support.sqlite_file import file_database
 CLIENTS = 50
 REPORTS = int(os.environ.get("JW_CONC_REPORTS", 5000))
 RETRY_SHARE = 0.2
+# How the clients submit: "http" (POST /api/events as the grid worker), "service" (event_report
+# directly) or "mixed" (even clients over HTTP, odd ones through the service).
+MODE = os.environ.get("JW_CONC_MODE", "mixed")
 
 
 def _jobs(seed: int = 20260930):
@@ -48,7 +51,8 @@ def _jobs(seed: int = 20260930):
 @pytest.mark.django_db(transaction=True)
 def test_50_clients_5000_reports_with_retries(tree, people):
     from jiewang.areas.locator import get_locator
-    from jiewang.events.models import Event, EventActivity
+    from jiewang.events.models import Event, EventActivity, MatterCategory
+    from jiewang.events.services.intake import event_report
     from jiewang.events.services.catalog import catalog_seed
 
     catalog_seed()
@@ -73,22 +77,35 @@ def test_50_clients_5000_reports_with_retries(tree, people):
     start_gate = threading.Barrier(CLIENTS)
     user = people.grid_worker
 
-    def client_run(queue):
+    category = MatterCategory.objects.get(code="LS01")
+
+    def via_http(c, body):
+        r = c.post("/api/events", data=json.dumps(body), content_type="application/json")
+        return r.status_code, (r.json()["number"] if r.status_code in (200, 201) else r.content[:300])
+
+    def via_service(_c, body):
+        event, created = event_report(actor=user, channel="patrol", category=category, lon=body["lon"],
+                                      lat=body["lat"], title=body["title"], idempotency_key=body["idempotency_key"])
+        return (201 if created else 200), event.number
+
+    def client_run(n, queue):
         try:
+            send = via_http if (MODE == "http" or (MODE == "mixed" and n % 2 == 0)) else via_service
             c = Client()
-            c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            if send is via_http:
+                c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
             start_gate.wait()
             for key, (lon, lat), again in queue:
                 body = {"category": "LS01", "lon": lon, "lat": lat, "title": f"巡查发现 {key}",
                         "channel": "patrol", "idempotency_key": key}
                 for _attempt in range(2 if again else 1):
-                    r = c.post("/api/events", data=json.dumps(body), content_type="application/json")
+                    status, number = send(c, body)
                     with lock:
-                        statuses[r.status_code] += 1
-                        if r.status_code in (200, 201):
-                            numbers_by_key.setdefault(key, set()).add(r.json()["number"])
+                        statuses[status] += 1
+                        if status in (200, 201):
+                            numbers_by_key.setdefault(key, set()).add(number)
                         else:
-                            errors.append((key, r.status_code, r.content[:300]))
+                            errors.append((key, status, number))
         except Exception as exc:  # noqa: BLE001 - reported by the main thread
             with lock:
                 errors.append(("thread", repr(exc)))
@@ -97,7 +114,7 @@ def test_50_clients_5000_reports_with_retries(tree, people):
 
     with file_database():
         t0 = time.monotonic()
-        threads = [threading.Thread(target=client_run, args=(q,)) for q in queues]
+        threads = [threading.Thread(target=client_run, args=(n, q)) for n, q in enumerate(queues)]
         for t in threads:
             t.start()
         for t in threads:

@@ -143,22 +143,6 @@ BOARDS: list[tuple[str, str, list[tuple[str, str]]]] = [
 ]
 
 # District departments (职能部门) with the board whose line of work they serve.
-DISTRICT_DEPARTMENTS: list[tuple[str, str]] = [
-    ("区住房城乡建委", "economy"),
-    ("区城市管理局", "safety"),
-    ("区生态环境局", "economy"),
-    ("区市场监管局", "economy"),
-    ("区应急管理局", "safety"),
-    ("区公安分局", "safety"),
-    ("区民政局", "livelihood"),
-    ("区卫生健康委", "livelihood"),
-    ("区人力社保局", "livelihood"),
-    ("区司法局", "safety"),
-    ("区农业农村委", "economy"),
-    ("区规划自然资源局", "economy"),
-    ("区信访办", "safety"),
-    ("区委组织部", "party_building"),
-]
 CITY_DEPARTMENTS: list[tuple[str, str]] = [
     ("市城市管理局", "safety"),
     ("市应急管理局", "safety"),

@@ -144,6 +144,9 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
             _delete_demo(root, progress)
             timings["delete old demo"] = time.perf_counter() - t
         result = _write(plan, progress, timings, grid_workers=grid_workers)
+        from jiewang.events.services.catalog import catalog_seed
+
+        result.counts["matter categories"] = catalog_seed()
         result.timings = timings
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
@@ -281,11 +284,14 @@ def _write_departments(plan: CityPlan, ids: dict[int, int]) -> list[Department]:
     depts = [Department(area_id=ids[0], name=name, board_kind=kind,
                         code=f"{plan.root.code}-{k:02d}", phone=f"023-6{k:02d}12345")
              for k, (name, kind) in enumerate(names.CITY_DEPARTMENTS, start=1)]
+    from jiewang.events.catalog_data import DISTRICT_DEPARTMENTS
+
     for d in plan.level(AreaLevel.DISTRICT):
-        for k, (name, kind) in enumerate(names.DISTRICT_DEPARTMENTS, start=1):
-            # "区城市管理局" of 江北区 is "江北区城市管理局"; a county's is "…县城市管理局".
-            depts.append(Department(area_id=ids[d.index], name=d.name + name[1:], board_kind=kind,
-                                    code=f"{d.code}-{k:02d}", phone=f"023-{d.code[-3:]}{k:02d}123"))
+        # The matter catalog routes by department code (the same code in every district): 城市管理局
+        # of 江北区 is "江北区城市管理局" with code "cgj".
+        for k, (code, name, kind) in enumerate(DISTRICT_DEPARTMENTS, start=1):
+            depts.append(Department(area_id=ids[d.index], name=d.name + name, board_kind=kind,
+                                    code=code, phone=f"023-{d.code[-3:]}{k:02d}123"))
     Department.objects.bulk_create(depts, batch_size=BATCH)
     return depts
 
@@ -360,6 +366,10 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 # --- Replacing (--force) -------------------------------------------------------------------------
 
 
+# Configuration that a reseed keeps as it is (the catalog is seeded idempotently).
+FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride"}
+
+
 def _ensure_only_demo_data(root: Area) -> None:
     """Refuse a --force reseed unless the database holds nothing but the demo city."""
     reasons = []
@@ -370,6 +380,8 @@ def _ensure_only_demo_data(root: Area) -> None:
         reasons.append("users other than the demo logins")
     for model in apps.get_models():
         if model._meta.app_label in FORCE_OK_APPS or model._meta.proxy or not model._meta.managed:
+            continue
+        if model._meta.label_lower in FORCE_OK_MODELS:
             continue
         if model._default_manager.exists():
             reasons.append(f"{model._meta.label} rows")

@@ -380,3 +380,23 @@ def update_category(request, code: str, payload: CategoryUpdateIn):
     if not fields:
         raise ValidationFailed("没有要修改的内容 / Nothing to change.", code="catalog.nothing_to_change")
     return category_out(catalog.category_update(actor=request.user, category=category, **fields))
+
+
+class HotlineReportOut(Schema):
+    created: int
+    existing: int
+    rejected: int
+    events: list[str]
+    errors: list[dict]
+
+
+@router.post("/hotline-import", response=HotlineReportOut,
+             summary="Import 12345 work orders (CSV/.xlsx); row-by-row report")
+def hotline_import_view(request, file: UploadedFile = File(...)):
+    from jiewang.core.errors import PayloadTooLarge
+
+    from .services.hotline import hotline_import
+
+    if file.size and file.size > 20 * 1024 * 1024:
+        raise PayloadTooLarge("文件过大 / File too large.", code="hotline.too_large")
+    return hotline_import(actor=request.user, data=file.read(), filename=file.name or "upload.csv").to_dict()

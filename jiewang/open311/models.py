@@ -62,6 +62,8 @@ class Submission(models.Model):
         verbose_name_plural = _("Open311 submissions")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["api_key", "created_at"])]
+        constraints = [models.UniqueConstraint(fields=["idempotency_key"], condition=~models.Q(idempotency_key=""),
+                                               name="open311_submission_key_unique")]
 
     def __str__(self):
         return f"{self.api_key.name} → {self.event_id}"

@@ -9,6 +9,8 @@ from io import StringIO
 
 import numpy as np
 import pytest
+
+from jiewang.events.catalog_data import DISTRICT_DEPARTMENTS
 import shapely
 from shapely.geometry import box
 from django.contrib.auth import authenticate
@@ -233,7 +235,7 @@ def test_seed_writes_the_plan_with_paths_boundaries_boards_and_departments():
     assert set(Post.objects.filter(board__kind="safety").values_list("name", flat=True)) >= {
         "综治岗", "司法岗", "应急岗", "信访岗"}
     assert Department.objects.count() == (len(names.CITY_DEPARTMENTS)
-                                          + 2 * len(names.DISTRICT_DEPARTMENTS))
+                                          + 2 * len(DISTRICT_DEPARTMENTS))
     district = Area.objects.get(code="500101")
     assert Department.objects.filter(area=district, name=f"{district.name}城市管理局",
                                      board_kind="safety").exists()

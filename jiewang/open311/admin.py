@@ -1,0 +1,51 @@
+from django.contrib import admin, messages
+
+from .models import ApiKey, Submission
+from .services import api_key_generate
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Keys of Open311 clients. Adding one shows the clear key once (only its hash is kept);
+    untick "active" to cut a client off."""
+
+    list_display = ("name", "organization", "prefix", "is_active", "created_at", "last_used_at")
+    list_filter = ("is_active",)
+    search_fields = ("name", "organization", "prefix")
+    fields = ("name", "organization", "is_active", "prefix", "created_at", "created_by", "last_used_at")
+    readonly_fields = ("prefix", "created_at", "created_by", "last_used_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            from jiewang.audit.services import audit_record
+
+            clear, obj.prefix, obj.key_hash = api_key_generate()
+            obj.created_by = request.user
+            super().save_model(request, obj, form, change)
+            audit_record(actor=request.user, action="open311_key.create", obj=obj,
+                         data={"name": obj.name, "prefix": obj.prefix})
+            messages.warning(request, f"Open311 API key for {obj.name}: {clear} — copy it now, it is not shown "
+                                      "again. / 请立即复制此密钥，之后不再显示。")
+            return
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # submissions keep pointing to their key; deactivate instead
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Read-only record of what each client submitted (contact e-mail stays out of lists)."""
+
+    list_display = ("event", "api_key", "device_id", "account_id", "created_at")
+    list_filter = ("api_key",)
+    search_fields = ("event__number", "device_id", "account_id")
+    raw_id_fields = ("event",)
+    readonly_fields = ("event", "api_key", "idempotency_key", "body_sha256", "device_id", "account_id", "email",
+                       "media_url", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
