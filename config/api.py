@@ -4,11 +4,19 @@ where domain errors become HTTP responses."""
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import django_auth
 
 from jiewang.core.errors import ApplicationError
 
+class UTF8JSONRenderer(JSONRenderer):
+    """Chinese text as characters, not \\u escapes (smaller, readable in logs)."""
+
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=UTF8JSONRenderer(),
     title="Jiewang API",
     version="1",
     description="结网 · party-building-led grassroots governance. Session (cookie) authentication; "
@@ -53,12 +61,13 @@ from jiewang.accounts.api import router as accounts_router  # noqa: E402
 from jiewang.areas.api import router as areas_router  # noqa: E402
 from jiewang.dispatching.api import event_router as dispatch_event_router  # noqa: E402
 from jiewang.dispatching.api import router as dispatching_router  # noqa: E402
-from jiewang.events.api import catalog_router, router as events_router  # noqa: E402
+from jiewang.events.api import catalog_router, hotline_router, router as events_router  # noqa: E402
 
 api.add_router("/areas", areas_router)
 api.add_router("/events", events_router)
 api.add_router("/events", dispatch_event_router)
 api.add_router("/catalog", catalog_router)
+api.add_router("/hotline", hotline_router)
 api.add_router("/", dispatching_router)
 
 from jiewang.notifications.api import router as inbox_router  # noqa: E402

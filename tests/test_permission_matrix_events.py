@@ -160,7 +160,7 @@ UNSCOPED = {("GET", "/api/catalog"), ("PATCH", "/api/catalog/{code}"),
             # one's own inbox: tested in jiewang/notifications/tests
             ("GET", "/api/inbox"), ("POST", "/api/inbox/read"),
             # rows are checked one by one by the intake service (channel roles): test_hotline.py
-            ("POST", "/api/events/hotline-import")}
+            ("POST", "/api/hotline/import")}
 
 REFUSAL_CODES = {"not_found", "event.not_found", "assignment.not_found", "summons.not_found",
                  "extension.not_found", "event.channel_not_permitted", "event.action_not_permitted",

@@ -390,7 +390,10 @@ class HotlineReportOut(Schema):
     errors: list[dict]
 
 
-@router.post("/hotline-import", response=HotlineReportOut,
+hotline_router = Router(tags=["events"])
+
+
+@hotline_router.post("/import", response=HotlineReportOut,
              summary="Import 12345 work orders (CSV/.xlsx); row-by-row report")
 def hotline_import_view(request, file: UploadedFile = File(...)):
     from jiewang.core.errors import PayloadTooLarge

@@ -104,5 +104,11 @@ def as_markdown() -> str:
         roles = ", ".join(sorted(t.roles)) + (" (of the level holding the event)" if t.level_bound else "")
         lines.append(f"| `{t.action}` | {t.label} | {', '.join(f'`{s}`' for s in t.sources)} | `{t.target}` | "
                      f"{roles} |")
-    lines += ["", "Statuses: " + ", ".join(f"`{s.value}` ({s.label})" for s in S), ""]
+    from django.utils import translation
+
+    def label(status, lang):
+        with translation.override(lang):
+            return str(status.label)
+
+    lines += ["", "Statuses: " + ", ".join(f"`{s.value}` ({label(s, 'en')} / {label(s, 'zh-hans')})" for s in S), ""]
     return "\n".join(lines)

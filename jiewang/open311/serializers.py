@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
@@ -123,12 +124,16 @@ def created_out(event: Event, account_id: str) -> dict:
 
 # ---- rendering ------------------------------------------------------------------------------
 
+# Characters XML 1.0 cannot carry at all (text typed elsewhere may hold them).
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _xml_text(value) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return XML_ILLEGAL.sub("", str(value))
 
 
 def _xml_fill(element: ET.Element, value) -> None:

@@ -161,7 +161,7 @@ def _datetime_param(data, name: str) -> dt.datetime | None:
     if value is None:
         return None
     # An unencoded "+08:00" arrives as " 08:00" (the form decoding turns + into a space).
-    value = re.sub(r" (\d{2}:?\d{2})$", r"+\1", value)
+    value = re.sub(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$", r"\1+\2", value)
     try:
         parsed = parse_datetime(value)
     except ValueError:

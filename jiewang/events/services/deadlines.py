@@ -44,6 +44,12 @@ def deadline_open(*, event: Event, kind: str, start: dt.datetime | None = None, 
     from jiewang.core.worktime import deadline_after, warn_at
 
     start = start or timezone.now()
+    if due_at is None and amount is None and kind == "handle" and event.external_due_at is not None:
+        # A 12345 work order carries the hotline's own handling deadline, the one the hotline
+        # assesses: it stays the handling clock when the event is accepted, signed for or
+        # reopened, instead of being replaced by the category's limit. (An approved extension
+        # passes its own ``due_at`` and still wins.)
+        due_at, unit = event.external_due_at, "calendar_hours"
     if due_at is None:
         if amount is None:
             amount, unit = limit_for(event.category, event.urgency, kind)

@@ -52,9 +52,10 @@ def _step_hours() -> float:
     return float(getattr(settings, "SUPERVISION_STEP_HOURS", 4))
 
 
-def _batch(qs, *, limit=BATCH):
+def _batch(qs, *, limit: int | None = None):
+    # BATCH is read at call time (not bound as a default argument) so that it can be tuned.
     return list(qs.select_for_update(skip_locked=True).order_by("id")
-                .values_list("id", "event_id", "kind", "subject")[:limit])
+                .values_list("id", "event_id", "kind", "subject")[:limit or BATCH])
 
 
 def _activities(rows, action: str, comment: str, now, extra=None) -> None:
@@ -82,7 +83,8 @@ def _warn(now) -> int:
 
 def _overdue(now) -> int:
     done = 0
-    first_step = now + dt.timedelta(hours=0)
+    # The first rung (催办) comes one step after the overdue mark, not in the same sweep.
+    first_step = now + dt.timedelta(hours=_step_hours())
     while True:
         with transaction.atomic():
             rows = _batch(Deadline.objects.filter(state__in=[DeadlineState.RUNNING, DeadlineState.WARNED],
@@ -136,7 +138,9 @@ def _escalate(rows, now) -> None:
                                     changes={"level": target, "escalation_count": event.escalation_count + 1},
                                     data={"from_level": event.level, "to_level": target, "automatic": True})
         Deadline.objects.filter(pk=_did).update(state=DeadlineState.CANCELLED, closed_at=now)
-        deadline_open(event=event, kind="accept", start=now)
+        # As a manual escalation does: the new level starts with a fresh clock and is not overdue.
+        d = deadline_open(event=event, kind="accept", start=now)
+        Event.objects.filter(pk=event.pk).update(due_at=d.due_at, is_overdue=False)
 
 
 def _missed_summonses(now) -> int:

@@ -1,6 +1,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from jiewang.events.models import Deadline, Event
 
@@ -16,17 +17,17 @@ GD20261004,LS05,x,x,120.0,35.0,,,,,
 @pytest.mark.django_db
 def test_hotline_csv_reports_row_by_row_and_is_idempotent(tree, people, loop, client_for):
     c = client_for(people.town_operator)
-    r = c.post("/api/events/hotline-import", {"file": SimpleUploadedFile("orders.csv", CSV.encode(), "text/csv")})
+    r = c.post("/api/hotline/import", {"file": SimpleUploadedFile("orders.csv", CSV.encode(), "text/csv")})
     body = r.json()
     assert (body["created"], body["existing"], body["rejected"]) == (2, 0, 3)
     assert [(e["row"], e["code"]) for e in body["errors"]] == [
         (4, "hotline.unknown_category"), (5, "event.outside_jurisdiction"), (6, "hotline.missing_number")]
     first = Event.objects.get(external_number="GD20261001")
     assert (first.channel, first.level, first.urgency, first.reporter_name) == ("hotline", "town", "urgent", "张先生")
-    assert first.external_due_at.isoformat() == "2026-12-01T18:00:00+08:00"
+    assert timezone.localtime(first.external_due_at).isoformat() == "2026-12-01T18:00:00+08:00"
     assert Deadline.objects.get(event=first, kind="handle").due_at == first.external_due_at
     assert Event.objects.get(external_number="GD20261002").title == "路边垃圾"
-    again = c.post("/api/events/hotline-import", {"file": SimpleUploadedFile("orders.csv", CSV.encode())}).json()
+    again = c.post("/api/hotline/import", {"file": SimpleUploadedFile("orders.csv", CSV.encode())}).json()
     assert (again["created"], again["existing"]) == (0, 2)
     assert Event.objects.count() == 2
 

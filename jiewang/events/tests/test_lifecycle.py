@@ -120,3 +120,11 @@ def test_list_filters_and_cursor(tree, people, loop, client_for):
     assert c.get("/api/events?status=closed").json()["items"] == []
     assert len(c.get("/api/events?board=livelihood&channel=resident_web&level=grid").json()["items"]) == 5
     assert c.get(f"/api/events?area_id={tree.c2.id}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_labels_follow_the_language(tree, people, loop, client_for):
+    e = make_event(tree, people, loop, "reported")
+    c = client_for(people.grid_worker)
+    assert c.get(f"/api/events/{e.number}").json()["status_label"] == "已上报"
+    assert c.get(f"/api/events/{e.number}", HTTP_ACCEPT_LANGUAGE="en").json()["status_label"] == "Reported"

@@ -377,6 +377,10 @@ def test_get_requests_filters_and_date_span(client, tree, people, catalog, api_k
     assert ids(end_date=recent) == [numbers["LS03"]]  # start defaults to end - 90 days
     assert ids(start_date=(now - dt.timedelta(days=1)).astimezone(dt.timezone.utc).isoformat()) == [
         numbers["SL02"], numbers["LS01"]]
+    # no zone: read in Asia/Shanghai
+    assert ids(start_date=(now - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")) == [
+        numbers["SL02"], numbers["LS01"]]
+    assert ids(end_date=(now - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%S")) == []
 
     def refused(**params):
         r = client.get(f"{BASE}/requests.json", params)
@@ -514,3 +518,30 @@ def test_open311_key_command_prints_a_working_key(capsys):
     assert clear.startswith("o311_") and len(clear) > 40 and key.key_hash != clear and clear not in key.key_hash
     assert api_key_authenticate(clear) == key
     assert api_key_authenticate(clear + "x") is None
+
+
+@pytest.mark.django_db
+def test_xml_stays_well_formed_with_control_characters(client, tree, catalog, api_key):
+    _, clear = api_key
+    r = post_form(client, "requests.json", {"api_key": clear, "service_code": "LS01", **IN_G1,
+                                            "description": "响铃\x07字符 & <标签>"})
+    number = r.json()[0]["service_request_id"]
+    req = xml(client.get(f"{BASE}/requests/{number}.xml")).find("request")
+    assert req.findtext("description") == "响铃字符 & <标签>"
+    assert client.get(f"{BASE}/requests/{number}.json").json()[0]["description"] == "响铃\x07字符 & <标签>"
+
+
+@pytest.mark.django_db
+def test_admin_creates_a_key_and_shows_it_once(client, people):
+    client.force_login(people.admin, backend="django.contrib.auth.backends.ModelBackend")
+    r = client.post("/admin/open311/apikey/add/", {"name": "街道小程序", "organization": "一街道", "is_active": "on"},
+                    follow=True)
+    assert r.status_code == 200
+    (message,) = [str(m) for m in r.context["messages"] if "copy it now" in str(m)]
+    key = ApiKey.objects.get()
+    clear = message.split(": ", 1)[1].split(" ")[0]
+    assert clear.startswith(key.prefix) and api_key_authenticate(clear) == key
+    assert (key.name, key.organization, key.created_by) == ("街道小程序", "一街道", people.admin)
+    # the change page never shows it again
+    page = client.get(f"/admin/open311/apikey/{key.pk}/change/").content.decode()
+    assert clear not in page and key.key_hash not in page
