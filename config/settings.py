@@ -170,6 +170,9 @@ AREA_IMPORT_MAX_BYTES = int(os.environ.get("AREA_IMPORT_MAX_BYTES", 50 * 1024 * 
 # Sibling overlaps larger than this share of the smaller area are reported on import.
 AREA_OVERLAP_TOLERANCE = float(os.environ.get("AREA_OVERLAP_TOLERANCE", 0.001))
 
+# Open311 GeoReport v2: the jurisdiction this endpoint serves (clients may send jurisdiction_id).
+OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "jiewang")
+
 # Senders for queued messages, by channel; the console sender logs instead of sending.
 NOTIFICATION_SENDERS = {
     "sms": os.environ.get("NOTIFY_SMS_SENDER", "jiewang.notifications.senders.ConsoleSender"),

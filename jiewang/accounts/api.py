@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
 
@@ -131,7 +131,7 @@ class UserCreateIn(Schema):
 @router.post("/users", response={201: UserOut}, summary="Create a user (then grant roles)")
 def create_user(request, payload: UserCreateIn):
     user = services.user_create(actor=request.user, **payload.dict())
-    return 201, _user_out(request.user, user)
+    return Status(201, _user_out(request.user, user))
 
 
 class GrantIn(Schema):
@@ -159,7 +159,7 @@ def grant_role(request, user_id: int, payload: GrantIn):
             raise NotFound("岗位不存在 / Post not found.", code="post.not_found")
     grant = services.role_grant(actor=request.user, user=subject, role=payload.role, area=area,
                                 department=department, post=post)
-    return 201, RoleGrant.objects.select_related("area", "department").get(pk=grant.pk)
+    return Status(201, RoleGrant.objects.select_related("area", "department").get(pk=grant.pk))
 
 
 @router.post("/grants/{int:grant_id}/revoke", response=GrantOut, summary="Revoke a role grant")

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Literal
 
 from django.conf import settings
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import Field
@@ -258,7 +258,7 @@ def create_area(request, payload: AreaCreateIn):
         code=payload.code, name=payload.name, grid_type=payload.grid_type, population=payload.population,
         households=payload.households, geometry=payload.geometry, valid_from=payload.valid_from,
     )
-    return 201, Area.objects.get(pk=area.pk)
+    return Status(201, Area.objects.get(pk=area.pk))
 
 
 class AreaUpdateIn(Schema):
@@ -328,4 +328,4 @@ def import_areas(
         skip_invalid=skip_invalid, dry_run=dry_run,
     )
     body = report.to_dict()
-    return (200 if report.ok else 422), body
+    return Status(200 if report.ok else 422, body)

@@ -3,7 +3,7 @@ report-ins. One POST endpoint per verb."""
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from jiewang.accounts import selectors as account_selectors
@@ -133,9 +133,9 @@ def extension_out(r) -> dict:
 @event_router.post("/{number}/extension", response={201: ExtensionOut}, summary="延期申请")
 def request_extension(request, number: str, payload: ExtensionIn):
     event = event_selectors.event_get(user=request.user, number=number)
-    return 201, extension_out(svc.extension_request(event=event, actor=request.user,
+    return Status(201, extension_out(svc.extension_request(event=event, actor=request.user,
                                                     requested_due_at=payload.requested_due_at,
-                                                    reason=payload.comment))
+                                                    reason=payload.comment)))
 
 
 class DecideIn(Schema):
@@ -196,8 +196,8 @@ def blow_whistle(request, number: str, payload: WhistleIn):
     depts = list(account_selectors.department_list(user=request.user).filter(pk__in=payload.department_ids))
     if len(depts) != len(set(payload.department_ids)):
         raise NotFound("部门不存在 / A department was not found.", code="whistle.department_not_found")
-    return 201, whistle_out(whistles.whistle_blow(event=event, actor=request.user, departments=depts,
-                                                  problem=payload.problem, urgent=payload.urgent))
+    return Status(201, whistle_out(whistles.whistle_blow(event=event, actor=request.user, departments=depts,
+                                                  problem=payload.problem, urgent=payload.urgent)))
 
 
 class ReportInIn(Schema):

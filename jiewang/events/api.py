@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -128,7 +128,7 @@ def report(request, payload: ReportIn):
         external_number=payload.external_number, external_due_at=payload.external_due_at,
     )
     event = Event.objects.select_related("category", "town", "community", "grid").get(pk=event.pk)
-    return (201 if created else 200), event_out(event)
+    return Status(201 if created else 200, event_out(event))
 
 
 # ---- reads ----------------------------------------------------------------------------------
@@ -216,8 +216,8 @@ def add_photo(request, number: str, file: UploadedFile = File(...), kind: PhotoK
 
         raise PayloadTooLarge("图片过大 / Image too large.", code="photo.too_large")
     p = event_photo_add(event=event, actor=request.user, data=file.read(), kind=kind, role=role)
-    return 201, {"id": p.id, "kind": p.kind, "url": p.file.url, "content_type": p.content_type, "size": p.size,
-                 "taken_at": p.taken_at, "taken_lon": p.taken_lon, "taken_lat": p.taken_lat}
+    return Status(201, {"id": p.id, "kind": p.kind, "url": p.file.url, "content_type": p.content_type, "size": p.size,
+                 "taken_at": p.taken_at, "taken_lon": p.taken_lon, "taken_lat": p.taken_lat})
 
 
 # ---- verbs ----------------------------------------------------------------------------------
