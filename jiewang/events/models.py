@@ -107,6 +107,9 @@ class Event(models.Model):
     reporter_name = models.CharField(max_length=64, blank=True, default="")
     reporter_phone = EncryptedTextField(blank=True, default="")
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    # A secret given to an anonymous reporter so they can follow and rate their report without an
+    # account (only its SHA-256 is stored).
+    track_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     external_number = models.CharField(_("hotline number"), max_length=64, blank=True, default="")
     external_due_at = models.DateTimeField(null=True, blank=True)
     duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,

@@ -118,6 +118,19 @@ def _check_channel(actor, channel: str, grid_path: str) -> str:
                            code="event.channel_not_permitted", fields={"channel": channel})
 
 
+def hash_track_token(token: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_track_token() -> str:
+    """A short secret for an anonymous reporter (shown once, kept hashed)."""
+    import secrets
+
+    return secrets.token_urlsafe(12)
+
+
 def possible_duplicates(*, category_id: int, lon: float, lat: float, at: dt.datetime, exclude_id=None):
     """Open events of the same category within ``DUPLICATE_RADIUS_M`` reported in the last week."""
     dlat = DUPLICATE_RADIUS_M / 111_320
@@ -134,7 +147,7 @@ def event_report(*, actor, channel: str, category: MatterCategory, lon: float, l
                  source: str = EventSource.COMPLAINT, attributes: dict | None = None, address: str = "",
                  reporter_name: str = "", reporter_phone: str = "", idempotency_key: str | None = None,
                  external_number: str = "", external_due_at: dt.datetime | None = None,
-                 reported_at: dt.datetime | None = None) -> tuple[Event, bool]:
+                 reported_at: dt.datetime | None = None, track_token: str = "") -> tuple[Event, bool]:
     """Create an event from any channel. Returns ``(event, created)``; ``created`` is False when
     ``idempotency_key`` was seen before (the first event is returned, nothing is written)."""
     fields = dict(locals())
@@ -212,7 +225,7 @@ def _place(*, actor, channel, category, lon, lat, title, description, crs, urgen
 
 def _report(*, actor, channel, category, lon, lat, title, description, crs, urgency, source, attributes,
             address, reporter_name, reporter_phone, idempotency_key, external_number, external_due_at,
-            reported_at, place: _Place) -> Event:
+            reported_at, place: _Place, track_token: str = "") -> Event:
     """The writes of one report, inside the caller's transaction."""
     title, attributes, lon, lat = place.title, place.attributes, place.lon, place.lat
     leaf, chain, town, grid = place.leaf, place.chain, place.town, place.grid
@@ -231,6 +244,7 @@ def _report(*, actor, channel, category, lon, lat, title, description, crs, urge
         reporter_name=reporter_name, reporter_phone=reporter_phone, idempotency_key=idempotency_key or None,
         external_number=external_number, external_due_at=external_due_at, reported_at=now,
         due_at=external_due_at,  # a 12345 work order's handling deadline is known from the start
+        track_token_hash=hash_track_token(track_token) if track_token else "",
     )
     dups = possible_duplicates(category_id=category.id, lon=lon, lat=lat, at=now, exclude_id=event.id)
     EventActivity.objects.create(
