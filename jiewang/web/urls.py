@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -7,5 +7,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("inbox/", views.inbox, name="inbox"),
     path("areas/<int:area_id>/", views.area_detail, name="area"),
+    # Workspaces, one package each (views, urls, templates/web/<name>/):
+    path("command/", include("jiewang.web.command.urls")),  # 指挥中心
+    path("grid/", include("jiewang.web.grid.urls")),  # 网格员 (mobile)
+    path("dept/", include("jiewang.web.department.urls")),  # 部门工作台
+    path("report/", include("jiewang.web.resident.urls")),  # 居民
+    path("events/", include("jiewang.web.events.urls")),  # the shared event page
+    path("manage/", include("jiewang.web.manage.urls")),  # 事项清单, users and grants
 ]

@@ -25,11 +25,35 @@ def logout_view(request):
     return redirect("web:login")
 
 
-@login_required
 def home(request):
+    """Signed-in users land in their workspace; everyone else in the resident portal."""
+    from .nav import home_url_for
+
+    if not request.user.is_authenticated:
+        return redirect("web:login")
+    target = home_url_for(request.user)
+    if target and target != request.path:
+        return redirect(target)
+    return overview(request)
+
+
+@login_required
+def overview(request):
     grants = RoleGrant.objects.active().filter(user=request.user).select_related("area", "department")
     roots = area_selectors.area_roots(user=request.user)[:50]
     return render(request, "web/home.html", {"grants": grants, "roots": roots})
+
+
+@login_required
+def inbox(request):
+    from jiewang.notifications.models import Notification
+    from jiewang.notifications.services import notification_mark_read
+
+    if request.method == "POST":
+        notification_mark_read(user=request.user)
+        return redirect("web:inbox")
+    items = Notification.objects.filter(recipient=request.user)[:100]
+    return render(request, "web/inbox.html", {"items": items})
 
 
 @login_required

@@ -1,0 +1,45 @@
+"""Which workspaces a user sees in the top navigation, and where "home" sends them."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from jiewang.accounts.choices import Role
+from jiewang.core.scope import user_grants
+
+# (url name, label msgid, roles that see it); superusers see everything.
+SECTIONS = [
+    ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}),
+    ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
+    ("web:department", "Department workbench", {Role.DEPARTMENT_STAFF}),
+    ("web:resident", "Report a problem", None),  # everyone, signed in or not
+    ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
+]
+
+
+def sections_for(user) -> list[tuple[str, str]]:
+    from django.utils.translation import gettext as _
+
+    if not user.is_authenticated:
+        return [(reverse("web:resident"), _("Report a problem"))]
+    roles = {g.role for g in user_grants(user)}
+    out = []
+    for name, label, allowed in SECTIONS:
+        if user.is_superuser or allowed is None or roles & allowed:
+            try:
+                out.append((reverse(name), _(label)))
+            except Exception:  # noqa: BLE001 - a section not wired yet
+                continue
+    return out
+
+
+def home_url_for(user) -> str:
+    """The first workspace of the user's roles (the resident portal for residents)."""
+    for url, _label in sections_for(user):
+        return url
+    return reverse("web:resident")
+
+
+def nav(request) -> dict:
+    """Template context processor."""
+    return {"nav_sections": sections_for(request.user) if hasattr(request, "user") else []}
