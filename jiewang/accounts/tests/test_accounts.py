@@ -116,8 +116,26 @@ def test_api_login_logout_and_lockout(people, settings):
 
 
 def test_session_idle_timeout_configured():
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert "jiewang.accounts.middleware.SlidingSessionMiddleware" in django_settings.MIDDLEWARE
     assert 0 < django_settings.SESSION_COOKIE_AGE <= 3600
+
+
+@pytest.mark.django_db
+def test_activity_renews_the_session_at_most_once_a_minute(people, settings):
+    from django.contrib.sessions.models import Session
+
+    c = Client()
+    c.force_login(people.grid_worker, backend="django.contrib.auth.backends.ModelBackend")
+    c.get("/api/me")
+    first = Session.objects.get().expire_date
+    c.get("/api/me")
+    assert Session.objects.get().expire_date == first  # no write within the minute
+    settings.SESSION_REFRESH_SECONDS = 0
+    import time
+
+    time.sleep(1.1)
+    c.get("/api/me")
+    assert Session.objects.get().expire_date > first
 
 
 @pytest.mark.django_db

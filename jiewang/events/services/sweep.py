@@ -97,7 +97,12 @@ def _overdue(now) -> int:
             handle_events = [r[1] for r in rows if r[2] in ("handle", "accept")]
             if handle_events:
                 Event.objects.filter(id__in=handle_events).update(is_overdue=True)
-            _activities(rows, "overdue", "已超期", now)
+            # A rating window that passes is not anybody's failure: it just closes (no ladder).
+            rating = [r for r in rows if r[2] == "rate"]
+            if rating:
+                Deadline.objects.filter(id__in=[r[0] for r in rating]).update(stage=STAGE_ESCALATED)
+                _activities(rating, "rating_window_closed", "评价期限已过，未评价", now)
+            _activities([r for r in rows if r[2] != "rate"], "overdue", "已超期", now)
             done += n
 
 
@@ -107,7 +112,7 @@ def _ladder(now) -> dict:
         while True:
             with transaction.atomic():
                 rows = _batch(Deadline.objects.filter(state=DeadlineState.OVERDUE, stage=stage,
-                                                      next_step_at__lte=now).exclude(kind="report_in"))
+                                                      next_step_at__lte=now).exclude(kind__in=["report_in", "rate"]))
                 if not rows:
                     break
                 n = Deadline.objects.filter(id__in=[r[0] for r in rows], state=DeadlineState.OVERDUE, stage=stage) \

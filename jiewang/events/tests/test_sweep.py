@@ -382,3 +382,21 @@ def test_postgres_sweeper_skips_rows_another_sweeper_holds(tree, people, categor
     assert errors == []
     assert deadline_sweep(now=now).warned == len(held)
     assert_fired_exactly_once(groups)
+
+
+@pytest.mark.django_db
+def test_a_rating_window_just_closes(tree, people, loop):
+    import datetime as dt
+
+    from jiewang.events.models import Deadline, EventActivity
+    from jiewang.events.services.sweep import deadline_sweep
+    from jiewang.events.testing import make_event
+
+    e = make_event(tree, people, loop, "grid_closed")
+    rate = Deadline.objects.get(event=e, kind="rate", state="running")
+    later = rate.due_at + dt.timedelta(days=3)
+    deadline_sweep(now=rate.warn_at + dt.timedelta(seconds=1))
+    deadline_sweep(now=rate.due_at + dt.timedelta(seconds=1))
+    deadline_sweep(now=later)
+    actions = list(EventActivity.objects.filter(event=e, actor_role="system").values_list("action", flat=True))
+    assert actions == ["deadline_warning", "rating_window_closed"]
