@@ -2,7 +2,10 @@
 """One entry point for a fresh machine: ``python3 dev.py demo`` and ``python3 dev.py test``.
 
 It needs only Python 3.11+ and pip. It creates ``.venv`` beside this file, installs the project
-and its test dependencies into it (again only when pyproject.toml changed), then:
+and its test dependencies into it (again only when pyproject.toml changed), installs the front-end
+libraries locked in package-lock.json into ``frontend/vendor/`` (again only when the lock file
+changed; ``npm ci`` when npm is on PATH, else the locked tarballs checked against their lock-file
+integrity), then:
 
     demo   migrate, generate the demo city if absent, create one login per role and print them,
            start the background worker, serve on http://127.0.0.1:8000 with gunicorn.
@@ -13,11 +16,17 @@ and its test dependencies into it (again only when pyproject.toml changed), then
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tarfile
+import tempfile
+import urllib.request
 import venv
 from pathlib import Path
 
@@ -47,6 +56,87 @@ def ensure_venv() -> None:
     if sh(PY, "-m", "pip", "install", *quiet, "-e", ".[test]") != 0:
         sys.exit("installing the project failed")
     stamp.write_text(digest)
+
+
+# What each front-end package contributes to frontend/vendor/<dir>/: (source in the package, target).
+# A source ending in "/" copies the whole folder.
+VENDOR_FILES = {
+    "htmx.org": ("htmx", [("dist/htmx.min.js", "htmx.min.js"), ("LICENSE", "LICENSE")]),
+    "leaflet": ("leaflet", [("dist/leaflet.js", "leaflet.js"), ("dist/leaflet.css", "leaflet.css"),
+                            ("dist/images/", "images"), ("LICENSE", "LICENSE")]),
+    "axe-core": ("axe-core", [("axe.min.js", "axe.min.js"), ("LICENSE", "LICENSE")]),
+}
+VENDOR = ROOT / "frontend" / "vendor"
+
+
+def _verify_integrity(data: bytes, integrity: str, name: str) -> None:
+    """Check ``data`` against a Subresource-Integrity string such as ``sha512-<base64>``."""
+    for token in integrity.split():
+        algo, _, expected = token.partition("-")
+        if algo in ("sha512", "sha384", "sha256", "sha1"):
+            actual = base64.b64encode(hashlib.new(algo, data).digest()).decode()
+            if actual == expected:
+                return
+    sys.exit(f"{name}: the downloaded tarball does not match its integrity in package-lock.json")
+
+
+def _fetch_locked_packages(lock: dict, dest: Path) -> None:
+    """Without npm: download each locked tarball, verify it, unpack it to dest/<name>/."""
+    for key, meta in lock.get("packages", {}).items():
+        if not key.startswith("node_modules/") or key.count("node_modules/") > 1:
+            continue
+        name = key[len("node_modules/"):]
+        url, integrity = meta.get("resolved"), meta.get("integrity")
+        if not url or not integrity:
+            sys.exit(f"{name}: package-lock.json lacks 'resolved' or 'integrity'")
+        print(f"fetching {url}", flush=True)
+        with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - the lock file's own URL
+            data = resp.read()
+        _verify_integrity(data, integrity, name)
+        target = dest / name
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=__import__("io").BytesIO(data)) as tar:
+            if hasattr(tarfile, "data_filter"):
+                tar.extractall(tmp, filter="data")
+            else:  # Python < 3.11.4: refuse absolute and parent paths ourselves
+                for m in tar.getmembers():
+                    if m.name.startswith(("/", "..")) or "/../" in m.name or not (m.isfile() or m.isdir()):
+                        sys.exit(f"{name}: unsafe path in tarball: {m.name}")
+                tar.extractall(tmp)
+            top = next(Path(tmp).iterdir())  # npm tarballs hold one folder, normally "package/"
+            shutil.rmtree(target, ignore_errors=True)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copytree(top, target)
+
+
+def ensure_assets() -> None:
+    """Install the front-end libraries of package-lock.json into frontend/vendor/ (docs/web.md)."""
+    lock_file = ROOT / "package-lock.json"
+    digest = hashlib.sha256(lock_file.read_bytes()).hexdigest()
+    stamp = VENDOR / ".installed"
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    lock = json.loads(lock_file.read_text())
+    with tempfile.TemporaryDirectory() as tmp:
+        npm = shutil.which("npm")
+        if npm:
+            modules = ROOT / "node_modules"
+            if sh(npm, "ci", "--ignore-scripts", "--no-audit", "--no-fund") != 0:
+                sys.exit("npm ci failed")
+        else:
+            print("npm not found: fetching the locked tarballs from the registry", flush=True)
+            modules = Path(tmp) / "node_modules"
+            _fetch_locked_packages(lock, modules)
+        shutil.rmtree(VENDOR, ignore_errors=True)
+        for package, (folder, files) in VENDOR_FILES.items():
+            for src, dst in files:
+                source, target = modules / package / src, VENDOR / folder / dst
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if src.endswith("/"):
+                    shutil.copytree(source, target)
+                else:
+                    shutil.copy2(source, target)
+    stamp.write_text(digest)
+    print(f"front-end libraries installed in {VENDOR.relative_to(ROOT)}/", flush=True)
 
 
 def manage(*args) -> int:
@@ -100,6 +190,8 @@ def main() -> int:
         print(__doc__)
         return 2
     ensure_venv()
+    if sys.argv[1] != "bench":
+        ensure_assets()
     cmd, rest = sys.argv[1], sys.argv[2:]
     if cmd == "manage":
         return manage(*rest)
