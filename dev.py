@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -94,7 +95,7 @@ def _fetch_locked_packages(lock: dict, dest: Path) -> None:
             data = resp.read()
         _verify_integrity(data, integrity, name)
         target = dest / name
-        with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=__import__("io").BytesIO(data)) as tar:
+        with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=io.BytesIO(data)) as tar:
             if hasattr(tarfile, "data_filter"):
                 tar.extractall(tmp, filter="data")
             else:  # Python < 3.11.4: refuse absolute and parent paths ourselves

@@ -167,11 +167,35 @@ def ts_strings(seconds: np.ndarray, db: str) -> np.ndarray:
     return np.char.add(s, "+00:00")
 
 
+def missing_defaults(table: str, columns: list[str], db: str) -> tuple[list[str], tuple]:
+    """NOT NULL columns of ``table`` that ``columns`` leaves out (fields added to the model after
+    this bench was written), with their model defaults, so that the bulk rows stay valid."""
+    from django.apps import apps
+
+    model = next(m for m in apps.get_models() if m._meta.db_table == table)
+    extra_cols, extra_vals = [], []
+    for f in model._meta.concrete_fields:
+        if f.primary_key or f.column in columns or f.null:
+            continue
+        v = f.get_default()
+        if isinstance(v, (dict, list)):
+            v = json.dumps(v)
+        elif isinstance(v, bool) and db == "sqlite":
+            v = int(v)
+        extra_cols.append(f.column)
+        extra_vals.append(v)
+    return extra_cols, tuple(extra_vals)
+
+
 def bulk_write(db: str, table: str, columns: list[str], rows, chunk: int = 200_000) -> int:
     """Write ``rows`` (an iterable of tuples) fast: executemany (SQLite) or COPY (PostgreSQL)."""
     from django.db import connection, transaction
 
     n = 0
+    extra_cols, extra_vals = missing_defaults(table, columns, db)
+    if extra_cols:
+        columns = columns + extra_cols
+        rows = (r + extra_vals for r in rows)
     if db == "postgres":
         with transaction.atomic(), connection.cursor() as c:
             with c.cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:

@@ -8,6 +8,8 @@ Environment variables:
     JIEWANG_VAR_DIR     where the SQLite file, the locator index and uploads live (default ./var)
     SESSION_IDLE_SECONDS  idle session timeout (default 1800)
     LOCATOR_NEAREST_METERS  how far outside every grid a point still snaps to the nearest grid (default 50)
+    MAP_TILE_URL        a tile server for the Leaflet maps, e.g. https://tiles.example/{z}/{x}/{y}.png
+                        (default none: polygons on a plain background; no external tiles)
 """
 
 from pathlib import Path
@@ -161,6 +163,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Front-end libraries installed by dev.py from package-lock.json (git-ignored), served as
+# "vendor/htmx/htmx.min.js", "vendor/leaflet/leaflet.js", … (docs/web.md).
+STATICFILES_DIRS = [("vendor", BASE_DIR / "frontend" / "vendor")]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 # --- Jiewang --------------------------------------------------------------------------------
@@ -173,6 +178,9 @@ AREA_IMPORT_MAX_BYTES = int(os.environ.get("AREA_IMPORT_MAX_BYTES", 50 * 1024 * 
 # Sibling overlaps larger than this share of the smaller area are reported on import.
 AREA_OVERLAP_TOLERANCE = float(os.environ.get("AREA_OVERLAP_TOLERANCE", 0.001))
 
+# Maps: a tile layer only when a (closed-network) tile server is configured.
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+
 # Open311 GeoReport v2: the jurisdiction this endpoint serves (clients may send jurisdiction_id).
 OPEN311_JURISDICTION_ID = os.environ.get("OPEN311_JURISDICTION_ID", "jiewang")
 
@@ -181,6 +189,21 @@ NOTIFICATION_SENDERS = {
     "sms": os.environ.get("NOTIFY_SMS_SENDER", "jiewang.notifications.senders.ConsoleSender"),
     "email": os.environ.get("NOTIFY_EMAIL_SENDER", "jiewang.notifications.senders.ConsoleSender"),
 }
+
+# --- Resident portal: abuse guard without CAPTCHA (closed networks) ---------------------------
+# Rate-limit counters live in Django's cache; the database backend keeps them shared by every
+# gunicorn worker (table created by jiewang/web/migrations/0001_cache_table.py).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_cache"},
+}
+RESIDENT_REPORTS_PER_HOUR_PER_PHONE = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_PHONE", 5))
+RESIDENT_REPORTS_PER_HOUR_PER_IP = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_IP", 20))
+# A report form must be submitted at least this long after it was served (bots are faster) and
+# at most this long after (a signed timestamp in the form).
+RESIDENT_FORM_MIN_SECONDS = float(os.environ.get("RESIDENT_FORM_MIN_SECONDS", 3))
+RESIDENT_FORM_MAX_SECONDS = float(os.environ.get("RESIDENT_FORM_MAX_SECONDS", 2 * 3600))
+# Largest whole submission (photo included) the resident form accepts, in bytes.
+RESIDENT_REPORT_MAX_BYTES = int(os.environ.get("RESIDENT_REPORT_MAX_BYTES", 12 * 1024 * 1024))
 
 LOGGING = {
     "version": 1,

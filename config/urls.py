@@ -3,6 +3,8 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from jiewang.web.grid.pwa import manifest, service_worker
+
 from .api import api
 
 urlpatterns = [
@@ -10,6 +12,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("open311/v2/", include("jiewang.open311.urls")),
+    # The grid app's service worker and manifest, at the root so the worker's scope is the site.
+    path("sw.js", service_worker, name="service-worker"),
+    path("manifest.webmanifest", manifest, name="manifest"),
     path("", include("jiewang.web.urls")),
 ]
 if settings.DEBUG:

@@ -49,3 +49,92 @@ def department_queue(*, user, department_ids: set[int]) -> QuerySet:
 
     return Assignment.objects.filter(department_id__in=department_ids, status__in=OPEN_ASSIGNMENT) \
         .select_related("event", "department").order_by("dispatched_at")
+
+
+# ---- the command center's and the department workbench's queues ---------------------------
+
+def _scoped_events(user, filters: dict) -> QuerySet:
+    from jiewang.events.selectors import event_list
+
+    return event_list(user=user, **filters).order_by().values("id")
+
+
+def extension_pending_list(*, user, **filters) -> QuerySet:
+    """Extension requests awaiting the command center's decision, oldest first."""
+    from .models import ExtensionStatus
+
+    return ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING, event_id__in=_scoped_events(user, filters)) \
+        .select_related("event", "event__grid", "event__category", "assignment__department", "requested_by") \
+        .order_by("requested_at", "id")
+
+
+def dispute_pending_list(*, user, **filters) -> QuerySet:
+    """Assignments whose department disputes its responsibility and awaits arbitration."""
+    from .models import OPEN_ASSIGNMENT
+
+    return Assignment.objects.filter(disputed_at__isnull=False, arbitrated_at__isnull=True,
+                                     status__in=OPEN_ASSIGNMENT, event_id__in=_scoped_events(user, filters)) \
+        .select_related("event", "event__grid", "event__category", "department").order_by("disputed_at", "id")
+
+
+def summons_missing_list(*, user, **filters) -> QuerySet:
+    """Summonses of open whistles not reported in yet (still summoned, or missed and escalated),
+    the ones past their deadline first."""
+    from .models import SummonsStatus
+
+    return WhistleSummons.objects.filter(status__in=[SummonsStatus.SUMMONED, SummonsStatus.MISSED],
+                                         whistle__closed_at__isnull=True,
+                                         whistle__event_id__in=_scoped_events(user, filters)) \
+        .select_related("whistle", "whistle__event", "whistle__event__grid", "department") \
+        .order_by("whistle__report_in_due_at", "id")
+
+
+def whistles_in_progress(*, user, **filters) -> QuerySet:
+    """Open whistles (not closed) on events in the user's scope, newest first."""
+    from .models import Whistle
+
+    return Whistle.objects.filter(closed_at__isnull=True, event_id__in=_scoped_events(user, filters)) \
+        .select_related("event").order_by("-blown_at", "-id")
+
+
+def department_summons_list(*, user, department_ids: set[int]) -> QuerySet:
+    """Summonses of the given departments still waiting for their report-in."""
+    from .models import SummonsStatus
+
+    return WhistleSummons.objects.filter(department_id__in=department_ids,
+                                         status__in=[SummonsStatus.SUMMONED, SummonsStatus.MISSED],
+                                         whistle__closed_at__isnull=True) \
+        .select_related("whistle", "whistle__event", "department").order_by("whistle__report_in_due_at", "id")
+
+
+def department_history(*, user, department_ids: set[int], limit: int = 20) -> list[Assignment]:
+    """The departments' most recently finished assignments (done, returned or withdrawn)."""
+    from .models import AssignmentStatus
+
+    return list(Assignment.objects.filter(department_id__in=department_ids, status__in=[
+        AssignmentStatus.DONE, AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN])
+        .select_related("event", "department").order_by("-closed_at", "-id")[:limit])
+
+
+def assignment_clocks(*, user, assignments) -> dict[int, dict]:
+    """For each assignment: its open sign-for clock, the event's open handling clock and whether
+    an extension request is pending: ``{assignment_id: {"sign": Deadline|None, "handle":
+    Deadline|None, "extension_pending": bool}}``."""
+    from jiewang.events.models import Deadline
+    from jiewang.events.services.deadlines import OPEN_STATES
+
+    from .models import ExtensionStatus
+
+    assignments = list(assignments)
+    event_ids = {a.event_id for a in assignments}
+    subjects = {f"assignment:{a.pk}" for a in assignments}
+    sign, handle = {}, {}
+    for d in Deadline.objects.filter(event_id__in=event_ids, state__in=OPEN_STATES, kind__in=["sign", "handle"]):
+        if d.kind == "sign" and d.subject in subjects:
+            sign[d.subject] = d
+        elif d.kind == "handle" and d.subject == "":
+            handle[d.event_id] = d
+    pending = set(ExtensionRequest.objects.filter(event_id__in=event_ids, status=ExtensionStatus.PENDING)
+                  .values_list("event_id", flat=True))
+    return {a.pk: {"sign": sign.get(f"assignment:{a.pk}"), "handle": handle.get(a.event_id),
+                   "extension_pending": a.event_id in pending} for a in assignments}

@@ -1,7 +1,174 @@
+"""The grid worker's workspace (网格员, /grid/), phone first: today's tasks (events of the grid to
+handle, results to verify, deadlines soon), one-tap escalation, verification with photos, and the
+three-screen report (category → photo and description → location) that also works offline (see
+``static/web/offline-queue.js`` and :mod:`jiewang.web.grid.pwa`).
+
+Reads go through ``jiewang.events.selectors`` (scoped), writes through the same services as the API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.db.models import Q
+from django.middleware.csrf import get_token
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiewang.accounts.choices import BoardKind, Role
+from jiewang.core.errors import ApplicationError, NotFound, ValidationFailed
+from jiewang.core.scope import Action, restrict, user_grants
+from jiewang.events import selectors
+from jiewang.events.choices import EventStatus, HandlingLevel, PhotoKind
+from jiewang.events.models import MatterCategory
+from jiewang.events.services import actions
+from jiewang.events.services.photos import event_photo_add, max_bytes
+
+GRID_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF}
+LEVEL_OF_ROLE = {Role.GRID_WORKER: HandlingLevel.GRID, Role.COMMUNITY_STAFF: HandlingLevel.COMMUNITY}
+DUE_SOON = dt.timedelta(hours=24)
+CLOSED_STATES = [EventStatus.VOIDED, EventStatus.CLOSED, EventStatus.RATED, EventStatus.SHELVED]
+
+
+def event_url(number: str) -> str:
+    """The shared event page (``web:event``), built by another section; a plain path until then."""
+    try:
+        return reverse("web:event", args=[number])
+    except NoReverseMatch:
+        return f"/events/{number}/"
+
+
+def _grid_grants(user):
+    return [g for g in user_grants(user) if g.role in GRID_ROLES]
+
+
+def _allowed(user) -> bool:
+    return user.is_superuser or bool(_grid_grants(user))
+
+
+def _forbidden(request):
+    return render(request, "web/grid/forbidden.html", status=403)
+
+
+def _tasks(user) -> dict:
+    qs = selectors.event_list(user=user)
+    grants = _grid_grants(user)
+    if not user.is_superuser:
+        where = Q(pk__in=[])
+        for g in grants:
+            where |= Q(area_path__startswith=g.path)
+        qs = qs.filter(where)
+    levels = {LEVEL_OF_ROLE[g.role] for g in grants} or {HandlingLevel.GRID, HandlingLevel.COMMUNITY}
+    now = timezone.now()
+    handle = list(qs.filter(level__in=levels, status__in=[EventStatus.REPORTED, EventStatus.ACCEPTED,
+                                                           EventStatus.HANDLING])[:100])
+    verify = list(qs.filter(status=EventStatus.FEEDBACK)[:100])
+    due = list(qs.exclude(status__in=CLOSED_STATES).filter(due_at__isnull=False, due_at__lte=now + DUE_SOON)
+               .order_by("due_at")[:50])
+    for e in [*handle, *verify, *due]:
+        e.url = event_url(e.number)
+        e.status_label = EventStatus(e.status).label
+        e.may_escalate = e.level in levels and e.status in (EventStatus.REPORTED, EventStatus.ACCEPTED,
+                                                            EventStatus.HANDLING)
+    return {"handle": handle, "verify": verify, "due": due, "now": now}
 
 
 @login_required
 def index(request):
-    return render(request, "web/grid/index.html", {})
+    if not _allowed(request.user):
+        return _forbidden(request)
+    get_token(request)  # the offline queue reads the csrftoken cookie when it sends
+    return render(request, "web/grid/index.html", {**_tasks(request.user), "max_mb": max_bytes() // 1024 // 1024})
+
+
+def _event_or_404(request, number):
+    try:
+        return selectors.event_get(user=request.user, number=number)
+    except NotFound:
+        return None
+
+
+def _version(request) -> int | None:
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
+@login_required
+@require_POST
+def escalate(request, number: str):
+    event = _event_or_404(request, number)
+    if event is None or not _allowed(request.user):
+        return render(request, "web/not_found.html", status=404)
+    try:
+        actions.event_escalate(event=event, actor=request.user, reason=request.POST.get("reason", ""),
+                               expected_version=_version(request))
+    except ApplicationError as exc:
+        messages.error(request, f"{event.number}: {exc.message}")
+    else:
+        messages.success(request, _("%(number)s was escalated to the next level.") % {"number": event.number})
+    return redirect("web:grid")
+
+
+@login_required
+@require_POST
+def verify(request, number: str):
+    """核查: pass closes the event, fail sends it back (a reason is required); the photos taken
+    on site are attached in the same transaction, so a refusal keeps nothing."""
+    event = _event_or_404(request, number)
+    if event is None or not _allowed(request.user):
+        return render(request, "web/not_found.html", status=404)
+    outcome = request.POST.get("outcome")
+    try:
+        if outcome not in ("pass", "fail"):
+            raise ValidationFailed(_("Choose whether the result passes."), code="event.verify_outcome_required")
+        uploads = [(PhotoKind.BEFORE, request.FILES.get("before")), (PhotoKind.AFTER, request.FILES.get("after"))]
+        for _kind, f in uploads:
+            if f is not None and f.size > max_bytes():
+                raise ValidationFailed(_("The photo is too large (at most %(mb)d MB).")
+                                       % {"mb": max_bytes() // 1024 // 1024}, code="photo.too_large")
+        with transaction.atomic():
+            event = actions.event_verify(event=event, actor=request.user, passed=outcome == "pass",
+                                         comment=request.POST.get("comment", ""),
+                                         expected_version=_version(request))
+            role = event.activities.order_by("-id").values_list("actor_role", flat=True).first() or ""
+            for kind, f in uploads:
+                if f is not None:
+                    event_photo_add(event=event, actor=request.user, data=f.read(), kind=kind, role=role)
+    except ApplicationError as exc:
+        messages.error(request, f"{number}: {exc.message}")
+    else:
+        messages.success(request, (_("%(number)s passed verification and is closed.") if outcome == "pass"
+                                   else _("%(number)s was sent back for rework.")) % {"number": number})
+    return redirect("web:grid")
+
+
+def _categories(user):
+    cats = restrict(MatterCategory.objects.filter(is_active=True, parent__isnull=False), user, Action.VIEW)
+    groups: dict[str, list] = {}
+    for c in cats.order_by("board_kind", "order", "code"):
+        groups.setdefault(c.board_kind, []).append(c)
+    return [(BoardKind(k).label, v) for k, v in groups.items()]
+
+
+@login_required
+def report(request):
+    """The three-screen report; a static page (no per-event data) so the service worker can keep
+    it for use without signal. Submission happens in the browser (grid.js → the API)."""
+    if not _allowed(request.user):
+        return _forbidden(request)
+    get_token(request)
+    return render(request, "web/grid/report.html", {"groups": _categories(request.user),
+                                                    "max_mb": max_bytes() // 1024 // 1024})
+
+
+def offline(request):
+    """Shown by the service worker when a page is needed without signal and none is cached."""
+    return render(request, "web/grid/offline.html")

@@ -1,7 +1,294 @@
+"""Administration pages beyond Django admin (``/manage/``).
+
+District administrators (and superusers) edit the matter catalog (事项清单) and manage people in
+their district; town leaders manage people in their town only. Everyone else gets a 403 page.
+Reads go through selectors, writes through ``events.services.catalog.category_update`` and
+``accounts.services`` (user_create, role_grant, role_revoke); a refused write shows the service's
+message next to the form.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from jiewang.accounts import selectors as account_selectors
+from jiewang.accounts.choices import ROLE_LEVELS, BoardKind, Role
+from jiewang.accounts.services import role_grant, role_revoke, user_create
+from jiewang.areas import selectors as area_selectors
+from jiewang.areas.choices import AreaLevel
+from jiewang.core.errors import ApplicationError, NotFound
+from jiewang.core.scope import user_grants
+from jiewang.core.worktime import DeadlineUnit
+from jiewang.events import selectors as event_selectors
+from jiewang.events.choices import HandlingLevel, Urgency
+from jiewang.events.services.catalog import category_update
+
+CATALOG_ADMINS = {Role.DISTRICT_ADMIN}
+PEOPLE_MANAGERS = {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}
+# The steps a category's deadlines may set, in the order of the loop.
+STEPS = [("accept", "Accept"), ("sign", "Sign for"), ("handle", "Handle"), ("verify", "Verify"),
+         ("rate", "Rating window"), ("report_in", "Report in")]
+
+
+def _roles(user) -> set[str]:
+    return {g.role for g in user_grants(user)}
+
+
+def can_edit_catalog(user) -> bool:
+    return user.is_superuser or bool(_roles(user) & CATALOG_ADMINS)
+
+
+def can_manage_people(user) -> bool:
+    return user.is_superuser or bool(_roles(user) & PEOPLE_MANAGERS)
+
+
+def _forbidden(request):
+    return render(request, "web/manage/forbidden.html", status=403)
+
+
+def requires(check):
+    def deco(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not check(request.user):
+                return _forbidden(request)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return deco
 
 
 @login_required
 def index(request):
-    return render(request, "web/manage/index.html", {})
+    catalog, people = can_edit_catalog(request.user), can_manage_people(request.user)
+    if not (catalog or people):
+        return _forbidden(request)
+    if people and not catalog:
+        return redirect("web:manage-users")
+    return render(request, "web/manage/index.html", {"catalog": catalog, "people": people})
+
+
+# ---- the matter catalog ---------------------------------------------------------------------
+
+@requires(can_edit_catalog)
+def catalog_list(request):
+    board = request.GET.get("board") or None
+    if board not in BoardKind.values:
+        board = None
+    include_inactive = request.GET.get("all") == "1"
+    rows = list(event_selectors.category_list(user=request.user, board=board, include_inactive=include_inactive))
+    q = (request.GET.get("q") or "").strip()
+    if q:
+        rows = [c for c in rows if q in c.name or q.lower() in c.code.lower() or q in c.keywords]
+    return render(request, "web/manage/catalog_list.html", {
+        "rows": [c for c in rows if c.parent_id], "boards": BoardKind.choices, "board": board,
+        "include_inactive": include_inactive, "q": q, "units": dict(DeadlineUnit.choices),
+    })
+
+
+def _deadline_grid(table: dict, errors: dict) -> list[dict]:
+    """Rows step × urgency for the form, with the current amount and unit."""
+    grid = []
+    for step, slabel in STEPS:
+        cells = []
+        for urgency, ulabel in Urgency.choices:
+            amount, unit = (table.get(urgency, {}) or {}).get(step, ["", ""]) or ["", ""]
+            key = f"{urgency}.{step}"
+            cells.append({"urgency": urgency, "urgency_label": ulabel, "key": key, "amount": amount, "unit": unit,
+                          "id": f"dl-{urgency}-{step}", "error": errors.get(key)})
+        grid.append({"step": step, "label": _(slabel), "cells": cells})
+    return grid
+
+
+def _parse_deadlines(post) -> tuple[dict, dict]:
+    table: dict = {}
+    errors: dict = {}
+    for urgency in Urgency.values:
+        for step, _label in STEPS:
+            raw = (post.get(f"dl-{urgency}-{step}-amount") or "").strip()
+            unit = post.get(f"dl-{urgency}-{step}-unit") or ""
+            if not raw:
+                continue
+            try:
+                amount = float(raw)
+            except ValueError:
+                errors[f"{urgency}.{step}"] = _("Not a number.")
+                continue
+            table.setdefault(urgency, {})[step] = [int(amount) if amount.is_integer() else amount, unit]
+    return table, errors
+
+
+@requires(can_edit_catalog)
+def catalog_edit(request, code: str):
+    try:
+        category = event_selectors.category_get(user=request.user, code=code)
+    except NotFound:
+        return render(request, "web/not_found.html", status=404)
+    error, field_errors = None, {}
+    values = {
+        "name": category.name, "keywords": category.keywords, "closable_level": category.closable_level,
+        "grid_may_self_handle": category.grid_may_self_handle, "is_active": category.is_active,
+        "default_department_codes": ", ".join(category.default_department_codes),
+    }
+    table = category.deadlines
+    if request.method == "POST":
+        post = request.POST
+        values = {
+            "name": post.get("name", "").strip(), "keywords": post.get("keywords", "").strip(),
+            "closable_level": post.get("closable_level", ""),
+            "grid_may_self_handle": post.get("grid_may_self_handle") == "1",
+            "is_active": post.get("is_active") == "1",
+            "default_department_codes": post.get("default_department_codes", ""),
+        }
+        table, field_errors = _parse_deadlines(post)
+        codes = [c.strip() for c in values["default_department_codes"].replace("，", ",").split(",") if c.strip()]
+        if field_errors:
+            error = _("Some deadlines are not valid; see the marked cells.")
+        else:
+            try:
+                category_update(actor=request.user, category=category, name=values["name"],
+                                keywords=values["keywords"], closable_level=values["closable_level"],
+                                grid_may_self_handle=values["grid_may_self_handle"], is_active=values["is_active"],
+                                default_department_codes=codes, deadlines=table)
+            except ApplicationError as exc:
+                error = exc.message
+                field_errors = {k: _("Invalid.") for k in exc.fields}
+            else:
+                messages.success(request, _("Saved: %(name)s.") % {"name": values["name"]})
+                return redirect("web:manage-catalog")
+    from jiewang.accounts.models import Department
+
+    known_codes = sorted(set(Department.objects.exclude(code="").values_list("code", flat=True)))
+    return render(request, "web/manage/catalog_edit.html", {
+        "category": category, "values": values, "error": error, "field_errors": field_errors,
+        "grid": _deadline_grid(table, field_errors), "urgencies": Urgency.choices, "units": DeadlineUnit.choices,
+        "levels": HandlingLevel.choices, "known_codes": known_codes,
+    }, status=422 if error else 200)
+
+
+# ---- people and grants ----------------------------------------------------------------------
+
+def _area_choices(user, q: str, limit: int = 50) -> list:
+    """Areas for the picker: the ones matching ``q`` (name or code) in the user's scope."""
+    q = (q or "").strip()
+    if not q:
+        qs = area_selectors.area_list(user=user, level=None).filter(level__lte=AreaLevel.COMMUNITY)
+    elif q.isdigit():
+        qs = area_selectors.area_list(user=user, code=q)
+    else:
+        qs = area_selectors.area_list(user=user, q=q)
+    if not user.is_superuser:
+        managed = [g.path for g in user_grants(user) if g.role in PEOPLE_MANAGERS]
+        qs = [a for a in qs[: limit * 4] if any(a.path.startswith(p) for p in managed)]
+    return list(qs[:limit])
+
+
+def _grantable_roles(user) -> list:
+    roles = list(Role.choices)
+    if not user.is_superuser and Role.DISTRICT_ADMIN not in _roles(user):
+        roles = [(r, label) for r, label in roles if r != Role.DISTRICT_ADMIN]
+    return roles
+
+
+def _grant_context(request) -> dict:
+    area_q = request.GET.get("area_q", "")
+    return {"roles": _grantable_roles(request.user), "area_q": area_q,
+            "areas": _area_choices(request.user, area_q),
+            "departments": account_selectors.department_list(user=request.user).order_by("area__path", "name"),
+            "role_levels": {r: [str(AreaLevel(lv).label) for lv in lvs] for r, lvs in ROLE_LEVELS.items()}}
+
+
+def _grant_from_post(request, subject):
+    post = request.POST
+    try:
+        area_id = int(post.get("area", ""))
+    except ValueError:
+        raise NotFound(_("Choose an area."), code="area.not_found") from None
+    area = area_selectors.area_get(user=request.user, area_id=area_id, include_retired=False)
+    department = None
+    if post.get("department"):
+        department = account_selectors.department_list(user=request.user).filter(pk=post["department"]).first()
+        if department is None:
+            raise NotFound(_("A department was not found."), code="department.not_found")
+    return role_grant(actor=request.user, user=subject, role=post.get("role", ""), area=area,
+                      department=department)
+
+
+@requires(can_manage_people)
+def user_list(request):
+    q = (request.GET.get("q") or "").strip()
+    users = account_selectors.user_list(user=request.user, q=q or None)[:200]
+    form, error = {}, None
+    if request.method == "POST":
+        post = request.POST
+        form = {k: post.get(k, "").strip() for k in ("username", "display_name", "phone", "role", "area",
+                                                     "department")}
+        try:
+            with transaction.atomic():
+                subject = user_create(actor=request.user, username=form["username"],
+                                      password=post.get("password") or None, display_name=form["display_name"],
+                                      phone=form["phone"])
+                if form["role"]:
+                    _grant_from_post(request, subject)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("User %(name)s created.") % {"name": subject.username})
+            return redirect("web:manage-user", user_id=subject.pk)
+    return render(request, "web/manage/users.html", {
+        "users": users, "q": q, "form": form, "error": error, **_grant_context(request),
+    }, status=422 if error else 200)
+
+
+@requires(can_manage_people)
+def user_detail(request, user_id: int):
+    try:
+        subject = account_selectors.user_get(user=request.user, user_id=user_id)
+    except NotFound:
+        return render(request, "web/not_found.html", status=404)
+    error = None
+    if request.method == "POST":
+        try:
+            _grant_from_post(request, subject)
+        except ApplicationError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("Role granted."))
+            return redirect("web:manage-user", user_id=subject.pk)
+    return render(request, "web/manage/user.html", {
+        "subject": subject, "grants": subject.active_grants, "error": error,
+        "phone": subject.phone if account_selectors.can_see_phone(request.user, subject) else subject.phone_masked,
+        **_grant_context(request),
+    }, status=422 if error else 200)
+
+
+@require_POST
+@requires(can_manage_people)
+def grant_revoke(request, user_id: int, grant_id: int):
+    try:
+        subject = account_selectors.user_get(user=request.user, user_id=user_id)
+        grant = next((g for g in subject.active_grants if g.pk == grant_id), None)
+        if grant is None:
+            raise NotFound(_("This grant does not exist or has ended."), code="role.not_found")
+        role_revoke(actor=request.user, grant=grant)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Role revoked."))
+    return redirect("web:manage-user", user_id=user_id)
+
+
+@requires(can_manage_people)
+def area_options(request):
+    """The area picker's options for a search (htmx swaps them into the select)."""
+    return render(request, "web/manage/_area_options.html",
+                  {"areas": _area_choices(request.user, request.GET.get("area_q", ""))})

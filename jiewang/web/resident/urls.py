@@ -4,4 +4,8 @@ from . import views
 
 urlpatterns = [
     path("", views.index, name="resident"),
+    path("receipt/<str:number>/", views.receipt, name="resident-receipt"),
+    path("track/<str:number>/", views.track, name="resident-track"),
+    path("locate/", views.locate, name="resident-locate"),
+    path("boundaries.geojson", views.boundaries, name="resident-boundaries"),
 ]

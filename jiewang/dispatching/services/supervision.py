@@ -1,0 +1,68 @@
+"""催办 / 督办 by hand: the command center urges (remind) or formally supervises (supervise) the
+ones who hold an event. The sweeper does the same automatically for overdue clocks
+(``jiewang.events.services.sweep``); this is the operator's button for it.
+
+The note goes on the event's timeline (an activity that changes no status) and the ones who must
+act are told in their inbox; a supervision also reaches the town leaders and, for an urgent
+event, goes out by SMS.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from jiewang.accounts.choices import Role
+from jiewang.core.errors import Conflict, ValidationFailed
+from jiewang.events.choices import EventStatus, Urgency
+from jiewang.events.lifecycle import Transition
+from jiewang.events.models import Event, EventActivity
+from jiewang.events.services.transition import event_note, pick_role
+
+from ..models import OPEN_ASSIGNMENT, Assignment
+
+SUPERVISION_ROLES = frozenset({Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN})
+# Only events somebody still has to act on can be urged.
+URGEABLE = (EventStatus.REPORTED, EventStatus.ACCEPTED, EventStatus.DISPATCHED, EventStatus.HANDLING,
+            EventStatus.FEEDBACK)
+LABELS = {"remind": "催办", "supervise": "督办"}
+
+
+@transaction.atomic
+def event_supervise(*, event: Event, actor, action: str, comment: str = "") -> EventActivity:
+    """Record a 催办 (``action="remind"``) or 督办 (``"supervise"``) on ``event`` and notify the
+    ones who must act. Refused (nothing written) outside the actor's scope (404), without a
+    command-center role on the event (403) or when the event is no longer being worked on (409)."""
+    if action not in LABELS:
+        raise ValidationFailed("无效的督办类型 / Invalid supervision kind.", code="supervision.kind_invalid")
+    label = LABELS[action]
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    role = pick_role(actor, locked, Transition(action, (), "", SUPERVISION_ROLES, label))
+    if locked.status not in URGEABLE:
+        raise Conflict(f"当前状态「{EventStatus(locked.status).label}」无需{label} / "
+                       f"Nothing to {action}: the event is {locked.status}.",
+                       code="supervision.not_open", fields={"status": locked.status})
+    comment = (comment or "").strip()
+    now = timezone.now()
+    activity = event_note(event=locked, action=action, actor=actor, role=role,
+                          comment=comment or f"指挥中心{label}", data={"manual": True}, at=now)
+
+    from jiewang.events.notify import users_with_role, who_must_act
+    from jiewang.notifications.services import notify
+
+    from ..notify import department_staff
+
+    users = list(who_must_act(locked))
+    depts = Assignment.objects.filter(event=locked, status__in=OPEN_ASSIGNMENT, department__isnull=False) \
+        .values_list("department_id", flat=True)
+    users += department_staff(list(depts))
+    if action == "supervise":
+        users += users_with_role(locked, [Role.TOWN_LEADER])
+    users = [u for u in users if actor is None or u.pk != actor.pk]
+    notify(users=users, kind=f"event.{action}", title=f"{label}：{locked.title}",
+           body=comment or locked.number, event_number=locked.number, url=f"/events/{locked.number}/",
+           sms=action == "supervise" and locked.urgency != Urgency.NORMAL)
+    from jiewang.audit.services import audit_record
+
+    audit_record(actor=actor, action=f"event.{action}", obj=locked, data={"comment": comment})
+    return activity

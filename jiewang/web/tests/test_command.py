@@ -1,0 +1,446 @@
+"""The command center (/command/): who may enter, what each queue holds for the user's scope,
+each row action through the same services as the API (refused ones change nothing), and the map
+data (per-grid counts, server-side clusters)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from jiewang.accounts.models import Department
+from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleSummons
+from jiewang.dispatching.services import assignments as dsvc
+from jiewang.dispatching.services import whistles as wsvc
+from jiewang.events.models import Event, EventActivity, MatterCategory
+from jiewang.events.selectors import cluster_cell_degrees
+from jiewang.events.services import actions
+from jiewang.events.services.intake import event_report
+from jiewang.notifications.models import Notification
+
+G1 = (106.05, 29.2)  # 甲社区第1网格 (一街道, 北区)
+G2 = (106.2, 29.2)  # 甲社区第2网格
+G3 = (106.3, 29.2)  # 乙社区第1网格
+G4 = (106.7, 29.5)  # 丙村第1网格 (三镇, 南区): another district
+
+
+@pytest.fixture
+def loop(tree, people):
+    from jiewang.events.testing import build_loop
+
+    return build_loop(tree, people)
+
+
+ATTRIBUTES = {"SL02": {"structure": "roof"}}
+
+
+def walk(people, state, *, at=G1, level="town", category="LS01", lead=None, title=None):
+    """An event reported at ``at`` and walked to ``state`` through the services as the superuser."""
+    admin = people.admin
+    event, _ = event_report(actor=None, channel="resident_web", category=MatterCategory.objects.get(code=category),
+                            lon=at[0], lat=at[1], title=title or f"事件 {state}",
+                            attributes=ATTRIBUTES.get(category, {}))
+    get = lambda: Event.objects.get(pk=event.pk)  # noqa: E731
+    if level in ("community", "town"):
+        actions.event_escalate(event=get(), actor=admin, reason="上报")
+    if level == "town":
+        actions.event_escalate(event=get(), actor=admin, reason="上报")
+    if state == "reported":
+        return get()
+    actions.event_accept(event=get(), actor=admin)
+    if state == "accepted":
+        return get()
+    dsvc.event_dispatch(event=get(), actor=admin, lead=lead or Department.objects.get(code="cgj"))
+    if state == "dispatched":
+        return get()
+    dsvc.assignment_sign(assignment=get().assignments.get(), actor=admin)
+    if state == "handling":
+        return get()
+    actions.event_feedback(event=get(), actor=admin, comment="已办结")
+    if state == "feedback":
+        return get()
+    actions.event_verify(event=get(), actor=admin, passed=True)
+    return get()
+
+
+def queue_numbers(html: str, key: str) -> list[str]:
+    """The event numbers linked from the rows of queue ``key``, in page order."""
+    start = html.index(f'id="q-{key}"')
+    section = html[start:html.index("</section>", start)]
+    return re.findall(r'class="num" href="/events/([^"/]+)/"', section)
+
+
+def page(client, url="/command/"):
+    r = client.get(url)
+    assert r.status_code == 200, r.status_code
+    return r.content.decode()
+
+
+# ---- access -----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_who_may_enter(people, client_for):
+    assert client_for(None).get("/command/").status_code == 302
+    for user in (people.grid_worker, people.community_staff, people.department_staff, people.resident,
+                 people.nobody):
+        assert client_for(user).get("/command/").status_code == 403, user
+        assert client_for(user).get("/command/map/grids.json").status_code == 403
+    for user in (people.town_operator, people.town_leader, people.district_admin, people.admin):
+        assert client_for(user).get("/command/").status_code == 200, user
+    assert client_for(people.grid_worker).post("/command/events/x/accept/").status_code == 403
+
+
+# ---- queues -----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_each_queue_holds_exactly_the_scoped_events(tree, people, loop, client_for):
+    ev = {s: walk(people, s) for s in ("reported", "accepted", "dispatched", "handling", "feedback", "closed")}
+    grid_level = walk(people, "reported", level="grid", title="网格内事件")
+    late = walk(people, "handling", title="超期事件")
+    Event.objects.filter(pk=late.pk).update(is_overdue=True)
+    other = {s: walk(people, s, at=G4, lead=people.other_department)
+             for s in ("reported", "accepted", "handling", "feedback")}
+    html = page(client_for(people.town_operator))
+    assert queue_numbers(html, "accept") == [ev["reported"].number]
+    assert queue_numbers(html, "dispatch") == [ev["accepted"].number]
+    # overdue first
+    assert queue_numbers(html, "progress")[0] == late.number
+    assert sorted(queue_numbers(html, "progress")) == sorted([late.number, ev["dispatched"].number,
+                                                              ev["handling"].number])
+    assert queue_numbers(html, "verify") == [ev["feedback"].number, ev["closed"].number]
+    assert grid_level.number not in html
+    for e in other.values():
+        assert e.number not in html
+    # the other district's admin sees only the other town's events
+    html2 = page(client_for(people.other_district_admin))
+    assert queue_numbers(html2, "accept") == [other["reported"].number]
+    assert queue_numbers(html2, "progress") == [other["handling"].number]
+    assert ev["reported"].number not in html2
+
+
+@pytest.mark.django_db
+def test_filters_narrow_the_queues(tree, people, loop, client_for):
+    a = walk(people, "reported", category="LS01", title="垃圾")
+    b = walk(people, "reported", category="SL02", title="违建")
+    c = walk(people, "reported", at=G2, category="LS01", title="第二网格")
+    c_ = client_for(people.town_operator)
+    assert queue_numbers(page(c_, "/command/?board=safety"), "accept") == [b.number]
+    assert queue_numbers(page(c_, "/command/?category=LS"), "accept") == [a.number, c.number]
+    assert queue_numbers(page(c_, f"/command/?grid={tree.g2.id}"), "accept") == [c.number]
+    assert queue_numbers(page(c_, "/command/?status=accepted"), "accept") == []
+    tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
+    assert queue_numbers(page(c_, f"/command/?since={tomorrow}"), "accept") == []
+    assert len(queue_numbers(page(c_, f"/command/?until={timezone.localdate().isoformat()}"), "accept")) == 3
+    # a grid outside the user's area is ignored, not an error
+    assert len(queue_numbers(page(c_, f"/command/?grid={tree.g4.id}"), "accept")) == 3
+
+
+# ---- actions ----------------------------------------------------------------------------------
+
+def post(client, url, data=None, htmx=False):
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    return client.post(url, data or {}, **headers)
+
+
+@pytest.mark.django_db
+def test_accept_and_refusals(tree, people, loop, client_for):
+    e = walk(people, "reported")
+    c = client_for(people.town_operator)
+    # a stale version is refused with the service's message, nothing changes
+    r = post(c, f"/command/events/{e.number}/accept/", {"version": e.version - 1})
+    assert r.status_code == 302
+    shown = page(c)
+    assert "事件已被他人处理，请刷新" in shown
+    assert Event.objects.get(pk=e.pk).version == e.version
+    # the district admin may not accept at the town's level
+    r = post(client_for(people.district_admin), f"/command/events/{e.number}/accept/", {"version": e.version},
+             htmx=True)
+    assert r.status_code == 200 and 'role="alert"' in r.content.decode()
+    assert "您无权执行「立案」" in r.content.decode()
+    assert Event.objects.get(pk=e.pk).version == e.version
+    # accepted
+    r = post(c, f"/command/events/{e.number}/accept/", {"version": e.version, "next": "/command/?board=safety"})
+    assert r.status_code == 302 and r.url == "/command/?board=safety"
+    after = Event.objects.get(pk=e.pk)
+    assert (after.status, after.version) == ("accepted", e.version + 1)
+    # an off-site next is not followed
+    e2 = walk(people, "reported")
+    r = post(c, f"/command/events/{e2.number}/accept/", {"next": "https://evil.example/"})
+    assert r.url == "/command/"
+
+
+@pytest.mark.django_db
+def test_actions_on_another_towns_event_are_404(tree, people, loop, client_for):
+    other = walk(people, "reported", at=G4, lead=people.other_department)
+    c = client_for(people.town_operator)
+    for action in ("accept", "void", "dispatch", "whistle", "remind", "supervise"):
+        r = post(c, f"/command/events/{other.number}/{action}/", {"reason": "x", "version": other.version})
+        assert r.status_code == 404, action
+    assert Event.objects.get(pk=other.pk).version == other.version
+    assert not EventActivity.objects.filter(event=other, action__in=["remind", "supervise"]).exists()
+    handling = walk(people, "handling", at=G4, lead=people.other_department)
+    dsvc.extension_request(event=handling, actor=people.admin, requested_due_at=handling.due_at + dt.timedelta(days=2),
+                           reason="需要更多时间")
+    req = ExtensionRequest.objects.get(event=handling)
+    assert post(c, f"/command/extensions/{req.pk}/decide/", {"approve": "1"}).status_code == 404
+    assert ExtensionRequest.objects.get(pk=req.pk).status == "pending"
+    assert post(c, "/command/events/no-such/accept/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_void_needs_a_reason(tree, people, loop, client_for):
+    e = walk(people, "reported")
+    c = client_for(people.town_operator)
+    r = post(c, f"/command/events/{e.number}/void/", {"version": e.version, "reason": " "}, htmx=True)
+    assert "请填写原因" in r.content.decode()
+    assert Event.objects.get(pk=e.pk).version == e.version
+    r = post(c, f"/command/events/{e.number}/void/", {"version": e.version, "reason": "重复上报"}, htmx=True)
+    body = r.content.decode()
+    assert r.status_code == 200 and 'role="status"' in body and body.strip().startswith("<li")
+    assert Event.objects.get(pk=e.pk).status == "voided"
+
+
+@pytest.mark.django_db
+def test_dispatch_with_preselected_defaults(tree, people, loop, client_for):
+    ghzy = Department.objects.create(area=tree.d1, name="北区规划和自然资源局", code="ghzy", board_kind="economy")
+    Department.objects.create(area=tree.d2, name="南区规划和自然资源局", code="ghzy", board_kind="economy")
+    e = walk(people, "accepted", category="SL02")  # defaults: cgj leads, ghzy assists
+    c = client_for(people.town_operator)
+    html = page(c)
+    start = html.index(f'class="num" href="/events/{e.number}/"')
+    row = html[start:html.index("</li>", start)]
+    assert f'<option value="{loop.cgj.pk}" selected>' in row
+    assert f'value="{ghzy.pk}" checked' in row
+    assert "南区规划和自然资源局" not in row  # does not serve this town
+    # no lead: refused, nothing changes
+    r = post(c, f"/command/events/{e.number}/dispatch/", {"version": e.version, "lead": ""}, htmx=True)
+    assert "须指定主办单位" in r.content.decode()
+    assert Event.objects.get(pk=e.pk).version == e.version and not Assignment.objects.exists()
+    # a department of another district: refused by the service
+    r = post(c, f"/command/events/{e.number}/dispatch/", {"version": e.version, "lead": people.other_department.pk})
+    assert Event.objects.get(pk=e.pk).status == "accepted"
+    r = post(c, f"/command/events/{e.number}/dispatch/", {"version": e.version, "lead": loop.cgj.pk,
+                                                          "assists": [ghzy.pk, loop.cgj.pk], "instructions": "请处理"})
+    assert r.status_code == 302
+    ev = Event.objects.get(pk=e.pk)
+    assert (ev.status, ev.level) == ("dispatched", "department")
+    assert sorted((a.department.code, a.role) for a in ev.assignments.all()) == [("cgj", "lead"), ("ghzy", "assist")]
+
+
+@pytest.mark.django_db
+def test_whistle_and_missing_report_in_queue(tree, people, loop, client_for):
+    e = walk(people, "handling")
+    c = client_for(people.town_operator)
+    r = post(c, f"/command/events/{e.number}/whistle/", {"departments": [], "problem": "需要联合执法"})
+    assert not Whistle.objects.exists()
+    r = post(c, f"/command/events/{e.number}/whistle/", {"departments": [loop.cgj.pk, loop.sthj.pk],
+                                                         "problem": "需要联合执法", "urgent": "on"})
+    assert r.status_code == 302
+    w = Whistle.objects.get()
+    assert w.is_urgent and w.summonses.count() == 2
+    wsvc.summons_report_in(summons=w.summonses.get(department=loop.cgj), actor=loop.cgj_staff,
+                           responder_name="张三")
+    html = page(c)
+    assert queue_numbers(html, "whistles") == [e.number]
+    start = html.index('id="q-whistles"')
+    section = html[start:html.index("</section>", start)]
+    assert "北区生态环境局" in section and "北区城市管理局" not in section
+    # urge from the whistle row: the row comes back as a summons row
+    s = WhistleSummons.objects.get(department=loop.sthj)
+    r = post(c, f"/command/events/{e.number}/remind/", {"row": f"summons:{s.pk}"}, htmx=True)
+    assert "北区生态环境局" in r.content.decode() and 'role="status"' in r.content.decode()
+
+
+@pytest.mark.django_db
+def test_remind_and_supervise(tree, people, loop, client_for):
+    e = walk(people, "handling")
+    c = client_for(people.town_operator)
+    before = Notification.objects.filter(recipient=loop.cgj_staff).count()
+    r = post(c, f"/command/events/{e.number}/remind/", {"comment": "请加快"}, htmx=True)
+    assert 'role="status"' in r.content.decode()
+    note = EventActivity.objects.get(event=e, action="remind")
+    assert (note.comment, note.actor_id, note.actor_role) == ("请加快", people.town_operator.pk, "town_operator")
+    assert Notification.objects.filter(recipient=loop.cgj_staff).count() == before + 1
+    post(c, f"/command/events/{e.number}/supervise/")
+    assert EventActivity.objects.filter(event=e, action="supervise").count() == 1
+    assert Notification.objects.filter(recipient=people.town_leader, kind="event.supervise").count() == 1
+    assert Event.objects.get(pk=e.pk).version == e.version  # notes do not change the event
+    # a closed event has nothing to urge: refused, nothing written
+    closed = walk(people, "closed")
+    r = post(c, f"/command/events/{closed.number}/remind/", htmx=True)
+    assert "无需催办" in r.content.decode()
+    assert not EventActivity.objects.filter(event=closed, action="remind").exists()
+
+
+@pytest.mark.django_db
+def test_supervision_service_checks_roles(tree, people, loop):
+    from jiewang.core.errors import NotFound, PermissionDenied
+    from jiewang.dispatching.services.supervision import event_supervise
+
+    e = walk(people, "handling")
+    with pytest.raises(PermissionDenied):
+        event_supervise(event=e, actor=people.community_staff, action="remind")
+    with pytest.raises(NotFound):
+        event_supervise(event=e, actor=people.other_district_admin, action="supervise")
+    assert not EventActivity.objects.filter(event=e, action__in=["remind", "supervise"]).exists()
+    event_supervise(event=e, actor=people.town_leader, action="supervise", comment="限期办结")
+    assert EventActivity.objects.get(event=e, action="supervise").actor_role == "town_leader"
+
+
+@pytest.mark.django_db
+def test_extension_approve_and_reject(tree, people, loop, client_for):
+    e = walk(people, "handling")
+    new_due = e.due_at + dt.timedelta(days=3)
+    dsvc.extension_request(event=e, actor=loop.cgj_staff, requested_due_at=new_due, reason="材料未到")
+    req = ExtensionRequest.objects.get()
+    c = client_for(people.town_operator)
+    assert queue_numbers(page(c), "extensions") == [e.number]
+    r = post(c, f"/command/extensions/{req.pk}/decide/", {"approve": "1"}, htmx=True)
+    assert 'role="status"' in r.content.decode()
+    assert ExtensionRequest.objects.get(pk=req.pk).status == "approved"
+    assert Event.objects.get(pk=e.pk).due_at == new_due
+    # deciding twice is refused with the message
+    r = post(c, f"/command/extensions/{req.pk}/decide/", {"approve": "0"}, htmx=True)
+    assert "该申请已处理" in r.content.decode()
+    assert ExtensionRequest.objects.get(pk=req.pk).status == "approved"
+    dsvc.extension_request(event=e, actor=loop.cgj_staff, requested_due_at=new_due + dt.timedelta(days=1),
+                           reason="再延")
+    req2 = ExtensionRequest.objects.get(status="pending")
+    post(c, f"/command/extensions/{req2.pk}/decide/", {"approve": "0", "comment": "不予延期"})
+    assert ExtensionRequest.objects.get(pk=req2.pk).status == "rejected"
+    assert Event.objects.get(pk=e.pk).due_at == new_due
+    assert queue_numbers(page(c), "extensions") == []
+
+
+@pytest.mark.django_db
+def test_arbitration_keep_and_redispatch(tree, people, loop, client_for):
+    e = walk(people, "handling")
+    a = e.assignments.get()
+    dsvc.assignment_dispute(assignment=a, actor=loop.cgj_staff, reason="应由环保主办")
+    c = client_for(people.town_operator)
+    assert queue_numbers(page(c), "disputes") == [e.number]
+    # no ruling text: refused
+    r = post(c, f"/command/events/{e.number}/arbitrate/", {"assignment": a.pk, "ruling": "keep", "reason": ""},
+             htmx=True)
+    assert "请填写仲裁意见" in r.content.decode()
+    assert Assignment.objects.get(pk=a.pk).arbitrated_at is None
+    r = post(c, f"/command/events/{e.number}/arbitrate/", {"assignment": a.pk, "ruling": "keep",
+                                                           "reason": "职责清单明确", "row": f"dispute:{a.pk}"},
+             htmx=True)
+    assert 'role="status"' in r.content.decode()
+    assert Assignment.objects.get(pk=a.pk).arbitrated_at is not None
+    assert queue_numbers(page(c), "disputes") == []
+    # a second dispute, ruled by redispatching to the environment bureau
+    dsvc.assignment_dispute(assignment=a, actor=loop.cgj_staff, reason="仍有争议")
+    ev = Event.objects.get(pk=e.pk)
+    post(c, f"/command/events/{e.number}/arbitrate/", {"assignment": a.pk, "ruling": "redispatch",
+                                                       "reason": "改由环保主办", "lead": loop.sthj.pk,
+                                                       "version": ev.version})
+    lead = Assignment.objects.get(event=e, role="lead", status="dispatched")
+    assert lead.department_id == loop.sthj.pk
+    assert Assignment.objects.get(pk=a.pk).status == "withdrawn"
+
+
+@pytest.mark.django_db
+def test_verify_and_visit_from_the_queue(tree, people, loop, client_for):
+    e = walk(people, "feedback")
+    c = client_for(people.town_operator)
+    r = post(c, f"/command/events/{e.number}/verify/", {"passed": "0", "comment": "", "version": e.version},
+             htmx=True)
+    assert "请填写原因" in r.content.decode() and Event.objects.get(pk=e.pk).version == e.version
+    post(c, f"/command/events/{e.number}/verify/", {"passed": "1", "version": e.version})
+    assert Event.objects.get(pk=e.pk).status == "closed"
+    ev = Event.objects.get(pk=e.pk)
+    post(c, f"/command/events/{e.number}/visit/", {"satisfaction": "satisfied", "version": ev.version})
+    ev = Event.objects.get(pk=e.pk)
+    assert (ev.status, ev.contacted, ev.resolved, ev.satisfaction) == ("rated", True, True, "satisfied")
+
+
+# ---- map data ---------------------------------------------------------------------------------
+
+def report_at(lon, lat, title="点"):
+    event, _ = event_report(actor=None, channel="resident_web", category=MatterCategory.objects.get(code="LS01"),
+                            lon=lon, lat=lat, title=title)
+    return event
+
+
+@pytest.mark.django_db
+def test_map_grid_counts_are_exact(tree, people, loop, client_for):
+    a = report_at(*G1)
+    report_at(*G1)
+    Event.objects.filter(pk=a.pk).update(is_overdue=True)
+    report_at(*G2)
+    walk(people, "closed", at=G2)  # solved: not counted
+    v = report_at(*G3)
+    actions.event_void(event=v, actor=people.admin, reason="无效")
+    report_at(*G4)  # another district
+    data = client_for(people.town_operator).get("/command/map/grids.json").json()
+    assert data["area"] == tree.t1.id
+    assert data["geojson_url"] == f"/api/areas/{tree.t1.id}/geojson?level=grid"
+    assert data["grids"] == {str(tree.g1.id): {"open": 2, "overdue": 1, "name": "甲社区第1网格"},
+                             str(tree.g2.id): {"open": 1, "overdue": 0, "name": "甲社区第2网格"}}
+    assert data["totals"] == {"open": 3, "overdue": 1}
+    # the GeoJSON it points to serves the grids of the town
+    fc = client_for(people.town_operator).get(data["geojson_url"] + "&zoom=12").json()
+    assert sorted(f["id"] for f in fc["features"]) == sorted([tree.g1.id, tree.g2.id, tree.g3.id])
+    # filters apply to the counts too
+    data = client_for(people.town_operator).get("/command/map/grids.json?board=safety").json()
+    assert data["grids"] == {}
+    other = client_for(people.other_district_admin).get("/command/map/grids.json").json()
+    assert other["grids"] == {str(tree.g4.id): {"open": 1, "overdue": 0, "name": "丙村第1网格"}}
+
+
+@pytest.mark.django_db
+def test_map_clusters_sum_to_the_points(tree, people, loop, client_for):
+    coords = [(106.01, 29.01), (106.011, 29.012), (106.02, 29.4), (106.2, 29.3), (106.21, 29.31), (106.4, 29.1),
+              (106.45, 29.45)]
+    for lon, lat in coords:
+        report_at(lon, lat)
+    report_at(*G4)  # not in scope
+    c = client_for(people.town_operator)
+    for zoom in (3, 8, 10, 12, 14):
+        data = c.get(f"/command/map/points.json?zoom={zoom}").json()
+        assert data["mode"] == "clusters"
+        assert sum(cl["count"] for cl in data["clusters"]) == data["total"] == len(coords), zoom
+        for cl in data["clusters"]:
+            assert (cl["number"] is not None) == (cl["count"] == 1)
+    assert len(c.get("/command/map/points.json?zoom=3").json()["clusters"]) == 1
+    # at zoom 12 a cell is 64 px ≈ 0.0879°: the first two points share a cell, so do the 4th and 5th
+    assert cluster_cell_degrees(12) == pytest.approx(360 / 256 / 2 ** 12 * 64)
+    z12 = c.get("/command/map/points.json?zoom=12").json()
+    assert sorted(cl["count"] for cl in z12["clusters"]) == [1, 1, 1, 2, 2]
+    pair = [cl for cl in z12["clusters"] if cl["count"] == 2 and cl["lon"] < 106.1][0]
+    assert pair["lon"] == pytest.approx(106.0105) and pair["lat"] == pytest.approx(29.011)
+    points = c.get("/command/map/points.json?zoom=16").json()
+    assert points["mode"] == "points" and len(points["points"]) == points["total"] == len(coords)
+    inside = c.get("/command/map/points.json?zoom=16&bbox=106.0,29.0,106.1,29.5").json()
+    assert inside["total"] == 3
+    assert c.get("/command/map/points.json?zoom=99").status_code == 422
+    assert c.get("/command/map/points.json?zoom=5&bbox=1,2").status_code == 422
+
+
+@pytest.mark.django_db
+def test_map_shows_whistles_in_progress(tree, people, loop, client_for):
+    e = walk(people, "handling")
+    wsvc.whistle_blow(event=e, actor=people.town_operator, departments=[loop.sthj], problem="联合执法")
+    data = client_for(people.town_operator).get("/command/map/points.json?zoom=12").json()
+    assert [w["number"] for w in data["whistles"]] == [e.number]
+    assert client_for(people.other_district_admin).get("/command/map/points.json?zoom=12").json()["whistles"] == []
+
+
+@pytest.mark.django_db
+def test_events_escalated_to_the_district_wait_for_the_district(tree, people, loop, client_for):
+    town = walk(people, "reported")
+    district = walk(people, "reported")
+    actions.event_escalate(event=district, actor=people.admin, reason="需区级协调")
+    assert queue_numbers(page(client_for(people.town_operator)), "accept") == [town.number]
+    c = client_for(people.district_admin)
+    assert queue_numbers(page(c), "accept") == [town.number, district.number]
+    d = Event.objects.get(pk=district.pk)
+    post(c, f"/command/events/{d.number}/accept/", {"version": d.version})
+    assert Event.objects.get(pk=d.pk).status == "accepted"
+    # the district may urge the town to accept what waits there
+    post(c, f"/command/events/{town.number}/remind/", {"comment": "请尽快受理"})
+    assert EventActivity.objects.get(event=town, action="remind").actor_role == "district_admin"
