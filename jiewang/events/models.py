@@ -247,7 +247,7 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["state", "warn_at"], name="deadline_warn_idx"),
             models.Index(fields=["state", "due_at"], name="deadline_due_idx"),
-            models.Index(fields=["state", "next_step_at"], name="deadline_step_idx"),
+            models.Index(fields=["state", "stage", "next_step_at"], name="deadline_ladder_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["event", "kind", "subject"],

@@ -63,13 +63,61 @@ SWEEP_TITLES = {"deadline_warning": "临期预警", "overdue": "已超期", "rem
                 "escalate_overdue": "超期升级"}
 
 
+def _role_for(event: Event) -> str | None:
+    """The area role that holds the next step (None: departments or the reporter; see
+    :func:`who_must_act`)."""
+    status, level = event.status, event.level
+    if status in (EventStatus.REPORTED, EventStatus.ACCEPTED) or (
+            status == EventStatus.HANDLING and level != HandlingLevel.DEPARTMENT):
+        return LEVEL_ROLE.get(level)
+    if status == EventStatus.FEEDBACK:
+        return Role.GRID_WORKER
+    return None
+
+
 def on_sweep(rows, step: str, now) -> None:
-    """Sweeper listener: tell the ones who must act; supervision also reaches the town leaders."""
-    events = {e.pk: e for e in Event.objects.filter(pk__in={r[1] for r in rows})}
+    """Sweeper listener: tell the ones who must act; supervision also reaches the town leaders.
+
+    A sweep may fire thousands of clocks at once, so recipients are resolved for the whole batch
+    with one query for the grants and one insert for the notifications."""
+    from jiewang.notifications.models import Notification, OutboundMessage
+
+    rows = [r for r in rows if r[2] not in ("report_in",)]
+    if not rows:
+        return
+    events = {e.pk: e for e in Event.objects.filter(pk__in={r[1] for r in rows})
+              .only("id", "number", "title", "status", "level", "area_path", "urgency", "reporter_id")}
+    leaders_too = step in ("supervise", "escalate_overdue")
+    chains = {pk: [int(x) for x in e.area_path.strip("/").split("/") if x] for pk, e in events.items()}
+    area_ids = {a for chain in chains.values() for a in chain}
+    holders: dict[tuple[int, str], set[int]] = {}
+    for area_id, role, user_id in RoleGrant.objects.active().filter(
+            area_id__in=area_ids, user__is_active=True).values_list("area_id", "role", "user_id"):
+        holders.setdefault((area_id, role), set()).add(user_id)
+    title_word = SWEEP_TITLES.get(step, step)
+    inbox, sms_users = [], {}
     for _did, event_id, kind, _subject in rows:
         event = events.get(event_id)
-        if event is None or kind == "report_in":
+        if event is None:
             continue
-        leaders = users_with_role(event, [Role.TOWN_LEADER]) if step in ("supervise", "escalate_overdue") else []
-        notify_event(event, kind=f"deadline.{step}", title=f"{SWEEP_TITLES.get(step, step)}：{event.title}",
-                     body=f"{event.number} {kind}", extra_users=leaders)
+        users: set[int] = set()
+        role = _role_for(event)
+        for area_id in chains[event_id]:
+            if role:
+                users |= holders.get((area_id, role), set())
+            if leaders_too:
+                users |= holders.get((area_id, Role.TOWN_LEADER), set())
+        if event.status == EventStatus.CLOSED and event.reporter_id:
+            users.add(event.reporter_id)
+        for uid in users:
+            inbox.append(Notification(recipient_id=uid, kind=f"deadline.{step}", title=f"{title_word}：{event.title}"[:200],
+                                      body=f"{event.number} {kind}", event_number=event.number,
+                                      url=f"/events/{event.number}/", created_at=now))
+            if event.urgency != Urgency.NORMAL:
+                sms_users.setdefault(uid, f"【结网】{title_word}：{event.title} {event.number}"[:500])
+    Notification.objects.bulk_create(inbox, batch_size=2000)
+    if sms_users:
+        phones = dict(User.objects.filter(pk__in=sms_users).values_list("pk", "phone"))
+        OutboundMessage.objects.bulk_create([
+            OutboundMessage(recipient_id=uid, channel="sms", address=phones[uid], body=body, created_at=now,
+                            next_attempt_at=now) for uid, body in sms_users.items() if phones.get(uid)])

@@ -87,3 +87,24 @@ def test_inbox_needs_sign_in_and_is_private(people, client_for):
     # marking someone else's notification read does nothing
     nid = Notification.objects.get().id
     assert post(client_for(people.community_staff), "/api/inbox/read", {"ids": [nid]}).json()["marked"] == 0
+
+
+@pytest.mark.django_db
+def test_the_sweeper_tells_who_must_act_and_supervision_reaches_leaders(tree, people, loop, settings):
+    import datetime as dt
+
+    from jiewang.events.models import Deadline
+    from jiewang.events.services.sweep import deadline_sweep
+    from jiewang.events.testing import make_event
+
+    e = make_event(tree, people, loop, "reported", level="town")
+    Notification.objects.all().delete()
+    clock = Deadline.objects.get(event=e, kind="accept", state="running")
+    step = dt.timedelta(hours=settings.SUPERVISION_STEP_HOURS if hasattr(settings, "SUPERVISION_STEP_HOURS") else 4)
+    t = clock.due_at + dt.timedelta(seconds=1)
+    deadline_sweep(now=t)  # overdue → the town operator
+    deadline_sweep(now=t + step)  # 催办 → the town operator
+    deadline_sweep(now=t + 2 * step)  # 督办 → the operator and the town leaders
+    got = sorted(Notification.objects.values_list("recipient__username", "kind"))
+    assert got == [("town_leader", "deadline.supervise"), ("town_operator", "deadline.overdue"),
+                   ("town_operator", "deadline.remind"), ("town_operator", "deadline.supervise")]
