@@ -87,9 +87,12 @@ def _fetch_locked_packages(lock: dict, dest: Path) -> None:
         if not key.startswith("node_modules/") or key.count("node_modules/") > 1:
             continue
         name = key[len("node_modules/"):]
-        url, integrity = meta.get("resolved"), meta.get("integrity")
-        if not url or not integrity:
-            sys.exit(f"{name}: package-lock.json lacks 'resolved' or 'integrity'")
+        integrity = meta.get("integrity")
+        # A lock written with omit-lockfile-registry-resolved has no URL: use the registry's layout.
+        url = meta.get("resolved") or (f"https://registry.npmjs.org/{name}/-/"
+                                       f"{name.rsplit('/', 1)[-1]}-{meta.get('version')}.tgz")
+        if not integrity:
+            sys.exit(f"{name}: package-lock.json lacks the 'integrity' to check the download against")
         print(f"fetching {url}", flush=True)
         with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - the lock file's own URL
             data = resp.read()

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.core.scope import Action, restrict
 
+from .choices import EventStatus
 from .models import Deadline, Event, EventActivity, EventPhoto, MatterCategory
 
 
@@ -206,3 +207,24 @@ def event_points(*, user, zoom: int, area=None, bbox: tuple[float, float, float,
                  "overdue": r["overdue"], "number": r["first"] if r["count"] == 1 else None} for r in rows]
     return {"mode": "clusters", "zoom": int(zoom), "cell": cell, "total": sum(c["count"] for c in clusters),
             "points": [], "clusters": clusters}
+
+
+def event_possible_duplicates(*, user, event: Event) -> list[Event]:
+    """Open events of the same category near ``event`` and reported within a week before or
+    after it, that the user may see: candidates for the operator to merge (作废并合并). Computed
+    when someone looks, not at intake, so that a later duplicate of an earlier report shows up
+    too and intake stays light."""
+    from .services.intake import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW
+
+    if event.lon is None or event.lat is None:
+        return []
+    import math
+
+    dlat = DUPLICATE_RADIUS_M / 111_320
+    dlon = dlat / max(math.cos(math.radians(event.lat)), 0.01)
+    qs = restrict(Event.objects.all(), user, Action.VIEW).filter(
+        category_id=event.category_id, status__in=EventStatus.open_values(), duplicate_of__isnull=True,
+        reported_at__gte=event.reported_at - DUPLICATE_WINDOW, reported_at__lte=event.reported_at + DUPLICATE_WINDOW,
+        lon__range=(event.lon - dlon, event.lon + dlon), lat__range=(event.lat - dlat, event.lat + dlat),
+    ).exclude(pk=event.pk).order_by("reported_at")
+    return list(qs[:10])

@@ -39,8 +39,9 @@ def limit_for(category: MatterCategory | None, urgency: str, step: str) -> tuple
 
 def deadline_open(*, event: Event, kind: str, start: dt.datetime | None = None, subject: str = "",
                   amount: float | None = None, unit: str | None = None,
-                  due_at: dt.datetime | None = None) -> Deadline:
-    """Start a clock for ``kind`` (closing any open clock of the same kind and subject first)."""
+                  due_at: dt.datetime | None = None, fresh: bool = False) -> Deadline:
+    """Start a clock for ``kind`` (closing any open clock of the same kind and subject first;
+    ``fresh=True`` for an event created in this transaction, which has none to close)."""
     from jiewang.core.worktime import deadline_after, warn_at
 
     start = start or timezone.now()
@@ -56,7 +57,8 @@ def deadline_open(*, event: Event, kind: str, start: dt.datetime | None = None, 
         due_at = deadline_after(start, amount, unit)
     share = getattr(settings, "DEADLINE_WARN_SHARE", 0.8)
     warn = warn_at(start, due_at, share=share, unit=unit or "calendar_hours")
-    deadline_close(event=event, kinds=[kind], subject=subject, state=DeadlineState.CANCELLED, at=start)
+    if not fresh:
+        deadline_close(event=event, kinds=[kind], subject=subject, state=DeadlineState.CANCELLED, at=start)
     return Deadline.objects.create(event=event, kind=kind, subject=subject, started_at=start, due_at=due_at,
                                    warn_at=warn)
 

@@ -59,8 +59,11 @@ def test_level_bound_moves_need_the_level_holding_the_event(tree, people, loop, 
 def test_void_merges_a_duplicate(tree, people, loop, client_for):
     first = make_event(tree, people, loop, "reported", level="town")
     dup = make_event(tree, people, loop, "reported", level="town")
-    timeline = client_for(people.town_operator).get(f"/api/events/{dup.number}/timeline").json()
-    assert timeline[0]["data"]["possible_duplicates"] == [first.number]
+    from jiewang.events.selectors import event_possible_duplicates
+
+    assert [e.number for e in event_possible_duplicates(user=people.town_operator, event=dup)] == [first.number]
+    assert [e.number for e in event_possible_duplicates(user=people.town_operator, event=first)] == [dup.number]
+    assert event_possible_duplicates(user=people.other_district_admin, event=dup) == []
     r = post(client_for(people.town_operator), f"/api/events/{dup.number}/void",
              {"comment": "重复上报", "duplicate_of": first.number})
     assert r.status_code == 200 and r.json()["status"] == "voided" and r.json()["duplicate_of"] == first.number
