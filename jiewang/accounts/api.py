@@ -120,20 +120,6 @@ def get_user(request, user_id: int):
     return _user_out(request.user, selectors.user_get(user=request.user, user_id=user_id))
 
 
-class UserCreateIn(Schema):
-    username: str = Field(..., min_length=1, max_length=150)
-    password: str | None = Field(None, max_length=256)
-    display_name: str = Field("", max_length=64)
-    phone: str = Field("", max_length=15)
-    email: str = Field("", max_length=254)
-
-
-@router.post("/users", response={201: UserOut}, summary="Create a user (then grant roles)")
-def create_user(request, payload: UserCreateIn):
-    user = services.user_create(actor=request.user, **payload.dict())
-    return Status(201, _user_out(request.user, user))
-
-
 class GrantIn(Schema):
     role: Role
     area_id: int
@@ -141,11 +127,38 @@ class GrantIn(Schema):
     post_id: int | None = None
 
 
+class UserCreateIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    password: str | None = Field(None, max_length=256)
+    display_name: str = Field("", max_length=64)
+    phone: str = Field("", max_length=15)
+    email: str = Field("", max_length=254)
+    grant: GrantIn | None = Field(None, description="the first role, granted in the same transaction "
+                                    "(a user without roles is visible only to superusers)")
+
+
+@router.post("/users", response={201: UserOut}, summary="Create a user, optionally with a first role")
+def create_user(request, payload: UserCreateIn):
+    from django.db import transaction
+
+    data = payload.dict(exclude={"grant"})
+    with transaction.atomic():
+        user = services.user_create(actor=request.user, **data)
+        if payload.grant is not None:
+            _grant(request, user, payload.grant)
+    return Status(201, _user_out(request.user, user))
+
+
 @router.post("/users/{int:user_id}/grants", response={201: GrantOut}, summary="Grant a role on an area")
 def grant_role(request, user_id: int, payload: GrantIn):
+    subject = selectors.user_get(user=request.user, user_id=user_id)
+    grant = _grant(request, subject, payload)
+    return Status(201, RoleGrant.objects.select_related("area", "department").get(pk=grant.pk))
+
+
+def _grant(request, subject, payload: GrantIn):
     from .models import Post
 
-    subject = selectors.user_get(user=request.user, user_id=user_id)
     area = area_selectors.area_get(user=request.user, area_id=payload.area_id, include_retired=False)
     department = None
     if payload.department_id is not None:
@@ -157,9 +170,8 @@ def grant_role(request, user_id: int, payload: GrantIn):
         post = restrict(Post.objects.select_related("board"), request.user, Action.VIEW).filter(pk=payload.post_id).first()
         if post is None:
             raise NotFound("岗位不存在 / Post not found.", code="post.not_found")
-    grant = services.role_grant(actor=request.user, user=subject, role=payload.role, area=area,
-                                department=department, post=post)
-    return Status(201, RoleGrant.objects.select_related("area", "department").get(pk=grant.pk))
+    return services.role_grant(actor=request.user, user=subject, role=payload.role, area=area,
+                               department=department, post=post)
 
 
 @router.post("/grants/{int:grant_id}/revoke", response=GrantOut, summary="Revoke a role grant")

@@ -155,3 +155,18 @@ def test_department_list_includes_upper_levels(tree, people, client_for):
     assert [d["name"] for d in data["items"]] == ["北区城市管理局"]
     data = client_for(people.other_district_admin).get("/api/departments?limit=50").json()
     assert [d["name"] for d in data["items"]] == ["南区城市管理局"]
+
+
+@pytest.mark.django_db
+def test_create_user_with_a_first_role_in_one_transaction(tree, people, client_for):
+    c = client_for(people.town_leader)
+    body = {"username": "wang_gw", "display_name": "王网格员", "phone": "13500000000",
+            "grant": {"role": "grid_worker", "area_id": tree.g2.id}}
+    r = c.post("/api/users", data=json.dumps(body), content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert [(g["role"], g["area_id"]) for g in r.json()["grants"]] == [("grid_worker", tree.g2.id)]
+    assert c.get(f"/api/users/{r.json()['id']}").status_code == 200
+    # a grant the leader may not make rolls the whole creation back
+    bad = {"username": "li_gw", "grant": {"role": "grid_worker", "area_id": tree.g4.id}}
+    r = c.post("/api/users", data=json.dumps(bad), content_type="application/json")
+    assert r.status_code == 404 and not User.objects.filter(username="li_gw").exists()
