@@ -55,7 +55,10 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- events:begin -->", "<!-- events:end -->"
 # Where the time went in the runs above (cProfile / py-spy / EXPLAIN of 2026-11-23). Update it when
 # the application changes; the figures in the table are re-measured at every run.
-NOTES = """Where the time goes (profiles of the 2026-11-23 runs: `--profile`, py-spy on the gunicorn workers, EXPLAIN):
+NOTES = """Where the time goes (profiles of the 2026-11-23 runs: `--profile`, py-spy on the gunicorn workers, EXPLAIN).
+These runs measured the application at aac0159, before 1918346 ("Sweep: index-aligned batch order, ladder index,
+batched notifications") and 8d85b2b ("Intake: one-statement numbering, chain cache…"), which address the first two
+points; re-run the benchmark to measure them.
 
 - **Sweep**: every batch query of `deadline_sweep` (`_batch`: `… ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED`)
   is planned as a walk of the primary key over all ~4.3 M deadline rows (SQLite `SCAN events_deadline`,
@@ -514,7 +517,10 @@ def render(all_results: dict) -> str:
     lines.append(row("1-min load average after HTTP / service / transitions / sweep (2 cores)",
                      lambda r: " / ".join(str(r["loadavg"].get(k, "–")) for k in ("http", "service", "transitions",
                                                                                 "sweep"))))
-    lines += ["", NOTES.strip(), "",
+    lines += ["", "The machine was shared with other engineers' test suites (browser tests included) during these "
+              "runs: see the 1-min load average row (2 cores). Every figure, baselines included, is depressed by "
+              "CPU contention and varies from run to run; the ratios and the query plans are the robust part.",
+              "", NOTES.strip(), "",
               "What is measured: HTTP = gunicorn sync workers on both cores, client (2 processes × 4 threads, "
               "`http.client`, a new connection per request since sync workers close it) on the same 2-core "
               "machine, POST /api/events as a patrol grid worker signed in by session cookie (CSRF header), one "
