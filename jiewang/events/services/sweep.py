@@ -88,14 +88,22 @@ def _overdue(now) -> int:
     done = 0
     # The first rung (催办) comes one step after the overdue mark, not in the same sweep.
     first_step = now + dt.timedelta(hours=_step_hours())
+    # One state at a time: "state = X AND due_at <= now ORDER BY due_at" is a range of the
+    # (state, due_at) index on both databases; an IN list is not.
+    for state in (DeadlineState.RUNNING, DeadlineState.WARNED):
+        done += _overdue_state(now, state, first_step)
+    return done
+
+
+def _overdue_state(now, state, first_step) -> int:
+    done = 0
     while True:
         with transaction.atomic():
-            rows = _batch(Deadline.objects.filter(state__in=[DeadlineState.RUNNING, DeadlineState.WARNED],
-                                                  due_at__lte=now), order="due_at")
+            rows = _batch(Deadline.objects.filter(state=state, due_at__lte=now), order="due_at")
             if not rows:
                 return done
             ids = [r[0] for r in rows]
-            n = Deadline.objects.filter(id__in=ids, state__in=[DeadlineState.RUNNING, DeadlineState.WARNED]) \
+            n = Deadline.objects.filter(id__in=ids, state=state) \
                 .update(state=DeadlineState.OVERDUE, overdue_at=now, next_step_at=first_step)
             handle_events = [r[1] for r in rows if r[2] in ("handle", "accept")]
             if handle_events:

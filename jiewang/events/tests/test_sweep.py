@@ -276,11 +276,12 @@ def test_sweeper_killed_mid_sweep_and_restarted_fires_each_clock_once(tree, peop
         assert json.loads(out.splitlines()[-1]) == {"dying": "overdue", "call": 3, "rows": 3}
         assert EventActivity.objects.filter(action="deadline_warning").count() == PER_GROUP
         assert EventActivity.objects.filter(action="overdue").count() == 3
-        # 3: killed inside the 2nd batch of the last rung (call 10: overdue 4–6, 7–8, remind ×3,
-        # supervise ×3, escalate 1–3, then escalate 4–6), before it commits
-        code, out, err = run_sweeper(db, tmp_path, *base, "--die-at", "10", "--die-when", "before_commit")
+        # 3: killed inside the 2nd batch of the last rung (call 11: the rest of the overdue marks
+        # — running 4, then warned 1–3, 4 (one state at a time) — remind ×3, supervise ×3,
+        # escalate 1–3, then escalate 4–6), before it commits
+        code, out, err = run_sweeper(db, tmp_path, *base, "--die-at", "11", "--die-when", "before_commit")
         assert code == 9, err
-        assert json.loads(out.splitlines()[-1]) == {"dying": "escalate_overdue", "call": 10, "rows": 3}
+        assert json.loads(out.splitlines()[-1]) == {"dying": "escalate_overdue", "call": 11, "rows": 3}
         assert Counter(EventActivity.objects.filter(action__in=LADDER_ACTIONS).values_list("action", flat=True)) == {
             "deadline_warning": PER_GROUP, "overdue": PER_GROUP, "remind": PER_GROUP, "supervise": PER_GROUP,
             "escalate_overdue": 3, "escalate": 3}
