@@ -55,25 +55,25 @@ ROOT = Path(__file__).resolve().parent.parent
 BEGIN, END = "<!-- events:begin -->", "<!-- events:end -->"
 # Where the time went in the runs above (cProfile / py-spy / EXPLAIN of 2026-11-23). Update it when
 # the application changes; the figures in the table are re-measured at every run.
-NOTES = """Where the time goes (profiles of the 2026-11-23 runs: `--profile`, py-spy on the gunicorn workers, EXPLAIN).
-These runs measured the application at aac0159, before 1918346 ("Sweep: index-aligned batch order, ladder index,
-batched notifications") and 8d85b2b ("Intake: one-statement numbering, chain cache…"), which address the first two
-points; re-run the benchmark to measure them.
+NOTES = """Where the time goes, and what changed (profiles: `--profile`, py-spy on the gunicorn workers, EXPLAIN).
 
-- **Sweep**: every batch query of `deadline_sweep` (`_batch`: `… ORDER BY id LIMIT 5000 FOR UPDATE SKIP LOCKED`)
-  is planned as a walk of the primary key over all ~4.3 M deadline rows (SQLite `SCAN events_deadline`,
-  PostgreSQL `Index Scan using events_deadline_pkey` + filter): 0.4–0.6 s per query on SQLite, 1.7–2.8 s on
-  PostgreSQL, which is the whole steady-state sweep. Ordering by the indexed column (`warn_at`, `due_at`,
-  `next_step_at`, then `id`) turns each into an index range scan (0.1 ms measured on SQLite). With rows due,
-  ~80 % of the time is `notify.on_sweep` calling `notify_event` once per row (15,000 calls: a RoleGrant/User
-  query and a one-row `bulk_create` each).
-- **Intake**: 18–19 queries per `event_report` (number sequence get_or_create + SELECT … FOR UPDATE + UPDATE,
-  leaf + chain areas, grants, duplicate search, event, activity, deadline close + open, notification
-  recipients + insert) and the ORM work to build them; over HTTP add the session read and write, the user,
-  the category lookup and a re-read of the event for the response. Each intake runs in the database's write
-  lock (SQLite) for most of these queries. SQLite also opens a new connection per request (`CONN_MAX_AGE = 0`).
-- **Transitions**: 15–16 queries each; `notify_event` (recipients query + insert) and `deadline_close` +
-  `deadline_open` are half of the time; dispatching's `sync_assignments` hook runs on every transition.
+- **Sweep** (target met on both databases since 1918346 and the per-state overdue step): the batch queries
+  used to be planned as a walk of the primary key over all ~4.3 M deadline rows (`ORDER BY id`), 0.4–2.8 s
+  each; they are now ranges of `(state, warn_at)`, `(state, due_at)` (one state at a time) and
+  `(state, stage, next_step_at)`, ordered by the indexed column; the notification listener resolves the
+  recipients of a whole batch with one grants query and one insert (it used to do a query and an insert
+  per due row: ~80 % of the time before).
+- **Intake** (not met: 9–13 % of a raw insert): 15 queries per `event_report` after 8d85b2b (one
+  `UPDATE … RETURNING` for the number instead of three statements, the grid's chain cached per boundary
+  revision, no clock to close on a new event, duplicate candidates computed when the operator looks), each
+  costing ORM work in Python. Next: notification fan-out after commit or in the worker, the category and the
+  response built from objects in hand (the API handler re-reads the event), fewer statements for the
+  number (take it with the insert).
+- **HTTP** (not met; the target is out of reach here): the same stack refusing the request before any query
+  answers ~1,000–1,600 req/s on these 2 cores with the load generator on the same machine, so 1,000 full
+  intakes/s would need intake to cost almost nothing. The session write on every request is gone (sliding
+  sessions, 16efbbe) and SQLite connections persist per worker.
+- **Transitions**: 15–16 queries each; `notify_event` and `deadline_close` + `deadline_open` are about half.
 """
 
 
