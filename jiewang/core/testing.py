@@ -122,3 +122,16 @@ def build_people(tree: Tree) -> People:
         department=dept,
         other_department=other_dept,
     )
+
+
+def shared_data(name: str):
+    """A file of the team's shared test data: ``../shared/data/`` beside the checkout (where CI
+    puts it), else the workplace's ``/work/shared/data/``."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for base in (Path(settings.BASE_DIR).parent / "shared" / "data", Path("/work/shared/data")):
+        if (base / name).exists():
+            return base / name
+    raise FileNotFoundError(f"shared test data {name!r} not found beside the checkout (../shared/data)")

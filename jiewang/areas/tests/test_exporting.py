@@ -17,7 +17,9 @@ from jiewang.areas.importing import area_import
 from jiewang.areas.models import Area, AreaBoundary
 from jiewang.areas.services import area_create, area_retire
 
-BEIJING = Path("/work/shared/data/beijing-districts.geojson")
+from jiewang.core.testing import shared_data  # noqa: E402
+
+BEIJING = shared_data("beijing-districts.geojson")
 
 
 def box(x0, y0, x1, y1):

@@ -19,7 +19,9 @@ from jiewang.areas.services import area_create
 from jiewang.audit.models import AuditEntry
 from jiewang.core.errors import NotFound, PayloadTooLarge, PermissionDenied, ValidationFailed
 
-BEIJING = Path("/work/shared/data/beijing-districts.geojson")
+from jiewang.core.testing import shared_data  # noqa: E402
+
+BEIJING = shared_data("beijing-districts.geojson")
 
 
 # --- helpers -------------------------------------------------------------------------------------

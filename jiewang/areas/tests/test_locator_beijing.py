@@ -16,7 +16,9 @@ from jiewang.areas.choices import AreaLevel
 from jiewang.areas.geometry import bbox_fields, geojson_to_plain
 from jiewang.areas.models import Area, BoundaryRevision
 
-DATA = Path("/work/shared/data/beijing-districts.geojson")
+from jiewang.core.testing import shared_data  # noqa: E402
+
+DATA = shared_data("beijing-districts.geojson")
 
 
 def repaired(geom):
