@@ -26,6 +26,14 @@ def people(tree):
 
 
 @pytest.fixture
+def loop(tree, people):
+    """The closed-loop extras: the seeded catalog and two departments with staff (events.testing)."""
+    from jiewang.events.testing import build_loop
+
+    return build_loop(tree, people)
+
+
+@pytest.fixture
 def client_for():
     """client_for(user) -> a Django test client signed in as user (None = anonymous)."""
 

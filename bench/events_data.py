@@ -257,7 +257,7 @@ URGENCIES, URGENCY_P = ["normal", "urgent", "emergency"], [0.85, 0.12, 0.03]
 def generate_past_events(db: str, n: int, city: City, now: dt.datetime, rng, log, reporter_id: int) -> dict:
     """Write ``n`` past events spread over the last year, with their activities and closed
     deadlines. Returns counts and timings."""
-    from django.db import connection, transaction
+    from django.db import connection
 
     from jiewang.events.models import MatterCategory
 
@@ -312,7 +312,6 @@ def generate_past_events(db: str, n: int, city: City, now: dt.datetime, rng, log
     with connection.cursor() as c:
         c.execute("SELECT COALESCE(MAX(id), 0) FROM events_event")
         first_id = c.fetchone()[0] + 1
-    ids = np.arange(first_id, first_id + n)
     levels_start = {"patrol": "grid", "resident_web": "grid", "open311": "grid", "hotline": "town", "sensor": "town",
                     "district": "town"}
     grid_paths, comm_ids, grid_ids = city.grid_paths, city.community_ids, city.grid_ids

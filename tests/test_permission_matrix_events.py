@@ -15,7 +15,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from jiewang.events.models import Event, EventActivity
-from jiewang.events.testing import build_loop, make_event, png_bytes
+from jiewang.events.testing import make_event, png_bytes
 
 
 @dataclass
@@ -187,9 +187,6 @@ def state_of(ctx):
     return counts + ((Event.objects.get(pk=e.pk).version,) if e else ())
 
 
-@pytest.fixture
-def loop(tree, people):
-    return build_loop(tree, people)
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from jiewang.core.scope import Action, restrict
 
 from . import selectors, services
 from .choices import BoardKind, Role
-from .models import Board, Department, RoleGrant
+from .models import Board, RoleGrant
 
 router = Router(tags=["accounts"])
 

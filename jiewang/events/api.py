@@ -127,7 +127,8 @@ def report(request, payload: ReportIn):
         reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone, idempotency_key=key,
         external_number=payload.external_number, external_due_at=payload.external_due_at,
     )
-    event = Event.objects.select_related("category", "town", "community", "grid").get(pk=event.pk)
+    if not created:  # a retry: the first event, read whole
+        event = Event.objects.select_related("category", "town", "community", "grid").get(pk=event.pk)
     return Status(201 if created else 200, event_out(event))
 
 

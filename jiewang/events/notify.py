@@ -36,14 +36,10 @@ def users_with_role(event: Event, roles) -> list[User]:
 
 def who_must_act(event: Event) -> list[User]:
     """The people who hold the next step by area role (departments are added by dispatching)."""
-    status, level = event.status, event.level
-    if status in (EventStatus.REPORTED, EventStatus.ACCEPTED) or (
-            status == EventStatus.HANDLING and level != HandlingLevel.DEPARTMENT):
-        role = LEVEL_ROLE.get(level)
-        return users_with_role(event, [role]) if role else []
-    if status == EventStatus.FEEDBACK:
-        return users_with_role(event, [Role.GRID_WORKER]) or users_with_role(event, [Role.COMMUNITY_STAFF])
-    if status == EventStatus.CLOSED and event.reporter_id:
+    role = _role_for(event)
+    if role is not None:
+        return users_with_role(event, [role])
+    if event.status == EventStatus.CLOSED and event.reporter_id:
         return list(User.objects.filter(pk=event.reporter_id))
     return []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import math
 
 from django.db.models import Q, QuerySet
 
@@ -209,17 +210,18 @@ def event_points(*, user, zoom: int, area=None, bbox: tuple[float, float, float,
             "points": [], "clusters": clusters}
 
 
+# Candidates for merging: same category, this close, reported within this window.
+DUPLICATE_RADIUS_M = 100
+DUPLICATE_WINDOW = dt.timedelta(days=7)
+
+
 def event_possible_duplicates(*, user, event: Event) -> list[Event]:
     """Open events of the same category near ``event`` and reported within a week before or
     after it, that the user may see: candidates for the operator to merge (作废并合并). Computed
     when someone looks, not at intake, so that a later duplicate of an earlier report shows up
     too and intake stays light."""
-    from .services.intake import DUPLICATE_RADIUS_M, DUPLICATE_WINDOW
-
     if event.lon is None or event.lat is None:
         return []
-    import math
-
     dlat = DUPLICATE_RADIUS_M / 111_320
     dlon = dlat / max(math.cos(math.radians(event.lat)), 0.01)
     qs = restrict(Event.objects.all(), user, Action.VIEW).filter(

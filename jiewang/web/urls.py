@@ -8,6 +8,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("inbox/", views.inbox, name="inbox"),
+    path("areas/", views.overview, name="areas"),
     path("areas/<int:area_id>/", views.area_detail, name="area"),
     # Workspaces, one package each (views, urls, templates/web/<name>/):
     path("command/", include("jiewang.web.command.urls")),  # 指挥中心

@@ -26,19 +26,17 @@ def logout_view(request):
 
 
 def home(request):
-    """Signed-in users land in their workspace; everyone else in the resident portal."""
+    """Signed-in users land in their workspace; everyone else signs in first."""
     from .nav import home_url_for
 
     if not request.user.is_authenticated:
         return redirect("web:login")
-    target = home_url_for(request.user)
-    if target and target != request.path:
-        return redirect(target)
-    return overview(request)
+    return redirect(home_url_for(request.user))
 
 
 @login_required
 def overview(request):
+    """My roles and the top of the area tree I can see: the way into the area browser."""
     grants = RoleGrant.objects.active().filter(user=request.user).select_related("area", "department")
     roots = area_selectors.area_roots(user=request.user)[:50]
     return render(request, "web/home.html", {"grants": grants, "roots": roots})

@@ -4,7 +4,6 @@ worker, axe-core and a 360 px wide screen."""
 
 import uuid
 
-import pytest
 
 from .conftest import PHONE, axe_check, login, no_horizontal_scroll
 

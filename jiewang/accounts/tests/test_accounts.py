@@ -170,3 +170,34 @@ def test_create_user_with_a_first_role_in_one_transaction(tree, people, client_f
     bad = {"username": "li_gw", "grant": {"role": "grid_worker", "area_id": tree.g4.id}}
     r = c.post("/api/users", data=json.dumps(bad), content_type="application/json")
     assert r.status_code == 404 and not User.objects.filter(username="li_gw").exists()
+
+
+@pytest.mark.django_db
+def test_boards_posts_and_departments_are_configured_through_services(tree, people):
+    from jiewang.accounts.models import Board, Department, Post
+    from jiewang.accounts.services import board_setup_town, department_create, post_create
+
+    boards = board_setup_town(actor=people.town_leader, town=tree.t1)
+    assert sorted(b.name for b in boards) == sorted(["党的建设", "经济发展", "民生服务", "平安法治"])
+    assert board_setup_town(actor=people.town_leader, town=tree.t1) == boards  # idempotent
+    with pytest.raises(ValidationFailed):
+        board_setup_town(actor=None, town=tree.c1)
+    with pytest.raises(ApplicationError):  # 三镇 is outside the leader's town
+        board_setup_town(actor=people.town_leader, town=tree.t3)
+    safety = Board.objects.get(town=tree.t1, kind="safety")
+    post = post_create(actor=people.town_leader, board=safety, name="综治岗", duties="矛盾纠纷排查")
+    with pytest.raises(Conflict):
+        post_create(actor=people.town_leader, board=safety, name="综治岗")
+    with pytest.raises(PermissionDenied):
+        post_create(actor=people.town_operator, board=safety, name="应急岗")
+    dept = department_create(actor=people.district_admin, area=tree.d1, name="北区应急管理局", board_kind="safety",
+                             code="yjj")
+    with pytest.raises(ApplicationError):
+        department_create(actor=people.district_admin, area=tree.d2, name="南区应急管理局", board_kind="safety")
+    with pytest.raises(ValidationFailed):
+        department_create(actor=people.district_admin, area=tree.c1, name="x", board_kind="safety")
+    assert (Post.objects.get().pk, Department.objects.filter(code="yjj").get().pk) == (post.pk, dept.pk)
+    assert Board.objects.filter(town=tree.t3).count() == 0
+    actions = sorted(AuditEntry.objects.filter(action__in=["board.create", "post.create", "department.create"])
+                     .values_list("action", flat=True))
+    assert actions == ["board.create"] * 4 + ["department.create", "post.create"]

@@ -16,7 +16,7 @@ from jiewang.areas import locator as loc
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.locator import coords, store
 from jiewang.areas.locator.index import build_index
-from jiewang.areas.models import Area, BoundaryRevision
+from jiewang.areas.models import BoundaryRevision
 from jiewang.areas.services import area_create, area_set_boundary
 from jiewang.core.errors import ValidationFailed
 

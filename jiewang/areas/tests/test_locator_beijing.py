@@ -4,7 +4,6 @@ rings in the source file), repaired the way the import repairs them, against bru
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest

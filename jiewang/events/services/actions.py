@@ -12,11 +12,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from jiewang.core.errors import NotFound, ValidationFailed
+from jiewang.core.errors import ValidationFailed
 
 from ..choices import EventStatus, HandlingLevel, Satisfaction
 from ..models import Event
-from .deadlines import OPEN_STATES, deadline_close, deadline_open
+from .deadlines import deadline_close, deadline_open
 from .transition import event_transition
 
 NEXT_LEVEL = {
@@ -213,13 +213,3 @@ def _rate(*, event, actor, action, contacted, resolved, satisfaction, comment, e
                                     changes={"rework_count": event.rework_count + 1}, at=now)
         _open_handle_clock(event, now)
     return event
-
-
-def event_get_for_update(*, number: str) -> Event:
-    event = Event.objects.filter(number=number).first()
-    if event is None:
-        raise NotFound("事件不存在 / Event not found.", code="event.not_found")
-    return event
-
-
-__all__ = [name for name in dir() if name.startswith("event_")] + ["OPEN_STATES"]

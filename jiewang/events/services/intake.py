@@ -10,7 +10,6 @@ flags possible duplicates for the operator to merge.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from dataclasses import dataclass
 
@@ -27,8 +26,6 @@ from ..choices import EventChannel, EventSource, EventStatus, HandlingLevel, Urg
 from ..models import Event, EventActivity, EventNumberSequence, MatterCategory
 from .deadlines import deadline_open
 
-DUPLICATE_RADIUS_M = 100
-DUPLICATE_WINDOW = dt.timedelta(days=7)
 
 # Where a new event starts, by channel: patrol and resident reports go to the grid first; the
 # hotline, sensors and the district reach the town command center directly.
@@ -125,14 +122,9 @@ def _leaf_and_chain(area_id: int, revision) -> tuple[Area, dict[int, Area]]:
     if hit is None:
         leaf = Area.objects.only("id", "level", "code", "path", "parent_id").get(pk=area_id)
         ids = leaf.ancestor_ids() + [leaf.id]
-        chain = {a.level: a for a in Area.objects.filter(id__in=ids).only("id", "level", "code", "path")}
+        chain = {a.level: a for a in Area.objects.filter(id__in=ids).only("id", "level", "code", "name", "path")}
         hit = _CHAINS["by_leaf"][area_id] = (leaf, chain)
     return hit
-
-
-def _chain(area: Area) -> dict[int, Area]:
-    ids = area.ancestor_ids() + [area.id]
-    return {a.level: a for a in Area.objects.filter(id__in=ids)}
 
 
 def _check_channel(actor, channel: str, grid_path: str) -> str:
@@ -161,17 +153,6 @@ def new_track_token() -> str:
     import secrets
 
     return secrets.token_urlsafe(12)
-
-
-def possible_duplicates(*, category_id: int, lon: float, lat: float, at: dt.datetime, exclude_id=None):
-    """Open events of the same category within ``DUPLICATE_RADIUS_M`` reported in the last week."""
-    dlat = DUPLICATE_RADIUS_M / 111_320
-    dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
-    qs = Event.objects.filter(
-        category_id=category_id, status__in=EventStatus.open_values(), reported_at__gte=at - DUPLICATE_WINDOW,
-        lon__range=(lon - dlon, lon + dlon), lat__range=(lat - dlat, lat + dlat), duplicate_of__isnull=True,
-    ).exclude(pk=exclude_id).order_by("reported_at")
-    return list(qs.values_list("number", flat=True)[:10])
 
 
 def event_report(*, actor, channel: str, category: MatterCategory, lon: float, lat: float, title: str,

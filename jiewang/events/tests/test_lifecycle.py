@@ -1,4 +1,3 @@
-import json
 from pathlib import Path
 
 import pytest
@@ -131,3 +130,15 @@ def test_labels_follow_the_language(tree, people, loop, client_for):
     c = client_for(people.grid_worker)
     assert c.get(f"/api/events/{e.number}").json()["status_label"] == "已上报"
     assert c.get(f"/api/events/{e.number}", HTTP_ACCEPT_LANGUAGE="en").json()["status_label"] == "Reported"
+
+
+@pytest.mark.django_db
+def test_intake_over_http_query_budget(tree, people, loop, client_for, django_assert_max_num_queries):
+    """Session, user, grants, category, then the report's own writes (event, activity, clock,
+    number, notification): a regression here is a regression of the intake benchmark."""
+    c = client_for(people.grid_worker)
+    body = {"category": "LS01", "lon": 106.05, "lat": 29.2, "title": "x", "channel": "patrol"}
+    post(c, "/api/events", body)  # warms the per-process chain cache
+    with django_assert_max_num_queries(13):
+        r = post(c, "/api/events", body)
+    assert r.status_code == 201 and r.json()["grid"]["name"] == "甲社区第1网格"

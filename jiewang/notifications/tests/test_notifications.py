@@ -7,11 +7,6 @@ from jiewang.notifications.senders import ConsoleSender
 from jiewang.notifications.services import notify, outbox_send_pending
 
 
-@pytest.fixture
-def loop(tree, people):
-    from jiewang.events.testing import build_loop
-
-    return build_loop(tree, people)
 
 
 def post(c, url, body=None):

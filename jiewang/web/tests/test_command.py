@@ -26,11 +26,6 @@ G3 = (106.3, 29.2)  # 乙社区第1网格
 G4 = (106.7, 29.5)  # 丙村第1网格 (三镇, 南区): another district
 
 
-@pytest.fixture
-def loop(tree, people):
-    from jiewang.events.testing import build_loop
-
-    return build_loop(tree, people)
 
 
 ATTRIBUTES = {"SL02": {"structure": "roof"}}

@@ -20,7 +20,7 @@ from jiewang.events.models import Deadline, Event, EventPhoto
 from jiewang.events.services import actions
 from jiewang.events.testing import png_bytes
 
-from .test_command import G4, loop, walk  # noqa: F401 - the loop fixture
+from .test_command import G4, walk
 
 
 def numbers(html: str, section: str) -> list[str]:

@@ -6,12 +6,9 @@ import re
 import pytest
 
 from jiewang.events.models import Event
-from jiewang.events.testing import build_loop, make_event, png_bytes
+from jiewang.events.testing import make_event, png_bytes
 
 
-@pytest.fixture
-def loop(tree, people):
-    return build_loop(tree, people)
 
 
 def actions_on(page: str) -> set[str]:

@@ -9,11 +9,6 @@ from jiewang.events.models import Event, EventPhoto
 from jiewang.events.testing import make_event, png_bytes
 
 
-@pytest.fixture
-def loop(tree, people):
-    from jiewang.events.testing import build_loop
-
-    return build_loop(tree, people)
 
 
 @pytest.fixture(autouse=True)

@@ -38,3 +38,10 @@ def test_wrong_password_shows_error_and_stays_signed_out(people):
     r = c.post("/login/", {"username": "community_staff", "password": "nope"})
     assert r.status_code == 200 and "用户名或密码错误" in r.content.decode()
     assert c.get("/").status_code == 302
+
+
+@pytest.mark.django_db
+def test_area_overview_lists_roles_and_visible_roots(tree, people, client_for):
+    page = client_for(people.community_staff).get("/areas/").content.decode()
+    assert "村社工作人员" in page and "甲社区" in page and "渝州市" in page
+    assert "丙村" not in page

@@ -11,11 +11,6 @@ from jiewang.events.services import public
 from jiewang.events.testing import png_bytes
 
 
-@pytest.fixture
-def loop(tree, people):
-    from jiewang.events.testing import build_loop
-
-    return build_loop(tree, people)
 
 
 @pytest.fixture(autouse=True)

@@ -12,16 +12,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file")
-        parser.add_argument("--json", action="store_true")
+        parser.add_argument("--json", action="store_true", dest="as_json")
 
-    def handle(self, *args, file, json: bool = False, **options):
+    def handle(self, *args, file, as_json: bool = False, **options):
         path = Path(file)
         try:
             report = hotline_import(actor=None, data=path.read_bytes(), filename=path.name)
         except ApplicationError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from exc
-        if json:
-            self.stdout.write(__import__("json").dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        if as_json:
+            self.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
         else:
             for e in report.errors:
                 self.stdout.write(f"row {e['row']} ({e['number']}): {e['code']} {e['message']}")
