@@ -42,7 +42,7 @@ def event_list(*, user, area=None, board: str | None = None, category: str | Non
         qs = qs.filter(reported_at__lt=until)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(number=q) | Q(address__icontains=q))
-    return qs.select_related("category", "town", "community", "grid").order_by("-reported_at", "-id")
+    return qs.select_related("category", "town", "community", "grid", "duplicate_of").order_by("-reported_at", "-id")
 
 
 def event_get(*, user, number: str) -> Event:

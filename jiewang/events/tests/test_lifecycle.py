@@ -142,3 +142,24 @@ def test_intake_over_http_query_budget(tree, people, loop, client_for, django_as
     with django_assert_max_num_queries(13):
         r = post(c, "/api/events", body)
     assert r.status_code == 201 and r.json()["grid"]["name"] == "甲社区第1网格"
+
+
+@pytest.mark.django_db
+def test_event_list_queries_do_not_grow_with_the_page(tree, people, loop, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiewang.events.services.actions import event_void
+
+    c = client_for(people.community_staff)
+    first = make_event(tree, people, loop, "reported", level="town")
+    c.get("/api/events")  # the session's first request renews it (a write): not what is measured
+    counts = []
+    for _ in range(2):
+        for _ in range(4):
+            dup = make_event(tree, people, loop, "reported", level="town")
+            event_void(event=dup, actor=people.admin, reason="重复", duplicate_of=first)
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get("/api/events?limit=100").status_code == 200
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1] == 4  # session, user, grants, the page
