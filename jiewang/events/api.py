@@ -20,7 +20,7 @@ from .choices import EventChannel, EventSource, EventStatus, PhotoKind, Satisfac
 from .lifecycle import allowed_actions
 from .models import Event, MatterCategory
 from .services import actions, catalog
-from .services.intake import event_report
+from .services.intake import event_for_retry, event_report
 from .services.photos import event_photo_add
 
 router = Router(tags=["events"])
@@ -116,17 +116,21 @@ class ReportIn(Schema):
 
 @router.post("", response={201: EventOut, 200: EventOut}, summary="Report an event (any channel; idempotent)")
 def report(request, payload: ReportIn):
+    key = payload.idempotency_key or request.headers.get("Idempotency-Key")
     category = MatterCategory.objects.filter(code=payload.category, is_active=True, parent__isnull=False).first()
     if category is None:
-        raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
-    key = payload.idempotency_key or request.headers.get("Idempotency-Key")
-    event, created = event_report(
-        actor=request.user, channel=payload.channel, category=category, lon=payload.lon, lat=payload.lat,
-        crs=payload.crs, title=payload.title, description=payload.description, urgency=payload.urgency,
-        source=payload.source, attributes=payload.attributes, address=payload.address,
-        reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone, idempotency_key=key,
-        external_number=payload.external_number, external_due_at=payload.external_due_at,
-    )
+        retried = event_for_retry(key)  # a retry of a report accepted before the category was retired
+        if retried is None:
+            raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
+        event, created = retried, False
+    else:
+        event, created = event_report(
+            actor=request.user, channel=payload.channel, category=category, lon=payload.lon, lat=payload.lat,
+            crs=payload.crs, title=payload.title, description=payload.description, urgency=payload.urgency,
+            source=payload.source, attributes=payload.attributes, address=payload.address,
+            reporter_name=payload.reporter_name, reporter_phone=payload.reporter_phone, idempotency_key=key,
+            external_number=payload.external_number, external_due_at=payload.external_due_at,
+        )
     if not created:  # a retry: the first event, read whole
         event = Event.objects.select_related("category", "town", "community", "grid").get(pk=event.pk)
     return Status(201 if created else 200, event_out(event))

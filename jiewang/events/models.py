@@ -64,7 +64,8 @@ class EventNumberSequence(models.Model):
     """The counter behind readable event numbers: one row per town and year, incremented under a
     row lock so that two reports never get the same number."""
 
-    town = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    town = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+",
+                             db_index=False)  # indexed by the unique (town, year)
     year = models.PositiveSmallIntegerField()
     last = models.PositiveIntegerField(default=0)
 
@@ -77,13 +78,15 @@ class Event(models.Model):
 
     number = models.CharField(_("number"), max_length=40, unique=True)
     status = models.CharField(_("status"), max_length=16, choices=EventStatus.choices,
-                              default=EventStatus.REPORTED, db_index=True)
+                              default=EventStatus.REPORTED)  # indexed by (status, due_at)
     level = models.CharField(_("handling level"), max_length=16, choices=HandlingLevel.choices,
                              default=HandlingLevel.GRID)
     version = models.PositiveIntegerField(default=1)
 
     # Where: the grid at report time is kept for ever (never rewritten by later grid adjustments).
-    town = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    # Indexed by (town, status); the FK's own index would be a second copy of its leading column
+    # to keep up on every insert.
+    town = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", db_index=False)
     community = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     grid = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     area_path = models.CharField(max_length=255, db_index=True, editable=False)
@@ -92,7 +95,8 @@ class Event(models.Model):
     address = models.CharField(_("address"), max_length=200, blank=True, default="")
 
     # What
-    category = models.ForeignKey(MatterCategory, on_delete=models.PROTECT, related_name="events")
+    category = models.ForeignKey(MatterCategory, on_delete=models.PROTECT, related_name="events",
+                                 db_index=False)  # indexed by (category, reported_at)
     board_kind = models.CharField(_("board"), max_length=24, choices=BoardKind.choices)
     title = models.CharField(_("title"), max_length=120)
     description = models.TextField(_("description"), max_length=4000, blank=True, default="")
@@ -161,7 +165,8 @@ class EventActivity(models.Model):
     """One line of an event's timeline: who did what, when, in which role, with which comment.
     Append-only; written by services in the same transaction as the change."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="activities")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="activities",
+                              db_index=False)  # indexed by (event, at)
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=16, blank=True, default="")
     to_status = models.CharField(max_length=16, blank=True, default="")

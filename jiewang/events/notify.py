@@ -6,8 +6,15 @@ warnings, overdue marks and supervision. Department staff are added by dispatchi
 
 from __future__ import annotations
 
+import functools
+from typing import NamedTuple
+
+from django.db import connection
+from django.utils import timezone
+
 from jiewang.accounts.choices import Role
 from jiewang.accounts.models import RoleGrant, User
+from jiewang.core import fastsql
 from jiewang.notifications.services import notify
 
 from .choices import EventStatus, HandlingLevel, Urgency
@@ -28,25 +35,72 @@ TITLES = {
 }
 
 
-def users_with_role(event: Event, roles) -> list[User]:
-    chain = [int(x) for x in event.area_path.strip("/").split("/") if x]
-    ids = RoleGrant.objects.active().filter(area_id__in=chain, role__in=list(roles)).values("user_id")
-    return list(User.objects.filter(pk__in=ids, is_active=True))
+class Recipient(NamedTuple):
+    """Who a notification goes to, read in one query (no User object is built): what
+    :func:`jiewang.notifications.services.notify` needs of a user."""
+
+    pk: int
+    phone: str = ""
+    is_active: bool = True
 
 
-def who_must_act(event: Event) -> list[User]:
+def recipients_with_role(area_path: str, roles, *, phones: bool = False) -> list[Recipient]:
+    """Active users holding one of ``roles`` (an active grant) on an area of ``area_path`` (the
+    area and its ancestors), ordered by id; their phones only when a text will be sent
+    (decrypting costs).
+
+    Every report and transition asks this, so it is one statement written once per shape rather
+    than an ORM query compiled on each call (which cost ~10 times the database's work); a test
+    holds it equal to the ORM's answer."""
+    chain = [int(x) for x in area_path.strip("/").split("/") if x]
+    roles = list(roles)
+    if not chain or not roles:
+        return []
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = fastsql.execute(_recipients_sql(len(chain), len(roles), phones), [*chain, *roles, now], fetch="all")
+    if not phones:
+        return [Recipient(pk) for pk in dict.fromkeys(r[0] for r in rows)]
+    phone_field = User._meta.get_field("phone")
+    return [Recipient(pk, phone_field.from_db_value(phone, None, connection) or "")
+            for pk, phone in dict(rows).items()]
+
+
+@functools.cache
+def _recipients_sql(n_areas: int, n_roles: int, phones: bool) -> str:
+    qn = connection.ops.quote_name
+    g, u = RoleGrant._meta, User._meta
+
+    def col(meta, name):
+        return f"{qn(meta.db_table)}.{qn(meta.get_field(name).column)}"
+
+    select = col(g, "user") + (f", {col(u, 'phone')}" if phones else "")
+    return (f"SELECT {select} FROM {qn(g.db_table)} INNER JOIN {qn(u.db_table)} ON {col(g, 'user')} = {col(u, 'id')} "
+            f"WHERE {col(g, 'area')} IN ({', '.join(['%s'] * n_areas)}) "
+            f"AND {col(g, 'role')} IN ({', '.join(['%s'] * n_roles)}) "
+            f"AND ({col(g, 'valid_to')} IS NULL OR {col(g, 'valid_to')} > %s) AND {col(u, 'is_active')} "
+            f"ORDER BY {col(g, 'user')}")
+
+
+def users_with_role(event: Event, roles) -> list[Recipient]:
+    return recipients_with_role(event.area_path, roles, phones=event.urgency != Urgency.NORMAL)
+
+
+def who_must_act(event: Event) -> list[Recipient]:
     """The people who hold the next step by area role (departments are added by dispatching)."""
     role = _role_for(event)
     if role is not None:
         return users_with_role(event, [role])
     if event.status == EventStatus.CLOSED and event.reporter_id:
-        return list(User.objects.filter(pk=event.reporter_id))
+        return [Recipient(pk, phone or "") for pk, phone in
+                User.objects.filter(pk=event.reporter_id, is_active=True).values_list("pk", "phone")]
     return []
 
 
-def notify_event(event: Event, *, kind: str, title: str | None = None, body: str = "", extra_users=()) -> int:
-    users = who_must_act(event) + list(extra_users)
-    title = title or f"{TITLES.get(event.status, event.get_status_display())}：{event.title}"
+def notify_event(event: Event, *, kind: str, title: str | None = None, body: str = "", extra_users=(),
+                 users=None) -> int:
+    """Tell who must act now (``users``: already resolved, e.g. by intake before its transaction)."""
+    users = (who_must_act(event) if users is None else list(users)) + list(extra_users)
+    title = title or f"{TITLES.get(event.status) or event.get_status_display()}：{event.title}"
     return notify(users=users, kind=kind, title=title, body=body or event.number, event_number=event.number,
                   url=f"/events/{event.number}/", sms=event.urgency != Urgency.NORMAL)
 

@@ -17,12 +17,13 @@ from jiewang.core.crypto import EncryptedTextField
 
 
 class Notification(models.Model):
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
+                                  db_index=False)  # indexed by inbox_idx (recipient, read_at, -created_at)
     kind = models.CharField(max_length=32)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, default="")
     url = models.CharField(max_length=200, blank=True, default="")
-    event_number = models.CharField(max_length=40, blank=True, default="", db_index=True)
+    event_number = models.CharField(max_length=40, blank=True, default="")  # shown, never searched
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
 

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from jiewang.core.fastsql import insert_many
+
 from .models import Notification, OutboundMessage, OutboundStatus
 
 MAX_ATTEMPTS = 5
@@ -23,14 +25,14 @@ def notify(*, users: Iterable, kind: str, title: str, body: str = "", event_numb
     if not users:
         return 0
     now = timezone.now()
-    Notification.objects.bulk_create([
+    insert_many([
         Notification(recipient_id=pk, kind=kind, title=title[:200], body=body, url=url, event_number=event_number,
                      created_at=now) for pk in users
     ])
     if sms:
         msgs = [OutboundMessage(recipient_id=u.pk, channel="sms", address=u.phone, body=f"【结网】{title} {body}"[:500],
                                 created_at=now, next_attempt_at=now) for u in users.values() if u.phone]
-        OutboundMessage.objects.bulk_create(msgs)
+        insert_many(msgs)
     return len(users)
 
 

@@ -7,6 +7,8 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from jiewang.core.fastsql import insert
+
 from ..choices import Urgency
 from ..models import Deadline, DeadlineState, Event, MatterCategory
 
@@ -59,8 +61,7 @@ def deadline_open(*, event: Event, kind: str, start: dt.datetime | None = None, 
     warn = warn_at(start, due_at, share=share, unit=unit or "calendar_hours")
     if not fresh:
         deadline_close(event=event, kinds=[kind], subject=subject, state=DeadlineState.CANCELLED, at=start)
-    return Deadline.objects.create(event=event, kind=kind, subject=subject, started_at=start, due_at=due_at,
-                                   warn_at=warn)
+    return insert(Deadline(event=event, kind=kind, subject=subject, started_at=start, due_at=due_at, warn_at=warn))
 
 
 def deadline_close(*, event: Event, kinds: list[str] | None = None, subject: str | None = None,

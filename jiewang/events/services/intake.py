@@ -10,7 +10,6 @@ flags possible duplicates for the operator to merge.
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
@@ -19,11 +18,14 @@ from django.utils import timezone
 from jiewang.accounts.choices import Role
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
+from jiewang.core import fastsql
+from jiewang.core.fastsql import insert
 from jiewang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from jiewang.core.scope import user_grants
 
 from ..choices import EventChannel, EventSource, EventStatus, HandlingLevel, Urgency
 from ..models import Event, EventActivity, EventNumberSequence, MatterCategory
+from ..notify import LEVEL_ROLE, recipients_with_role
 from .deadlines import deadline_open
 
 
@@ -37,6 +39,7 @@ START_LEVEL = {
     EventChannel.SENSOR: HandlingLevel.TOWN,
     EventChannel.DISTRICT: HandlingLevel.TOWN,
 }
+_CHANNELS, _URGENCIES, _SOURCES = (frozenset(c.values) for c in (EventChannel, Urgency, EventSource))
 # Who may report through each channel (None = the system; residents may be anonymous).
 CHANNEL_ROLES = {
     EventChannel.PATROL: {Role.GRID_WORKER, Role.COMMUNITY_STAFF},
@@ -110,21 +113,42 @@ def _next_number(town: Area, year: int) -> str:
 
 
 # leaf id -> (leaf, {level: area}) for the locator's boundary revision: the chain of a grid is read
-# once per process and revision, not once per report.
+# once per process and revision (one query: the ids come from the leaf's path kept in the index).
 _CHAINS: dict = {"revision": None, "by_leaf": {}}
 _CHAIN_CACHE_MAX = 200_000
+_CHAIN_FIELDS = ("id", "level", "code", "name", "path", "parent_id")
 
 
-def _leaf_and_chain(area_id: int, revision) -> tuple[Area, dict[int, Area]]:
-    if _CHAINS["revision"] != revision or len(_CHAINS["by_leaf"]) > _CHAIN_CACHE_MAX:
-        _CHAINS["revision"], _CHAINS["by_leaf"] = revision, {}
+def _leaf_and_chain(area_id: int, locator) -> tuple[Area, dict[int, Area]]:
+    if _CHAINS["revision"] != locator.revision or len(_CHAINS["by_leaf"]) > _CHAIN_CACHE_MAX:
+        _CHAINS["revision"], _CHAINS["by_leaf"] = locator.revision, {}
     hit = _CHAINS["by_leaf"].get(area_id)
     if hit is None:
-        leaf = Area.objects.only("id", "level", "code", "path", "parent_id").get(pk=area_id)
-        ids = leaf.ancestor_ids() + [leaf.id]
-        chain = {a.level: a for a in Area.objects.filter(id__in=ids).only("id", "level", "code", "name", "path")}
+        path = locator.leaf_path(area_id) or ""
+        ids = [int(x) for x in path.strip("/").split("/") if x] or [area_id]
+        by_id = _areas(ids)
+        leaf = by_id.get(area_id)
+        if leaf is None or leaf.path != path:  # the tree was reshaped since the index was built
+            leaf = Area.objects.only(*_CHAIN_FIELDS).get(pk=area_id)
+            by_id = _areas(leaf.ancestor_ids())
+            by_id[leaf.id] = leaf
+        chain = {a.level: a for a in by_id.values()}
         hit = _CHAINS["by_leaf"][area_id] = (leaf, chain)
     return hit
+
+
+def _areas(ids: list[int]) -> dict[int, Area]:
+    """Areas by id with the chain's fields only, read with one plain statement."""
+    if not ids:
+        return {}
+    qn = connection.ops.quote_name
+    # from_db() takes the values in the model's field order
+    fields = [f for f in Area._meta.concrete_fields if f.attname in _CHAIN_FIELDS]
+    sql = (f"SELECT {', '.join(qn(f.column) for f in fields)} FROM {qn(Area._meta.db_table)} "
+           f"WHERE {qn(Area._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))})")
+    rows = fastsql.execute(sql, ids, fetch="all")
+    names = [f.attname for f in fields]
+    return {row[0]: Area.from_db(connection.alias, names, row) for row in rows}
 
 
 def _check_channel(actor, channel: str, grid_path: str) -> str:
@@ -162,26 +186,36 @@ def event_report(*, actor, channel: str, category: MatterCategory, lon: float, l
                  external_number: str = "", external_due_at: dt.datetime | None = None,
                  reported_at: dt.datetime | None = None, track_token: str = "") -> tuple[Event, bool]:
     """Create an event from any channel. Returns ``(event, created)``; ``created`` is False when
-    ``idempotency_key`` was seen before (the first event is returned, nothing is written)."""
+    ``idempotency_key`` was seen before (the first event is returned, nothing is written).
+
+    The key is not looked up first: the unique index on it refuses the second insert and the
+    first event is read then, so a first submission (nearly all of them) costs no extra query."""
     fields = dict(locals())
-    if idempotency_key:
-        existing = Event.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
+    # Validation, location, the channel check and who is to be told only read: they run before
+    # the write transaction, so that its lock (SQLite: the database's write lock, taken at BEGIN
+    # IMMEDIATE; PostgreSQL: the town's number row) is held only for the writes.
+    try:
+        place = _place(**fields)
+    except (ValidationFailed, PermissionDenied, NotFound):
+        existing = event_for_retry(idempotency_key)
+        if existing is not None:  # a retry of a report accepted before (e.g. the tree moved since)
             return existing, False
-    # Validation, location and the channel check only read: they run before the write
-    # transaction, so that its lock (SQLite: the database's write lock, taken at BEGIN IMMEDIATE;
-    # PostgreSQL: the town's number row) is held only for the writes. Under 50 concurrent clients
-    # on SQLite this halves the time each report holds the lock.
-    place = _place(**fields)
+        raise
     try:
         with transaction.atomic():
             return _report(**fields, place=place), True
     except IntegrityError:
-        if idempotency_key:
-            existing = Event.objects.filter(idempotency_key=idempotency_key).first()
-            if existing is not None:
-                return existing, False
+        existing = event_for_retry(idempotency_key)
+        if existing is not None:
+            return existing, False
         raise
+
+
+def event_for_retry(idempotency_key: str | None) -> Event | None:
+    """The event a submission with this idempotency key created before, if any."""
+    if not idempotency_key:
+        return None
+    return Event.objects.filter(idempotency_key=idempotency_key).first()
 
 
 @dataclass(frozen=True)
@@ -198,6 +232,8 @@ class _Place:
     chain: dict
     town: Area
     grid: Area | None
+    level: str
+    recipients: list
 
 
 def _place(*, actor, channel, category, lon, lat, title, description, crs, urgency, source, attributes,
@@ -206,9 +242,9 @@ def _place(*, actor, channel, category, lon, lat, title, description, crs, urgen
     from jiewang.areas.locator import get_locator
     from jiewang.areas.locator.coords import gcj02_to_wgs84
 
-    if channel not in EventChannel.values:
+    if channel not in _CHANNELS:
         raise ValidationFailed(f"未知渠道 / Unknown channel {channel!r}.", code="event.channel_unknown")
-    if urgency not in Urgency.values or source not in EventSource.values:
+    if urgency not in _URGENCIES or source not in _SOURCES:
         raise ValidationFailed("紧急程度或来源无效 / Invalid urgency or source.", code="event.invalid_choice")
     title = (title or "").strip()
     if not title:
@@ -225,30 +261,36 @@ def _place(*, actor, channel, category, lon, lat, title, description, crs, urgen
                                code="event.outside_jurisdiction", fields={"lon": lon, "lat": lat})
     if crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
-    leaf, chain = _leaf_and_chain(result.area_id, locator.revision)
+    leaf, chain = _leaf_and_chain(result.area_id, locator)
     town = chain.get(AreaLevel.TOWN)
     if town is None:
         raise ValidationFailed("该位置不属于任何镇街 / The location belongs to no town.",
                                code="event.outside_jurisdiction")
     grid = chain.get(AreaLevel.GRID) or chain.get(AreaLevel.MICROGRID)
     _check_channel(actor, channel, leaf.path)
+    level = START_LEVEL[channel]
+    if grid is None and level == HandlingLevel.GRID:
+        level = HandlingLevel.COMMUNITY if chain.get(AreaLevel.COMMUNITY) else HandlingLevel.TOWN
+    recipients = recipients_with_role(leaf.path, [LEVEL_ROLE[level]], phones=urgency != Urgency.NORMAL)
     return _Place(title=title, attributes=attributes, lon=lon, lat=lat, locate_status=result.status,
-                  distance_m=result.distance_m, leaf=leaf, chain=chain, town=town, grid=grid)
+                  distance_m=result.distance_m, leaf=leaf, chain=chain, town=town, grid=grid, level=level,
+                  recipients=recipients)
 
 
 def _report(*, actor, channel, category, lon, lat, title, description, crs, urgency, source, attributes,
             address, reporter_name, reporter_phone, idempotency_key, external_number, external_due_at,
             reported_at, place: _Place, track_token: str = "") -> Event:
-    """The writes of one report, inside the caller's transaction."""
+    """The writes of one report, inside the caller's transaction.
+
+    The town's number is taken first: its row stays locked until commit (PostgreSQL) and every
+    report of the town waits for it, so only the few inserts below run under it."""
+    from ..notify import notify_event
+
     title, attributes, lon, lat = place.title, place.attributes, place.lon, place.lat
-    leaf, chain, town, grid = place.leaf, place.chain, place.town, place.grid
+    leaf, chain, town, grid, level = place.leaf, place.chain, place.town, place.grid, place.level
     now = reported_at or timezone.now()
-    level = START_LEVEL[channel]
-    if grid is None and level == HandlingLevel.GRID:
-        level = HandlingLevel.COMMUNITY if chain.get(AreaLevel.COMMUNITY) else HandlingLevel.TOWN
-    # The number is taken last (see below): a placeholder keeps the column unique until then.
-    event = Event.objects.create(
-        number=f"~{uuid.uuid4().hex}", status=EventStatus.REPORTED, level=level,
+    event = insert(Event(
+        number=_next_number(town, timezone.localtime(now).year), status=EventStatus.REPORTED, level=level,
         town=town, community=chain.get(AreaLevel.COMMUNITY), grid=grid, area_path=leaf.path, lon=lon, lat=lat,
         address=address, category=category, board_kind=category.board_kind, title=title[:120],
         description=description or "", attributes=attributes, urgency=urgency, channel=channel, source=source,
@@ -258,23 +300,16 @@ def _report(*, actor, channel, category, lon, lat, title, description, crs, urge
         external_number=external_number, external_due_at=external_due_at, reported_at=now,
         due_at=external_due_at,  # a 12345 work order's handling deadline is known from the start
         track_token_hash=hash_track_token(track_token) if track_token else "",
-    )
-    EventActivity.objects.create(
+    ))
+    insert(EventActivity(
         event=event, action="report", to_status=EventStatus.REPORTED, actor=actor,
         actor_role="" if actor is None else "reporter", at=now,
         data={"channel": channel, "level": level, "locate": place.locate_status,
               "distance_m": place.distance_m},
-    )
+    ))
     if external_due_at is not None:
         deadline_open(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours",
                       fresh=True)
     deadline_open(event=event, kind="accept", start=now, fresh=True)
-    # The town's number row is locked until commit and every report of the town waits for it, so
-    # it is taken as late as possible: only the number, the notifications and the commit run
-    # under it (on PostgreSQL this nearly doubled the reports per second at 50 clients).
-    event.number = _next_number(town, timezone.localtime(now).year)
-    Event.objects.filter(pk=event.pk).update(number=event.number)
-    from ..notify import notify_event
-
-    notify_event(event, kind="event.report")
+    notify_event(event, kind="event.report", users=place.recipients)
     return event
