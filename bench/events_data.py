@@ -77,10 +77,26 @@ def prepare_database(db: str, env: dict, log) -> dict:
         shutil.copy(pristine, work)
         run_manage(env, "migrate", "--noinput", "-v", "0")
     else:
+        ensure_pg_database(env["DATABASE_URL"], log)
         run_manage(env, "migrate", "--noinput", "-v", "0")
         run_manage(env, "seed_demo", "--scale", "city", "--seed", "1")  # no-op once seeded
     timings["database ready (copy/migrate/seed check)"] = time.perf_counter() - t
     return timings
+
+
+def ensure_pg_database(url: str, log) -> None:
+    """Create the bench database on the server of ``url`` when it is not there yet."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            log(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 # --- after django.setup() -----------------------------------------------------------------------

@@ -38,7 +38,10 @@ def _native(conn, sql: str) -> str:
 def execute(sql: str, params: Sequence, *, using: str = "default", fetch: str | None = None):
     """Run one statement written with ``%s`` placeholders (no literal ``%``). ``fetch``: None,
     ``"one"`` or ``"all"``."""
-    conn = connections[using]
+    return _execute(connections[using], sql, params, fetch)
+
+
+def _execute(conn, sql: str, params: Sequence, fetch: str | None):
     if conn.queries_logged or conn.execute_wrappers:
         with conn.cursor() as cur:
             cur.execute(sql, params)
@@ -57,6 +60,30 @@ def execute(sql: str, params: Sequence, *, using: str = "default", fetch: str | 
             raw.close()
 
 
+# Field classes whose prepared value is the Python value itself when it already has exactly this
+# type (their pre_save is Field's, their get_db_prep_save returns such a value unchanged).
+_PASS_THROUGH = {
+    models.CharField: (str,), models.TextField: (str,), models.BooleanField: (bool,),
+    models.FloatField: (float,), models.IntegerField: (int,), models.SmallIntegerField: (int,),
+    models.BigIntegerField: (int,), models.PositiveIntegerField: (int,),
+    models.PositiveSmallIntegerField: (int,), models.ForeignKey: (int,),
+}
+
+
+def _plan(fields) -> list[tuple]:
+    """Per field: (attname, field, the exact types passed through as they are, or ())."""
+    plan = []
+    for f in fields:
+        fast = _PASS_THROUGH.get(type(f), ())
+        # NULL is NULL for any nullable field but JSON's (None is JSON null there) and the ones
+        # that fill themselves in on save (auto_now…).
+        if f.null and not isinstance(f, models.JSONField) and not getattr(f, "auto_now", False) \
+                and not getattr(f, "auto_now_add", False):
+            fast = (*fast, type(None))
+        plan.append((f.attname, f, fast))
+    return plan
+
+
 def _statement(model: type[models.Model], alias: str, rows: int, returning: bool):
     key = (model, alias, rows, returning)
     hit = _STATEMENTS.get(key)
@@ -68,12 +95,17 @@ def _statement(model: type[models.Model], alias: str, rows: int, returning: bool
                f"VALUES {', '.join([one] * rows)}")
         if returning:
             sql += f" RETURNING {qn(model._meta.pk.column)}"
-        hit = _STATEMENTS[key] = (sql, fields)
+        hit = _STATEMENTS[key] = (sql, _plan(fields))
     return hit
 
 
-def _values(obj, fields, conn) -> list:
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection=conn) for f in fields]
+def _values(obj, plan, conn) -> list:
+    values = []
+    own = obj.__dict__
+    for attname, f, fast in plan:
+        v = own.get(attname)
+        values.append(v if type(v) in fast else f.get_db_prep_save(f.pre_save(obj, True), connection=conn))
+    return values
 
 
 def insert(obj: models.Model, *, using: str | None = None) -> models.Model:
@@ -82,7 +114,7 @@ def insert(obj: models.Model, *, using: str | None = None) -> models.Model:
     alias = using or router.db_for_write(model, instance=obj)
     conn = connections[alias]
     sql, fields = _statement(model, alias, 1, True)
-    obj.pk = execute(sql, _values(obj, fields, conn), using=alias, fetch="one")[0]
+    obj.pk = _execute(conn, sql, _values(obj, fields, conn), "one")[0]
     obj._state.adding = False
     obj._state.db = alias
     return obj
@@ -99,7 +131,7 @@ def insert_many(objs: Sequence[models.Model], *, using: str | None = None) -> in
     for start in range(0, len(objs), per):
         chunk = objs[start:start + per]
         sql, fields = _statement(model, alias, len(chunk), False)
-        execute(sql, [v for o in chunk for v in _values(o, fields, conn)], using=alias)
+        _execute(conn, sql, [v for o in chunk for v in _values(o, fields, conn)], None)
     for o in objs:
         o._state.adding = False
         o._state.db = alias

@@ -170,8 +170,10 @@ class EventActivity(models.Model):
     action = models.CharField(max_length=32)
     from_status = models.CharField(max_length=16, blank=True, default="")
     to_status = models.CharField(max_length=16, blank=True, default="")
+    # Not indexed: nothing reads the timeline by actor, and every report and move would keep the
+    # index up; deleting a user (people are deactivated, not deleted) scans the table instead.
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                              related_name="+")
+                              related_name="+", db_index=False)
     actor_role = models.CharField(max_length=24, blank=True, default="")
     comment = models.TextField(blank=True, default="")
     data = models.JSONField(default=dict, blank=True)

@@ -113,26 +113,31 @@ def _next_number(town: Area, year: int) -> str:
 
 
 # leaf id -> (leaf, {level: area}) for the locator's boundary revision: the chain of a grid is read
-# once per process and revision (one query: the ids come from the leaf's path kept in the index).
-_CHAINS: dict = {"revision": None, "by_leaf": {}}
+# once per process and revision. The areas above the leaves (a city's ~12,000 towns and
+# communities) are kept apart, so that a grid seen for the first time costs reading its own row.
+_CHAINS: dict = {"revision": None, "by_leaf": {}, "upper": {}}
 _CHAIN_CACHE_MAX = 200_000
 _CHAIN_FIELDS = ("id", "level", "code", "name", "path", "parent_id")
 
 
 def _leaf_and_chain(area_id: int, locator) -> tuple[Area, dict[int, Area]]:
     if _CHAINS["revision"] != locator.revision or len(_CHAINS["by_leaf"]) > _CHAIN_CACHE_MAX:
-        _CHAINS["revision"], _CHAINS["by_leaf"] = locator.revision, {}
+        _CHAINS.update(revision=locator.revision, by_leaf={}, upper={})
     hit = _CHAINS["by_leaf"].get(area_id)
     if hit is None:
+        upper = _CHAINS["upper"]
         path = locator.leaf_path(area_id) or ""
         ids = [int(x) for x in path.strip("/").split("/") if x] or [area_id]
-        by_id = _areas(ids)
+        by_id = _areas([i for i in ids if i == area_id or i not in upper])
         leaf = by_id.get(area_id)
         if leaf is None or leaf.path != path:  # the tree was reshaped since the index was built
             leaf = Area.objects.only(*_CHAIN_FIELDS).get(pk=area_id)
-            by_id = _areas(leaf.ancestor_ids())
-            by_id[leaf.id] = leaf
-        chain = {a.level: a for a in by_id.values()}
+            ids = leaf.ancestor_ids() + [leaf.id]
+            by_id = _areas(ids)
+        for i, a in by_id.items():
+            if i != area_id:
+                upper[i] = a
+        chain = {a.level: a for a in (by_id.get(i) or upper[i] for i in ids)}
         hit = _CHAINS["by_leaf"][area_id] = (leaf, chain)
     return hit
 
