@@ -9,6 +9,10 @@ def _fast_hashing_and_tmp_locator(settings, tmp_path):
     # Argon2 is the production hasher (asserted in accounts tests); tests hash with MD5 for speed.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.LOCATOR_INDEX_DIR = tmp_path / "locator"
+    # Per-process copies of tables (the catalog) would outlive each test's rolled-back database.
+    from jiewang.core.snapshot import invalidate_all
+
+    invalidate_all()
 
 
 @pytest.fixture
@@ -40,7 +44,7 @@ def client_for():
     def make(user):
         c = Client()
         if user is not None:
-            c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            c.force_login(user, backend="jiewang.accounts.backends.ModelBackend")
         return c
 
     return make

@@ -129,7 +129,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "jiewang.accounts.backends.ModelBackend",  # Django's, reading the user with one prepared statement
 ]
 # Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
@@ -140,6 +140,7 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "jiewang.accounts.lockout.lockout_response"
 # Idle session timeout: activity renews the session (at most once a minute, see
 # jiewang.accounts.middleware), idleness ends it.
+SESSION_ENGINE = "jiewang.accounts.sessions"  # database sessions, read with one prepared statement
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 1800))
 SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -84,6 +84,42 @@ def _plan(fields) -> list[tuple]:
     return plan
 
 
+# (model, alias, where, field names) -> (sql, fields, converters per field)
+_SELECTS: dict = {}
+
+
+def select(model: type[models.Model], where: str, params: Sequence, *, fields: Sequence[str] | None = None,
+           using: str = "default") -> list[models.Model]:
+    """Instances of ``model`` whose row matches ``where`` (SQL over column names, ``%s``
+    placeholders), built as the ORM builds them: the backend's and each field's converters
+    (time zones, decryption, JSON) are applied, then ``Model.from_db``. ``fields``: only these
+    (attnames; the rest is deferred)."""
+    key = (model, using, where, tuple(fields) if fields else None)
+    hit = _SELECTS.get(key)
+    conn = connections[using]
+    if hit is None:
+        qn = conn.ops.quote_name
+        chosen = [f for f in model._meta.concrete_fields if not fields or f.attname in fields]
+        table = model._meta.db_table
+        converters = []  # (position, column expression, its converters) for the columns that have any
+        for i, f in enumerate(chosen):
+            col = f.get_col(table)
+            cs = tuple(conn.ops.get_db_converters(col) + col.get_db_converters(conn))
+            if cs:
+                converters.append((i, col, cs))
+        sql = f"SELECT {', '.join(qn(f.column) for f in chosen)} FROM {qn(table)} WHERE {where}"
+        hit = _SELECTS[key] = (sql, [f.attname for f in chosen], converters)
+    sql, names, converters = hit
+    out = []
+    for row in _execute(conn, sql, params, "all"):
+        values = list(row)
+        for i, col, cs in converters:
+            for c in cs:
+                values[i] = c(values[i], col, conn)
+        out.append(model.from_db(using, names, values))
+    return out
+
+
 def _statement(model: type[models.Model], alias: str, rows: int, returning: bool):
     key = (model, alias, rows, returning)
     hit = _STATEMENTS.get(key)

@@ -117,7 +117,7 @@ class ReportIn(Schema):
 @router.post("", response={201: EventOut, 200: EventOut}, summary="Report an event (any channel; idempotent)")
 def report(request, payload: ReportIn):
     key = payload.idempotency_key or request.headers.get("Idempotency-Key")
-    category = MatterCategory.objects.filter(code=payload.category, is_active=True, parent__isnull=False).first()
+    category = selectors.category_for_report(payload.category)
     if category is None:
         retried = event_for_retry(key)  # a retry of a report accepted before the category was retired
         if retried is None:

@@ -50,6 +50,8 @@ class MatterCategory(models.Model):
     attributes = models.JSONField(_("extra fields"), default=list, blank=True)
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveIntegerField(default=0)
+    # Moves on every edit: processes holding a copy of the catalog (intake) see that it changed.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("matter category")
@@ -110,13 +112,15 @@ class Event(models.Model):
                                  related_name="reported_events")
     reporter_name = models.CharField(max_length=64, blank=True, default="")
     reporter_phone = EncryptedTextField(blank=True, default="")
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    # Unique when given (a partial index: reports without a key add no index entry).
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
     # A secret given to an anonymous reporter so they can follow and rate their report without an
     # account (only its SHA-256 is stored).
     track_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
     external_number = models.CharField(_("hotline number"), max_length=64, blank=True, default="")
     external_due_at = models.DateTimeField(null=True, blank=True)
-    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+    # Indexed only where set (event_duplicate_of_idx): nearly every event is no one's duplicate.
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, db_index=False,
                                      related_name="duplicates")
 
     # Each state keeps its own timestamp.
@@ -149,8 +153,12 @@ class Event(models.Model):
             models.Index(fields=["town", "status"]),
             models.Index(fields=["category", "reported_at"]),
             models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False),
+                         name="event_duplicate_of_idx"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                                    name="event_idempotency_key_unique"),
             models.CheckConstraint(condition=~Q(status=EventStatus.VOIDED) | Q(voided_at__isnull=False),
                                    name="event_voided_has_time"),
             models.CheckConstraint(condition=~Q(status__in=[EventStatus.CLOSED, EventStatus.RATED])
@@ -254,7 +262,9 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["state", "warn_at"], name="deadline_warn_idx"),
             models.Index(fields=["state", "due_at"], name="deadline_due_idx"),
-            models.Index(fields=["state", "stage", "next_step_at"], name="deadline_ladder_idx"),
+            # Only clocks with a supervision step ahead (overdue ones): new clocks add no entry.
+            models.Index(fields=["state", "stage", "next_step_at"], name="deadline_ladder_idx",
+                         condition=Q(next_step_at__isnull=False)),
         ]
         constraints = [
             models.UniqueConstraint(fields=["event", "kind", "subject"],

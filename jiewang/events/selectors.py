@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 
 from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.core.scope import Action, restrict
+from jiewang.core.snapshot import TableSnapshot
 
 from .choices import EventStatus
 from .models import Deadline, Event, EventActivity, EventPhoto, MatterCategory
@@ -89,6 +90,19 @@ def category_get(*, user, code: str) -> MatterCategory:
     if category is None:
         raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
     return category
+
+
+def _reportable_categories() -> dict[str, MatterCategory]:
+    return {c.code: c for c in MatterCategory.objects.filter(is_active=True, parent__isnull=False)}
+
+
+_REPORTABLE = TableSnapshot(MatterCategory, _reportable_categories)
+
+
+def category_for_report(code: str) -> MatterCategory | None:
+    """The active leaf category a report names by ``code`` (None: unknown or retired), from this
+    process's copy of the catalog: intake asks on every report; edits reach it within seconds."""
+    return _REPORTABLE.get().get(code)
 
 
 def category_list(*, user=None, board: str | None = None, include_inactive: bool = False) -> QuerySet:

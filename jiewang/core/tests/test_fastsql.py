@@ -4,6 +4,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from jiewang.core import fastsql
 from jiewang.events.models import Deadline, Event, EventActivity
@@ -70,3 +71,40 @@ def test_execute_fetches_and_maps_errors(people):
 
     with pytest.raises(DatabaseError), transaction.atomic():
         fastsql.execute("SELECT * FROM no_such_table", [])
+
+
+@pytest.mark.django_db
+def test_select_builds_instances_as_the_orm_does(tree, people, loop):
+    e = make_event(tree, people, loop, "reported")
+    Event.objects.filter(pk=e.pk).update(reporter_phone="13900001111", attributes={"a": [1, 2]})
+    ours = fastsql.select(Event, "id = %s", [e.pk])[0]
+    orm = Event.objects.get(pk=e.pk)
+    assert {f.attname: getattr(ours, f.attname) for f in Event._meta.concrete_fields} == \
+           {f.attname: getattr(orm, f.attname) for f in Event._meta.concrete_fields}
+    assert ours.reported_at.tzinfo is not None and ours.reporter_phone == "13900001111"
+    assert ours.attributes == {"a": [1, 2]} and not ours._state.adding
+    partial = fastsql.select(Event, "id = %s", [e.pk], fields=["id", "number"])[0]
+    assert partial.number == e.number and partial.get_deferred_fields() >= {"title", "status"}
+    assert fastsql.select(Event, "id = %s", [-1]) == []
+
+
+@pytest.mark.django_db
+def test_catalog_snapshot_sees_edits(tree, people, loop, settings):
+    from jiewang.events import selectors
+    from jiewang.events.models import MatterCategory
+    from jiewang.events.services.catalog import category_update
+
+    ls01 = selectors.category_for_report("LS01")
+    assert ls01.code == "LS01" and selectors.category_for_report("LS") is None  # groups are not reportable
+    assert selectors.category_for_report("LS01") is ls01  # one copy per process
+    category_update(actor=people.admin, category=MatterCategory.objects.get(code="LS01"), name="新名称")
+    assert selectors.category_for_report("LS01").name == "新名称"  # this process: at once
+    category_update(actor=people.admin, category=MatterCategory.objects.get(code="LS01"), is_active=False)
+    assert selectors.category_for_report("LS01") is None
+    # Another process's edit (no signal here): seen once the token is checked again.
+    snap = selectors._REPORTABLE
+    assert selectors.category_for_report("LS02") is not None
+    MatterCategory.objects.filter(code="LS02").update(is_active=False, updated_at=timezone.now())
+    assert selectors.category_for_report("LS02") is not None  # within the recheck interval
+    snap._state = (snap._state[0], snap._state[1], snap._state[2] - snap.recheck - 1)
+    assert selectors.category_for_report("LS02") is None

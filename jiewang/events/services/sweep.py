@@ -167,8 +167,9 @@ def _missed_summonses(now) -> int:
     done = 0
     while True:
         with transaction.atomic():
-            rows = _batch(Deadline.objects.filter(kind="report_in", state=DeadlineState.OVERDUE, stage=0),
-                          order="next_step_at")
+            # (every overdue clock has its next step set; saying so lets the partial ladder index serve)
+            rows = _batch(Deadline.objects.filter(kind="report_in", state=DeadlineState.OVERDUE, stage=0,
+                                                  next_step_at__isnull=False), order="next_step_at")
             if not rows:
                 return done
             Deadline.objects.filter(id__in=[r[0] for r in rows], stage=0).update(stage=STAGE_ESCALATED)

@@ -150,14 +150,15 @@ def test_a_retry_returns_the_first_event_even_when_the_input_no_longer_passes(tr
     """The key is not looked up before the report (the unique index catches a retry): a retry
     whose input would now be refused (category retired since) still gets the first event."""
     from jiewang.events.models import MatterCategory
+    from jiewang.events.services.catalog import category_update
 
     c = client_for(people.grid_worker)
     body = {"category": "LS01", "lon": 106.05, "lat": 29.2, "title": "x", "channel": "patrol",
             "idempotency_key": "k-retire"}
     first = post(c, "/api/events", body)
     assert first.status_code == 201
-    MatterCategory.objects.filter(code="LS01").update(is_active=False)
-    MatterCategory.objects.filter(code="LS02").update(is_active=False)
+    for code in ("LS01", "LS02"):
+        category_update(actor=people.admin, category=MatterCategory.objects.get(code=code), is_active=False)
     again = post(c, "/api/events", {**body, "category": "LS02"})
     assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
     fresh = post(c, "/api/events", {**body, "category": "LS02", "idempotency_key": "k-new"})

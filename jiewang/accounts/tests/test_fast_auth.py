@@ -1,0 +1,62 @@
+"""The signed-in user, the session and the grants are read by prepared statements on every
+request: they must answer exactly what Django's ORM paths answer."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from jiewang.accounts.backends import ModelBackend
+from jiewang.accounts.models import RoleGrant, User
+from jiewang.accounts.sessions import SessionStore
+from jiewang.core.scope import Grant, user_grants
+
+
+def _fields(u):
+    return {f.attname: getattr(u, f.attname) for f in User._meta.concrete_fields}
+
+
+@pytest.mark.django_db
+def test_get_user_answers_what_django_answers(people):
+    ours, django = ModelBackend(), DjangoModelBackend()
+    u = people.grid_worker
+    got = ours.get_user(u.pk)
+    assert _fields(got) == _fields(django.get_user(u.pk)) and got.phone == "13800138000"
+    assert got.last_login is None or got.last_login.tzinfo is not None
+    assert ours.get_user(str(u.pk)).pk == u.pk  # the session keeps the id as a string
+    assert ours.get_user(10**9) is None and ours.get_user("not-a-number") is None
+    User.objects.filter(pk=u.pk).update(is_active=False)
+    assert ours.get_user(u.pk) is None and django.get_user(u.pk) is None
+
+
+@pytest.mark.django_db
+def test_session_rows_are_read_as_django_reads_them(people, client_for):
+    c = client_for(people.grid_worker)
+    assert c.get("/api/me").status_code == 200
+    key = c.cookies["sessionid"].value
+    store = SessionStore(key)
+    assert store["_auth_user_id"] == str(people.grid_worker.pk)
+    assert SessionStore("x" * 32).load() == {}  # unknown key: empty, no error
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    expired = SessionStore(key)
+    assert expired.load() == {} and expired.session_key is None
+    assert c.get("/api/me").status_code in (401, 403)  # signed out by expiry
+
+
+@pytest.mark.django_db
+def test_user_grants_answer_what_the_orm_answers(tree, people):
+    u = people.community_staff
+    RoleGrant.objects.create(user=u, role="grid_worker", area=tree.g2,
+                             valid_to=timezone.now() - dt.timedelta(days=1))  # expired: not a grant
+    RoleGrant.objects.create(user=u, role="town_leader", area=tree.t1,
+                             valid_to=timezone.now() + dt.timedelta(days=1))
+    fresh = User.objects.get(pk=u.pk)
+    orm = [Grant(r, a, p, d) for r, a, p, d in RoleGrant.objects.active().filter(user=fresh).order_by("id")
+           .values_list("role", "area_id", "area__path", "department_id")]
+    got = user_grants(fresh)
+    assert got == orm and {g.role for g in got} == {"community_staff", "town_leader"}
+    assert user_grants(fresh) is got  # once per user object (request)
+    staff = User.objects.get(pk=people.department_staff.pk)
+    assert user_grants(staff) == [Grant("department_staff", tree.d1.id, tree.d1.path, people.department.pk)]

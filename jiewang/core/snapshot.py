@@ -1,0 +1,57 @@
+"""Per-process copies of small tables that hot paths read on every request and people edit
+rarely (the matter catalog): rebuilt when the table's token (row count, newest ``updated_at``)
+moves, the token being checked at most every ``recheck`` seconds. An edit made in this process is
+seen at once (``invalidate``, wired to the model's save/delete signals); one made in another
+process within ``recheck`` seconds. The work calendar's overrides (``core.worktime``) follow the
+same rule with their own cache."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable, Generic, TypeVar
+
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+
+T = TypeVar("T")
+_ALL: list["TableSnapshot"] = []
+
+
+def invalidate_all() -> None:
+    """Forget every snapshot (tests: the database is rolled back under them)."""
+    for snap in _ALL:
+        snap.invalidate()
+
+
+class TableSnapshot(Generic[T]):
+    def __init__(self, model: type[models.Model], build: Callable[[], T], *, recheck: float = 2.0):
+        self.model, self.build, self.recheck = model, build, recheck
+        self._state: tuple[T, tuple, float] | None = None  # (value, token, checked at), replaced whole
+        self._lock = threading.Lock()
+        _ALL.append(self)
+        for signal in (post_save, post_delete):
+            signal.connect(self.invalidate, sender=model, weak=False,
+                           dispatch_uid=f"snapshot:{model._meta.label_lower}:{id(self)}")
+
+    def invalidate(self, **_kwargs) -> None:
+        self._state = None
+
+    def _token(self) -> tuple:
+        row = self.model._default_manager.aggregate(n=models.Count("pk"), last=models.Max("updated_at"))
+        return row["n"], row["last"]
+
+    def get(self) -> T:
+        state = self._state
+        now = time.monotonic()
+        if state is not None and now - state[2] < self.recheck:
+            return state[0]
+        with self._lock:
+            token = self._token()
+            state = self._state
+            if state is not None and state[1] == token:
+                self._state = (state[0], token, now)
+                return state[0]
+            value = self.build()
+            self._state = (value, token, now)
+            return value
