@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiewang.core.errors import Conflict, NotFound, PermissionDenied
+from jiewang.core.fastsql import insert
 from jiewang.core.scope import Action, restrict
 
 from ..lifecycle import LEVEL_ROLES, SYSTEM, Transition, transition_for
@@ -66,16 +67,19 @@ def event_transition(*, event: Event, action: str, actor, comment: str = "", dat
     role = pick_role(actor, locked, t)
     before = locked.status
     locked.status = t.target
+    written = {"status", "version"}
     if t.stamp:
         setattr(locked, t.stamp, at)
+        written.add(t.stamp)
     for key, value in (changes or {}).items():
         setattr(locked, key, value)
+        written.add(key)
     locked.version += 1
-    locked.save()
-    activity = EventActivity.objects.create(
+    locked.save(update_fields=sorted(written))  # only what the step changed
+    activity = insert(EventActivity(
         event=locked, action=action, from_status=before, to_status=t.target, actor=actor,
         actor_role=role, comment=comment, data=data or {}, at=at,
-    )
+    ))
     for hook in TRANSITION_HOOKS:
         hook(locked, activity)
     return locked, activity
@@ -84,6 +88,6 @@ def event_transition(*, event: Event, action: str, actor, comment: str = "", dat
 def event_note(*, event: Event, action: str, actor, role: str = "", comment: str = "", data: dict | None = None,
                at=None) -> EventActivity:
     """Append an activity that does not change the status (a reminder, a whistle, a photo…)."""
-    return EventActivity.objects.create(event=event, action=action, from_status=event.status,
-                                        to_status=event.status, actor=actor, actor_role=role,
-                                        comment=comment, data=data or {}, at=at or timezone.now())
+    return insert(EventActivity(event=event, action=action, from_status=event.status, to_status=event.status,
+                                actor=actor, actor_role=role, comment=comment, data=data or {},
+                                at=at or timezone.now()))
