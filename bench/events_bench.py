@@ -10,7 +10,8 @@ Steps (figures in the "Closed loop" section of BENCHMARKS.md, one column per dat
    catalog, and ``--events`` past events over the last year with their activity rows and closed
    deadlines, bulk written (timed). The locator index is built / loaded before any intake.
 2. Intake over HTTP: gunicorn (``--workers``, default 2 then 4, sync workers, both cores) on the
-   same database; a load generator on the same machine (2 processes × 4 threads, http.client)
+   same database; a load generator on the same machine (wrk when installed, ``--load``; else
+   2 processes × 4 threads of http.client)
    POSTs ``--http`` reports to /api/events as a patrol grid worker (session cookie + CSRF), each
    at a random point inside a random grid. Intakes/s, latency p50/p95/p99, then a check that
    exactly the sent number of events exists (every title is unique per run).
@@ -101,7 +102,7 @@ def http_session(user) -> tuple[dict, str]:
 
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    s[BACKEND_SESSION_KEY] = "jiewang.accounts.backends.ModelBackend"
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     token = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
@@ -146,8 +147,11 @@ def stop_gunicorn(proc):
 def step_http(args, env, city, cats, user, rng, var, results) -> None:
     from jiewang.events.models import Event
 
-    from .events_load import run_load
+    from .events_load import Loader, describe_text
 
+    loader = Loader(args.load, args.client_procs, args.client_threads, args.client_conns)
+    if loader.fallback:
+        log("  wrk is not installed: the Python load generator (http.client) drives gunicorn")
     headers, _ = http_session(user)
     runs = []
     for workers in [int(w) for w in args.workers.split(",")]:
@@ -157,7 +161,7 @@ def step_http(args, env, city, cats, user, rng, var, results) -> None:
         port = free_port()
         proc = start_gunicorn(env, workers, port, var)
         try:
-            w = run_load(port, warm, headers, procs=1, threads=2 * workers)  # every worker loads the locator
+            w = loader.run(port, warm, headers, workers, warm=True)  # every worker loads the locator
             if w["status"].get(201, 0) != len(warm):
                 raise RuntimeError(f"warm-up failed: {w['status']}")
             spy = None
@@ -167,7 +171,7 @@ def step_http(args, env, city, cats, user, rng, var, results) -> None:
                                         "--subprocesses", "--format", "raw", "--rate", "200", "--output", str(out),
                                         "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
                 time.sleep(1.0)
-            r = run_load(port, bodies, headers, procs=args.client_procs, threads=args.client_threads)
+            r = loader.run(port, bodies, headers, workers)
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 spy.wait(timeout=60)
@@ -182,10 +186,13 @@ def step_http(args, env, city, cats, user, rng, var, results) -> None:
                "distinct_in_db": distinct_titles, "numbers_unique": numbers_ok,
                "status": {str(k): v for k, v in r["status"].items()}, "wall_s": r["wall"],
                "per_s": created / r["wall"], "p50_ms": pct(r["latencies"], 50), "p95_ms": pct(r["latencies"], 95),
-               "p99_ms": pct(r["latencies"], 99),
+               "p99_ms": pct(r["latencies"], 99), "client": loader.describe(workers),
                "exact": created == len(bodies) == in_db == distinct_titles and numbers_ok}
+        if loader.kind == "wrk":
+            run["client_extras"] = r["extras"]  # tail fillers refused by gunicorn itself, not counted
         runs.append(run)
-        log(f"  HTTP, {workers} workers: {run['per_s']:,.0f} intakes/s, p50 {run['p50_ms']:.1f} ms, "
+        log(f"  HTTP, {workers} workers ({describe_text(run['client'])}): {run['per_s']:,.0f} intakes/s, "
+            f"p50 {run['p50_ms']:.1f} ms, "
             f"p95 {run['p95_ms']:.1f} ms; sent {run['sent']}, 201 {created}, in DB {in_db} (distinct "
             f"{distinct_titles}); exact={run['exact']}; statuses {run['status']}")
     results["http"] = runs
@@ -195,24 +202,27 @@ def step_http_ceiling(args, env, var, results) -> None:
     """The same stack doing no work: the same POST without a session is refused by ninja's auth
     (its CSRF check, 403) after the whole middleware chain, with no query. Its rate bounds what any intake code
     could reach on this machine with this server configuration."""
-    from .events_load import run_load
+    from .events_load import Loader, describe_text
 
+    loader = Loader(args.load, args.client_procs, args.client_threads, args.client_conns)
     body = json.dumps({"category": "SL01", "lon": 106.5, "lat": 29.5, "title": "x", "channel": "patrol"}).encode()
+    headers = {"Content-Type": "application/json", "Host": "127.0.0.1"}
     runs = []
     for workers in [int(w) for w in args.workers.split(",")]:
         port = free_port()
         proc = start_gunicorn(env, workers, port, var)
         try:
-            run_load(port, [body] * (10 * workers), {"Content-Type": "application/json"}, procs=1, threads=2)
-            r = run_load(port, [body] * args.http, {"Content-Type": "application/json", "Host": "127.0.0.1"},
-                         procs=args.client_procs, threads=args.client_threads)
+            loader.run(port, [body] * (10 * workers), headers, workers, warm=True)
+            r = loader.run(port, [body] * args.http, headers, workers)
         finally:
             stop_gunicorn(proc)
         # ninja's session auth refuses it at its CSRF check (403) before any query
         n401 = r["status"].get(401, 0) + r["status"].get(403, 0)
         runs.append({"workers": workers, "sent": args.http, "refused": n401, "per_s": n401 / r["wall"],
-                     "p50_ms": pct(r["latencies"], 50), "p95_ms": pct(r["latencies"], 95)})
-        log(f"  HTTP ceiling (refused, no work), {workers} workers: {n401 / r['wall']:,.0f}/s, "
+                     "p50_ms": pct(r["latencies"], 50), "p95_ms": pct(r["latencies"], 95),
+                     "client": loader.describe(workers)})
+        log(f"  HTTP ceiling (refused, no work), {workers} workers ({describe_text(runs[-1]['client'])}): "
+            f"{n401 / r['wall']:,.0f}/s, "
             f"p50 {runs[-1]['p50_ms']:.1f} ms; statuses {r['status']}")
     results["http_ceiling"] = runs
 
@@ -517,14 +527,47 @@ def render(all_results: dict) -> str:
     lines.append(row("1-min load average after HTTP / service / transitions / sweep (2 cores)",
                      lambda r: " / ".join(str(r["loadavg"].get(k, "–")) for k in ("http", "service", "transitions",
                                                                                 "sweep"))))
+    def clients(r):
+        """The load generators of a database's HTTP runs, e.g. ``wrk 4.1.0 (2 threads, 8 / 16
+        connections for 2 / 4 workers)``; runs from before ``--load`` used the Python client."""
+        from .events_load import describe_text
+
+        out = []
+        for key, what in (("http", "intake"), ("http_ceiling", "ceiling")):
+            rs = r.get(key) or []
+            cs = [x.get("client") for x in rs]
+            if cs and all(c and c.get("kind") == "wrk" for c in cs) and \
+                    len({(c["version"], c["threads"]) for c in cs}) == 1:
+                conns = " / ".join(str(c["connections"]) for c in cs)
+                ws = " / ".join(str(x["workers"]) for x in rs)
+                text = f"wrk {cs[0]['version']} ({cs[0]['threads']} threads, {conns} connections" + \
+                    (f" for {ws} workers)" if len(cs) > 1 else ")")
+            elif cs:
+                text = " / ".join(sorted({describe_text(c) for c in cs}))
+            else:
+                continue
+            out.append((what, text))
+        if len({t for _, t in out}) == 1:
+            return out[0][1]
+        return "; ".join(f"{w}: {t}" for w, t in out) or "–"
+
+    names = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+    texts = {d: clients(all_results[d]) for d in dbs}
+    if len(set(texts.values())) == 1:
+        client_text = f"load generator: {next(iter(texts.values()))}"
+    else:
+        client_text = "load generator: " + "; ".join(f"{names[d]}: {texts[d]}" for d in dbs)
+    any_wrk = any((x.get("client") or {}).get("kind") == "wrk" for d in dbs
+                  for x in all_results[d].get("http", []) + all_results[d].get("http_ceiling", []))
     lines += ["", "The machine was shared with other engineers' test suites (browser tests included) during these "
               "runs: see the 1-min load average row (2 cores). Every figure, baselines included, is depressed by "
               "CPU contention and varies from run to run; the ratios and the query plans are the robust part.",
               "", NOTES.strip(), "",
-              "What is measured: HTTP = gunicorn sync workers on both cores, client (2 processes × 4 threads, "
-              "`http.client`, a new connection per request since sync workers close it) on the same 2-core "
-              "machine, POST /api/events as a patrol grid worker signed in by session cookie (CSRF header), one "
-              "random point inside a random grid per request, unique title per request; intakes/s = 201 "
+              f"What is measured: HTTP = gunicorn sync workers on both cores, {client_text} on the same 2-core "
+              "machine (a new connection per request since sync workers close it; every body sent exactly once"
+              + (", wrk through a Lua script that hands them out" if any_wrk else "") + "), POST /api/events as "
+              "a patrol grid worker signed in by session cookie (CSRF header), one random point inside a random "
+              "grid per request, unique title per request; intakes/s = 201 "
               "responses / wall time. Service and raw figures: one process pinned to one core; the service "
               "loop is `event_report(...)` with category objects already loaded (what the API handler does "
               "around it is in the HTTP figure). Sweep: the open deadlines sit on the open past events, kind "
@@ -595,8 +638,13 @@ def main(argv=None) -> int:
     ap.add_argument("--deadlines", type=int, default=1_000_000, help="open deadlines for the sweep")
     ap.add_argument("--http", type=int, default=10_000, help="reports to POST per gunicorn configuration")
     ap.add_argument("--workers", default="2,4", help="gunicorn worker counts to try, e.g. 2,4")
-    ap.add_argument("--client-procs", type=int, default=2)
-    ap.add_argument("--client-threads", type=int, default=4)
+    ap.add_argument("--load", choices=["auto", "wrk", "python"], default="auto",
+                    help="HTTP load generator: wrk (auto: when installed) or the Python http.client one")
+    ap.add_argument("--client-procs", type=int, default=2, help="Python load generator: processes")
+    ap.add_argument("--client-threads", type=int, default=None,
+                    help="threads: wrk threads (default 2) or per Python process (default 4)")
+    ap.add_argument("--client-conns", type=int, default=None,
+                    help="wrk connections (default 4 × workers, at least 8)")
     ap.add_argument("--service", type=int, default=3000, help="intakes in the service loop")
     ap.add_argument("--warn-share", type=float, default=0.01)
     ap.add_argument("--overdue-share", type=float, default=0.005)
