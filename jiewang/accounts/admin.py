@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
 from .models import Board, Department, Post, RoleGrant, User
 
 
@@ -12,7 +14,7 @@ class RoleGrantInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(AuditedModelAdmin, DjangoUserAdmin):
     list_display = ("username", "display_name", "is_active", "is_superuser", "last_login")
     search_fields = ("username", "display_name")
     fieldsets = DjangoUserAdmin.fieldsets + (("Jiewang", {"fields": ("display_name", "phone")}),)
@@ -25,7 +27,7 @@ class PostInline(admin.TabularInline):
 
 
 @admin.register(Board)
-class BoardAdmin(admin.ModelAdmin):
+class BoardAdmin(AuditedModelAdmin):
     list_display = ("town", "kind", "name")
     list_filter = ("kind",)
     raw_id_fields = ("town",)
@@ -34,14 +36,14 @@ class BoardAdmin(admin.ModelAdmin):
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(AuditedModelAdmin):
     list_display = ("name", "board")
     search_fields = ("name", "board__town__name")
     raw_id_fields = ("board",)
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(AuditedModelAdmin):
     list_display = ("name", "area", "board_kind", "is_active")
     list_filter = ("board_kind", "is_active")
     search_fields = ("name",)
@@ -49,7 +51,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(RoleGrant)
-class RoleGrantAdmin(admin.ModelAdmin):
+class RoleGrantAdmin(AuditedModelAdmin):
     list_display = ("user", "role", "area", "department", "granted_at", "valid_to")
     list_filter = ("role",)
     raw_id_fields = ("user", "area", "department", "post", "granted_by")

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
 from .models import Area, AreaBoundary, BoundaryRevision
 
 
@@ -34,7 +36,7 @@ class AreaAdmin(admin.ModelAdmin):
 
 
 @admin.register(AreaBoundary)
-class AreaBoundaryAdmin(admin.ModelAdmin):
+class AreaBoundaryAdmin(AuditedModelAdmin):
     list_display = ("area", "valid_from", "valid_to", "reason", "changed_by")
     raw_id_fields = ("area", "changed_by")
     search_fields = ("area__name", "area__code")
@@ -44,7 +46,7 @@ class AreaBoundaryAdmin(admin.ModelAdmin):
 
 
 @admin.register(BoundaryRevision)
-class BoundaryRevisionAdmin(admin.ModelAdmin):
+class BoundaryRevisionAdmin(AuditedModelAdmin):
     list_display = ("revision", "changed_at")
 
     def has_change_permission(self, request, obj=None):

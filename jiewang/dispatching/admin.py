@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
 from .models import Assignment, ExtensionRequest, Whistle, WhistleSummons
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
+class AssignmentAdmin(AuditedModelAdmin):
     list_display = ("event", "department", "post", "role", "status", "dispatched_at", "signed_at")
     list_filter = ("role", "status")
     raw_id_fields = ("event", "department", "post", "dispatched_by", "signed_by")
@@ -14,7 +16,7 @@ class AssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(admin.ModelAdmin):
+class ExtensionRequestAdmin(AuditedModelAdmin):
     list_display = ("event", "requested_due_at", "status", "requested_at", "decided_at")
     list_filter = ("status",)
     raw_id_fields = ("event", "assignment", "requested_by", "decided_by")
@@ -30,7 +32,7 @@ class SummonsInline(admin.TabularInline):
 
 
 @admin.register(Whistle)
-class WhistleAdmin(admin.ModelAdmin):
+class WhistleAdmin(AuditedModelAdmin):
     list_display = ("event", "level", "area", "is_urgent", "blown_at", "report_in_due_at", "closed_at")
     raw_id_fields = ("event", "area", "blown_by")
     inlines = [SummonsInline]
@@ -40,7 +42,7 @@ class WhistleAdmin(admin.ModelAdmin):
 
 
 @admin.register(WhistleSummons)
-class WhistleSummonsAdmin(admin.ModelAdmin):
+class WhistleSummonsAdmin(AuditedModelAdmin):
     list_display = ("whistle", "department", "status", "reported_in_at", "rating")
     list_filter = ("status",)
     raw_id_fields = ("whistle", "department", "reported_in_by", "rated_by")

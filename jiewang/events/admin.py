@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
 from .models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto, MatterCategory
 
 
 @admin.register(MatterCategory)
-class MatterCategoryAdmin(admin.ModelAdmin):
+class MatterCategoryAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "board_kind", "closable_level", "grid_may_self_handle", "is_active")
     list_filter = ("board_kind", "closable_level", "is_active")
     search_fields = ("code", "name", "keywords")
@@ -22,7 +24,7 @@ class ActivityInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(AuditedModelAdmin):
     """Read-only: events change only through the lifecycle services (API and pages)."""
 
     list_display = ("number", "title", "status", "level", "category", "reported_at", "due_at", "is_overdue")
@@ -40,7 +42,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventPhoto)
-class EventPhotoAdmin(admin.ModelAdmin):
+class EventPhotoAdmin(AuditedModelAdmin):
     list_display = ("event", "kind", "content_type", "size", "taken_at", "uploaded_at")
     raw_id_fields = ("event", "uploaded_by")
 
@@ -49,7 +51,7 @@ class EventPhotoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Deadline)
-class DeadlineAdmin(admin.ModelAdmin):
+class DeadlineAdmin(AuditedModelAdmin):
     list_display = ("event", "kind", "subject", "due_at", "state", "stage")
     list_filter = ("kind", "state", "stage")
     raw_id_fields = ("event",)
@@ -59,7 +61,7 @@ class DeadlineAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventActivity)
-class EventActivityAdmin(admin.ModelAdmin):
+class EventActivityAdmin(AuditedModelAdmin):
     list_display = ("event", "action", "from_status", "to_status", "actor", "at")
     list_filter = ("action",)
     raw_id_fields = ("event", "actor")
@@ -69,7 +71,7 @@ class EventActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(EventNumberSequence)
-class EventNumberSequenceAdmin(admin.ModelAdmin):
+class EventNumberSequenceAdmin(AuditedModelAdmin):
     list_display = ("town", "year", "last")
 
     def has_change_permission(self, request, obj=None):

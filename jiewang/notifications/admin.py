@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
 from .models import Notification, OutboundMessage
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(AuditedModelAdmin):
     list_display = ("recipient", "kind", "title", "event_number", "created_at", "read_at")
     list_filter = ("kind",)
     raw_id_fields = ("recipient",)
@@ -14,7 +16,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(AuditedModelAdmin):
     list_display = ("recipient", "channel", "status", "attempts", "created_at", "sent_at")
     list_filter = ("channel", "status")
     exclude = ("address",)

@@ -1,11 +1,13 @@
 from django.contrib import admin, messages
 
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
 from .models import ApiKey, Submission
 from .services import api_key_generate
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(AuditedModelAdmin):
     """Keys of Open311 clients. Adding one shows the clear key once (only its hash is kept);
     untick "active" to cut a client off."""
 
@@ -34,7 +36,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(AuditedModelAdmin):
     """Read-only record of what each client submitted (contact e-mail stays out of lists)."""
 
     list_display = ("event", "api_key", "device_id", "account_id", "created_at")
