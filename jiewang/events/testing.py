@@ -50,8 +50,12 @@ def post(client, url, body=None):
 
 
 def make_event(tree, people, loop, state: str, *, level: str = "grid", category: str = "LS01",
-               reporter=None):
-    """An event in ``state`` (walked there through the services, as the system or the superuser)."""
+               reporter=None, at: tuple[float, float] = (106.05, 29.2), title: str | None = None,
+               attributes: dict | None = None, lead=None):
+    """An event reported at ``at`` (default: 甲社区第1网格) and walked to ``state`` through the
+    services, as the system or the superuser; dispatched to ``lead`` (default: the department with
+    code ``cgj``)."""
+    from jiewang.accounts.models import Department
     from jiewang.dispatching.services import assignments as dsvc
     from jiewang.events.models import Event, MatterCategory
     from jiewang.events.services import actions
@@ -59,7 +63,7 @@ def make_event(tree, people, loop, state: str, *, level: str = "grid", category:
 
     admin = people.admin
     event, _ = event_report(actor=reporter, channel="resident_web", category=MatterCategory.objects.get(code=category),
-                            lon=106.05, lat=29.2, title=f"测试事件 {state}")
+                            lon=at[0], lat=at[1], title=title or f"测试事件 {state}", attributes=attributes)
     if level in ("community", "town") or state not in ("reported", "grid_handling", "grid_feedback",
                                                          "grid_closed"):
         actions.event_escalate(event=event, actor=admin, reason="上报")
@@ -83,7 +87,7 @@ def make_event(tree, people, loop, state: str, *, level: str = "grid", category:
     if state == "shelved":
         actions.event_shelve(event=get(), actor=admin, reason="长期工作")
         return get()
-    dsvc.event_dispatch(event=get(), actor=admin, lead=loop.cgj, assists=[])
+    dsvc.event_dispatch(event=get(), actor=admin, lead=lead or Department.objects.get(code="cgj"))
     if state == "dispatched":
         return get()
     dsvc.assignment_sign(assignment=get().assignments.get(), actor=admin)

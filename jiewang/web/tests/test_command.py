@@ -18,6 +18,7 @@ from jiewang.events.models import Event, EventActivity, MatterCategory
 from jiewang.events.selectors import cluster_cell_degrees
 from jiewang.events.services import actions
 from jiewang.events.services.intake import event_report
+from jiewang.events.testing import make_event
 from jiewang.notifications.models import Notification
 
 G1 = (106.05, 29.2)  # 甲社区第1网格 (一街道, 北区)
@@ -32,32 +33,9 @@ ATTRIBUTES = {"SL02": {"structure": "roof"}}
 
 
 def walk(people, state, *, at=G1, level="town", category="LS01", lead=None, title=None):
-    """An event reported at ``at`` and walked to ``state`` through the services as the superuser."""
-    admin = people.admin
-    event, _ = event_report(actor=None, channel="resident_web", category=MatterCategory.objects.get(code=category),
-                            lon=at[0], lat=at[1], title=title or f"事件 {state}",
-                            attributes=ATTRIBUTES.get(category, {}))
-    get = lambda: Event.objects.get(pk=event.pk)  # noqa: E731
-    if level in ("community", "town"):
-        actions.event_escalate(event=get(), actor=admin, reason="上报")
-    if level == "town":
-        actions.event_escalate(event=get(), actor=admin, reason="上报")
-    if state == "reported":
-        return get()
-    actions.event_accept(event=get(), actor=admin)
-    if state == "accepted":
-        return get()
-    dsvc.event_dispatch(event=get(), actor=admin, lead=lead or Department.objects.get(code="cgj"))
-    if state == "dispatched":
-        return get()
-    dsvc.assignment_sign(assignment=get().assignments.get(), actor=admin)
-    if state == "handling":
-        return get()
-    actions.event_feedback(event=get(), actor=admin, comment="已办结")
-    if state == "feedback":
-        return get()
-    actions.event_verify(event=get(), actor=admin, passed=True)
-    return get()
+    """An event reported at ``at`` and walked to ``state`` (held by the town unless ``level``)."""
+    return make_event(None, people, None, state, level=level, category=category, at=at, lead=lead,
+                      title=title or f"事件 {state}", attributes=ATTRIBUTES.get(category, {}))
 
 
 def queue_numbers(html: str, key: str) -> list[str]:
