@@ -4,7 +4,6 @@ statement on each request (same rule: the row of this key that has not expired).
 from __future__ import annotations
 
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
-from django.utils import timezone
 
 from jiewang.core import fastsql
 
@@ -15,15 +14,8 @@ class SessionStore(DbSessionStore):
         if not key:
             self._session_key = None
             return None
-        rows = fastsql.select(self.model, "session_key = %s AND expire_date > %s",
-                              [key, self._now_param()])
+        rows = fastsql.select(self.model, "session_key = %s AND expire_date > %s", [key, fastsql.now()])
         if not rows:
             self._session_key = None
             return None
         return rows[0]
-
-    def _now_param(self):
-        from django.db import connections, router
-
-        conn = connections[router.db_for_read(self.model)]
-        return conn.ops.adapt_datetimefield_value(timezone.now())

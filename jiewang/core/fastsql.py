@@ -41,6 +41,19 @@ def execute(sql: str, params: Sequence, *, using: str = "default", fetch: str | 
     return _execute(connections[using], sql, params, fetch)
 
 
+def column(model: type[models.Model], name: str, *, using: str = "default") -> str:
+    """``"table"."column"`` of a field, quoted for the database: for statements written by hand."""
+    qn = connections[using].ops.quote_name
+    return f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"
+
+
+def now(*, using: str = "default"):
+    """The current time as a statement parameter for a datetime column."""
+    from django.utils import timezone
+
+    return connections[using].ops.adapt_datetimefield_value(timezone.now())
+
+
 def _execute(conn, sql: str, params: Sequence, fetch: str | None):
     if conn.queries_logged or conn.execute_wrappers:
         with conn.cursor() as cur:

@@ -7,9 +7,7 @@ every app is computed by :mod:`jiewang.core.worktime`, which reads it.
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
@@ -47,14 +45,3 @@ class WorkdayOverride(models.Model):
     def __str__(self):
         kind = _("working day") if self.is_workday else _("day off")
         return f"{self.date:%Y-%m-%d} {kind}: {self.name}"
-
-
-@receiver([post_save, post_delete], sender=WorkdayOverride)
-def _workday_override_changed(**kwargs):
-    """Drop this process's working-day cache (now, and again once the change is committed, so
-    that a reload inside the transaction cannot keep a rolled-back or half-done view).
-    Other processes notice the change through the (count, max(updated_at)) token."""
-    from .worktime import clear_cache
-
-    clear_cache()
-    transaction.on_commit(clear_cache)

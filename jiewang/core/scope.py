@@ -56,13 +56,9 @@ def user_grants(user) -> list[Grant]:
     cached = getattr(user, "_jiewang_grants", None)
     if cached is not None:
         return cached
-    from django.db import connection
-    from django.utils import timezone
-
     from . import fastsql
 
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = fastsql.execute(_grants_sql(), [user.pk, now], fetch="all")
+    rows = fastsql.execute(_grants_sql(), [user.pk, fastsql.now()], fetch="all")
     grants = [Grant(role, area_id, path, dept) for role, area_id, path, dept in rows]
     user._jiewang_grants = grants
     return grants
@@ -75,17 +71,18 @@ def _grants_sql() -> str:
     from django.apps import apps
     from django.db import connection
 
+    from .fastsql import column
+
     qn = connection.ops.quote_name
-    g = apps.get_model("accounts", "RoleGrant")._meta
-    a = apps.get_model("areas", "Area")._meta
+    grant, area = apps.get_model("accounts", "RoleGrant"), apps.get_model("areas", "Area")
 
-    def col(meta, name):
-        return f"{qn(meta.db_table)}.{qn(meta.get_field(name).column)}"
+    def g(name):
+        return column(grant, name)
 
-    return (f"SELECT {col(g, 'role')}, {col(g, 'area')}, {col(a, 'path')}, {col(g, 'department')} "
-            f"FROM {qn(g.db_table)} INNER JOIN {qn(a.db_table)} ON {col(g, 'area')} = {col(a, 'id')} "
-            f"WHERE {col(g, 'user')} = %s AND ({col(g, 'valid_to')} IS NULL OR {col(g, 'valid_to')} > %s) "
-            f"ORDER BY {col(g, 'id')}")
+    return (f"SELECT {g('role')}, {g('area')}, {column(area, 'path')}, {g('department')} "
+            f"FROM {qn(grant._meta.db_table)} INNER JOIN {qn(area._meta.db_table)} "
+            f"ON {g('area')} = {column(area, 'id')} "
+            f"WHERE {g('user')} = %s AND ({g('valid_to')} IS NULL OR {g('valid_to')} > %s) ORDER BY {g('id')}")
 
 
 def collapse_paths(paths: Iterable[str]) -> list[str]:

@@ -1,9 +1,10 @@
 """Per-process copies of small tables that hot paths read on every request and people edit
 rarely (the matter catalog): rebuilt when the table's token (row count, newest ``updated_at``)
 moves, the token being checked at most every ``recheck`` seconds. An edit made in this process is
-seen at once (``invalidate``, wired to the model's save/delete signals); one made in another
-process within ``recheck`` seconds. The work calendar's overrides (``core.worktime``) follow the
-same rule with their own cache."""
+seen at once (``invalidate``, wired to the model's save/delete signals, and again once the edit
+commits, dropping a copy rebuilt inside the transaction); one made in another process, or one
+rolled back after a copy was rebuilt, within ``recheck`` seconds (the token moved). Used for the
+matter catalog (intake) and the local working-day overrides (``core.worktime``)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import threading
 import time
 from typing import Callable, Generic, TypeVar
 
-from django.db import models
+from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
@@ -25,17 +26,27 @@ def invalidate_all() -> None:
 
 
 class TableSnapshot(Generic[T]):
-    def __init__(self, model: type[models.Model], build: Callable[[], T], *, recheck: float = 2.0):
-        self.model, self.build, self.recheck = model, build, recheck
+    def __init__(self, model: type[models.Model], build: Callable[[], T], *,
+                 recheck: float | Callable[[], float] = 2.0):
+        """``recheck``: seconds, or a function returning them (read at each check, e.g. a setting)."""
+        self.model, self.build, self._recheck = model, build, recheck
         self._state: tuple[T, tuple, float] | None = None  # (value, token, checked at), replaced whole
         self._lock = threading.Lock()
         _ALL.append(self)
         for signal in (post_save, post_delete):
-            signal.connect(self.invalidate, sender=model, weak=False,
+            signal.connect(self._changed, sender=model, weak=False,
                            dispatch_uid=f"snapshot:{model._meta.label_lower}:{id(self)}")
+
+    @property
+    def recheck(self) -> float:
+        return float(self._recheck()) if callable(self._recheck) else self._recheck
 
     def invalidate(self, **_kwargs) -> None:
         self._state = None
+
+    def _changed(self, **_kwargs) -> None:
+        self.invalidate()
+        transaction.on_commit(self.invalidate)
 
     def _token(self) -> tuple:
         row = self.model._default_manager.aggregate(n=models.Count("pk"), last=models.Max("updated_at"))

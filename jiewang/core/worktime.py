@@ -39,8 +39,8 @@ results are aware datetimes in the local zone):
 Speed: each year becomes a byte array of working-day flags and one sorted list of working-day
 ordinals; a date's rank among working days is a ``bisect``, so every operation is O(log n) and a
 deadline costs a few microseconds (≈100,000 in well under a second, measured in the report).
-The calendar with the override table is cached per process; saving or deleting an override clears
-this process's cache (signal in ``models.py``) and other processes notice within
+The calendar with the override table is cached per process (a :mod:`~jiewang.core.snapshot`):
+saving or deleting an override clears this process's cache and other processes notice within
 ``settings.WORKDAY_OVERRIDE_RECHECK_SECONDS`` (default 60) through a cheap
 ``(count, max(updated_at))`` query. Tests that write overrides should call :func:`clear_cache`.
 """
@@ -52,8 +52,6 @@ import calendar as _pycal
 import datetime as dt
 import logging
 import math
-import threading
-import time
 from collections.abc import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
@@ -63,6 +61,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from .snapshot import TableSnapshot
 
 logger = logging.getLogger(__name__)
 
@@ -409,42 +409,37 @@ def _require_aware(value) -> None:
 
 # --- The process-wide calendar ----------------------------------------------------------------
 
-# (calendar, token, monotonic time of the last token check); replaced whole, read once.
-_cached: tuple[WorkCalendar, tuple, float] | None = None
-_load_lock = threading.Lock()
+_snapshot: TableSnapshot[WorkCalendar] | None = None
+
+
+def _build_calendar() -> WorkCalendar:
+    from .models import WorkdayOverride
+
+    overrides = dict(WorkdayOverride.objects.values_list("date", "is_workday"))
+    return WorkCalendar(overrides, getattr(settings, "WORK_HOURS", DEFAULT_WORK_HOURS), settings.TIME_ZONE)
+
+
+def _calendar_snapshot() -> TableSnapshot[WorkCalendar]:
+    global _snapshot
+    if _snapshot is None:  # made on first use: the model class must be loaded
+        from .models import WorkdayOverride
+
+        _snapshot = TableSnapshot(WorkdayOverride, _build_calendar, recheck=lambda: getattr(
+            settings, "WORKDAY_OVERRIDE_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
+    return _snapshot
 
 
 def clear_cache(**_kwargs) -> None:
     """Forget the cached calendar; the next call reloads the overrides and settings."""
-    global _cached
-    _cached = None
-
-
-def _override_token(model) -> tuple:
-    row = model.objects.aggregate(n=models.Count("pk"), last=models.Max("updated_at"))
-    return row["n"], row["last"]
+    if _snapshot is not None:
+        _snapshot.invalidate()
 
 
 def get_calendar() -> WorkCalendar:
-    """The calendar with the current overrides and ``settings.WORK_HOURS``, cached per process."""
-    global _cached
-    cached = _cached
-    now = time.monotonic()
-    recheck = float(getattr(settings, "WORKDAY_OVERRIDE_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
-    if cached is not None and now - cached[2] < recheck:
-        return cached[0]
-    from .models import WorkdayOverride
-
-    with _load_lock:
-        token = _override_token(WorkdayOverride)
-        if cached is not None and cached[1] == token and _cached is cached:
-            _cached = (cached[0], token, now)
-            return cached[0]
-        overrides = dict(WorkdayOverride.objects.values_list("date", "is_workday"))
-        cal = WorkCalendar(overrides, getattr(settings, "WORK_HOURS", DEFAULT_WORK_HOURS),
-                           settings.TIME_ZONE)
-        _cached = (cal, token, now)
-        return cal
+    """The calendar with the current overrides and ``settings.WORK_HOURS``, cached per process
+    (:class:`~jiewang.core.snapshot.TableSnapshot`: overrides edited elsewhere are seen within
+    ``WORKDAY_OVERRIDE_RECHECK_SECONDS``)."""
+    return _calendar_snapshot().get()
 
 
 def _settings_changed(*, setting, **_kwargs):

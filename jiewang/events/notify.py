@@ -10,7 +10,6 @@ import functools
 from typing import NamedTuple
 
 from django.db import connection
-from django.utils import timezone
 
 from jiewang.accounts.choices import Role
 from jiewang.accounts.models import RoleGrant, User
@@ -56,8 +55,8 @@ def recipients_with_role(area_path: str, roles, *, phones: bool = False) -> list
     roles = list(roles)
     if not chain or not roles:
         return []
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    rows = fastsql.execute(_recipients_sql(len(chain), len(roles), phones), [*chain, *roles, now], fetch="all")
+    rows = fastsql.execute(_recipients_sql(len(chain), len(roles), phones), [*chain, *roles, fastsql.now()],
+                           fetch="all")
     if not phones:
         return [Recipient(pk) for pk in dict.fromkeys(r[0] for r in rows)]
     phone_field = User._meta.get_field("phone")
@@ -67,18 +66,17 @@ def recipients_with_role(area_path: str, roles, *, phones: bool = False) -> list
 
 @functools.cache
 def _recipients_sql(n_areas: int, n_roles: int, phones: bool) -> str:
+    def col(model, name):
+        return fastsql.column(model, name)
+
     qn = connection.ops.quote_name
-    g, u = RoleGrant._meta, User._meta
-
-    def col(meta, name):
-        return f"{qn(meta.db_table)}.{qn(meta.get_field(name).column)}"
-
-    select = col(g, "user") + (f", {col(u, 'phone')}" if phones else "")
-    return (f"SELECT {select} FROM {qn(g.db_table)} INNER JOIN {qn(u.db_table)} ON {col(g, 'user')} = {col(u, 'id')} "
-            f"WHERE {col(g, 'area')} IN ({', '.join(['%s'] * n_areas)}) "
-            f"AND {col(g, 'role')} IN ({', '.join(['%s'] * n_roles)}) "
-            f"AND ({col(g, 'valid_to')} IS NULL OR {col(g, 'valid_to')} > %s) AND {col(u, 'is_active')} "
-            f"ORDER BY {col(g, 'user')}")
+    select = col(RoleGrant, "user") + (f", {col(User, 'phone')}" if phones else "")
+    return (f"SELECT {select} FROM {qn(RoleGrant._meta.db_table)} INNER JOIN {qn(User._meta.db_table)} "
+            f"ON {col(RoleGrant, 'user')} = {col(User, 'id')} "
+            f"WHERE {col(RoleGrant, 'area')} IN ({', '.join(['%s'] * n_areas)}) "
+            f"AND {col(RoleGrant, 'role')} IN ({', '.join(['%s'] * n_roles)}) "
+            f"AND ({col(RoleGrant, 'valid_to')} IS NULL OR {col(RoleGrant, 'valid_to')} > %s) "
+            f"AND {col(User, 'is_active')} ORDER BY {col(RoleGrant, 'user')}")
 
 
 def users_with_role(event: Event, roles) -> list[Recipient]:

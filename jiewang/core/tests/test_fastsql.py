@@ -108,3 +108,18 @@ def test_catalog_snapshot_sees_edits(tree, people, loop, settings):
     assert selectors.category_for_report("LS02") is not None  # within the recheck interval
     snap._state = (snap._state[0], snap._state[1], snap._state[2] - snap.recheck - 1)
     assert selectors.category_for_report("LS02") is None
+
+
+@pytest.mark.django_db
+def test_catalog_snapshot_forgets_a_rolled_back_edit(tree, people, loop):
+    from jiewang.events import selectors
+    from jiewang.events.models import MatterCategory
+    from jiewang.events.services.catalog import category_update
+
+    snap = selectors._REPORTABLE
+    with pytest.raises(RuntimeError), transaction.atomic():
+        category_update(actor=people.admin, category=MatterCategory.objects.get(code="LS01"), name="回滚")
+        assert selectors.category_for_report("LS01").name == "回滚"  # rebuilt inside the transaction
+        raise RuntimeError
+    snap._state = (snap._state[0], snap._state[1], snap._state[2] - snap.recheck - 1)  # next check is due
+    assert selectors.category_for_report("LS01").name == "垃圾堆放"
