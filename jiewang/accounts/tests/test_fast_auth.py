@@ -22,9 +22,11 @@ def _fields(u):
 def test_get_user_answers_what_django_answers(people):
     ours, django = ModelBackend(), DjangoModelBackend()
     u = people.grid_worker
+    signed_in = timezone.now().replace(microsecond=123456)
+    User.objects.filter(pk=u.pk).update(last_login=signed_in)  # a datetime column to convert
     got = ours.get_user(u.pk)
     assert _fields(got) == _fields(django.get_user(u.pk)) and got.phone == "13800138000"
-    assert got.last_login is None or got.last_login.tzinfo is not None
+    assert got.last_login == signed_in and got.last_login.tzinfo is not None
     assert ours.get_user(str(u.pk)).pk == u.pk  # the session keeps the id as a string
     assert ours.get_user(10**9) is None and ours.get_user("not-a-number") is None
     User.objects.filter(pk=u.pk).update(is_active=False)
@@ -42,7 +44,8 @@ def test_session_rows_are_read_as_django_reads_them(people, client_for):
     Session.objects.filter(session_key=key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
     expired = SessionStore(key)
     assert expired.load() == {} and expired.session_key is None
-    assert c.get("/api/me").status_code in (401, 403)  # signed out by expiry
+    gone = c.get("/api/me")  # signed out by expiry
+    assert gone.status_code == 401 and gone.json()["code"] == "unauthenticated"
 
 
 @pytest.mark.django_db
