@@ -26,7 +26,7 @@ from jiewang.core.scope import user_grants
 from ..choices import EventChannel, EventSource, EventStatus, HandlingLevel, Urgency
 from ..models import Event, EventActivity, EventNumberSequence, MatterCategory
 from ..notify import LEVEL_ROLE, recipients_with_role
-from .deadlines import deadline_open
+from .clocks import clock_start
 
 
 # Where a new event starts, by channel: patrol and resident reports go to the grid first; the
@@ -307,8 +307,8 @@ def _report(*, actor, channel, category, lon, lat, title, description, crs, urge
               "distance_m": place.distance_m},
     ))
     if external_due_at is not None:
-        deadline_open(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours",
-                      fresh=True)
-    deadline_open(event=event, kind="accept", start=now, fresh=True)
+        clock_start(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours",
+                    fresh=True)
+    clock_start(event=event, kind="accept", start=now, fresh=True)
     notify_event(event, kind="event.report", users=place.recipients)
     return event
