@@ -402,10 +402,12 @@ def test_reimport_updates_existing_areas(district):
         feat("110101004", "南街道", box(116.7, 39.0, 116.9, 40.0)),  # same
         feat("110101005", "北街道", box(116.9, 39.0, 117.0, 40.0)),  # new
     )
-    report = area_import(actor=None, data=second, level=AreaLevel.TOWN, parent=district)
+    report = area_import(actor=None, data=second, level=AreaLevel.TOWN, parent=district, allow_rename=True)
     assert statuses(report) == [("110101002", "updated"), ("110101003", "updated"),
                                 ("110101004", "unchanged"), ("110101005", "imported")]
     assert [f.changes for f in report.features] == [["name"], ["geometry"], [], []]
+    assert [f.overrides for f in report.features] == [["rename"], [], [], []]
+    assert report.features[0].diff == {"name": {"old": "中街道", "new": "中街道（新）"}}
     assert (report.imported, report.updated, report.unchanged) == (1, 2, 1)
     assert Area.objects.get(pk=ids["110101002"]).name == "中街道（新）"
     moved = Area.objects.get(pk=ids["110101003"])
