@@ -232,15 +232,14 @@ def _check_codes(cands: list[_Candidate], *, allow_foreign_codes: bool) -> None:
         p, r = c.parent, c.report
         if p is None or extends_parent_code(r.code, p.code, p.level):
             continue
+        detail = foreign_code_detail(r.code, p.code, p.level)
+        detail.pop("code")  # the feature's own code is in its report already
         if allow_foreign_codes:
             r.overrides.append("foreign_code")
             r.warn("import.foreign_code_allowed",
                    f"编码 {r.code} 不属于上级 {p.code}，已按要求导入 / Code {r.code} does not extend its parent's "
-                   f"code {p.code}; imported because foreign codes were allowed.",
-                   **foreign_code_detail(r.code, p.code, p.level))
+                   f"code {p.code}; imported because foreign codes were allowed.", **detail)
         else:
-            detail = foreign_code_detail(r.code, p.code, p.level)
-            detail.pop("code")
             r.error("import.code_not_under_parent", foreign_code_message(r.code, p.code, p.level), **detail)
 
 
