@@ -399,3 +399,25 @@ def test_command_guards_flags_and_preview(district, city, tmp_path):
                  "--allow-outside-parent", stdout=io.StringIO())
     west = Area.objects.get(code="110101001")
     assert (west.name, west.min_lon) == ("西街道（改）", 115.8)
+
+
+# --- the admin -----------------------------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_admin_add_shows_the_code_rule_as_a_form_error_and_honours_the_override(tree, people, client_for):
+    c = client_for(people.admin)
+    form = {"level": AreaLevel.DISTRICT, "code": "510101", "name": "锦江区", "parent": tree.city.pk,
+            "grid_type": "", "population": 0, "households": 0, "geometry": "null", "valid_from": "2026-01-01",
+            "valid_to": ""}
+    n = Area.objects.count()
+    r = c.post("/admin/areas/area/add/", form)
+    assert r.status_code == 200
+    assert r.context["adminform"].form.errors["code"] == [
+        "编码 510101 不属于上级 500000（应以 50 开头）/ Code 510101 does not extend its parent's code 500000: it "
+        "should start with 50. If this is intended, allow foreign codes explicitly."]
+    assert Area.objects.count() == n
+    r = c.post("/admin/areas/area/add/", {**form, "allow_foreign_code": "on"})
+    assert r.status_code == 302, r.context["adminform"].form.errors if r.context else r
+    area = Area.objects.get(code="510101")
+    assert area.parent == tree.city
+    assert AuditEntry.objects.get(action="area.create", object_id=str(area.pk)).data["allow_foreign_code"] is True
