@@ -421,3 +421,4 @@ def test_admin_add_shows_the_code_rule_as_a_form_error_and_honours_the_override(
     area = Area.objects.get(code="510101")
     assert area.parent == tree.city
     assert AuditEntry.objects.get(action="area.create", object_id=str(area.pk)).data["allow_foreign_code"] is True
+
