@@ -282,13 +282,9 @@ def _find_existing(cands: list[_Candidate], *, actor, level: int) -> None:
 
 def _same_geometry(stored, geom) -> bool:
     import shapely
-    from shapely.geometry import shape
 
-    if not stored:
-        return False
-    try:
-        old = shape(stored)
-    except Exception:
+    old = _stored_geometry(stored)
+    if old is None:
         return False
     return bool(shapely.equals_exact(shapely.normalize(old), shapely.normalize(geom), tolerance=PRECISION_GRID / 2))
 
