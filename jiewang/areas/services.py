@@ -18,6 +18,7 @@ from jiewang.core.errors import Conflict, ValidationFailed
 from jiewang.core.scope import Action, ensure_allowed
 
 from .choices import GRID_LEVELS, AreaLevel
+from .codes import extends_parent_code, foreign_code_detail, foreign_code_message
 from .geometry import bbox_fields, geojson_to_plain, geometry_from_geojson
 from .models import Area, AreaBoundary, BoundaryRevision
 
@@ -37,6 +38,18 @@ def _validate_level(*, parent: Area | None, level: int, grid_type: str) -> None:
                                code="area.grid_type_not_grid")
 
 
+def _check_code(*, parent: Area | None, code: str, allow_foreign_code: bool) -> bool:
+    """Refuse a code that does not extend the parent's (see :mod:`.codes`) unless the caller
+    allows it explicitly. Returns whether the code is foreign (so the audit row can say so)."""
+    if parent is None or extends_parent_code(code, parent.code, parent.level):
+        return False
+    if not allow_foreign_code:
+        raise ValidationFailed(foreign_code_message(code, parent.code, parent.level),
+                               code="area.code_not_under_parent",
+                               fields=foreign_code_detail(code, parent.code, parent.level))
+    return True
+
+
 def _normalize_geometry(geometry) -> BaseGeometry | None:
     if geometry is None:
         return None
@@ -54,9 +67,11 @@ def _normalize_geometry(geometry) -> BaseGeometry | None:
 @transaction.atomic
 def area_create(*, actor, parent: Area | None, level: int, code: str, name: str,
                 grid_type: str = "", population: int = 0, households: int = 0,
-                geometry=None, valid_from: dt.date | None = None, reason: str = "") -> Area:
+                geometry=None, valid_from: dt.date | None = None, reason: str = "",
+                allow_foreign_code: bool = False) -> Area:
     """Create an area under ``parent`` (a root if ``None``, which only the system or a superuser
-    may do)."""
+    may do). Its code must extend the parent's (``area.code_not_under_parent``) unless
+    ``allow_foreign_code`` says otherwise; the audit row records such an override."""
     if parent is not None:
         ensure_allowed(actor, Action.ADD, parent)
     elif actor is not None and not actor.is_superuser:
@@ -70,6 +85,7 @@ def area_create(*, actor, parent: Area | None, level: int, code: str, name: str,
         raise ValidationFailed("编码和名称必填 / Code and name are required.", code="area.required",
                                fields={k: "required" for k, v in (("code", code), ("name", name)) if not v})
     geom = _normalize_geometry(geometry)
+    foreign = _check_code(parent=parent, code=code, allow_foreign_code=allow_foreign_code)
     if Area.objects.filter(parent=parent, code=code).exists():
         raise Conflict(f"同一上级下编码 {code} 已存在 / Code {code} already exists under this parent.",
                        code="area.code_taken", fields={"code": code})
@@ -91,21 +107,28 @@ def area_create(*, actor, parent: Area | None, level: int, code: str, name: str,
         AreaBoundary.objects.create(area=area, geometry=area.geometry, reason=reason or "create",
                                     changed_by=actor)
         BoundaryRevision.bump()
-    audit_record(actor=actor, action="area.create", obj=area,
-                 data={"parent": parent.pk if parent else None, "level": level, "code": code})
+    data = {"parent": parent.pk if parent else None, "level": level, "code": code}
+    if foreign:
+        data["allow_foreign_code"] = True
+    audit_record(actor=actor, action="area.create", obj=area, data=data)
     return area
 
 
 @transaction.atomic
-def area_update(*, actor, area: Area, expected_version: int | None = None, **fields) -> Area:
+def area_update(*, actor, area: Area, expected_version: int | None = None, allow_foreign_code: bool = False,
+                **fields) -> Area:
     """Change an area's attributes (not its boundary: see :func:`area_set_boundary`).
     ``expected_version`` guards against stale edits: if the row changed since the editor read
-    it, nothing is written and :class:`Conflict` is raised."""
+    it, nothing is written and :class:`Conflict` is raised. A new code must extend the parent's
+    and keep extending the current children's codes (``area.code_not_under_parent``,
+    ``area.code_strands_children``) unless ``allow_foreign_code`` says otherwise."""
     ensure_allowed(actor, Action.CHANGE, area)
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"不可修改的字段 / Fields not editable: {sorted(unknown)}",
                                code="area.field_not_editable")
+    if isinstance(fields.get("code"), str):
+        fields["code"] = fields["code"].strip()
     locked = Area.objects.select_for_update().get(pk=area.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict("区域已被他人修改，请刷新 / The area changed since you read it; reload.",
@@ -117,12 +140,27 @@ def area_update(*, actor, area: Area, expected_version: int | None = None, **fie
         if getattr(locked, key) != value:
             changes[key] = [getattr(locked, key), value]
             setattr(locked, key, value)
+    foreign = False
+    if "code" in changes:
+        foreign = _check_code(parent=locked.parent, code=locked.code, allow_foreign_code=allow_foreign_code)
+        stranded = [c for c in Area.objects.current().filter(parent=locked).values_list("code", flat=True)
+                    if not extends_parent_code(c, locked.code, locked.level)]
+        if stranded and not allow_foreign_code:
+            raise ValidationFailed(
+                f"{len(stranded)} 个下级区域的编码将不再属于 {locked.code} / {len(stranded)} children's codes "
+                f"would no longer extend {locked.code}; allow foreign codes explicitly to recode the parent first, "
+                "then recode the children.",
+                code="area.code_strands_children", fields={"code": locked.code, "children": sorted(stranded)[:20]})
+        foreign = foreign or bool(stranded)
     if "code" in changes and Area.objects.filter(parent=locked.parent, code=locked.code).exclude(pk=locked.pk).exists():
         raise Conflict(f"编码 {locked.code} 已存在 / Code already exists.", code="area.code_taken")
     if changes:
         locked.version += 1
         locked.save()
-        audit_record(actor=actor, action="area.update", obj=locked, data={"changes": changes})
+        data = {"changes": changes}
+        if foreign:
+            data["allow_foreign_code"] = True
+        audit_record(actor=actor, action="area.update", obj=locked, data=data)
     return locked
 
 
