@@ -143,7 +143,9 @@ def build_form(action: EventAction, ctx: ActionContext, *, surface: str) -> dict
         "note": registry.SUBJECTS[action.subject].describe(subject) if subject is not None else "",
         "url": reverse("web:event-act", args=[ctx.event.number, action.name]),
         "multipart": action.multipart or action.attachments, "primary": action.primary,
-        "compact": not any(f["required"] for f in fields) and not fields, "surface": surface,
+        # In a queue row, an action that needs no input is one button (its optional fields are on
+        # the event page).
+        "compact": not any(f["required"] for f in fields) and not action.multipart, "surface": surface,
     }
 
 
@@ -174,6 +176,8 @@ def forms_for(user, event, surface: str, *, subjects: list | None = None, event_
             ctx.__dict__["held"] = base.held  # computed once per event
             if registry.offered(action, ctx):
                 out.append(build_form(action, ctx, surface=surface))
+    # The main step first (the event page opens the first form), photos last.
+    out.sort(key=lambda f: (not f["primary"], f["name"] == "photo"))
     return out
 
 
