@@ -23,6 +23,11 @@ from .services import may_load
 NOTICE_FROM_MONTH = 11  # November
 
 
+def local_today() -> dt.date:
+    """The local date (one place for tests to move)."""
+    return timezone.localdate()
+
+
 def arrangement_list(*, user) -> QuerySet:
     """The loaded arrangements the user may see, newest year first, with their day counts."""
     return (restrict(HolidayArrangement.objects.all(), user, Action.VIEW).select_related("loaded_by")
@@ -40,7 +45,7 @@ class YearStatus:
 
 def year_statuses(*, user, today: dt.date | None = None, before: int = 1, after: int = 1) -> list[YearStatus]:
     """Where each year around ``today`` gets its holidays from."""
-    today = today or timezone.localdate()
+    today = today or local_today()
     loaded = {a.year: a for a in arrangement_list(user=user)}
     out = []
     for year in range(today.year - before, today.year + after + 1):
@@ -59,7 +64,7 @@ def notice_year(*, user, today: dt.date | None = None) -> int | None:
     may not load arrangements)."""
     if user is None or not may_load(user):
         return None
-    today = today or timezone.localdate()
+    today = today or local_today()
     candidates = [today.year] + ([today.year + 1] if today.month >= NOTICE_FROM_MONTH else [])
     for year in candidates:
         if worktime.is_provisional_year(year):

@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -225,7 +224,7 @@ def holiday_load(request):
     """
     from jiewang.core.statutory import NAMES_ZH, statutory_holidays
 
-    default_year = holiday_selectors.notice_year(user=request.user) or timezone.localdate().year + 1
+    default_year = holiday_selectors.notice_year(user=request.user) or holiday_selectors.local_today().year + 1
     values = {name: "" for name in HOLIDAY_FIELDS} | {"year": str(request.GET.get("year") or default_year)}
     plan, error, field_errors = None, None, {}
     if request.method == "POST":
