@@ -257,15 +257,13 @@ def _not_found(request):
 
 
 def _clock(d, now) -> dict:
-    from jiewang.core.worktime import provisional_between
-
     open_ = d.state in (DeadlineState.RUNNING, DeadlineState.WARNED, DeadlineState.OVERDUE)
     return {"kind": DeadlineKind(d.kind).label if d.kind in DeadlineKind.values else d.kind,
             "state": d.state, "state_label": DeadlineState(d.state).label, "due_at": d.due_at,
             "open": open_, "late": open_ and d.due_at <= now, "stage": d.stage, "closed_at": d.closed_at,
             # Counted across a year whose official holiday arrangement is not known yet: the due
             # moment may move once it is loaded (core.worktime, "provisional years").
-            "provisional": open_ and provisional_between(d.started_at, d.due_at)}
+            "provisional": event_selectors.clock_is_provisional(d)}
 
 
 def _map_data(event: Event) -> dict | None:
