@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from jiewang.audit.services import audit_record
 
-from .models import WorkdayOverride
+from .models import HolidayArrangement, HolidayArrangementDay, WorkdayOverride
 
 
 @admin.register(WorkdayOverride)
@@ -34,3 +34,41 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in list(queryset):
             self.delete_model(request, obj)
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Arrangements are loaded through jiewang.holidays (/manage/holidays/, ``load_holidays``), which
+    checks and audits them; the admin only shows them."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class HolidayArrangementDayInline(admin.TabularInline):
+    model = HolidayArrangementDay
+    fields = ("date", "is_workday")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(HolidayArrangement)
+class HolidayArrangementAdmin(_ReadOnlyAdmin):
+    list_display = ("year", "notice", "published_on", "loaded_by", "loaded_at")
+    inlines = [HolidayArrangementDayInline]
+
+
+@admin.register(HolidayArrangementDay)
+class HolidayArrangementDayAdmin(_ReadOnlyAdmin):
+    list_display = ("date", "is_workday", "arrangement")
+    list_filter = ("is_workday", "arrangement__year")
+    date_hierarchy = "date"

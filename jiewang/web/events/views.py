@@ -96,7 +96,10 @@ def _clock(d, now) -> dict:
     open_ = d.state in (DeadlineState.RUNNING, DeadlineState.WARNED, DeadlineState.OVERDUE)
     return {"kind": DeadlineKind(d.kind).label if d.kind in DeadlineKind.values else d.kind,
             "state": d.state, "state_label": DeadlineState(d.state).label, "due_at": d.due_at,
-            "open": open_, "late": open_ and d.due_at <= now, "stage": d.stage, "closed_at": d.closed_at}
+            "open": open_, "late": open_ and d.due_at <= now, "stage": d.stage, "closed_at": d.closed_at,
+            # Counted across a year whose official holiday arrangement is not known yet: the due
+            # moment may move once it is loaded (core.worktime, "provisional years").
+            "provisional": event_selectors.clock_is_provisional(d)}
 
 
 def _map_data(event: Event) -> dict | None:
