@@ -55,6 +55,8 @@ class EventOut(Schema):
     voided_at: dt.datetime | None
     shelved_at: dt.datetime | None
     due_at: dt.datetime | None
+    due_provisional: bool = Field(False, description="the deadline is counted across a year whose official "
+                                  "holiday arrangement is not loaded yet (it may move)")
     is_overdue: bool
     rework_count: int
     escalation_count: int
@@ -75,9 +77,16 @@ def event_out(event: Event) -> dict:
         "category_code": event.category.code, "category_name": event.category.name,
         # Reporters' phones are personal data: shown masked in the API.
         "reporter_phone": mask_phone(event.reporter_phone),
+        "due_provisional": _due_provisional(event),
         "duplicate_of": event.duplicate_of.number if event.duplicate_of_id else None,
         "actions": sorted(registry_actions_from(event.status)),
     }
+
+
+def _due_provisional(event: Event) -> bool:
+    from jiewang.core.worktime import provisional_between
+
+    return event.due_at is not None and provisional_between(event.reported_at, event.due_at)
 
 
 def registry_actions_from(status: str) -> set[str]:
