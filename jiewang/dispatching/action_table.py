@@ -216,7 +216,7 @@ ROWS = (
         labels={"comment": _("What was done")}, done=_("Your part is reported done."),
         description="An assisting department reports its part done."),
     EventAction(
-        "extension", "申请延期", _("Request an extension"), frozenset({DS, CS, GW}), s.ExtensionIn,
+        "extension", "申请延期", _("Request an extension"), frozenset({DS, CS, GW}), s.ExtensionIn, level_bound=True,
         statuses=frozenset({S.HANDLING}), when=_no_pending_extension, status_conflict="extension.not_handling",
         run=lambda c, p: _svc().extension_request(event=c.event, actor=c.user, requested_due_at=p.requested_due_at,
                                                   reason=p.comment),

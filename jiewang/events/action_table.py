@@ -78,7 +78,8 @@ ROWS = (
                                                      expected_version=p.expected_version),
         response=EVENT, description="The community (or the town) handles an accepted event itself."),
     EventAction(
-        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, DS}), s.ReasonIn, moves=("feedback",),
+        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, DA}), s.ReasonIn,
+        moves=("feedback",), level_bound=True,
         run=lambda c, p: _svc().event_feedback(event=c.event, actor=c.user, comment=p.comment,
                                                expected_version=p.expected_version),
         response=EVENT, surfaces=frozenset({"event_page", "department"}), attachments=True, primary=True,

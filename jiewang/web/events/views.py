@@ -134,12 +134,15 @@ def event_page(request, number: str):
                     .order_by("blown_at"))
     timeline = event_selectors.event_timeline(user=user, number=number)
     now = timezone.now()
+    clocks = [_clock(d, now) for d in deadlines]
     return render(request, "web/events/event.html", {
         "event": event,
         "status_label": EventStatus(event.status).label,
         "status_colour": EventStatus.colour(event.status),
         "reporter_phone": mask_phone(event.reporter_phone),
-        "clocks": [_clock(d, now) for d in deadlines],
+        "clocks": clocks,
+        "running_clocks": sum(1 for c in clocks if c["open"] or c["state"] == "paused"),
+        "past_clocks": sum(1 for c in clocks if not (c["open"] or c["state"] == "paused")),
         "assignments": assignments,
         "whistles": whistles,
         "photos": list(event_selectors.event_photo_list(user=user, event=event)),
