@@ -111,7 +111,11 @@ def _event_view(action: EventAction):
 
 def _subject_view(action: EventAction):
     def view(request, subject_id: int):
-        subject = load_subject(action, parse_id(subject_id, "subject_id"))
+        if not 1 <= subject_id <= MAX_ID:  # no such row can exist
+            from jiewang.core.errors import NotFound
+
+            raise NotFound("对象不存在 / Not found.", code=f"{action.subject}.not_found")
+        subject = load_subject(action, subject_id)
         event = load_event_by_id(registry.SUBJECTS[action.subject].event_id_of(subject))
         ensure_visible(request.user, event)
         data = _body(request, action)
