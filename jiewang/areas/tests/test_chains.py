@@ -200,3 +200,21 @@ def test_a_refused_move_changes_nothing(tree, people):
     after = ([(a.id, a.parent_id, a.path, a.version) for a in Area.objects.order_by("id")],
              AuditEntry.objects.count(), BoundaryRevision.current_pair())
     assert after == before
+
+
+@pytest.mark.django_db
+def test_the_admin_moves_through_the_service(tree, people, client_for):
+    import json
+
+    c1 = Area.objects.get(pk=tree.c1.pk)
+    form = {"level": c1.level, "code": c1.code, "name": "甲社区", "parent": tree.t2.pk, "grid_type": "",
+            "population": c1.population, "households": c1.households, "geometry": json.dumps(c1.geometry),
+            "valid_from": c1.valid_from.isoformat(), "valid_to": ""}
+    r = client_for(people.admin).post(f"/admin/areas/area/{c1.pk}/change/", form)
+    assert r.status_code == 302, r.content.decode()[:2000]
+    base = f"/{tree.city.id}/{tree.d1.id}/{tree.t2.id}/{tree.c1.id}/"
+    assert Area.objects.get(pk=tree.c1.pk).path == base
+    assert Area.objects.get(pk=tree.g1.pk).path == f"{base}{tree.g1.id}/"
+    edits = AuditEntry.objects.filter(object_id=str(tree.c1.pk), action__in=["area.update", "area.move",
+                                                                             "area.set_boundary"])
+    assert list(edits.values_list("action", flat=True)) == ["area.move"]
