@@ -42,7 +42,8 @@ class AreaAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
     def save_model(self, request, obj, form, change):
-        # Admin edits go through the services so that paths, history, revision and audit hold.
+        # Admin edits go through the services so that paths, history, revisions and audit hold
+        # (a parent change is a move: the subtree's paths follow).
         from . import services
 
         if change:
@@ -50,6 +51,9 @@ class AreaAdmin(admin.ModelAdmin):
             if fields:
                 services.area_update(actor=request.user, area=obj, **fields,
                                      allow_foreign_code=form.cleaned_data.get("allow_foreign_code", False))
+            if "parent" in form.changed_data and form.cleaned_data["parent"] is not None:
+                services.area_move(actor=request.user, area=obj, parent=form.cleaned_data["parent"],
+                                   reason="admin")
             if "geometry" in form.changed_data:
                 services.area_set_boundary(actor=request.user, area=obj, geometry=form.cleaned_data["geometry"],
                                            reason="admin")

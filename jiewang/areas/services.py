@@ -1,8 +1,10 @@
 """Writes to the area tree. Views, the API, commands and the worker call these, nothing else.
 
 Each service checks the actor's scope (``actor=None`` is the system: commands and the worker),
-writes, bumps the boundary revision when a boundary changed (so the locator rebuilds), and records
-an audit row, all in one transaction.
+writes, bumps the boundary revision when a boundary changed (so the locator rebuilds) and the chain
+revision when an area's code, name, parent or validity changed (so every process forgets the
+located chains, see :mod:`jiewang.areas.locator.chains`), and records an audit row, all in one
+transaction.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
@@ -17,12 +21,22 @@ from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict, ValidationFailed
 from jiewang.core.scope import Action, ensure_allowed
 
+from . import locator
 from .choices import GRID_LEVELS, AreaLevel
 from .codes import extends_parent_code, foreign_code_detail, foreign_code_message
 from .geometry import bbox_fields, geojson_to_plain, geometry_from_geojson
 from .models import Area, AreaBoundary, BoundaryRevision
 
 EDITABLE_FIELDS = ("name", "code", "grid_type", "population", "households")
+# What a located chain shows of an area (besides its id, level and place in the tree).
+CHAIN_FIELDS = ("name", "code")
+
+
+def _chains_changed() -> None:
+    """An area's code, name, parent or validity changed: count it (in the caller's transaction)
+    and forget this process's chains (other processes notice the count)."""
+    BoundaryRevision.bump_chains()
+    locator.forget_chains()
 
 
 def _validate_level(*, parent: Area | None, level: int, grid_type: str) -> None:
@@ -160,7 +174,47 @@ def area_update(*, actor, area: Area, expected_version: int | None = None, allow
         data = {"changes": changes}
         if foreign:
             data["allow_foreign_code"] = True
+        if changes.keys() & set(CHAIN_FIELDS):
+            _chains_changed()
         audit_record(actor=actor, action="area.update", obj=locked, data=data)
+    return locked
+
+
+@transaction.atomic
+def area_move(*, actor, area: Area, parent: Area, expected_version: int | None = None,
+              reason: str = "") -> Area:
+    """Re-parent an area (a community handed to another town, 区划调整): its ``parent`` and the
+    paths of its whole subtree change; its code does not (change it with :func:`area_update` if
+    the new parent numbers it otherwise). The actor must be allowed to change the area and to add
+    under the new parent; the new parent is a current area exactly one level up, and no sibling
+    there has the same code."""
+    ensure_allowed(actor, Action.CHANGE, area)
+    ensure_allowed(actor, Action.ADD, parent)
+    locked = Area.objects.select_for_update().get(pk=area.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict("区域已被他人修改，请刷新 / The area changed since you read it; reload.",
+                       code="area.stale")
+    new_parent = Area.objects.current().filter(pk=parent.pk).first()
+    if new_parent is None:
+        raise ValidationFailed("上级区域已撤销 / The new parent is retired.", code="area.parent_retired")
+    _validate_level(parent=new_parent, level=locked.level, grid_type=locked.grid_type)
+    if new_parent.pk == locked.parent_id:
+        return locked
+    if Area.objects.filter(parent=new_parent, code=locked.code).exists():
+        raise Conflict(f"新上级下编码 {locked.code} 已存在 / Code already exists under the new parent.",
+                       code="area.code_taken", fields={"code": locked.code})
+    old_parent_id, old_path = locked.parent_id, locked.path
+    new_path = f"{new_parent.path}{locked.id}/"
+    # The subtree's paths, rewritten in one statement: new prefix + the rest after the old one.
+    Area.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1), output_field=CharField()),
+        updated_at=timezone.now())
+    Area.objects.filter(pk=locked.pk).update(parent=new_parent, version=F("version") + 1)
+    locked.refresh_from_db()
+    _chains_changed()
+    audit_record(actor=actor, action="area.move", obj=locked,
+                 data={"from": old_parent_id, "to": new_parent.pk, "path": [old_path, new_path],
+                       "reason": reason})
     return locked
 
 
@@ -203,5 +257,6 @@ def area_retire(*, actor, area: Area, on: dt.date | None = None, reason: str = "
     AreaBoundary.objects.filter(area=area, valid_to__isnull=True).update(valid_to=timezone.now())
     if area.geometry is not None:
         BoundaryRevision.bump()
+    _chains_changed()
     audit_record(actor=actor, action="area.retire", obj=area, data={"on": on.isoformat(), "reason": reason})
     return area
