@@ -110,7 +110,7 @@ def test_a_code_or_name_change_is_seen_at_once_here_and_at_the_next_check_elsewh
     chain = loc.locate_chain(*IN_G1)[1]
     assert chain.town.code == "500101001"
     revs = BoundaryRevision.current_pair()
-    area_update(actor=None, area=tree.t1, code="500101009")
+    area_update(actor=None, area=tree.t1, code="500101009", allow_foreign_code=True)
     assert BoundaryRevision.current_pair() == (revs[0], revs[1] + 1)  # the chain count, not the boundaries
     chain = loc.locate_chain(*IN_G1)[1]
     assert chain.town.code == "500101009" and chain.grid.id == tree.g1.id
@@ -140,7 +140,7 @@ def test_a_rolled_back_change_is_forgotten_at_the_next_check(tree, slow_recheck)
         pass
 
     with pytest.raises(Undo), transaction.atomic():
-        area_update(actor=None, area=tree.t1, code="500101009")
+        area_update(actor=None, area=tree.t1, code="500101009", allow_foreign_code=True)
         assert loc.locate_chain(*IN_G1)[1].town.code == "500101009"  # read inside the transaction
         raise Undo
     assert Area.objects.get(pk=tree.t1.pk).code == "500101001"
@@ -183,7 +183,7 @@ def test_area_move_rewrites_the_subtree(tree, people):
 
 @pytest.mark.django_db
 def test_a_refused_move_changes_nothing(tree, people):
-    area_update(actor=None, area=tree.c2, code="500102001001")  # as 丙村 under 三镇
+    area_update(actor=None, area=tree.c2, code="500102001001", allow_foreign_code=True)  # as 丙村 under 三镇
     before = ([(a.id, a.parent_id, a.path, a.version) for a in Area.objects.order_by("id")],
               AuditEntry.objects.count(), BoundaryRevision.current_pair())
     cases = [
@@ -209,7 +209,7 @@ def test_the_admin_moves_through_the_service(tree, people, client_for):
     c1 = Area.objects.get(pk=tree.c1.pk)
     form = {"level": c1.level, "code": c1.code, "name": "甲社区", "parent": tree.t2.pk, "grid_type": "",
             "population": c1.population, "households": c1.households, "geometry": json.dumps(c1.geometry),
-            "valid_from": c1.valid_from.isoformat(), "valid_to": ""}
+            "valid_from": c1.valid_from.isoformat(), "valid_to": "", "allow_foreign_code": "on"}
     r = client_for(people.admin).post(f"/admin/areas/area/{c1.pk}/change/", form)
     assert r.status_code == 302, r.content.decode()[:2000]
     base = f"/{tree.city.id}/{tree.d1.id}/{tree.t2.id}/{tree.c1.id}/"
