@@ -102,12 +102,14 @@ def free_port() -> int:
 def http_session(user) -> tuple[dict, str]:
     """Headers of a signed-in client: a session row as ``login()`` would leave it, and a CSRF
     cookie/header pair (ninja's django_auth checks CSRF on POST)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    s = SessionStore()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    s = import_module(settings.SESSION_ENGINE).SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = "jiewang.accounts.backends.ModelBackend"
+    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     token = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret

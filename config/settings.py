@@ -127,9 +127,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# BENCH A/B (temporary): JIEWANG_AUTH_PARTS=custom restores the prepared-statement session engine,
+# backend and grants read; "django-file" puts the session cache in files under var/.
+AUTH_PARTS = os.environ.get("JIEWANG_AUTH_PARTS", "django")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "jiewang.accounts.backends.ModelBackend",  # Django's, reading the user with one prepared statement
+    "jiewang.accounts.backends.ModelBackend" if AUTH_PARTS == "custom" else "django.contrib.auth.backends.ModelBackend",
 ]
 # Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
@@ -140,7 +143,9 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "jiewang.accounts.lockout.lockout_response"
 # Idle session timeout: activity renews the session (at most once a minute, see
 # jiewang.accounts.middleware), idleness ends it.
-SESSION_ENGINE = "jiewang.accounts.sessions"  # database sessions, read with one prepared statement
+SESSION_ENGINE = ("jiewang.accounts.sessions" if AUTH_PARTS == "custom"
+                  else "django.contrib.sessions.backends.cached_db")
+SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 1800))
 SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -204,7 +209,12 @@ NOTIFICATION_SENDERS = {
 # gunicorn worker (table created by jiewang/web/migrations/0001_cache_table.py).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_cache"},
+    "sessions": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_session_cache",
+                 "OPTIONS": {"MAX_ENTRIES": 100_000}},
 }
+if AUTH_PARTS == "django-file":
+    CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                          "LOCATION": str(VAR_DIR / "session-cache"), "OPTIONS": {"MAX_ENTRIES": 100_000}}
 RESIDENT_REPORTS_PER_HOUR_PER_PHONE = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_PHONE", 5))
 RESIDENT_REPORTS_PER_HOUR_PER_IP = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_IP", 20))
 # A report form must be submitted at least this long after it was served (bots are faster) and
