@@ -48,6 +48,19 @@ def signed_in_headers(user, backend: str) -> dict:
             "X-CSRFToken": token, "Host": "127.0.0.1"}
 
 
+def worker_cpu_seconds(master_pid: int) -> float:
+    """User + system CPU seconds spent so far by gunicorn's workers (the master's children).
+    Under contention from other work on the machine, wall-clock throughput swings widely; the
+    CPU each intake costs the workers moves much less."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+    return total / tick
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", choices=["sqlite", "postgres"], required=True)
@@ -101,29 +114,37 @@ def main(argv=None) -> int:
                 w = loader.run(port, warm, headers[v], args.workers, warm=True)
                 if w["status"].get(201, 0) != len(warm):
                     raise RuntimeError(f"{v}: warm-up failed: {w['status']}")
+                cpu0 = worker_cpu_seconds(proc.pid)
                 r = loader.run(port, bodies, headers[v], args.workers)
+                cpu = worker_cpu_seconds(proc.pid) - cpu0
             finally:
                 stop_gunicorn(proc)
             created = r["status"].get(201, 0)
             in_db = Event.objects.filter(title__startswith=tag + "-").exclude(title__startswith=tag + "-warm").count()
             run = {"round": rnd, "variant": v, "sent": len(bodies), "created_201": created, "in_db": in_db,
                    "per_s": created / r["wall"], "p50_ms": pct(r["latencies"], 50),
-                   "p95_ms": pct(r["latencies"], 95), "loadavg_1m": os.getloadavg()[0]}
+                   "p95_ms": pct(r["latencies"], 95), "cpu_ms_per_intake": 1000 * cpu / max(created, 1),
+                   "loadavg_1m": os.getloadavg()[0]}
             runs.append(run)
             log(f"round {rnd} {v:12s} {run['per_s']:7.0f} intakes/s  p50 {run['p50_ms']:.1f} ms  "
-                f"p95 {run['p95_ms']:.1f} ms  201 {created}/{len(bodies)} in DB {in_db}  "
+                f"p95 {run['p95_ms']:.1f} ms  worker CPU {run['cpu_ms_per_intake']:.2f} ms/intake  201 {created}/{len(bodies)} in DB {in_db}  "
                 f"load {run['loadavg_1m']:.2f}")
             time.sleep(1)
     summary = {}
     for v in variants:
         rates = [r["per_s"] for r in runs if r["variant"] == v]
+        mine = [r for r in runs if r["variant"] == v]
         summary[v] = {"median_per_s": statistics.median(rates), "runs": rates,
-                      "median_p50_ms": statistics.median(r["p50_ms"] for r in runs if r["variant"] == v)}
+                      "median_p50_ms": statistics.median(r["p50_ms"] for r in mine),
+                      "median_cpu_ms": statistics.median(r["cpu_ms_per_intake"] for r in mine),
+                      "cpu_runs": [r["cpu_ms_per_intake"] for r in mine]}
     base = summary[variants[0]]["median_per_s"]
     for v in variants:
         s = summary[v]
         log(f"{v:12s} median {s['median_per_s']:.0f} intakes/s ({s['median_per_s'] / base - 1:+.1%} vs "
-            f"{variants[0]}), median p50 {s['median_p50_ms']:.1f} ms; runs {[round(x) for x in s['runs']]}")
+            f"{variants[0]}), median p50 {s['median_p50_ms']:.1f} ms; worker CPU {s['median_cpu_ms']:.2f} ms/intake "
+            f"({s['median_cpu_ms'] / summary[variants[0]]['median_cpu_ms'] - 1:+.1%}); runs "
+            f"{[round(x) for x in s['runs']]}, CPU {[round(x, 2) for x in s['cpu_runs']]}")
     out = Path(var) / "auth_ab.json"
     out.write_text(json.dumps({"argv": sys.argv[1:] if argv is None else argv, "client": describe_text(
         loader.describe(args.workers)), "runs": runs, "summary": summary}, indent=1))
