@@ -127,8 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# BENCH A/B (temporary): JIEWANG_AUTH_PARTS=custom restores the prepared-statement session engine,
-# backend and grants read; "django-file" puts the session cache in files under var/.
+# BENCH A/B (temporary): JIEWANG_AUTH_PARTS=custom restores the prepared-statement session engine and
+# backend; the grants are read by a prepared statement except under "django-ormgrants" (ORM);
+# "django-file" puts the session cache in files under var/.
 AUTH_PARTS = os.environ.get("JIEWANG_AUTH_PARTS", "django")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

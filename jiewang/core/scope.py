@@ -58,7 +58,7 @@ def user_grants(user) -> list[Grant]:
         return cached
     from django.conf import settings
 
-    if getattr(settings, "AUTH_PARTS", "django") == "custom":  # BENCH A/B (temporary)
+    if getattr(settings, "AUTH_PARTS", "django") != "django-ormgrants":  # BENCH A/B (temporary)
         from . import fastsql
 
         rows = fastsql.execute(_grants_sql(), [user.pk, fastsql.now()], fetch="all")
