@@ -28,7 +28,7 @@ import numpy as np
 from . import events_data as data
 from .events_bench import free_port, log, pct, report_bodies, start_gunicorn, stop_gunicorn
 
-BACKENDS = {"custom": "jiewang.accounts.backends.ModelBackend"}
+BACKENDS = {"custom": "jiewang.accounts.backends.ModelBackend", "django-session": "jiewang.accounts.backends.ModelBackend"}
 DJANGO_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 

@@ -129,11 +129,13 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # BENCH A/B (temporary): JIEWANG_AUTH_PARTS=custom restores the prepared-statement session engine and
 # backend; the grants are read by a prepared statement except under "django-ormgrants" (ORM);
-# "django-file" puts the session cache in files under var/.
+# "django-session" = Django's session engine with the custom backend; "django-file" puts the session
+# cache in files under var/.
 AUTH_PARTS = os.environ.get("JIEWANG_AUTH_PARTS", "django")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "jiewang.accounts.backends.ModelBackend" if AUTH_PARTS == "custom" else "django.contrib.auth.backends.ModelBackend",
+    ("jiewang.accounts.backends.ModelBackend" if AUTH_PARTS in ("custom", "django-session")
+     else "django.contrib.auth.backends.ModelBackend"),
 ]
 # Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
