@@ -48,17 +48,31 @@ def signed_in_headers(user, backend: str) -> dict:
             "X-CSRFToken": token, "Host": "127.0.0.1"}
 
 
-def worker_cpu_seconds(master_pid: int) -> float:
-    """User + system CPU seconds spent so far by gunicorn's workers (the master's children).
-    Under contention from other work on the machine, wall-clock throughput swings widely; the
-    CPU each intake costs the workers moves much less."""
-    tick = os.sysconf("SC_CLK_TCK")
+def cpu_seconds(pids) -> float:
+    """User + system CPU seconds spent so far by these processes."""
     total = 0
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
-    for pid in children:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
-    return total / tick
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def worker_pids(master_pid: int) -> list[str]:
+    """gunicorn's workers (the master's children) and, on PostgreSQL, the server processes of
+    this database's other connections (the workers' own, kept open by CONN_MAX_AGE). Under
+    contention from other work on the machine, wall-clock throughput swings widely; the CPU each
+    intake costs these processes moves much less."""
+    pids = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as c:
+            c.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            pids += [str(r[0]) for r in c.fetchall()]
+    return pids
 
 
 def main(argv=None) -> int:
@@ -114,9 +128,10 @@ def main(argv=None) -> int:
                 w = loader.run(port, warm, headers[v], args.workers, warm=True)
                 if w["status"].get(201, 0) != len(warm):
                     raise RuntimeError(f"{v}: warm-up failed: {w['status']}")
-                cpu0 = worker_cpu_seconds(proc.pid)
+                pids = worker_pids(proc.pid)
+                cpu0 = cpu_seconds(pids)
                 r = loader.run(port, bodies, headers[v], args.workers)
-                cpu = worker_cpu_seconds(proc.pid) - cpu0
+                cpu = cpu_seconds(pids) - cpu0
             finally:
                 stop_gunicorn(proc)
             created = r["status"].get(201, 0)
