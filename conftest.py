@@ -44,7 +44,7 @@ def client_for():
     def make(user):
         c = Client()
         if user is not None:
-            c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+            c.force_login(user, backend="jiewang.accounts.backends.ModelBackend")
         return c
 
     return make

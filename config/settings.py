@@ -127,15 +127,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# BENCH A/B (temporary): JIEWANG_AUTH_PARTS=custom restores the prepared-statement session engine and
-# backend; the grants are read by a prepared statement except under "django-ormgrants" (ORM);
-# "django-session" = Django's session engine with the custom backend; "django-file" puts the session
-# cache in files under var/.
-AUTH_PARTS = os.environ.get("JIEWANG_AUTH_PARTS", "django")
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    ("jiewang.accounts.backends.ModelBackend" if AUTH_PARTS in ("custom", "django-session")
-     else "django.contrib.auth.backends.ModelBackend"),
+    # Django's ModelBackend reading the signed-in user with one prepared statement: Django's own
+    # cost the HTTP intake 17-25 % more CPU per request (BENCHMARKS.md, "Sessions and sign-in").
+    "jiewang.accounts.backends.ModelBackend",
 ]
 # Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
@@ -146,8 +142,9 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "jiewang.accounts.lockout.lockout_response"
 # Idle session timeout: activity renews the session (at most once a minute, see
 # jiewang.accounts.middleware), idleness ends it.
-SESSION_ENGINE = ("jiewang.accounts.sessions" if AUTH_PARTS == "custom"
-                  else "django.contrib.sessions.backends.cached_db")
+# Django's cached_db sessions: written to django_session and to the "sessions" cache, read from the
+# cache (one indexed row, no signing to check), from the table on a miss.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 1800))
 SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", 60))
@@ -208,16 +205,16 @@ NOTIFICATION_SENDERS = {
 }
 
 # --- Resident portal: abuse guard without CAPTCHA (closed networks) ---------------------------
-# Rate-limit counters live in Django's cache; the database backend keeps them shared by every
-# gunicorn worker (table created by jiewang/web/migrations/0001_cache_table.py).
+# Rate-limit counters and the sessions' cache live in Django's database cache: shared by every
+# gunicorn worker (and host) with no other server to run. A per-process cache (LocMem) would be
+# wrong for sessions: a worker that cached a session would keep serving it after a sign-out in
+# another worker. Sessions have their own table (their own MAX_ENTRIES and culling), created by
+# accounts/migrations/0003; the counters' table by web/migrations/0001.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_cache"},
     "sessions": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_session_cache",
                  "OPTIONS": {"MAX_ENTRIES": 100_000}},
 }
-if AUTH_PARTS == "django-file":
-    CACHES["sessions"] = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
-                          "LOCATION": str(VAR_DIR / "session-cache"), "OPTIONS": {"MAX_ENTRIES": 100_000}}
 RESIDENT_REPORTS_PER_HOUR_PER_PHONE = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_PHONE", 5))
 RESIDENT_REPORTS_PER_HOUR_PER_IP = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_IP", 20))
 # A report form must be submitted at least this long after it was served (bots are faster) and

@@ -93,7 +93,7 @@ def test_50_clients_5000_reports_with_retries(tree, people):
             send = via_http if (MODE == "http" or (MODE == "mixed" and n % 2 == 0)) else via_service
             c = Client()
             if send is via_http:
-                c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+                c.force_login(user, backend="jiewang.accounts.backends.ModelBackend")
             start_gate.wait()
             for key, (lon, lat), again in queue:
                 body = {"category": "LS01", "lon": lon, "lat": lat, "title": f"巡查发现 {key}",

@@ -56,17 +56,9 @@ def user_grants(user) -> list[Grant]:
     cached = getattr(user, "_jiewang_grants", None)
     if cached is not None:
         return cached
-    from django.conf import settings
+    from . import fastsql
 
-    if getattr(settings, "AUTH_PARTS", "django") != "django-ormgrants":  # BENCH A/B (temporary)
-        from . import fastsql
-
-        rows = fastsql.execute(_grants_sql(), [user.pk, fastsql.now()], fetch="all")
-    else:
-        from django.apps import apps
-
-        rows = (apps.get_model("accounts", "RoleGrant").objects.active().filter(user_id=user.pk).order_by("id")
-                .values_list("role", "area_id", "area__path", "department_id"))
+    rows = fastsql.execute(_grants_sql(), [user.pk, fastsql.now()], fetch="all")
     grants = [Grant(role, area_id, path, dept) for role, area_id, path, dept in rows]
     user._jiewang_grants = grants
     return grants

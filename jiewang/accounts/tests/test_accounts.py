@@ -125,7 +125,7 @@ def test_activity_renews_the_session_at_most_once_a_minute(people, settings):
     from django.contrib.sessions.models import Session
 
     c = Client()
-    c.force_login(people.grid_worker, backend="django.contrib.auth.backends.ModelBackend")
+    c.force_login(people.grid_worker, backend="jiewang.accounts.backends.ModelBackend")
     c.get("/api/me")
     first = Session.objects.get().expire_date
     c.get("/api/me")
@@ -142,7 +142,7 @@ def test_activity_renews_the_session_at_most_once_a_minute(people, settings):
 def test_session_expires_when_idle(people):
     with override_settings(SESSION_COOKIE_AGE=1):
         c = Client()
-        c.force_login(people.grid_worker, backend="django.contrib.auth.backends.ModelBackend")
+        c.force_login(people.grid_worker, backend="jiewang.accounts.backends.ModelBackend")
         import time
 
         time.sleep(1.5)

@@ -1,5 +1,6 @@
 """Sessions and sign-in: Django's cached_db engine over the shared database cache, and Django's
-ModelBackend. What a signed-in session must survive and what must end it."""
+ModelBackend reading the user with one prepared statement (accounts/backends.py). What must end
+a signed-in session, cached copy included."""
 
 import json
 
@@ -43,7 +44,7 @@ def test_the_session_cache_is_shared_by_every_process():
     # was signed out or whose password changed: the cache must be one all processes read.
     assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
     assert isinstance(caches[settings.SESSION_CACHE_ALIAS], DatabaseCache)
-    assert settings.AUTHENTICATION_BACKENDS[-1] == "django.contrib.auth.backends.ModelBackend"
+    assert settings.AUTHENTICATION_BACKENDS[-1] == "jiewang.accounts.backends.ModelBackend"
 
 
 @pytest.mark.django_db

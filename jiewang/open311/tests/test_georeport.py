@@ -533,7 +533,7 @@ def test_xml_stays_well_formed_with_control_characters(client, tree, catalog, ap
 
 @pytest.mark.django_db
 def test_admin_creates_a_key_and_shows_it_once(client, people):
-    client.force_login(people.admin, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(people.admin, backend="jiewang.accounts.backends.ModelBackend")
     r = client.post("/admin/open311/apikey/add/", {"name": "街道小程序", "organization": "一街道", "is_active": "on"},
                     follow=True)
     assert r.status_code == 200
