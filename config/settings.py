@@ -130,7 +130,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     # Django's ModelBackend reading the signed-in user with one prepared statement: Django's own
-    # cost the HTTP intake 17-25 % more CPU per request (BENCHMARKS.md, "Sessions and sign-in").
+    # cost the HTTP intake 21-25 % more CPU per request on SQLite (BENCHMARKS.md, "Sessions").
     "jiewang.accounts.backends.ModelBackend",
 ]
 # Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
