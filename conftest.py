@@ -48,3 +48,17 @@ def client_for():
         return c
 
     return make
+
+
+@pytest.fixture
+def provisional_2027(monkeypatch):
+    """Years from 2027 on as chinesecalendar 1.11 has them: unknown (provisional), whatever version
+    is installed, so tests of the statutory fallback keep their meaning when the package grows."""
+    from jiewang.core import worktime
+
+    monkeypatch.setattr(worktime, "_package_years", {y: False for y in range(2027, 2041)})
+    monkeypatch.setattr(worktime, "_national_years", {})
+    monkeypatch.setattr(worktime, "_warned_years", set())
+    worktime.clear_cache()
+    yield
+    worktime.clear_cache()

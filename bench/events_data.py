@@ -403,7 +403,8 @@ def generate_past_events(db: str, n: int, city: City, now: dt.datetime, rng, log
                     continue
                 kind, state, start_col, end_col = clock
                 started, ended = text[start_col][i], text[end_col][i]
-                yield (kind, "", started, ended, started, state, 0, None, None, None, ended, eid)
+                yield (kind, "", None, "working_hours", started, ended, started, state, 0, None, None, None, ended,
+                       eid)
 
     t = time.perf_counter()
     out["closed_deadlines"] = bulk_write(db, "events_deadline", DEADLINE_COLS, deadline_rows())
@@ -431,7 +432,7 @@ def generate_past_events(db: str, n: int, city: City, now: dt.datetime, rng, log
     return out
 
 
-DEADLINE_COLS = ["kind", "subject", "started_at", "due_at", "warn_at", "state", "stage", "next_step_at",
+DEADLINE_COLS = ["kind", "subject_type", "subject_id", "unit", "started_at", "due_at", "warn_at", "state", "stage", "next_step_at",
                  "warned_at", "overdue_at", "closed_at", "event_id"]
 OPEN_STATUSES = ["reported", "accepted", "dispatched", "handling", "feedback", "closed"]
 KIND_OF = {"reported": "accept", "accepted": "handle", "dispatched": "sign", "handling": "handle",
@@ -452,7 +453,7 @@ def flush_writes(db: str) -> None:
 
 def insert_open_deadlines(db: str, m: int, now: dt.datetime, rng, warn_share: float, overdue_share: float) -> dict:
     """``m`` open (running/warned) deadline rows on the open events, the kind following the
-    event's status, ``subject`` ``assignment:<k>`` (several clocks per event, as with
+    event's status, about assignment ``k`` (several clocks per event, as with
     co-handling departments). ``warn_share`` of them have passed ``warn_at`` but not ``due_at``
     at ``now``; ``overdue_share`` have passed ``due_at`` (half of these were already warned);
     the rest run into the future."""
@@ -491,7 +492,7 @@ def insert_open_deadlines(db: str, m: int, now: dt.datetime, rng, warn_share: fl
 
     def gen():
         for j in range(m):
-            yield (kind_l[j], f"assignment:{j + 1}", s_started[j], s_due[j], s_warn[j],
+            yield (kind_l[j], "assignment", j + 1, "working_hours", s_started[j], s_due[j], s_warn[j],
                    "warned" if wa[j] else "running", 0, None, s_warn[j] if wa[j] else None, None, None, ev_l[j])
 
     n = bulk_write(db, "events_deadline", DEADLINE_COLS, gen())

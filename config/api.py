@@ -62,6 +62,7 @@ from jiewang.areas.api import router as areas_router  # noqa: E402
 from jiewang.dispatching.api import event_router as dispatch_event_router  # noqa: E402
 from jiewang.dispatching.api import router as dispatching_router  # noqa: E402
 from jiewang.events.api import catalog_router, hotline_router, router as events_router  # noqa: E402
+from jiewang.events.api_actions import build_routers  # noqa: E402
 
 api.add_router("/areas", areas_router)
 api.add_router("/events", events_router)
@@ -69,6 +70,10 @@ api.add_router("/events", dispatch_event_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/hotline", hotline_router)
 api.add_router("/", dispatching_router)
+# The verbs: one route per row of the action registry (filled by the apps' ready()).
+action_events_router, action_subjects_router = build_routers()
+api.add_router("/events", action_events_router)
+api.add_router("/", action_subjects_router)
 
 from jiewang.notifications.api import router as inbox_router  # noqa: E402
 

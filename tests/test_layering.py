@@ -34,3 +34,14 @@ def test_the_check_sees_a_private_import(tmp_path):
     (tmp_path / "events" / "x.py").write_text("from jiewang.accounts.services import _helper, user_create\n"
                                               "from jiewang.events.models import _own\n")
     assert _private_imports_across_apps(tmp_path) == ["events/x.py:1 jiewang.accounts.services._helper"]
+
+
+def test_every_app_is_in_the_layers_contract():
+    # An app missing from the contract would be checked by nothing: name it in pyproject.toml.
+    import tomllib
+
+    config = tomllib.loads((APPS.parent / "pyproject.toml").read_text(encoding="utf-8"))
+    (layers,) = [c["layers"] for c in config["tool"]["importlinter"]["contracts"] if c["type"] == "layers"]
+    named = {m.strip().removeprefix("jiewang.") for layer in layers for m in layer.split("|")}
+    apps = {p.name for p in APPS.iterdir() if (p / "__init__.py").exists()}
+    assert named == apps

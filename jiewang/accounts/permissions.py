@@ -53,8 +53,14 @@ def _grant_q(grants: list[Grant], user, action: str) -> Q:
     return own | subtree_q("area__path", grants)
 
 
+def _everything(grants: list[Grant], user, action: str) -> Q:
+    """Tables of the whole deployment (not placed in the tree): all rows for a holder of the role."""
+    return Q() if grants else Q(pk__in=[])
+
+
 def register() -> None:
     from jiewang.areas.models import Area
+    from jiewang.core.models import HolidayArrangement, HolidayArrangementDay
 
     from .models import Board, Department, Post, RoleGrant, User
 
@@ -81,3 +87,10 @@ def register() -> None:
         Action.VIEW: STAFF_ROLES, Action.ADD: {Role.TOWN_LEADER, Role.DISTRICT_ADMIN},
         Action.CHANGE: {Role.TOWN_LEADER, Role.DISTRICT_ADMIN},
     }, to_q=_tree_q("board__town__path", "board__town_id"))
+    # The national holiday arrangements (节假日安排): every staff member may read them (clocks say
+    # when a year is provisional); district administrators load them (jiewang.holidays).
+    for model in (HolidayArrangement, HolidayArrangementDay):
+        register_scope(model, roles={
+            Action.VIEW: STAFF_ROLES, Action.ADD: {Role.DISTRICT_ADMIN}, Action.CHANGE: {Role.DISTRICT_ADMIN},
+            Action.DELETE: {Role.DISTRICT_ADMIN},
+        }, to_q=_everything)

@@ -248,6 +248,8 @@ class AreaCreateIn(Schema):
     households: int = Field(0, ge=0)
     geometry: dict | None = None
     valid_from: dt.date | None = None
+    allow_foreign_code: bool = Field(False, description="create it even though its code does not extend the "
+                                                        "parent's (recorded in the audit row)")
 
 
 @router.post("", response={201: AreaOut}, summary="Create an area under a parent")
@@ -257,6 +259,7 @@ def create_area(request, payload: AreaCreateIn):
         actor=request.user, parent=parent, level=int(AreaLevel.from_name(payload.level)),
         code=payload.code, name=payload.name, grid_type=payload.grid_type, population=payload.population,
         households=payload.households, geometry=payload.geometry, valid_from=payload.valid_from,
+        allow_foreign_code=payload.allow_foreign_code,
     )
     return Status(201, Area.objects.get(pk=area.pk))
 
@@ -268,15 +271,17 @@ class AreaUpdateIn(Schema):
     grid_type: GridType | Literal[""] | None = None
     population: int | None = Field(None, ge=0)
     households: int | None = Field(None, ge=0)
+    allow_foreign_code: bool = Field(False, description="accept a new code that does not extend the parent's, "
+                                                        "or that its children's codes no longer extend")
 
 
 @router.patch("/{int:area_id}", response=AreaOut, summary="Edit an area's attributes (optimistic concurrency)")
 def update_area(request, area_id: int, payload: AreaUpdateIn):
     area = selectors.area_get(user=request.user, area_id=area_id)
-    fields = payload.dict(exclude_unset=True, exclude={"expected_version"})
+    fields = payload.dict(exclude_unset=True, exclude={"expected_version", "allow_foreign_code"})
     fields = {k: v for k, v in fields.items() if v is not None}
-    return services.area_update(actor=request.user, area=area,
-                                expected_version=payload.expected_version, **fields)
+    return services.area_update(actor=request.user, area=area, expected_version=payload.expected_version,
+                                allow_foreign_code=payload.allow_foreign_code, **fields)
 
 
 class BoundaryIn(Schema):
@@ -313,7 +318,14 @@ def import_areas(
     parent_code_key: str = Form("parent_code"),
     skip_invalid: bool = Form(False),
     dry_run: bool = Form(False),
+    allow_foreign_codes: bool = Form(False, description="accept codes that do not extend the parent's"),
+    allow_rename: bool = Form(False, description="let a feature rename the existing area it matches"),
+    allow_outside_parent: bool = Form(False, description="let a feature move an existing area's boundary "
+                                                        "outside its parent"),
 ):
+    """Every feature's report says what it does (``action``), for an update the old and new
+    value of each changed field (``diff``), and its errors and warnings; ``dry_run`` returns that
+    report and writes nothing. 422 when any feature is rejected."""
     from .importing import area_import
 
     if file.size is not None and file.size > settings.AREA_IMPORT_MAX_BYTES:
@@ -325,7 +337,8 @@ def import_areas(
     report = area_import(
         actor=request.user, data=file.read(), level=AreaLevel.from_name(level), parent=parent,
         name_key=name_key, code_key=code_key, parent_code_key=parent_code_key,
-        skip_invalid=skip_invalid, dry_run=dry_run,
+        skip_invalid=skip_invalid, dry_run=dry_run, allow_foreign_codes=allow_foreign_codes,
+        allow_rename=allow_rename, allow_outside_parent=allow_outside_parent,
     )
     body = report.to_dict()
     return Status(200 if report.ok else 422, body)

@@ -139,13 +139,20 @@ class AreaBoundary(models.Model):
 
 
 class BoundaryRevision(models.Model):
-    """A counter bumped in the same transaction as any boundary change. The locator index is
-    keyed by it: every process compares its loaded revision with this row and reloads (or the
-    worker rebuilds) only when it moved — boundaries change rarely, lookups happen constantly."""
+    """Two counters, each bumped in the same transaction as the change it counts, that every
+    process compares with what it loaded (one row, one query every few seconds) — areas change
+    rarely, lookups happen constantly:
+
+    * ``revision``: any boundary change. The locator index is keyed by it: a process reloads the
+      index (or the worker rebuilds it) only when it moved.
+    * ``chain_revision``: any change to what a located point's chain shows — an area's code or
+      name, its parent (and so the paths below it), its validity. A process drops its cached
+      chains (:mod:`jiewang.areas.locator.chains`) when it moved."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     revision = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(default=timezone.now)
+    chain_revision = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = _("boundary revision")
@@ -160,5 +167,17 @@ class BoundaryRevision(models.Model):
         return obj.revision + 1
 
     @classmethod
+    def bump_chains(cls) -> None:
+        """Count a change to an area's code, name, parent or validity (call inside its transaction)."""
+        cls.objects.get_or_create(id=1)
+        cls.objects.filter(id=1).update(chain_revision=models.F("chain_revision") + 1, changed_at=timezone.now())
+
+    @classmethod
     def current(cls) -> int:
         return cls.objects.filter(id=1).values_list("revision", flat=True).first() or 0
+
+    @classmethod
+    def current_pair(cls) -> tuple[int, int]:
+        """(revision, chain_revision), in one query."""
+        row = cls.objects.filter(id=1).values_list("revision", "chain_revision").first()
+        return (row[0], row[1]) if row else (0, 0)

@@ -122,6 +122,21 @@ def restrict(queryset: models.QuerySet, user, action: str = Action.VIEW) -> mode
     return queryset.filter(rule.to_q(grants, user, str(action)))
 
 
+def holds_role_for(user, action: str, model: type[models.Model]) -> bool:
+    """Does ``user`` hold, anywhere, a role the policy allows for ``action`` on ``model``? For
+    tables that are not placed in the area tree (the holiday arrangements, one per year for the
+    whole deployment). Superusers always; anonymous and inactive users never."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    rule = _RULES.get(model._meta.label_lower)
+    if rule is None:
+        return False
+    allowed = rule.roles.get(str(action), frozenset())
+    return any(g.role in allowed for g in user_grants(user))
+
+
 def is_allowed(user, action: str, obj: models.Model) -> bool:
     return restrict(type(obj)._default_manager.filter(pk=obj.pk), user, action).exists()
 

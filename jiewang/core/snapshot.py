@@ -4,7 +4,8 @@ moves, the token being checked at most every ``recheck`` seconds. An edit made i
 seen at once (``invalidate``, wired to the model's save/delete signals, and again once the edit
 commits, dropping a copy rebuilt inside the transaction); one made in another process, or one
 rolled back after a copy was rebuilt, within ``recheck`` seconds (the token moved). Used for the
-matter catalog (intake) and the local working-day overrides (``core.worktime``)."""
+matter catalog (intake) and the working-day calendar (``core.worktime``: the local overrides and
+the loaded holiday arrangements, one snapshot watching both tables through ``also``)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,18 @@ def invalidate_all() -> None:
 
 class TableSnapshot(Generic[T]):
     def __init__(self, model: type[models.Model], build: Callable[[], T], *,
-                 recheck: float | Callable[[], float] = 2.0):
-        """``recheck``: seconds, or a function returning them (read at each check, e.g. a setting)."""
+                 recheck: float | Callable[[], float] = 2.0, also: tuple[type[models.Model], ...] = ()):
+        """``recheck``: seconds, or a function returning them (read at each check, e.g. a setting).
+        ``also``: more tables the built value reads (each needs ``updated_at``)."""
         self.model, self.build, self._recheck = model, build, recheck
+        self.models = (model, *also)
         self._state: tuple[T, tuple, float] | None = None  # (value, token, checked at), replaced whole
         self._lock = threading.Lock()
         _ALL.append(self)
-        for signal in (post_save, post_delete):
-            signal.connect(self._changed, sender=model, weak=False,
-                           dispatch_uid=f"snapshot:{model._meta.label_lower}:{id(self)}")
+        for watched in self.models:
+            for signal in (post_save, post_delete):
+                signal.connect(self._changed, sender=watched, weak=False,
+                               dispatch_uid=f"snapshot:{watched._meta.label_lower}:{id(self)}")
 
     @property
     def recheck(self) -> float:
@@ -50,8 +54,11 @@ class TableSnapshot(Generic[T]):
         transaction.on_commit(self.invalidate)
 
     def _token(self) -> tuple:
-        row = self.model._default_manager.aggregate(n=models.Count("pk"), last=models.Max("updated_at"))
-        return row["n"], row["last"]
+        token: tuple = ()
+        for watched in self.models:
+            row = watched._default_manager.aggregate(n=models.Count("pk"), last=models.Max("updated_at"))
+            token += (row["n"], row["last"])
+        return token
 
     def get(self) -> T:
         state = self._state

@@ -4,10 +4,19 @@ Deadlines (domain.md §2) are configured per category × urgency × step in one 
 :class:`DeadlineUnit` units. Working units follow China's calendar:
 
 * **Which days are working days.** In this order: a :class:`~jiewang.core.models.WorkdayOverride`
-  row for the date (local holiday, extra make-up day, typhoon/flood day-off); else the
-  ``chinesecalendar`` package (weekends, statutory holidays and make-up workdays, 调休); else, for a
-  year the package does not know (it raises ``NotImplementedError``), Monday to Friday, with one
+  row for the date (local holiday, extra make-up day, typhoon/flood day-off); else, for a year
+  whose official arrangement an administrator loaded (:class:`~jiewang.core.models.HolidayArrangement`,
+  ``jiewang.holidays``), its holidays and make-up workdays, every other day Monday to Friday; else
+  the ``chinesecalendar`` package (weekends, statutory holidays and make-up workdays, 调休); else,
+  for a year the package does not know (it raises ``NotImplementedError``), Monday to Friday less
+  the statutory holidays the national rules fix (:mod:`~jiewang.core.statutory`: 元旦, 春节 from
+  New Year's Eve to the third day, 清明, 劳动节 1–2 May, 端午, 中秋, 国庆 1–3 October), with one
   logged warning per year and process.
+* **Provisional years.** A year counted by that last rule is *provisional*
+  (:func:`is_provisional_year`): the official arrangement will add bridging days off and make-up
+  workdays, and a weekday off for a statutory day on a weekend, which the rules alone cannot
+  know. Pages say so beside a clock due in such a year; administrators are asked to load the
+  next year's arrangement from 1 November (``jiewang.holidays``).
 * **Working hours** are ``settings.WORK_HOURS``: a sorted list of ``("HH:MM", "HH:MM")`` periods
   of local time (``settings.TIME_ZONE``, Asia/Shanghai), default ``09:00–12:00`` and
   ``13:30–17:30``, i.e. 7 working hours a day. A period is closed: 12:00 and 17:30 are still inside
@@ -39,10 +48,11 @@ results are aware datetimes in the local zone):
 Speed: each year becomes a byte array of working-day flags and one sorted list of working-day
 ordinals; a date's rank among working days is a ``bisect``, so every operation is O(log n) and a
 deadline costs a few microseconds (≈100,000 in well under a second, measured in the report).
-The calendar with the override table is cached per process (a :mod:`~jiewang.core.snapshot`):
-saving or deleting an override clears this process's cache and other processes notice within
-``settings.WORKDAY_OVERRIDE_RECHECK_SECONDS`` (default 60) through a cheap
-``(count, max(updated_at))`` query. Tests that write overrides should call :func:`clear_cache`.
+The calendar with the override and arrangement tables is cached per process (a
+:mod:`~jiewang.core.snapshot`): saving or deleting an override or an arrangement clears this
+process's cache and other processes notice within ``settings.WORKDAY_OVERRIDE_RECHECK_SECONDS``
+(default 60) through a cheap ``(count, max(updated_at))`` query per table. Tests that write
+overrides should call :func:`clear_cache`.
 """
 
 from __future__ import annotations
@@ -63,6 +73,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .snapshot import TableSnapshot
+from .statutory import statutory_holidays
 
 logger = logging.getLogger(__name__)
 
@@ -92,24 +103,46 @@ _ALL_UNITS = frozenset(u.value for u in DeadlineUnit)
 
 _national_years: dict[int, bytes] = {}
 _warned_years: set[int] = set()
+_package_years: dict[int, bool] = {}
+
+
+def package_knows(year: int) -> bool:
+    """Does the ``chinesecalendar`` package have the official arrangement of ``year``?"""
+    known = _package_years.get(year)
+    if known is None:
+        try:
+            chinese_calendar.is_workday(dt.date(year, 1, 1))
+            known = True
+        except NotImplementedError:
+            known = False
+        _package_years[year] = known
+    return known
+
+
+def _days_of(year: int) -> list[dt.date]:
+    jan1 = dt.date(year, 1, 1)
+    return [jan1 + dt.timedelta(days=i) for i in range(366 if _pycal.isleap(year) else 365)]
 
 
 def _national_year(year: int) -> bytes:
-    """Working-day flags (1 = working) for every day of ``year`` per the national calendar."""
+    """Working-day flags (1 = working) for every day of ``year`` per the national calendar: the
+    package's, or the statutory fallback for a year it does not know."""
     flags = _national_years.get(year)
     if flags is None:
-        jan1 = dt.date(year, 1, 1)
-        days = [jan1 + dt.timedelta(days=i) for i in range(366 if _pycal.isleap(year) else 365)]
+        days = _days_of(year)
         try:
+            if not package_knows(year):
+                raise NotImplementedError(year)
             flags = bytes(bool(chinese_calendar.is_workday(d)) for d in days)
         except NotImplementedError:
             if year not in _warned_years:
                 _warned_years.add(year)
                 logger.warning(
-                    "chinesecalendar has no holiday data for %s: counting Monday-Friday as working "
-                    "days. Upgrade chinesecalendar or enter the year's holidays as workday "
-                    "overrides.", year)
-            flags = bytes(d.weekday() < 5 for d in days)
+                    "chinesecalendar has no holiday data for %s: counting Monday-Friday less the "
+                    "statutory holidays (provisional). Load the year's official arrangement "
+                    "(/manage/holidays/ or manage.py load_holidays) or upgrade chinesecalendar.", year)
+            holidays = statutory_holidays(year)
+            flags = bytes(d.weekday() < 5 and d not in holidays for d in days)
         _national_years[year] = flags
     return flags
 
@@ -147,14 +180,19 @@ def parse_work_hours(periods: Iterable) -> tuple[tuple[int, int], ...]:
 class WorkCalendar:
     """Working days and hours for one set of overrides; all deadline arithmetic lives here.
 
-    ``overrides`` maps a date to ``True`` (working) or ``False`` (day off) and wins over the
-    national calendar. The module functions use the process-wide calendar of
-    :func:`get_calendar`; build one directly for tests or what-if computations.
+    ``overrides`` maps a date to ``True`` (working) or ``False`` (day off) and wins over
+    everything. ``arrangements`` maps a year to its loaded official arrangement (date → working?);
+    such a year is Monday to Friday plus those days, whatever the package or the statutory rules
+    say. The module functions use the process-wide calendar of :func:`get_calendar`; build one
+    directly for tests or what-if computations.
     """
 
     def __init__(self, overrides: Mapping[dt.date, bool] | None = None,
-                 work_hours: Iterable | None = None, tz: str | dt.tzinfo | None = None):
+                 work_hours: Iterable | None = None, tz: str | dt.tzinfo | None = None,
+                 arrangements: Mapping[int, Mapping[dt.date, bool]] | None = None):
         self.overrides = {d: bool(w) for d, w in (overrides or {}).items()}
+        self.arrangements = {int(y): {d: bool(w) for d, w in days.items()}
+                             for y, days in (arrangements or {}).items()}
         self.periods = parse_work_hours(DEFAULT_WORK_HOURS if work_hours is None else work_hours)
         self.day_us = sum(end - start for start, end in self.periods)
         tz = tz if tz is not None else settings.TIME_ZONE
@@ -165,6 +203,21 @@ class WorkCalendar:
 
     # -- days ---------------------------------------------------------------------------------
 
+    def _year_flags(self, year: int) -> bytes:
+        days = self.arrangements.get(year)
+        if days is None:
+            return _national_year(year)
+        base = dt.date(year, 1, 1).toordinal()
+        flags = bytearray(d.weekday() < 5 for d in _days_of(year))
+        for day, working in days.items():
+            if day.year == year:
+                flags[day.toordinal() - base] = working
+        return bytes(flags)
+
+    def is_provisional(self, year: int) -> bool:
+        """Is ``year`` counted from the statutory rules alone (no official arrangement known)?"""
+        return year not in self.arrangements and not package_knows(year)
+
     def _cover(self, first_year: int, last_year: int):
         span = self._span
         if span is not None and span[0] <= first_year and last_year <= span[1]:
@@ -173,7 +226,7 @@ class WorkCalendar:
             first_year, last_year = min(first_year, span[0]), max(last_year, span[1])
         flags = bytearray()
         for year in range(first_year, last_year + 1):
-            flags += _national_year(year)
+            flags += self._year_flags(year)
         base = dt.date(first_year, 1, 1).toordinal()
         for day, working in self.overrides.items():
             index = day.toordinal() - base
@@ -413,19 +466,28 @@ _snapshot: TableSnapshot[WorkCalendar] | None = None
 
 
 def _build_calendar() -> WorkCalendar:
-    from .models import WorkdayOverride
+    from .models import HolidayArrangement, HolidayArrangementDay, WorkdayOverride
 
     overrides = dict(WorkdayOverride.objects.values_list("date", "is_workday"))
-    return WorkCalendar(overrides, getattr(settings, "WORK_HOURS", DEFAULT_WORK_HOURS), settings.TIME_ZONE)
+    arrangements: dict[int, dict[dt.date, bool]] = {
+        year: {} for year in HolidayArrangement.objects.values_list("year", flat=True)}
+    for year, day, working in HolidayArrangementDay.objects.values_list(
+            "arrangement__year", "date", "is_workday"):
+        arrangements.setdefault(year, {})[day] = working
+    return WorkCalendar(overrides, getattr(settings, "WORK_HOURS", DEFAULT_WORK_HOURS), settings.TIME_ZONE,
+                        arrangements=arrangements)
 
 
 def _calendar_snapshot() -> TableSnapshot[WorkCalendar]:
     global _snapshot
-    if _snapshot is None:  # made on first use: the model class must be loaded
-        from .models import WorkdayOverride
+    if _snapshot is None:  # made on first use: the model classes must be loaded
+        from .models import HolidayArrangement, WorkdayOverride
 
-        _snapshot = TableSnapshot(WorkdayOverride, _build_calendar, recheck=lambda: getattr(
-            settings, "WORKDAY_OVERRIDE_RECHECK_SECONDS", DEFAULT_RECHECK_SECONDS))
+        # An arrangement's days are only ever written with their arrangement row (replaced whole),
+        # so the arrangement table's token covers them.
+        _snapshot = TableSnapshot(WorkdayOverride, _build_calendar, also=(HolidayArrangement,),
+                                  recheck=lambda: getattr(settings, "WORKDAY_OVERRIDE_RECHECK_SECONDS",
+                                                          DEFAULT_RECHECK_SECONDS))
     return _snapshot
 
 
@@ -457,8 +519,34 @@ def _local_tz():
 # --- Module API (what other apps call) ---------------------------------------------------------
 
 def is_workday(day: dt.date) -> bool:
-    """Is ``day`` a working day (overrides, then the national calendar, then Mon–Fri)?"""
+    """Is ``day`` a working day (overrides, a loaded arrangement, the package, the statutory rules)?"""
     return get_calendar().is_workday(day)
+
+
+def _local_year(value: dt.date | dt.datetime) -> int:
+    if isinstance(value, dt.datetime):
+        _require_aware(value)
+        return value.astimezone(_local_tz()).year
+    return value.year
+
+
+def is_provisional_year(year: int) -> bool:
+    """Is ``year`` counted from the statutory rules alone, its official arrangement not known
+    (neither in the package nor loaded by an administrator)?"""
+    return get_calendar().is_provisional(int(year))
+
+
+def is_provisional(value: dt.date | dt.datetime) -> bool:
+    """Does ``value`` (a date, or an aware datetime taken in local time) fall in a provisional year?"""
+    return is_provisional_year(_local_year(value))
+
+
+def provisional_between(start: dt.date | dt.datetime, end: dt.date | dt.datetime) -> bool:
+    """Does any year from ``start`` to ``end`` (either order) lack its official arrangement? A
+    working-time deadline counted across such a year may move once the arrangement is loaded."""
+    first, last = sorted((_local_year(start), _local_year(end)))
+    cal = get_calendar()
+    return any(cal.is_provisional(year) for year in range(first, last + 1))
 
 
 def add_working_days(start: dt.datetime, days: float) -> dt.datetime:

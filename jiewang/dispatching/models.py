@@ -81,6 +81,7 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
+    LAPSED = "lapsed", _("Lapsed")  # the event moved on before a decision (fed back, closed, redispatched)
 
 
 class ExtensionRequest(models.Model):

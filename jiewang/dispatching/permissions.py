@@ -24,12 +24,19 @@ def _event_scope(grants: list[Grant], user) -> Q:
 
 
 def _roles_on_event(actor, event) -> set[str]:
-    from .models import OPEN_ASSIGNMENT, Assignment
+    """Staff of the department holding the event's open lead assignment act as
+    ``department_staff`` on the event (feed back, ask for an extension); staff of an assisting
+    department as ``department_assist`` (photos). Their own steps on an assignment (sign for,
+    return, dispute…) are the assignment's actions, allowed by its department."""
+    from .models import OPEN_ASSIGNMENT, Assignment, AssignmentRole
 
     depts = department_ids(user_grants(actor))
-    if depts and Assignment.objects.filter(event=event, department_id__in=depts, status__in=OPEN_ASSIGNMENT).exists():
-        return {Role.DEPARTMENT_STAFF}
-    return set()
+    if not depts:
+        return set()
+    roles = set(Assignment.objects.filter(event=event, department_id__in=depts, status__in=OPEN_ASSIGNMENT)
+                .values_list("role", flat=True))
+    return ({Role.DEPARTMENT_STAFF} if AssignmentRole.LEAD in roles else set()) | (
+        {"department_assist"} if AssignmentRole.ASSIST in roles else set())
 
 
 def register() -> None:
@@ -40,12 +47,23 @@ def register() -> None:
         SCOPE_EXTENSIONS.append(_event_scope)
     register_role_source(_roles_on_event)
 
+    from jiewang.core.lifecycle import check_follows
+    from jiewang.events.lifecycle import EVENT
+    from jiewang.events.services.sweep import register_sweep_listener
     from jiewang.events.services.transition import register_transition_hook
 
-    from .services.assignments import sync_assignments
-
-    register_transition_hook(sync_assignments)
-
+    from . import action_table
+    from .lifecycles import LIFECYCLES
     from .notify import on_transition
+    from .services.moves import follow_event
+    from .services.whistles import on_sweep_report_in
 
+    from jiewang.events.docs import register_lifecycle
+
+    for lifecycle in LIFECYCLES:
+        check_follows(lifecycle, EVENT)
+        register_lifecycle(lifecycle)
+    register_transition_hook(follow_event)
     register_transition_hook(on_transition)
+    register_sweep_listener(on_sweep_report_in)
+    action_table.register_rows()

@@ -121,20 +121,56 @@ def assignment_clocks(*, user, assignments) -> dict[int, dict]:
     an extension request is pending: ``{assignment_id: {"sign": Deadline|None, "handle":
     Deadline|None, "extension_pending": bool}}``."""
     from jiewang.events.models import Deadline
-    from jiewang.events.services.deadlines import OPEN_STATES
+    from jiewang.events.services.clocks import OPEN_STATES
 
     from .models import ExtensionStatus
 
     assignments = list(assignments)
     event_ids = {a.event_id for a in assignments}
-    subjects = {f"assignment:{a.pk}" for a in assignments}
+    ids = {a.pk for a in assignments}
     sign, handle = {}, {}
     for d in Deadline.objects.filter(event_id__in=event_ids, state__in=OPEN_STATES, kind__in=["sign", "handle"]):
-        if d.kind == "sign" and d.subject in subjects:
-            sign[d.subject] = d
-        elif d.kind == "handle" and d.subject == "":
+        if d.kind == "sign" and d.subject_type == "assignment" and d.subject_id in ids:
+            sign[d.subject_id] = d
+        elif d.kind == "handle" and not d.subject_type:
             handle[d.event_id] = d
     pending = set(ExtensionRequest.objects.filter(event_id__in=event_ids, status=ExtensionStatus.PENDING)
                   .values_list("event_id", flat=True))
-    return {a.pk: {"sign": sign.get(f"assignment:{a.pk}"), "handle": handle.get(a.event_id),
+    return {a.pk: {"sign": sign.get(a.pk), "handle": handle.get(a.event_id),
                    "extension_pending": a.event_id in pending} for a in assignments}
+
+
+# ---- the departments an event may go to ------------------------------------------------------
+
+def departments_visible(*, user) -> list:
+    """The departments the user may dispatch or whistle to, read once per user object (a request)."""
+    cached = getattr(user, "_jiewang_departments", None)
+    if cached is None:
+        from jiewang.accounts import selectors as account_selectors
+
+        cached = list(account_selectors.department_list(user=user).select_related("area").order_by("area__path", "name"))
+        user._jiewang_departments = cached
+    return cached
+
+
+def serving(departments, event) -> list:
+    """The departments that may take ``event``: of its town, or of a level above it."""
+    town_path = event.town.path
+    return [d for d in departments if town_path.startswith(d.area.path) or d.area.path.startswith(town_path)]
+
+
+def departments_serving(*, user, event) -> list:
+    return serving(departments_visible(user=user), event)
+
+
+def default_targets(departments, event) -> tuple[int | None, set[int]]:
+    """(lead id, assisting ids) from the category's default department codes, matched against
+    ``Department.code`` among the departments serving the event (the nearest one per code)."""
+    picked = []
+    for code in event.category.default_department_codes or []:
+        candidates = [d for d in departments if d.code and d.code == code]
+        if candidates:
+            best = max(candidates, key=lambda d: len(d.area.path))
+            if best.pk not in picked:
+                picked.append(best.pk)
+    return (picked[0] if picked else None), set(picked[1:])

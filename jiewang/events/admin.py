@@ -52,7 +52,7 @@ class EventPhotoAdmin(AuditedModelAdmin):
 
 @admin.register(Deadline)
 class DeadlineAdmin(AuditedModelAdmin):
-    list_display = ("event", "kind", "subject", "due_at", "state", "stage")
+    list_display = ("event", "kind", "subject_type", "subject_id", "due_at", "state", "stage")
     list_filter = ("kind", "state", "stage")
     raw_id_fields = ("event",)
 

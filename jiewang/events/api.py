@@ -1,96 +1,28 @@
 """HTTP API of the closed loop: intake, lists with filters and cursor pagination, one event and
-its timeline, photos, and one POST endpoint per verb (``/api/events/{number}/dispatch`` …).
-Handlers parse, call one selector or service, and shape the answer."""
+its timeline, the catalog and the 12345 import. The verbs (``POST /api/events/{number}/accept``
+…) are produced from the action registry by :mod:`.api_actions`. Handlers parse, call one
+selector or service, and shape the answer."""
 
 import datetime as dt
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import Field
 
 from jiewang.accounts.choices import BoardKind
 from jiewang.areas import selectors as area_selectors
-from jiewang.core.crypto import mask_phone
 from jiewang.core.errors import NotFound, ValidationFailed
 
 from . import selectors
-from .choices import EventChannel, EventSource, EventStatus, PhotoKind, Satisfaction, Urgency
-from .lifecycle import allowed_actions
+from .choices import EventChannel, EventSource, EventStatus, Urgency
 from .models import Event, MatterCategory
-from .services import actions, catalog
+from .schemas import EventOut, event_out
+from .services import catalog
 from .services.intake import event_for_retry, event_report
-from .services.photos import event_photo_add
 
 router = Router(tags=["events"])
-
-
-class AreaRef(Schema):
-    id: int
-    code: str
-    name: str
-
-
-class EventOut(Schema):
-    number: str
-    status: str
-    status_label: str
-    status_colour: str
-    level: str
-    version: int
-    title: str
-    description: str
-    category_code: str
-    category_name: str
-    board_kind: str
-    channel: str
-    source: str
-    urgency: str
-    attributes: dict
-    lon: float | None
-    lat: float | None
-    address: str
-    town: AreaRef
-    community: AreaRef | None
-    grid: AreaRef | None
-    reporter_name: str
-    reporter_phone: str
-    external_number: str
-    duplicate_of: str | None
-    reported_at: dt.datetime
-    accepted_at: dt.datetime | None
-    dispatched_at: dt.datetime | None
-    handling_at: dt.datetime | None
-    feedback_at: dt.datetime | None
-    closed_at: dt.datetime | None
-    rated_at: dt.datetime | None
-    voided_at: dt.datetime | None
-    shelved_at: dt.datetime | None
-    due_at: dt.datetime | None
-    is_overdue: bool
-    rework_count: int
-    escalation_count: int
-    satisfaction: str
-    actions: list[str]
-
-
-def event_out(event: Event) -> dict:
-    return {
-        **{f: getattr(event, f) for f in (
-            "number", "status", "level", "version", "title", "description", "board_kind", "channel", "source",
-            "urgency", "attributes", "lon", "lat", "address", "town", "community", "grid", "reporter_name",
-            "external_number", "reported_at", "accepted_at", "dispatched_at", "handling_at", "feedback_at",
-            "closed_at", "rated_at", "voided_at", "shelved_at", "due_at", "is_overdue", "rework_count",
-            "escalation_count", "satisfaction")},
-        "status_label": str(EventStatus(event.status).label),
-        "status_colour": EventStatus.colour(event.status),
-        "category_code": event.category.code, "category_name": event.category.name,
-        # Reporters' phones are personal data: shown masked in the API.
-        "reporter_phone": mask_phone(event.reporter_phone),
-        "duplicate_of": event.duplicate_of.number if event.duplicate_of_id else None,
-        "actions": allowed_actions(event.status),
-    }
 
 
 # ---- intake ---------------------------------------------------------------------------------
@@ -194,146 +126,6 @@ def timeline(request, number: str):
     return [{"action": a.action, "from_status": a.from_status, "to_status": a.to_status,
              "actor": str(a.actor) if a.actor_id else None, "actor_role": a.actor_role, "comment": a.comment,
              "data": a.data, "at": a.at} for a in selectors.event_timeline(user=request.user, number=number)]
-
-
-class PhotoOut(Schema):
-    id: int
-    kind: str
-    url: str
-    content_type: str
-    size: int
-    taken_at: dt.datetime | None
-    taken_lon: float | None
-    taken_lat: float | None
-
-
-@router.post("/{number}/photos", response={201: PhotoOut}, summary="Attach a photo (JPEG/PNG/WebP)")
-def add_photo(request, number: str, file: UploadedFile = File(...), kind: PhotoKind = Form(PhotoKind.REPORT)):
-    from .services.photos import max_bytes
-    from .services.transition import pick_role
-    from .lifecycle import Transition
-
-    event = selectors.event_get(user=request.user, number=number)
-    role = pick_role(request.user, event, Transition("photo", (), "", frozenset(
-        {"grid_worker", "community_staff", "town_operator", "town_leader", "department_staff", "resident"}), "上传照片"))
-    if file.size and file.size > max_bytes():
-        from jiewang.core.errors import PayloadTooLarge
-
-        raise PayloadTooLarge("图片过大 / Image too large.", code="photo.too_large")
-    p = event_photo_add(event=event, actor=request.user, data=file.read(), kind=kind, role=role)
-    return Status(201, {"id": p.id, "kind": p.kind, "url": p.file.url, "content_type": p.content_type, "size": p.size,
-                 "taken_at": p.taken_at, "taken_lon": p.taken_lon, "taken_lat": p.taken_lat})
-
-
-# ---- verbs ----------------------------------------------------------------------------------
-
-class VerbIn(Schema):
-    expected_version: int | None = Field(None, description="the version you read; a stale one gets 409")
-    comment: str = Field("", max_length=2000)
-
-
-class VoidIn(VerbIn):
-    duplicate_of: str | None = Field(None, description="number of the original, to merge a duplicate")
-
-
-class VerifyIn(VerbIn):
-    passed: bool
-
-
-class VisitIn(VerbIn):
-    contacted: bool
-    resolved: bool | None = None
-    satisfaction: Satisfaction | Literal[""] = ""
-
-
-class RateIn(VerbIn):
-    satisfaction: Satisfaction
-
-
-def _event(request, number: str) -> Event:
-    return selectors.event_get(user=request.user, number=number)
-
-
-def _out(event: Event) -> dict:
-    return event_out(Event.objects.select_related("category", "town", "community", "grid", "duplicate_of")
-                     .get(pk=event.pk))
-
-
-@router.post("/{number}/accept", response=EventOut, summary="立案: accept at the level holding the event")
-def accept(request, number: str, payload: VerbIn):
-    return _out(actions.event_accept(event=_event(request, number), actor=request.user, comment=payload.comment,
-                                     expected_version=payload.expected_version))
-
-
-@router.post("/{number}/void", response=EventOut, summary="作废 (optionally merging a duplicate)")
-def void(request, number: str, payload: VoidIn):
-    original = None
-    if payload.duplicate_of:
-        original = selectors.event_get(user=request.user, number=payload.duplicate_of)
-    return _out(actions.event_void(event=_event(request, number), actor=request.user, reason=payload.comment,
-                                   duplicate_of=original, expected_version=payload.expected_version))
-
-
-@router.post("/{number}/escalate", response=EventOut, summary="上报上级: grid → community → town → district")
-def escalate(request, number: str, payload: VerbIn):
-    return _out(actions.event_escalate(event=_event(request, number), actor=request.user, reason=payload.comment,
-                                       expected_version=payload.expected_version))
-
-
-@router.post("/{number}/self-handle", response=EventOut, summary="网格自办")
-def self_handle(request, number: str, payload: VerbIn):
-    return _out(actions.event_self_handle(event=_event(request, number), actor=request.user,
-                                          comment=payload.comment, expected_version=payload.expected_version))
-
-
-@router.post("/{number}/handle-locally", response=EventOut, summary="本级办理")
-def handle_locally(request, number: str, payload: VerbIn):
-    return _out(actions.event_handle_locally(event=_event(request, number), actor=request.user,
-                                             comment=payload.comment, expected_version=payload.expected_version))
-
-
-@router.post("/{number}/feedback", response=EventOut, summary="办结反馈")
-def feedback(request, number: str, payload: VerbIn):
-    return _out(actions.event_feedback(event=_event(request, number), actor=request.user, comment=payload.comment,
-                                       expected_version=payload.expected_version))
-
-
-@router.post("/{number}/close-on-spot", response=EventOut, summary="就地办结 (grid self-handled)")
-def close_on_spot(request, number: str, payload: VerbIn):
-    return _out(actions.event_close_on_spot(event=_event(request, number), actor=request.user,
-                                            comment=payload.comment, expected_version=payload.expected_version))
-
-
-@router.post("/{number}/verify", response=EventOut, summary="核查: pass closes, fail sends back for rework")
-def verify(request, number: str, payload: VerifyIn):
-    return _out(actions.event_verify(event=_event(request, number), actor=request.user, passed=payload.passed,
-                                     comment=payload.comment, expected_version=payload.expected_version))
-
-
-@router.post("/{number}/shelve", response=EventOut, summary="挂账")
-def shelve(request, number: str, payload: VerbIn):
-    return _out(actions.event_shelve(event=_event(request, number), actor=request.user, reason=payload.comment,
-                                     expected_version=payload.expected_version))
-
-
-@router.post("/{number}/resume", response=EventOut, summary="恢复办理")
-def resume(request, number: str, payload: VerbIn):
-    return _out(actions.event_resume(event=_event(request, number), actor=request.user, comment=payload.comment,
-                                     expected_version=payload.expected_version))
-
-
-@router.post("/{number}/visit", response=EventOut, summary="回访: contacted / resolved / satisfaction")
-def visit(request, number: str, payload: VisitIn):
-    return _out(actions.event_return_visit(
-        event=_event(request, number), actor=request.user, contacted=payload.contacted, resolved=payload.resolved,
-        satisfaction=payload.satisfaction, comment=payload.comment, expected_version=payload.expected_version))
-
-
-@router.post("/{number}/rate", response=EventOut, summary="The reporter's own rating")
-def rate(request, number: str, payload: RateIn):
-    return _out(actions.event_rate(event=_event(request, number), actor=request.user,
-                                   satisfaction=payload.satisfaction, comment=payload.comment,
-                                   expected_version=payload.expected_version))
 
 
 # ---- catalog --------------------------------------------------------------------------------

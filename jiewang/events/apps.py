@@ -15,12 +15,12 @@ class EventsConfig(AppConfig):
 
         permissions.register()
 
-        from . import notify
+        from . import action_table, notify
         from .services import sweep, transition
 
+        action_table.register_rows()
         transition.register_transition_hook(notify.on_transition)
-        if notify.on_sweep not in sweep.SWEEP_LISTENERS:
-            sweep.SWEEP_LISTENERS.append(notify.on_sweep)
+        sweep.register_sweep_listener(notify.on_sweep)
 
         from jiewang.core.worker import register_periodic
 

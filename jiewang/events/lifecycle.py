@@ -1,69 +1,58 @@
 """The event lifecycle as a table.
 
-Each row is one move: the action's name, the statuses it may start from, the status it leads to,
-and the roles that may perform it. :func:`jiewang.events.services.transition.event_transition` is
-the only code that changes ``Event.status``, and it allows exactly the moves listed here; an
-unlisted move raises :class:`TransitionNotAllowed` (a 409, distinct from a permission error).
-``docs/lifecycle.md`` is generated from this table (``manage.py lifecycle_doc``).
+Each :class:`~jiewang.core.lifecycle.Move` is one step: its name, the statuses it may start
+from, the status it leads to and the timestamp it stamps. Who may make a move is said by the
+actions of the registry (:mod:`jiewang.events.registry`), each naming the moves it may make.
+:func:`jiewang.events.services.transition.event_transition` is the only code that changes
+``Event.status``, and it allows exactly the moves listed here; an unlisted move raises
+:class:`TransitionNotAllowed` (a 409, distinct from a permission error). ``docs/lifecycle.md``
+is generated from this table and the other lifecycles (``manage.py lifecycle_doc``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from jiewang.accounts.choices import Role
 from jiewang.core.errors import Conflict
+from jiewang.core.lifecycle import Lifecycle, Move
 
 from .choices import EventStatus as S
 
-GW, CS, OP, LD, DS, DA = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
-                          Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN)
-SYSTEM = "system"  # the worker (automatic escalation) or an import
+SYSTEM = "system"  # the worker (automatic escalation), an import, or a proven anonymous reporter
 
 
 class TransitionNotAllowed(Conflict):
     code = "event.transition_not_allowed"
 
 
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: tuple[str, ...]
-    target: str
-    roles: frozenset[str]
-    label: str  # Chinese term of the step
-    stamp: str | None = None  # the Event timestamp field this move sets
-    # True: only the roles of the level that holds the event now may do it (LEVEL_ROLES).
-    level_bound: bool = False
+OPEN_WORK = (S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.SHELVED, S.FEEDBACK)
 
+EVENT = Lifecycle("Event", "events.Event", S, error_code=TransitionNotAllowed.code, moves=(
+    Move("self_handle", (S.REPORTED,), S.HANDLING, "网格自办", "handling_at"),
+    Move("escalate", (S.REPORTED, S.ACCEPTED, S.HANDLING), S.REPORTED, "上报上级"),
+    Move("accept", (S.REPORTED,), S.ACCEPTED, "立案", "accepted_at"),
+    Move("void", (S.REPORTED,), S.VOIDED, "作废", "voided_at"),
+    Move("handle_locally", (S.ACCEPTED,), S.HANDLING, "本级办理", "handling_at"),
+    Move("dispatch", (S.ACCEPTED,), S.DISPATCHED, "派遣", "dispatched_at"),
+    Move("redispatch", (S.DISPATCHED, S.HANDLING), S.DISPATCHED, "改派/转办", "dispatched_at"),
+    Move("sign", (S.DISPATCHED,), S.HANDLING, "签收", "handling_at"),
+    Move("return", (S.DISPATCHED,), S.ACCEPTED, "退回"),
+    Move("feedback", (S.HANDLING,), S.FEEDBACK, "办结反馈", "feedback_at"),
+    Move("close_on_spot", (S.HANDLING,), S.CLOSED, "就地办结", "closed_at"),
+    Move("verify_pass", (S.FEEDBACK,), S.CLOSED, "核查通过", "closed_at"),
+    Move("verify_fail", (S.FEEDBACK,), S.HANDLING, "核查不通过（返工）"),
+    Move("shelve", (S.ACCEPTED, S.HANDLING), S.SHELVED, "挂账", "shelved_at"),
+    Move("resume", (S.SHELVED,), S.HANDLING, "恢复办理", "handling_at"),
+    Move("visit", (S.CLOSED,), S.RATED, "回访", "rated_at"),
+    Move("rate", (S.CLOSED,), S.RATED, "群众评价", "rated_at"),
+    Move("redo", (S.CLOSED, S.RATED), S.HANDLING, "不满意重办"),
+))
 
-TABLE: tuple[Transition, ...] = (
-    Transition("self_handle", (S.REPORTED,), S.HANDLING, frozenset({GW}), "网格自办", "handling_at", True),
-    Transition("escalate", (S.REPORTED, S.ACCEPTED, S.HANDLING), S.REPORTED,
-               frozenset({GW, CS, OP, LD, SYSTEM}), "上报上级", None, True),
-    Transition("accept", (S.REPORTED,), S.ACCEPTED, frozenset({CS, OP, LD, DA}), "立案", "accepted_at", True),
-    Transition("void", (S.REPORTED,), S.VOIDED, frozenset({GW, CS, OP, LD, DA}), "作废", "voided_at", True),
-    Transition("handle_locally", (S.ACCEPTED,), S.HANDLING, frozenset({CS, OP, LD, DA}), "本级办理", "handling_at",
-               True),
-    Transition("dispatch", (S.ACCEPTED,), S.DISPATCHED, frozenset({OP, LD, DA}), "派遣", "dispatched_at"),
-    Transition("redispatch", (S.DISPATCHED, S.HANDLING), S.DISPATCHED, frozenset({OP, LD, DA}), "改派/转办",
-               "dispatched_at"),
-    Transition("sign", (S.DISPATCHED,), S.HANDLING, frozenset({DS}), "签收", "handling_at"),
-    Transition("return", (S.DISPATCHED,), S.ACCEPTED, frozenset({DS}), "退回"),
-    Transition("feedback", (S.HANDLING,), S.FEEDBACK, frozenset({GW, CS, OP, DS}), "办结反馈", "feedback_at"),
-    Transition("close_on_spot", (S.HANDLING,), S.CLOSED, frozenset({GW}), "就地办结", "closed_at"),
-    Transition("verify_pass", (S.FEEDBACK,), S.CLOSED, frozenset({GW, CS, OP}), "核查通过", "closed_at"),
-    Transition("verify_fail", (S.FEEDBACK,), S.HANDLING, frozenset({GW, CS, OP}), "核查不通过（返工）"),
-    Transition("shelve", (S.ACCEPTED, S.HANDLING), S.SHELVED, frozenset({OP, LD}), "挂账", "shelved_at"),
-    Transition("resume", (S.SHELVED,), S.HANDLING, frozenset({OP, LD}), "恢复办理", "handling_at"),
-    Transition("visit", (S.CLOSED,), S.RATED, frozenset({OP, LD, CS}), "回访", "rated_at"),
-    # SYSTEM here: an anonymous reporter proven by the tracking token (events.services.public).
-    Transition("rate", (S.CLOSED,), S.RATED, frozenset({Role.RESIDENT, SYSTEM}), "群众评价", "rated_at"),
-    Transition("redo", (S.CLOSED, S.RATED), S.HANDLING, frozenset({OP, LD, CS, Role.RESIDENT, SYSTEM}),
-               "不满意重办"),
-)
+# Statuses in which the event's work is over: every clock of the work stops on entering them.
+ENDED = frozenset({S.CLOSED, S.RATED, S.VOIDED})
 
-# The roles that act for each handling level (for level-bound moves).
+# The roles that act for each handling level (for level-bound actions).
+GW, CS, OP, LD, DS, DA = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
+                          Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN)
 LEVEL_ROLES = {
     "grid": frozenset({GW}),
     "community": frozenset({CS}),
@@ -72,44 +61,13 @@ LEVEL_ROLES = {
     "district": frozenset({DA}),
 }
 
-BY_ACTION: dict[str, Transition] = {t.action: t for t in TABLE}
-assert len(BY_ACTION) == len(TABLE), "action names must be unique"
+TABLE = EVENT.moves
+BY_ACTION = EVENT.by_name
 
 
-def transition_for(action: str, status: str) -> Transition:
+def transition_for(action: str, status: str) -> Move:
     """The table row for ``action`` from ``status``, or :class:`TransitionNotAllowed`."""
-    t = BY_ACTION.get(action)
-    if t is None or status not in t.sources:
-        raise TransitionNotAllowed(
-            f"当前状态「{S(status).label}」不能执行「{t.label if t else action}」/ "
-            f"'{action}' is not allowed from '{status}'.",
-            fields={"action": action, "status": status},
-        )
-    return t
-
-
-def allowed_actions(status: str) -> list[str]:
-    return [t.action for t in TABLE if status in t.sources]
-
-
-def as_markdown() -> str:
-    lines = [
-        "# The event lifecycle",
-        "",
-        "Generated from `jiewang/events/lifecycle.py` by `manage.py lifecycle_doc`; do not edit by hand.",
-        "",
-        "| action | step | from | to | roles |",
-        "|---|---|---|---|---|",
-    ]
-    for t in TABLE:
-        roles = ", ".join(sorted(t.roles)) + (" (of the level holding the event)" if t.level_bound else "")
-        lines.append(f"| `{t.action}` | {t.label} | {', '.join(f'`{s}`' for s in t.sources)} | `{t.target}` | "
-                     f"{roles} |")
-    from django.utils import translation
-
-    def label(status, lang):
-        with translation.override(lang):
-            return str(status.label)
-
-    lines += ["", "Statuses: " + ", ".join(f"`{s.value}` ({label(s, 'en')} / {label(s, 'zh-hans')})" for s in S), ""]
-    return "\n".join(lines)
+    try:
+        return EVENT.check(action, status)
+    except Conflict as exc:
+        raise TransitionNotAllowed(exc.message, fields=exc.fields) from None

@@ -231,8 +231,17 @@ class DeadlineState(models.TextChoices):
     RUNNING = "running", _("Running")
     WARNED = "warned", _("Warned")
     OVERDUE = "overdue", _("Overdue")
+    PAUSED = "paused", _("Paused")  # 暂停计时 (a shelved event)
     MET = "met", _("Met")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+class ClockSubject(models.TextChoices):
+    """What a clock is about beyond its event (blank: the event itself)."""
+
+    EVENT = "", _("The event")
+    ASSIGNMENT = "assignment", _("Assignment")
+    SUMMONS = "summons", _("Whistle summons")
 
 
 class Deadline(models.Model):
@@ -243,8 +252,13 @@ class Deadline(models.Model):
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="deadlines")
     kind = models.CharField(max_length=16, choices=DeadlineKind.choices)
-    # What the clock is about beyond the event (an assignment, a whistle summons…): "type:id".
-    subject = models.CharField(max_length=48, blank=True, default="")
+    # What the clock is about beyond the event, as typed fields: an assignment or a summons of the
+    # dispatching app (a plain id, since events may not depend on dispatching), or blank.
+    subject_type = models.CharField(max_length=12, choices=ClockSubject.choices, blank=True, default="")
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    # The unit the limit was given in (working or calendar time): a paused clock resumes with its
+    # remaining time counted in the same unit.
+    unit = models.CharField(max_length=16, default="working_hours")
     started_at = models.DateTimeField()
     due_at = models.DateTimeField()
     warn_at = models.DateTimeField()
@@ -255,6 +269,8 @@ class Deadline(models.Model):
     warned_at = models.DateTimeField(null=True, blank=True)
     overdue_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    remaining = models.DurationField(null=True, blank=True)  # what was left when paused
 
     class Meta:
         verbose_name = _("deadline")
@@ -267,7 +283,16 @@ class Deadline(models.Model):
                          condition=Q(next_step_at__isnull=False)),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["event", "kind", "subject"],
-                                    condition=Q(state__in=["running", "warned", "overdue"]),
-                                    name="deadline_one_open_per_subject"),
+            # At most one open (or paused) clock of a kind per event, and per subject.
+            models.UniqueConstraint(fields=["event", "kind"],
+                                    condition=Q(state__in=["running", "warned", "overdue", "paused"],
+                                                subject_type=""),
+                                    name="deadline_one_open_per_event"),
+            models.UniqueConstraint(fields=["subject_type", "subject_id", "kind"],
+                                    condition=Q(state__in=["running", "warned", "overdue", "paused"])
+                                    & ~Q(subject_type=""),
+                                    name="deadline_open_per_subject"),
+            models.CheckConstraint(condition=Q(subject_type="", subject_id__isnull=True)
+                                   | (~Q(subject_type="") & Q(subject_id__isnull=False)),
+                                   name="deadline_subject_typed"),
         ]

@@ -144,7 +144,8 @@ def on_sweep(rows, step: str, now) -> None:
         holders.setdefault((area_id, role), set()).add(user_id)
     title_word = SWEEP_TITLES.get(step, step)
     inbox, sms_users = [], {}
-    for _did, event_id, kind, _subject in rows:
+    for row in rows:
+        event_id, kind = row.event_id, row.kind
         event = events.get(event_id)
         if event is None:
             continue

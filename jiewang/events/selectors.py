@@ -70,6 +70,18 @@ def event_deadlines(*, user, event: Event) -> list[Deadline]:
     return [d for d in rows if d.state in open_states] + [d for d in rows if d.state not in open_states]
 
 
+OPEN_CLOCK_STATES = ("running", "warned", "overdue")
+
+
+def clock_is_provisional(deadline: Deadline) -> bool:
+    """Is an open clock counted across a year whose official holiday arrangement is not known yet
+    (``core.worktime`` provisional years)? Its due moment may move once the arrangement is loaded;
+    pages and the API say so beside it. Closed clocks: ``False``."""
+    from jiewang.core.worktime import provisional_between
+
+    return deadline.state in OPEN_CLOCK_STATES and provisional_between(deadline.started_at, deadline.due_at)
+
+
 def event_photo_list(*, user, event: Event) -> QuerySet:
     """The photos of an event the user may see."""
     visible = restrict(Event.objects.filter(pk=event.pk), user, Action.VIEW).values("id")

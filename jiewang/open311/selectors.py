@@ -40,7 +40,7 @@ CLOSED_STATUSES = (EventStatus.CLOSED, EventStatus.RATED, EventStatus.VOIDED)
 OPEN_STATUSES = tuple(s for s in EventStatus.values if s not in CLOSED_STATUSES)
 
 NOTE_LABELS: dict[str, str] = {"report": "上报", "merge": "合并重复事件",
-                               **{t.action: t.label for t in TABLE}}
+                               **{t.name: t.label for t in TABLE}}
 # Steps whose comment stays private: only the step's name is shown.
 PRIVATE_COMMENT_ACTIONS = frozenset({"visit", "rate"})
 

@@ -3,10 +3,16 @@
 These are warnings, not rejections: real boundaries drawn by different offices rarely match
 exactly, and the import should not fail on a few metres. They are reported when:
 
-* ``import.outside_parent`` — the part of a child outside its parent's boundary exceeds
+* ``import.outside_parent`` — the part of a new child outside its parent's boundary exceeds
   ``settings.AREA_OVERLAP_TOLERANCE`` of the child's area;
 * ``import.sibling_overlap`` — two areas under the same parent (new/new, or new/current existing
   sibling) overlap by more than that share of the smaller one.
+
+One is a rejection: a re-import that *moves* an existing area's boundary so that more than that
+share lies outside its parent is ``import.moved_outside_parent`` — an existing area was placed
+once, and a file that drags it out of its parent is more likely wrong than the tree — unless the
+import allows it (``allow_outside_parent``), when it is the ``import.outside_parent`` warning and
+the feature's report lists the ``outside_parent`` override.
 
 Areas are in m² (local equal-area scaling at the feature's latitude). An STRtree over all new and
 existing sibling geometries keeps a file of thousands of features fast.
@@ -35,6 +41,7 @@ class Placed:
     level: int
     report: object  # FeatureReport
     existing_id: int | None = None
+    moves: bool = False  # an update that changes an existing area's boundary
 
     @property
     def parent_key(self):
@@ -53,8 +60,10 @@ def _geom_of(area: Area) -> BaseGeometry | None:
     return g
 
 
-def check_placement(items: list[Placed], *, tolerance: float | None = None) -> None:
-    """Append containment and overlap warnings to each item's report."""
+def check_placement(items: list[Placed], *, tolerance: float | None = None,
+                    allow_outside_parent: bool = False) -> None:
+    """Append containment and overlap warnings to each item's report, and the
+    ``import.moved_outside_parent`` error to an update that moves its area out of its parent."""
     if not items:
         return
     tol = settings.AREA_OVERLAP_TOLERANCE if tolerance is None else tolerance
@@ -68,18 +77,26 @@ def check_placement(items: list[Placed], *, tolerance: float | None = None) -> N
         pg = parent_geoms[it.parent.pk]
         if pg is None or it.geom.area <= 0:
             continue
-        if pg.contains(it.geom):
-            continue
-        outside = it.geom.difference(pg).area
+        outside = 0.0 if pg.contains(it.geom) else it.geom.difference(pg).area
         share = outside / it.geom.area
+        if it.moves and "geometry" in it.report.diff:
+            it.report.diff["geometry"]["outside_parent_share"] = round(share, 6)
         if share > tol:
             scale = m2_per_deg2(it.geom.centroid.y)
+            detail = {"parent_code": it.parent.code, "outside_m2": round(outside * scale, 1), "share": round(share, 6)}
+            if it.moves and not allow_outside_parent:
+                it.report.error(
+                    "import.moved_outside_parent",
+                    f"新边界有 {share:.2%} 超出上级区域 {it.parent.code} / The new boundary would put {share:.2%} of "
+                    f"the area ({outside * scale:,.0f} m²) outside its parent {it.parent.code}; allow it "
+                    "explicitly if intended.", **detail)
+                continue
+            if it.moves:
+                it.report.overrides.append("outside_parent")
             it.report.warn(
                 "import.outside_parent",
                 f"超出上级区域 {share:.2%} / {share:.2%} of the area ({outside * scale:,.0f} m²) lies outside "
-                f"its parent {it.parent.code}.",
-                parent_code=it.parent.code, outside_m2=round(outside * scale, 1), share=round(share, 6),
-            )
+                f"its parent {it.parent.code}.", **detail)
     # --- overlaps between siblings (same parent)
     replaced = {it.existing_id for it in items if it.existing_id}
     parent_ids = {it.parent_key for it in items if it.parent_key is not None}

@@ -16,7 +16,13 @@ SKIPPED_DRY_RUN = "skipped_dry_run"  # valid; a dry run writes nothing (see ``ac
 @dataclass
 class FeatureReport:
     """One feature of the file. ``action`` is what was (or, in a dry run / refused file, would
-    have been) done: ``create``, ``update``, ``none`` (unchanged) or ``""`` (rejected)."""
+    have been) done: ``create``, ``update``, ``none`` (unchanged) or ``""`` (rejected).
+
+    For a feature matching an existing area, ``changes`` names the fields that differ and
+    ``diff`` gives each one as ``{"old": …, "new": …}`` (the geometry as its area in m² and its
+    bbox, plus ``outside_parent_share``), also when the update was refused. ``overrides`` lists
+    the guards an explicit flag let through for this feature: ``foreign_code``, ``rename``,
+    ``outside_parent``."""
 
     index: int
     code: str = ""
@@ -27,6 +33,8 @@ class FeatureReport:
     parent_code: str = ""
     area_m2: float | None = None
     changes: list[str] = field(default_factory=list)
+    diff: dict = field(default_factory=dict)
+    overrides: list[str] = field(default_factory=list)
     repairs: list[dict] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
     warnings: list[dict] = field(default_factory=list)
@@ -51,6 +59,9 @@ class ImportReport:
     level: int
     dry_run: bool = False
     skip_invalid: bool = False
+    allow_foreign_codes: bool = False
+    allow_rename: bool = False
+    allow_outside_parent: bool = False
     features: list[FeatureReport] = field(default_factory=list)
 
     def _count(self, status: str) -> int:
@@ -101,9 +112,21 @@ class ImportReport:
             "skipped": self.skipped, "warnings": self.warnings,
         }
 
+    def overrides_used(self) -> dict:
+        """For each override, the codes of the features it let through (written or, in a dry
+        run, that would be)."""
+        used: dict[str, list[str]] = {}
+        for f in self.features:
+            if f.status != REJECTED:
+                for o in f.overrides:
+                    used.setdefault(o, []).append(f.code)
+        return used
+
     def to_dict(self) -> dict:
         return {
             "ok": self.ok, "level": int(self.level), "dry_run": self.dry_run,
-            "skip_invalid": self.skip_invalid, **self.counts(),
+            "skip_invalid": self.skip_invalid, "allow_foreign_codes": self.allow_foreign_codes,
+            "allow_rename": self.allow_rename, "allow_outside_parent": self.allow_outside_parent,
+            "overrides_used": self.overrides_used(), **self.counts(),
             "features": [asdict(f) for f in self.features],
         }

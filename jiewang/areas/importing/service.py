@@ -18,6 +18,18 @@ name (and ``grid_type``/``population``/``households`` when the properties are pr
 that belongs to a retired area is rejected (``import.code_retired``): reviving history is not an
 import's job.
 
+Guards. A feature's code must extend its parent's code (:mod:`jiewang.areas.codes`: ``510101``
+does not belong under ``500000``), else ``import.code_not_under_parent``. A feature matching an
+existing area may not rename it (``import.rename_refused``) nor move its boundary outside its
+parent (``import.moved_outside_parent``, see :mod:`.checks`). Each guard yields only to an
+explicit flag — ``allow_foreign_codes``, ``allow_rename``, ``allow_outside_parent`` — and a
+feature let through lists the override in its report (``overrides``); the ``area.import`` audit
+row lists the overrides used, the ``area.create`` rows of foreign codes say so too.
+
+Preview. Every feature's report says what it does (``action``) and, for an update, the old and
+new value of each changed field (``diff``). A ``dry_run`` computes the same report, guards and
+all, and writes nothing: the administrator reads each change before anything is written.
+
 All or nothing. Everything is written in one ``transaction.atomic()``. By default one rejected
 feature means nothing is written (the report still lists every problem); with ``skip_invalid`` the
 good features are written. A refusal raised while writing (a concurrent edit, a constraint) rejects
@@ -40,6 +52,7 @@ from jiewang.core.errors import ApplicationError, PayloadTooLarge, ValidationFai
 from jiewang.core.scope import Action, ensure_allowed, is_allowed, restrict
 
 from ..choices import GRID_LEVELS, AreaLevel, GridType
+from ..codes import extends_parent_code, foreign_code_detail, foreign_code_message
 from ..geometry import approx_area_m2
 from ..models import Area
 from ..services import area_create, area_set_boundary, area_update
@@ -213,6 +226,23 @@ def _resolve_parents(cands: list[_Candidate], *, actor, level: int, parent: Area
             c.parent = found[0]
 
 
+def _check_codes(cands: list[_Candidate], *, allow_foreign_codes: bool) -> None:
+    """Refuse (or, when allowed, mark) the features whose code does not extend their parent's."""
+    for c in cands:
+        p, r = c.parent, c.report
+        if p is None or extends_parent_code(r.code, p.code, p.level):
+            continue
+        detail = foreign_code_detail(r.code, p.code, p.level)
+        detail.pop("code")  # the feature's own code is in its report already
+        if allow_foreign_codes:
+            r.overrides.append("foreign_code")
+            r.warn("import.foreign_code_allowed",
+                   f"编码 {r.code} 不属于上级 {p.code}，已按要求导入 / Code {r.code} does not extend its parent's "
+                   f"code {p.code}; imported because foreign codes were allowed.", **detail)
+        else:
+            r.error("import.code_not_under_parent", foreign_code_message(r.code, p.code, p.level), **detail)
+
+
 def _find_existing(cands: list[_Candidate], *, actor, level: int) -> None:
     """Mark duplicates in the file and the (parent, code) pairs that already exist."""
     seen: dict[tuple, list[_Candidate]] = {}
@@ -252,32 +282,53 @@ def _find_existing(cands: list[_Candidate], *, actor, level: int) -> None:
 
 def _same_geometry(stored, geom) -> bool:
     import shapely
-    from shapely.geometry import shape
 
-    if not stored:
-        return False
-    try:
-        old = shape(stored)
-    except Exception:
+    old = _stored_geometry(stored)
+    if old is None:
         return False
     return bool(shapely.equals_exact(shapely.normalize(old), shapely.normalize(geom), tolerance=PRECISION_GRID / 2))
 
 
-def _plan_update(c: _Candidate) -> None:
-    a = c.existing
-    changes = [k for k, v in {"name": c.report.name, **c.fields}.items() if getattr(a, k) != v]
+def _geometry_summary(geom) -> dict | None:
+    if geom is None or geom.is_empty:
+        return None
+    return {"area_m2": round(approx_area_m2(geom), 1), "bbox": [round(x, 7) for x in geom.bounds]}
+
+
+def _stored_geometry(stored):
+    from shapely.geometry import shape
+
+    try:
+        return shape(stored) if stored else None
+    except Exception:  # a stored geometry should always parse; the diff must not crash on one that does not
+        return None
+
+
+def _plan_update(c: _Candidate, *, allow_rename: bool) -> None:
+    """Compare the feature with the existing area: ``changes``/``diff``, and the rename guard."""
+    a, r = c.existing, c.report
+    diff = {k: {"old": getattr(a, k), "new": v} for k, v in {"name": r.name, **c.fields}.items()
+            if getattr(a, k) != v}
     if not _same_geometry(a.geometry, c.geom):
-        changes.append("geometry")
-    c.report.changes = changes
-    c.report.action = "update" if changes else "none"
-    c.report.area_id = a.pk
+        diff["geometry"] = {"old": _geometry_summary(_stored_geometry(a.geometry)), "new": _geometry_summary(c.geom)}
+    r.changes, r.diff = list(diff), diff
+    r.action = "update" if diff else "none"
+    r.area_id = a.pk
+    if "name" in diff:
+        if allow_rename:
+            r.overrides.append("rename")
+        else:
+            r.error("import.rename_refused",
+                    f"将把 {a.code}「{a.name}」改名为「{r.name}」/ This would rename {a.code} from {a.name!r} to "
+                    f"{r.name!r}; allow renames explicitly if intended.", old_name=a.name, new_name=r.name)
 
 
 def _write(c: _Candidate, *, actor, level: int) -> None:
     r = c.report
     if r.action == "create":
         area = area_create(actor=actor, parent=c.parent, level=level, code=r.code, name=r.name,
-                           geometry=c.geom, valid_from=c.valid_from, reason="import", **c.fields)
+                           geometry=c.geom, valid_from=c.valid_from, reason="import",
+                           allow_foreign_code="foreign_code" in r.overrides, **c.fields)
         r.area_id, r.status = area.pk, st.IMPORTED
     elif r.action == "update":
         a = c.existing
@@ -293,9 +344,10 @@ def _write(c: _Candidate, *, actor, level: int) -> None:
 
 def area_import(*, actor, data, level, parent: Area | None = None, name_key: str = "name",
                 code_key: str = "code", parent_code_key: str = "parent_code", skip_invalid: bool = False,
-                dry_run: bool = False) -> ImportReport:
+                dry_run: bool = False, allow_foreign_codes: bool = False, allow_rename: bool = False,
+                allow_outside_parent: bool = False) -> ImportReport:
     """Import the areas of a GeoJSON FeatureCollection at ``level`` (see the module docstring for
-    parents, updates and atomicity, and :mod:`.repair` for the geometry repairs)."""
+    parents, guards, updates and atomicity, and :mod:`.repair` for the geometry repairs)."""
     try:
         level = AreaLevel(int(level))
     except (TypeError, ValueError):
@@ -311,7 +363,9 @@ def area_import(*, actor, data, level, parent: Area | None = None, name_key: str
         if parent.valid_to is not None and parent.valid_to <= dt.date.today():
             raise ValidationFailed(f"上级 {parent.code} 已撤销 / The parent {parent.code} is retired.",
                                    code="import.parent_retired")
-    report = ImportReport(level=int(level), dry_run=dry_run, skip_invalid=skip_invalid)
+    report = ImportReport(level=int(level), dry_run=dry_run, skip_invalid=skip_invalid,
+                          allow_foreign_codes=allow_foreign_codes, allow_rename=allow_rename,
+                          allow_outside_parent=allow_outside_parent)
     cands: list[_Candidate] = []
     for index, feature in enumerate(features):
         r = FeatureReport(index=index)
@@ -337,15 +391,19 @@ def area_import(*, actor, data, level, parent: Area | None = None, name_key: str
     live = [c for c in cands if not c.report.rejected]
     _resolve_parents(live, actor=actor, level=level, parent=parent)
     live = [c for c in live if not c.report.rejected]
+    _check_codes(live, allow_foreign_codes=allow_foreign_codes)
+    live = [c for c in live if not c.report.rejected]
     _find_existing(live, actor=actor, level=level)
     live = [c for c in live if not c.report.rejected]
     for c in live:
         if c.existing is not None:
-            _plan_update(c)
+            _plan_update(c, allow_rename=allow_rename)
         else:
             c.report.action = "create"
-    check_placement([Placed(c.geom, c.parent, level, c.report, c.existing.pk if c.existing else None)
-                     for c in live])
+    check_placement([Placed(c.geom, c.parent, level, c.report, c.existing.pk if c.existing else None,
+                            moves="geometry" in c.report.changes) for c in live],
+                    allow_outside_parent=allow_outside_parent)
+    live = [c for c in live if not c.report.rejected]
     for r in report.features:
         if r.rejected:
             r.status, r.action = st.REJECTED, ""
@@ -371,6 +429,9 @@ def area_import(*, actor, data, level, parent: Area | None = None, name_key: str
                     "created": [r.area_id for r in report.features if r.status == st.IMPORTED],
                     "updated": [r.area_id for r in report.features if r.status == st.UPDATED],
                     "rejected": [r.index for r in report.features if r.status == st.REJECTED],
+                    "allow": [k for k in ("allow_foreign_codes", "allow_rename", "allow_outside_parent")
+                              if getattr(report, k)],
+                    "overrides_used": report.overrides_used(),
                 })
     except _RollBack:
         for c in live:

@@ -5,13 +5,19 @@ receives lat/long: each needs "the grid (and so the community, town, district) a
 thousands of times a second at peak, on ~62,000 grid polygons for a large city. The locator
 answers it from an in-memory raster index over the *leaf* polygons (see :mod:`.index`), rebuilt
 only when a boundary changes (:class:`~jiewang.areas.models.BoundaryRevision`) and shared by all
-processes through memory-mapped files (see :mod:`.store`).
+processes through memory-mapped files (see :mod:`.store`), and with the leaf's whole chain of
+ancestors (:class:`~.chains.AreaChain`: id, level, code, name, path of each), cached per process
+and forgotten when an area's code, name, parent or validity changes (see :mod:`.chains`).
 
 Public API (HTTP endpoints and services build on these names):
 
-* :func:`get_locator` — the process-wide :class:`Locator`, reloaded when the revision moves;
-* :meth:`Locator.locate` / :meth:`Locator.locate_many` — one point / numpy batches;
-* :func:`locate_with_ancestors` — the leaf and its ancestors, root first, in one query;
+* :func:`get_locator` — the process-wide :class:`Locator`, reloaded when the boundary revision
+  moves, its chains dropped when the chain revision moves;
+* :meth:`Locator.locate` / :meth:`Locator.locate_many` — the leaf of one point / numpy batches;
+* :meth:`Locator.locate_chain` / :meth:`Locator.locate_chains` — the same with each leaf's chain;
+  :meth:`Locator.chain` / :meth:`Locator.chains` — the chain of leaf ids;
+* :func:`locate_chain`, :func:`locate_with_ancestors` — one point on the process-wide locator;
+* :func:`forget_chains` — called by the area services when a chain may have changed;
 * :func:`locator_rebuild_if_stale` — for the background worker;
 * :func:`build_index` — the pure index builder (no database), used by the benchmark.
 
@@ -32,16 +38,18 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from django.db import transaction
 
 from jiewang.core.errors import ValidationFailed
 
 from . import store
+from .chains import AreaChain, ChainCache
 from .coords import CRS_CHOICES, CRS_GCJ02, gcj02_to_wgs84, gcj02_to_wgs84_many
 from .index import LocatorIndex, build_index
 
 __all__ = [
-    "STATUS_INSIDE", "STATUS_NEAREST", "STATUS_OUTSIDE", "STATUS_NAMES", "LocateResult", "Locator",
-    "LocatorIndex", "build_index", "get_locator", "locate_with_ancestors",
+    "STATUS_INSIDE", "STATUS_NEAREST", "STATUS_OUTSIDE", "STATUS_NAMES", "AreaChain", "LocateResult", "Locator",
+    "LocatorIndex", "build_index", "forget_chains", "get_locator", "locate_chain", "locate_with_ancestors",
     "locator_rebuild_if_stale", "reset_locator",
 ]
 
@@ -77,7 +85,8 @@ def _check_crs(crs: str) -> None:
 
 
 class Locator:
-    """A loaded index for one boundary revision, with the id and path of every leaf."""
+    """A loaded index for one boundary revision, with the id and path of every leaf, and the
+    chains of the leaves read so far (:class:`~.chains.ChainCache`)."""
 
     def __init__(self, index: LocatorIndex, *, paths: list[str] | None = None,
                  revision: int | None = None, path: Path | None = None):
@@ -86,6 +95,7 @@ class Locator:
         self.path = path
         self.paths = paths or []
         self._ids = index.ids.tolist()  # Python ints for the single-point path
+        self.chain_cache = ChainCache(self.leaf_path)
 
     def locate(self, lon, lat, crs: str = "wgs84") -> LocateResult:
         """The leaf area at (lon, lat); see :class:`LocateResult`."""
@@ -131,6 +141,27 @@ class Locator:
         status[snapped] = STATUS_NEAREST
         return ids.astype(np.int64), status
 
+    def chain(self, area_id: int) -> AreaChain | None:
+        """The chain of leaf ``area_id`` (cached; one statement when not)."""
+        return self.chain_cache.get(area_id)
+
+    def chains(self, area_ids) -> dict[int, AreaChain]:
+        """The chains of leaf ids, by id; the uncached ones read together."""
+        return self.chain_cache.get_many(area_ids)
+
+    def locate_chain(self, lon, lat, crs: str = "wgs84") -> tuple[LocateResult, AreaChain | None]:
+        """:meth:`locate` and the located leaf's chain (None when outside)."""
+        result = self.locate(lon, lat, crs)
+        if result.area_id is None:
+            return result, None
+        return result, self.chain_cache.get(result.area_id)
+
+    def locate_chains(self, lons, lats, crs: str = "wgs84") -> tuple[np.ndarray, np.ndarray, list]:
+        """:meth:`locate_many` and, for each point, its leaf's chain (None when outside)."""
+        ids, status = self.locate_many(lons, lats, crs)
+        found = self.chains(int(i) for i in np.unique(ids) if i >= 0)
+        return ids, status, [found.get(i) for i in ids.tolist()]
+
     def leaf_path(self, area_id: int) -> str | None:
         """The materialized path of a leaf when the index was built."""
         i = int(np.searchsorted(self.index.ids, area_id))
@@ -142,7 +173,8 @@ class Locator:
 # --- the process-wide locator -----------------------------------------------------------------
 
 _lock = threading.Lock()
-_state: dict = {"locator": None, "key": None, "checked": -math.inf}
+# chains: the chain revision the locator's chains were read at (None: unknown, drop at next check)
+_state: dict = {"locator": None, "key": None, "checked": -math.inf, "chains": None}
 
 
 def _settings():
@@ -155,9 +187,10 @@ def _settings():
 def get_locator(refresh: bool = False) -> Locator:
     """The process-wide :class:`Locator`.
 
-    Checks :class:`BoundaryRevision` at most every ``LOCATOR_REVISION_CHECK_SECONDS`` (default
-    2 s; ``refresh=True`` forces the check) and, when it moved, loads the saved index for the new
-    revision — building it first if no process has yet."""
+    Checks :class:`BoundaryRevision` (one row, one query) at most every
+    ``LOCATOR_REVISION_CHECK_SECONDS`` (default 2 s; ``refresh=True`` forces the check). When the
+    boundary revision moved, it loads the saved index for the new revision — building it first if
+    no process has yet; when the chain revision moved, it drops the cached chains."""
     from jiewang.areas.models import BoundaryRevision
 
     base, near_m, every = _settings()
@@ -167,13 +200,16 @@ def get_locator(refresh: bool = False) -> Locator:
             and _state["key"][0] == str(base) and _state["key"][2] == near_m):
         return loc
     with _lock:
-        revision = BoundaryRevision.current()
+        revision, chain_revision = BoundaryRevision.current_pair()
         key = (str(base), revision, near_m)
         if _state["key"] != key or _state["locator"] is None:
             target, _built = store.ensure_index(base, revision, near_m)
             index, paths, _meta = store.load_index(target)
             _state["locator"] = Locator(index, paths=paths, revision=revision, path=target)
             _state["key"] = key
+        elif _state["chains"] != chain_revision:
+            _state["locator"].chain_cache.clear()
+        _state["chains"] = chain_revision
         _state["checked"] = time.monotonic()
         return _state["locator"]
 
@@ -181,7 +217,25 @@ def get_locator(refresh: bool = False) -> Locator:
 def reset_locator() -> None:
     """Forget the process-wide locator (tests)."""
     with _lock:
-        _state.update(locator=None, key=None, checked=-math.inf)
+        _state.update(locator=None, key=None, checked=-math.inf, chains=None)
+
+
+def _drop_chains() -> None:
+    loc = _state["locator"]
+    if loc is not None:
+        loc.chain_cache.clear()
+    _state["chains"] = None
+
+
+def forget_chains() -> None:
+    """Drop this process's chains now, at the next revision check and once the current
+    transaction commits. The area services call it beside
+    :meth:`BoundaryRevision.bump_chains <jiewang.areas.models.BoundaryRevision.bump_chains>`: the
+    change is seen at once here, within ``LOCATOR_REVISION_CHECK_SECONDS`` in other processes;
+    a chain another thread reads before the commit is dropped at the commit, and one read inside
+    a transaction that is rolled back at the next check."""
+    _drop_chains()
+    transaction.on_commit(_drop_chains)
 
 
 def locator_rebuild_if_stale() -> bool:
@@ -195,20 +249,13 @@ def locator_rebuild_if_stale() -> bool:
     return built
 
 
-def locate_with_ancestors(lon, lat, crs: str = "wgs84"):
-    """(result, [root, …, leaf]) — the located leaf with its ancestors, root first, in one query
-    (the leaf's path is kept in the index); ``[]`` when the point is outside."""
-    from jiewang.areas.models import Area
+def locate_chain(lon, lat, crs: str = "wgs84") -> tuple[LocateResult, AreaChain | None]:
+    """(result, chain) on the process-wide locator: see :meth:`Locator.locate_chain`."""
+    return get_locator().locate_chain(lon, lat, crs)
 
-    locator = get_locator()
-    result = locator.locate(lon, lat, crs)
-    if result.area_id is None:
-        return result, []
-    path = locator.leaf_path(result.area_id)
-    ids = [int(x) for x in (path or "").strip("/").split("/") if x] or [result.area_id]
-    by_id = {a.id: a for a in Area.objects.filter(id__in=ids)}
-    leaf = by_id.get(result.area_id)
-    if leaf is None or leaf.path != path:  # the tree was reshaped since the build: re-read
-        leaf = Area.objects.get(pk=result.area_id)
-        return result, leaf.ancestors() + [leaf]
-    return result, [by_id[i] for i in ids if i in by_id]
+
+def locate_with_ancestors(lon, lat, crs: str = "wgs84"):
+    """(result, [root, …, leaf]) — the located leaf with its ancestors, root first (the chain's
+    areas: id, level, code, name, path); ``[]`` when the point is outside."""
+    result, chain = get_locator().locate_chain(lon, lat, crs)
+    return result, list(chain.areas) if chain is not None else []

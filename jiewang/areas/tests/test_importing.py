@@ -66,22 +66,6 @@ def error_codes(report):
     return {f.code: [e["code"] for e in f.errors] for f in report.features if f.errors}
 
 
-@pytest.fixture
-def city(db):
-    return area_create(actor=None, parent=None, level=AreaLevel.CITY, code="110000", name="北京市",
-                       geometry=box(115.0, 39.0, 118.0, 41.5))
-
-
-@pytest.fixture
-def district(city):
-    """A district 116.0–117.0 × 39.0–40.0 with one existing town on its west (116.0–116.3)."""
-    d = area_create(actor=None, parent=city, level=AreaLevel.DISTRICT, code="110101", name="甲区",
-                    geometry=box(116.0, 39.0, 117.0, 40.0))
-    area_create(actor=None, parent=d, level=AreaLevel.TOWN, code="110101001", name="西街道",
-                geometry=box(116.0, 39.0, 116.3, 40.0))
-    return d
-
-
 # --- the real Beijing file -----------------------------------------------------------------------
 
 BEIJING_EXPECTED = {
@@ -402,10 +386,12 @@ def test_reimport_updates_existing_areas(district):
         feat("110101004", "南街道", box(116.7, 39.0, 116.9, 40.0)),  # same
         feat("110101005", "北街道", box(116.9, 39.0, 117.0, 40.0)),  # new
     )
-    report = area_import(actor=None, data=second, level=AreaLevel.TOWN, parent=district)
+    report = area_import(actor=None, data=second, level=AreaLevel.TOWN, parent=district, allow_rename=True)
     assert statuses(report) == [("110101002", "updated"), ("110101003", "updated"),
                                 ("110101004", "unchanged"), ("110101005", "imported")]
     assert [f.changes for f in report.features] == [["name"], ["geometry"], [], []]
+    assert [f.overrides for f in report.features] == [["rename"], [], [], []]
+    assert report.features[0].diff == {"name": {"old": "中街道", "new": "中街道（新）"}}
     assert (report.imported, report.updated, report.unchanged) == (1, 2, 1)
     assert Area.objects.get(pk=ids["110101002"]).name == "中街道（新）"
     moved = Area.objects.get(pk=ids["110101003"])

@@ -224,10 +224,10 @@ def sq(x, y, size=0.01):
 def small_tree(db):
     district = area_create(actor=None, parent=None, level=AreaLevel.DISTRICT, code="500101",
                            name="D", geometry=sq(0, 0, 0.02))
-    town = area_create(actor=None, parent=district, level=AreaLevel.TOWN, code="001", name="T")
-    community = area_create(actor=None, parent=town, level=AreaLevel.COMMUNITY, code="001",
+    town = area_create(actor=None, parent=district, level=AreaLevel.TOWN, code="500101001", name="T")
+    community = area_create(actor=None, parent=town, level=AreaLevel.COMMUNITY, code="500101001001",
                             name="C")
-    grids = [area_create(actor=None, parent=community, level=AreaLevel.GRID, code=f"00{i}",
+    grids = [area_create(actor=None, parent=community, level=AreaLevel.GRID, code=f"500101001001{i + 1:03d}",
                          name=f"G{i}", geometry=sq(0.01 * (i % 2), 0.01 * (i // 2)))
              for i in range(4)]
     return district, town, community, grids
@@ -272,7 +272,7 @@ def test_gcj02_points_are_converted(index_dir, small_tree):
 def test_districts_are_leaves_when_the_tree_stops_there(index_dir):
     d = area_create(actor=None, parent=None, level=AreaLevel.DISTRICT, code="500102", name="D",
                     geometry=sq(0, 0))
-    area_create(actor=None, parent=d, level=AreaLevel.TOWN, code="001", name="no geometry")
+    area_create(actor=None, parent=d, level=AreaLevel.TOWN, code="500102001", name="no geometry")
     assert loc.get_locator(refresh=True).locate(LON0 + 0.005, LAT0 + 0.005).area_id == d.id
 
 

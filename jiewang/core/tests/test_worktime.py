@@ -162,22 +162,26 @@ def test_warn_at_module_level_with_working_days():
     assert worktime.warn_at(start, due) == at(2026, 10, 9, 14, 18)
 
 
-def test_year_unknown_to_the_package_falls_back_to_monday_to_friday(cal, monkeypatch, caplog):
+def test_year_unknown_to_the_package_counts_statutory_holidays(cal, monkeypatch, caplog):
     with pytest.raises(NotImplementedError):
         chinese_calendar.is_workday(dt.date(2031, 10, 1))
     monkeypatch.setattr(worktime, "_national_years", {})
     monkeypatch.setattr(worktime, "_warned_years", set())
     fresh = WorkCalendar({}, tz="Asia/Shanghai")
     with caplog.at_level(logging.WARNING, logger="jiewang.core.worktime"):
-        # National Day 2031 is unknown: Wed 1 Oct counts as a working day, weekends do not.
-        assert fresh.is_workday(dt.date(2031, 10, 1)) is True
-        assert fresh.is_workday(dt.date(2031, 10, 4)) is False
-        assert fresh.add_working_days(at(2031, 9, 30, 10), 1) == at(2031, 10, 1, 10)
-        assert fresh.add_working_days(at(2031, 10, 3, 10), 1) == at(2031, 10, 6, 10)
+        # National Day 2031: Wed 1 – Fri 3 Oct are statutory holidays (Mid-autumn is 1 Oct too);
+        # no make-up Saturday is known, so 4–5 Oct stay weekend days.
+        assert [fresh.is_workday(dt.date(2031, 10, d)) for d in range(1, 8)] == \
+            [False, False, False, False, False, True, True]
+        assert fresh.add_working_days(at(2031, 9, 30, 10), 1) == at(2031, 10, 6, 10)
+        assert fresh.add_working_days(at(2031, 10, 3, 10), 1) == at(2031, 10, 7, 9)
+        # An ordinary week is Monday to Friday.
+        assert [fresh.is_workday(dt.date(2031, 3, d)) for d in range(3, 10)] == [True] * 5 + [False] * 2
         fresh.add_working_days(at(2031, 3, 3, 10), 40)
         WorkCalendar({}, tz="Asia/Shanghai").is_workday(dt.date(2031, 5, 1))
     warnings = [r for r in caplog.records if "2031" in r.getMessage()]
     assert len(warnings) == 1  # once per year and process
+    assert fresh.is_provisional(2031) and not fresh.is_provisional(2026)
 
 
 def test_naive_datetimes_are_rejected(cal):

@@ -334,3 +334,13 @@ def test_demo_logins_authenticate_and_hold_exactly_their_role():
     assert by_user["resident"].area_code == grid.code
     assert by_user["town_operator"].area_code == town.code
     assert by_user["department_staff"].department == f"{district.name}城市管理局"
+
+
+def test_the_demo_city_obeys_the_code_rule():
+    """Seeding writes with bulk_create, past the services' code check: the plan must obey it."""
+    from jiewang.areas.codes import extends_parent_code
+
+    nodes = generate_city("city", 1, geometry=False).nodes
+    foreign = [(n.code, nodes[n.parent].code) for n in nodes
+               if n.parent >= 0 and not extends_parent_code(n.code, nodes[n.parent].code, nodes[n.parent].level)]
+    assert len(nodes) > 1000 and foreign == []

@@ -1,5 +1,12 @@
 """Dispatch to a lead and assisting departments (or a board's post), sign-for, return with reason,
-redispatch (transfer or the command center's arbitration), and extension requests."""
+an assisting department's own feedback, dispute and arbitration, redispatch (transfer), and
+extension requests.
+
+Every service authorizes its actor first through the action registry
+(:func:`jiewang.events.registry.authorize`: 404 outside scope, 403 without the role, 409 in the
+wrong state), then checks its input, then writes: statuses only through :func:`.moves.move`,
+clocks only through the events app's clock service.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +16,52 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiewang.accounts.models import Department, Post
-from jiewang.core.errors import Conflict, PermissionDenied, ValidationFailed
+from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.events.choices import HandlingLevel
 from jiewang.events.models import Event
-from jiewang.events.services.deadlines import deadline_close, deadline_open
-from jiewang.events.services.transition import event_note, event_transition, pick_role
+from jiewang.events.registry import authorize
+from jiewang.events.services.clocks import clock_start
+from jiewang.events.services.transition import event_note, event_transition
 
-from ..models import OPEN_ASSIGNMENT, Assignment, AssignmentRole, AssignmentStatus, ExtensionRequest, ExtensionStatus
-from ..permissions import department_ids
+from ..models import OPEN_ASSIGNMENT, Assignment, AssignmentRole, ExtensionRequest, ExtensionStatus
+from .moves import move
+
+
+def _reason(text: str, code: str = "dispatch.reason_required") -> str:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("请填写原因 / A reason is required.", code=code, fields={"comment": "required"})
+    return text
+
+
+def resolve_targets(*, actor, lead_department_id: int | None = None, lead_post_id: int | None = None,
+                    assist_department_ids: list[int] | None = None) -> tuple[Department | Post, list[Department]]:
+    """The lead (a department or a post) and the assisting departments named by id, looked up in
+    the actor's scope (an id it cannot see is not found)."""
+    from jiewang.accounts import selectors as account_selectors
+    from jiewang.core.scope import Action, restrict
+
+    if (lead_department_id is None) == (lead_post_id is None):
+        raise ValidationFailed("主办须为一个部门或一个岗位 / Name one lead: a department or a post.",
+                               code="dispatch.lead_required", fields={"lead_department_id": "required"})
+    depts = account_selectors.department_list(user=actor) if actor is not None else Department.objects.all()
+    if lead_department_id is not None:
+        lead = depts.filter(pk=lead_department_id).first()
+    else:
+        posts = Post.objects.select_related("board")
+        lead = (restrict(posts, actor, Action.VIEW) if actor is not None else posts).filter(pk=lead_post_id).first()
+    if lead is None:
+        raise NotFound("主办单位不存在 / Lead not found.", code="dispatch.lead_not_found")
+    wanted = [i for i in (assist_department_ids or []) if not (isinstance(lead, Department) and i == lead.pk)]
+    assists = list(depts.filter(pk__in=wanted))
+    if len(assists) != len(set(wanted)):
+        raise NotFound("协办部门不存在 / An assisting department was not found.", code="dispatch.assist_not_found")
+    return lead, assists
 
 
 def _check_targets(event: Event, lead, assists: list[Department]) -> None:
-    if lead is None:
-        raise ValidationFailed("须指定主办单位 / A lead is required.", code="dispatch.lead_required")
     ids = [d.pk for d in assists]
-    if isinstance(lead, Department) and lead.pk in ids or len(set(ids)) != len(ids):
+    if len(set(ids)) != len(ids):
         raise ValidationFailed("主办与协办不能重复 / Lead and assisting must differ.", code="dispatch.duplicate_target")
     town_path = event.town.path
     for d in ([lead] if isinstance(lead, Department) else []) + list(assists):
@@ -36,7 +74,7 @@ def _check_targets(event: Event, lead, assists: list[Department]) -> None:
         raise ValidationFailed("岗位不属于本镇街 / The post belongs to another town.", code="dispatch.post_out_of_area")
 
 
-def _create_assignments(event, lead, assists, actor, instructions, now) -> list[Assignment]:
+def _create_assignments(event, lead, assists, actor, instructions, now, *, again: bool) -> list[Assignment]:
     made = [Assignment.objects.create(
         event=event, role=AssignmentRole.LEAD, instructions=instructions, dispatched_by=actor, dispatched_at=now,
         department=lead if isinstance(lead, Department) else None, post=lead if isinstance(lead, Post) else None,
@@ -45,11 +83,10 @@ def _create_assignments(event, lead, assists, actor, instructions, now) -> list[
         made.append(Assignment.objects.create(event=event, department=d, role=AssignmentRole.ASSIST,
                                               instructions=instructions, dispatched_by=actor, dispatched_at=now))
     for a in made:
-        deadline_open(event=event, kind="sign", start=now, subject=f"assignment:{a.pk}")
+        clock_start(event=event, kind="sign", start=now, subject=a)
     from ..notify import notify_assignments
 
-    notify_assignments(event, "redispatch" if event.assignments.exclude(pk__in=[a.pk for a in made]).exists()
-                       else "dispatch")
+    notify_assignments(event, "redispatch" if again else "dispatch")
     return made
 
 
@@ -57,185 +94,107 @@ def _create_assignments(event, lead, assists, actor, instructions, now) -> list[
 def event_dispatch(*, event: Event, actor, lead: Department | Post, assists: list[Department] | None = None,
                    instructions: str = "", expected_version: int | None = None) -> list[Assignment]:
     """派遣: give an accepted event to one lead (主办) and any assisting departments (协办)."""
+    role = authorize("dispatch", actor=actor, event=event)
     assists = list(assists or [])
     _check_targets(event, lead, assists)
     now = timezone.now()
-    event, _ = event_transition(event=event, action="dispatch", actor=actor, comment=instructions,
-                                expected_version=expected_version, at=now,
-                                changes={"level": HandlingLevel.DEPARTMENT},
+    event, _ = event_transition(event=event, action="dispatch", actor=actor, role=role, comment=instructions,
+                                expected_version=expected_version, at=now, changes={"level": HandlingLevel.DEPARTMENT},
                                 data={"lead": str(lead), "assists": [d.name for d in assists]})
-    return _create_assignments(event, lead, assists, actor, instructions, now)
+    again = Assignment.objects.filter(event=event).exists()
+    return _create_assignments(event, lead, assists, actor, instructions, now, again=again)
 
 
 @transaction.atomic
 def event_redispatch(*, event: Event, actor, lead: Department | Post, assists: list[Department] | None = None,
-                     reason: str, expected_version: int | None = None) -> list[Assignment]:
-    """改派/转办, and the command center's arbitration of a disputed responsibility: withdraw the
-    open assignments and dispatch anew."""
-    if not (reason or "").strip():
-        raise ValidationFailed("请填写原因 / A reason is required.", code="dispatch.reason_required")
+                     reason: str, expected_version: int | None = None, action: str = "redispatch",
+                     role: str | None = None) -> list[Assignment]:
+    """改派/转办: withdraw the open assignments (they follow the move) and dispatch anew. Also
+    the second half of an arbitration that redispatches (``role`` already authorized)."""
+    if role is None:
+        role = authorize(action, actor=actor, event=event)
+    reason = _reason(reason)
     assists = list(assists or [])
     _check_targets(event, lead, assists)
     now = timezone.now()
-    event, _ = event_transition(event=event, action="redispatch", actor=actor, comment=reason, at=now,
+    event, _ = event_transition(event=event, action="redispatch", actor=actor, role=role, comment=reason, at=now,
                                 expected_version=expected_version, changes={"level": HandlingLevel.DEPARTMENT},
-                                data={"lead": str(lead), "assists": [d.name for d in assists]})
-    for a in Assignment.objects.filter(event=event, status__in=OPEN_ASSIGNMENT):
-        a.status, a.closed_at = AssignmentStatus.WITHDRAWN, now
-        a.save(update_fields=["status", "closed_at"])
-        deadline_close(event=event, kinds=["sign"], subject=f"assignment:{a.pk}", state="cancelled", at=now)
-    return _create_assignments(event, lead, assists, actor, reason, now)
+                                data={"lead": str(lead), "assists": [d.name for d in assists]}, met=("handle",))
+    return _create_assignments(event, lead, assists, actor, reason, now, again=True)
 
 
-def _own_assignment(assignment: Assignment, actor) -> Assignment:
-    locked = Assignment.objects.select_for_update().select_related("event").get(pk=assignment.pk)
-    if actor is not None and not actor.is_superuser:
-        from jiewang.core.scope import user_grants
-
-        if locked.department_id not in department_ids(user_grants(actor)):
-            raise PermissionDenied("这不是您部门的任务 / This is not your department's assignment.",
-                                   code="dispatch.not_your_assignment")
-    return locked
+def _locked(assignment: Assignment) -> Assignment:
+    return Assignment.objects.select_for_update().select_related("event", "department").get(pk=assignment.pk)
 
 
 @transaction.atomic
 def assignment_sign(*, assignment: Assignment, actor) -> Assignment:
-    """签收. The lead's sign-for moves the event into handling; an assisting department's only
-    stops its own clock."""
-    a = _own_assignment(assignment, actor)
-    if a.status != AssignmentStatus.DISPATCHED:
-        raise Conflict("该任务不在待签收状态 / Not awaiting sign-for.", code="dispatch.not_awaiting_sign")
+    """签收. The lead's sign-for moves the event into handling (its handling clock starts); an
+    assisting department's only stops its own clock."""
+    a = _locked(assignment)
+    role = authorize("sign", actor=actor, event=a.event, subject=a)
     now = timezone.now()
-    a.status, a.signed_at, a.signed_by = AssignmentStatus.SIGNED, now, actor
-    a.save(update_fields=["status", "signed_at", "signed_by"])
-    deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{a.pk}", at=now)
+    move(a, "sign", at=now, changes={"signed_by": actor})
     if a.role == AssignmentRole.LEAD:
-        event, _ = event_transition(event=a.event, action="sign", actor=actor, at=now,
+        event, _ = event_transition(event=a.event, action="sign", actor=actor, role=role, at=now,
                                     data={"assignment": a.pk})
-        d = deadline_open(event=event, kind="handle", start=now, subject="")
-        Event.objects.filter(pk=event.pk).update(due_at=d.due_at, is_overdue=False)
+        clock_start(event=event, kind="handle", start=now)
     else:
-        event_note(event=a.event, action="assist_sign", actor=actor, role="department_staff",
-                   data={"assignment": a.pk, "department": a.department.name}, at=now)
+        event_note(event=a.event, action="assist_sign", actor=actor, role=role,
+                   data={"assignment": a.pk, "department": str(a.department)}, at=now)
     return a
 
 
 @transaction.atomic
 def assignment_return(*, assignment: Assignment, actor, reason: str) -> Assignment:
     """退回: a wrong dispatch goes back to the command center with a reason. The lead's return
-    sends the whole event back for re-dispatch; an assisting department just leaves."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("请填写退回原因 / A reason is required.", code="dispatch.reason_required")
-    a = _own_assignment(assignment, actor)
-    if a.status != AssignmentStatus.DISPATCHED:
-        raise Conflict("已签收的任务不能退回 / Only unsigned assignments can be returned.",
-                       code="dispatch.not_awaiting_sign")
+    sends the whole event back for re-dispatch (every open assignment is withdrawn); an assisting
+    department just leaves."""
+    a = _locked(assignment)
+    role = authorize("return", actor=actor, event=a.event, subject=a)
+    reason = _reason(reason)
     now = timezone.now()
     if a.role == AssignmentRole.LEAD:
-        # The move first, while the assignment is still open (it is what gives the role).
-        event_transition(event=a.event, action="return", actor=actor, comment=reason, at=now,
+        event_transition(event=a.event, action="return", actor=actor, role=role, comment=reason, at=now,
                          changes={"level": HandlingLevel.TOWN}, data={"assignment": a.pk})
-        closing = Assignment.objects.filter(event=a.event, status__in=OPEN_ASSIGNMENT).exclude(pk=a.pk)
+        for other in Assignment.objects.select_for_update().filter(event=a.event, status__in=OPEN_ASSIGNMENT) \
+                .exclude(pk=a.pk).select_related("event"):
+            move(other, "withdraw", at=now)
     else:
-        event_note(event=a.event, action="assist_return", actor=actor, role="department_staff", comment=reason,
+        event_note(event=a.event, action="assist_return", actor=actor, role=role, comment=reason,
                    data={"assignment": a.pk}, at=now)
-        closing = Assignment.objects.none()
-    a.status, a.returned_at, a.return_reason, a.closed_at = AssignmentStatus.RETURNED, now, reason, now
-    a.save(update_fields=["status", "returned_at", "return_reason", "closed_at"])
-    deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{a.pk}", state="cancelled", at=now)
-    for other in closing:
-        other.status, other.closed_at = AssignmentStatus.WITHDRAWN, now
-        other.save(update_fields=["status", "closed_at"])
-        deadline_close(event=a.event, kinds=["sign"], subject=f"assignment:{other.pk}", state="cancelled", at=now)
+    move(a, "return", at=now, changes={"return_reason": reason, "closed_at": now})
     return a
 
 
 @transaction.atomic
-def extension_request(*, event: Event, actor, requested_due_at: dt.datetime, reason: str) -> ExtensionRequest:
-    """延期申请 by the department handling the event."""
-    from jiewang.events.lifecycle import Transition
-
-    probe = Transition("request_extension", (), "", frozenset({"department_staff", "community_staff",
-                                                                "grid_worker"}), "申请延期")
-    role = pick_role(actor, event, probe)
-    if not (reason or "").strip():
-        raise ValidationFailed("请填写延期理由 / A reason is required.", code="extension.reason_required")
-    if event.due_at is None or requested_due_at <= event.due_at:
-        raise ValidationFailed("新期限须晚于当前期限 / The new deadline must be later than the current one.",
-                               code="extension.not_later")
-    if ExtensionRequest.objects.filter(event=event, status=ExtensionStatus.PENDING).exists():
-        raise Conflict("已有待审批的延期申请 / An extension request is already pending.", code="extension.pending")
-    req = ExtensionRequest.objects.create(event=event, requested_by=actor, requested_due_at=requested_due_at,
-                                          reason=reason.strip())
-    event_note(event=event, action="extension_request", actor=actor, role=role, comment=reason,
-               data={"requested_due_at": requested_due_at.isoformat(), "request": req.pk})
-    return req
-
-
-@transaction.atomic
-def extension_decide(*, request: ExtensionRequest, actor, approve: bool, comment: str = "") -> ExtensionRequest:
-    """The command center approves (the handling clock moves) or rejects an extension."""
-    from jiewang.events.lifecycle import Transition
-
-    req = ExtensionRequest.objects.select_for_update().select_related("event").get(pk=request.pk)
-    probe = Transition("decide_extension", (), "", frozenset({"town_operator", "town_leader", "district_admin"}),
-                       "审批延期")
-    role = pick_role(actor, req.event, probe)
-    if req.status != ExtensionStatus.PENDING:
-        raise Conflict("该申请已处理 / Already decided.", code="extension.already_decided")
+def assignment_feedback(*, assignment: Assignment, actor, comment: str) -> Assignment:
+    """协办反馈: an assisting department reports its part done (the lead's feedback is the event's
+    own ``feedback`` action)."""
+    a = _locked(assignment)
+    role = authorize("assist_feedback", actor=actor, event=a.event, subject=a)
+    comment = _reason(comment, "dispatch.feedback_required")
     now = timezone.now()
-    req.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
-    req.decided_by, req.decided_at, req.decision_comment = actor, now, comment
-    req.save()
-    if approve:
-        event = req.event
-        deadline_open(event=event, kind="handle", start=now, due_at=req.requested_due_at, unit="calendar_hours")
-        Event.objects.filter(pk=event.pk).update(due_at=req.requested_due_at, is_overdue=False)
-    event_note(event=req.event, action="extension_approved" if approve else "extension_rejected", actor=actor,
-               role=role, comment=comment, data={"request": req.pk}, at=now)
-    return req
-
-
-def sync_assignments(event: Event, activity) -> None:
-    """Keep assignments in step with the event (registered as a transition hook)."""
-    now = activity.at
-    action = activity.action
-    lead = Assignment.objects.filter(event=event, role=AssignmentRole.LEAD).order_by("-dispatched_at").first()
-    if lead is None:
-        return
-    if action == "feedback" and lead.status == AssignmentStatus.SIGNED:
-        Assignment.objects.filter(pk=lead.pk).update(status=AssignmentStatus.FEEDBACK, feedback_at=now,
-                                                     feedback=activity.comment)
-    elif action in ("verify_fail", "redo") and lead.status in (AssignmentStatus.FEEDBACK, AssignmentStatus.DONE):
-        Assignment.objects.filter(pk=lead.pk).update(status=AssignmentStatus.SIGNED, closed_at=None)
-        Assignment.objects.filter(event=event, role=AssignmentRole.ASSIST, status=AssignmentStatus.DONE) \
-            .update(status=AssignmentStatus.SIGNED, closed_at=None)
-    elif action in ("verify_pass", "close_on_spot"):
-        Assignment.objects.filter(event=event, status__in=OPEN_ASSIGNMENT).update(status=AssignmentStatus.DONE,
-                                                                                closed_at=now)
+    move(a, "feedback", at=now, changes={"feedback": comment})
+    event_note(event=a.event, action="assist_feedback", actor=actor, role=role, comment=comment,
+               data={"assignment": a.pk, "department": str(a.department)}, at=now)
+    return a
 
 
 @transaction.atomic
 def assignment_dispute(*, assignment: Assignment, actor, reason: str) -> Assignment:
     """争议: a department that signed for an event disputes its responsibility; the command
     center must arbitrate (:func:`event_arbitrate`). The clocks keep running meanwhile."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("请填写争议理由 / A reason is required.", code="dispatch.reason_required")
-    a = _own_assignment(assignment, actor)
-    if a.status != AssignmentStatus.SIGNED:
-        raise Conflict("只有已签收的任务可以申请仲裁 / Only signed assignments can be disputed.",
-                       code="dispatch.not_signed")
-    if a.disputed_at is not None and a.arbitrated_at is None:
-        raise Conflict("已在仲裁中 / Already awaiting arbitration.", code="dispatch.dispute_pending")
+    a = _locked(assignment)
+    role = authorize("dispute", actor=actor, event=a.event, subject=a)
+    reason = _reason(reason)
     now = timezone.now()
     a.disputed_at, a.dispute_reason, a.arbitrated_at = now, reason, None
     a.save(update_fields=["disputed_at", "dispute_reason", "arbitrated_at"])
-    event_note(event=a.event, action="dispute", actor=actor, role="department_staff", comment=reason,
+    event_note(event=a.event, action="dispute", actor=actor, role=role, comment=reason,
                data={"assignment": a.pk, "department": a.department.name if a.department_id else None}, at=now)
-    from jiewang.notifications.services import notify
     from jiewang.events.notify import users_with_role
+    from jiewang.notifications.services import notify
 
     notify(users=users_with_role(a.event, ["town_operator"]), kind="assignment.dispute",
            title=f"部门申请仲裁：{a.event.title}", body=reason, event_number=a.event.number,
@@ -246,31 +205,61 @@ def assignment_dispute(*, assignment: Assignment, actor, reason: str) -> Assignm
 @transaction.atomic
 def event_arbitrate(*, event: Event, actor, assignment: Assignment, keep: bool, reason: str,
                     lead: Department | Post | None = None, assists: list[Department] | None = None,
-                    expected_version: int | None = None):
+                    expected_version: int | None = None) -> list[Assignment]:
     """仲裁: the command center rules on a disputed assignment: ``keep`` the department
     responsible, or redispatch to ``lead`` (and ``assists``)."""
-    from jiewang.events.lifecycle import Transition
-
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed("请填写仲裁意见 / A ruling is required.", code="dispatch.reason_required")
     a = Assignment.objects.select_for_update().get(pk=assignment.pk)
-    if a.event_id != event.pk or a.disputed_at is None or a.arbitrated_at is not None:
-        raise Conflict("没有待仲裁的争议 / No dispute awaits arbitration.", code="dispatch.no_dispute")
+    role = authorize("arbitrate", actor=actor, event=event, subject=a)
+    reason = _reason(reason)
     now = timezone.now()
     if keep:
-        role = pick_role(actor, event, Transition("arbitrate", (), "", frozenset(
-            {"town_operator", "town_leader", "district_admin"}), "仲裁"))
         a.arbitrated_at = now
         a.save(update_fields=["arbitrated_at"])
         event_note(event=event, action="arbitrate", actor=actor, role=role, comment=reason, at=now,
                    data={"assignment": a.pk, "ruling": "keep"})
         return [a]
     if lead is None:
-        raise ValidationFailed("改派须指定主办 / Name the new lead.", code="dispatch.lead_required")
-    made = event_redispatch(event=event, actor=actor, lead=lead, assists=assists, reason=f"仲裁：{reason}",
-                            expected_version=expected_version)
+        raise ValidationFailed("改派须指定主办 / Name the new lead.", code="dispatch.lead_required",
+                               fields={"lead_department_id": "required"})
     Assignment.objects.filter(pk=a.pk).update(arbitrated_at=now)
-    event_note(event=event, action="arbitrate", actor=actor, role="town_operator", comment=reason,
+    made = event_redispatch(event=event, actor=actor, lead=lead, assists=assists, reason=f"仲裁：{reason}",
+                            expected_version=expected_version, role=role)
+    event_note(event=event, action="arbitrate", actor=actor, role=role, comment=reason,
                data={"assignment": a.pk, "ruling": "redispatch", "lead": str(lead)})
     return made
+
+
+@transaction.atomic
+def extension_request(*, event: Event, actor, requested_due_at: dt.datetime, reason: str) -> ExtensionRequest:
+    """延期申请 by the one handling the event."""
+    role = authorize("extension", actor=actor, event=event)
+    reason = _reason(reason, "extension.reason_required")
+    if event.due_at is None or requested_due_at <= event.due_at:
+        raise ValidationFailed("新期限须晚于当前期限 / The new deadline must be later than the current one.",
+                               code="extension.not_later", fields={"requested_due_at": "not later"})
+    locked = Event.objects.select_for_update().get(pk=event.pk)
+    if ExtensionRequest.objects.filter(event=locked, status=ExtensionStatus.PENDING).exists():
+        from jiewang.core.errors import Conflict
+
+        raise Conflict("已有待审批的延期申请 / An extension request is already pending.", code="extension.pending")
+    lead = Assignment.objects.filter(event=event, role=AssignmentRole.LEAD, status__in=OPEN_ASSIGNMENT).first()
+    req = ExtensionRequest.objects.create(event=event, assignment=lead, requested_by=actor,
+                                          requested_due_at=requested_due_at, reason=reason)
+    event_note(event=event, action="extension_request", actor=actor, role=role, comment=reason,
+               data={"requested_due_at": requested_due_at.isoformat(), "request": req.pk})
+    return req
+
+
+@transaction.atomic
+def extension_decide(*, request: ExtensionRequest, actor, approve: bool, comment: str = "") -> ExtensionRequest:
+    """The command center approves (the handling clock is reset to the requested deadline) or
+    rejects an extension."""
+    req = ExtensionRequest.objects.select_for_update().select_related("event").get(pk=request.pk)
+    role = authorize("decide_extension", actor=actor, event=req.event, subject=req)
+    now = timezone.now()
+    move(req, "approve" if approve else "reject", at=now, changes={"decided_by": actor, "decision_comment": comment})
+    if approve:
+        clock_start(event=req.event, kind="handle", start=now, due_at=req.requested_due_at, unit="calendar_hours")
+    event_note(event=req.event, action="extension_approved" if approve else "extension_rejected", actor=actor,
+               role=role, comment=comment, data={"request": req.pk}, at=now)
+    return req

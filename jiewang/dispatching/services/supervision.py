@@ -13,11 +13,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiewang.accounts.choices import Role
-from jiewang.core.errors import Conflict, ValidationFailed
+from jiewang.core.errors import ValidationFailed
 from jiewang.events.choices import EventStatus, Urgency
-from jiewang.events.lifecycle import Transition
 from jiewang.events.models import Event, EventActivity
-from jiewang.events.services.transition import event_note, pick_role
+from jiewang.events.registry import authorize
+from jiewang.events.services.transition import event_note
 
 from ..models import OPEN_ASSIGNMENT, Assignment
 
@@ -37,11 +37,7 @@ def event_supervise(*, event: Event, actor, action: str, comment: str = "") -> E
         raise ValidationFailed("无效的督办类型 / Invalid supervision kind.", code="supervision.kind_invalid")
     label = LABELS[action]
     locked = Event.objects.select_for_update().get(pk=event.pk)
-    role = pick_role(actor, locked, Transition(action, (), "", SUPERVISION_ROLES, label))
-    if locked.status not in URGEABLE:
-        raise Conflict(f"当前状态「{EventStatus(locked.status).label}」无需{label} / "
-                       f"Nothing to {action}: the event is {locked.status}.",
-                       code="supervision.not_open", fields={"status": locked.status})
+    role = authorize(action, actor=actor, event=locked)
     comment = (comment or "").strip()
     now = timezone.now()
     activity = event_note(event=locked, action=action, actor=actor, role=role,

@@ -14,15 +14,14 @@ from django.utils import timezone
 from jiewang.accounts.models import Department
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
-from jiewang.core.errors import Conflict, PermissionDenied, ValidationFailed
-from jiewang.core.scope import user_grants
-from jiewang.events.lifecycle import Transition
+from jiewang.core.errors import ValidationFailed
 from jiewang.events.models import Event
-from jiewang.events.services.deadlines import deadline_close, deadline_open
-from jiewang.events.services.transition import event_note, pick_role
+from jiewang.events.registry import authorize
+from jiewang.events.services.clocks import clock_start
+from jiewang.events.services.transition import event_note
 
 from ..models import SummonsStatus, Whistle, WhistleSummons
-from ..permissions import department_ids
+from .moves import move
 
 WHISTLERS = frozenset({"grid_worker", "community_staff", "town_operator", "town_leader"})
 ROLE_LEVEL = {"grid_worker": "grid", "community_staff": "community", "town_operator": "town",
@@ -40,7 +39,7 @@ def report_in_minutes(urgent: bool) -> int:
 def whistle_blow(*, event: Event, actor, departments: list[Department], problem: str, urgent: bool = False,
                  at: dt.datetime | None = None) -> Whistle:
     """吹哨: summon ``departments`` to ``event``. Each gets a report-in clock."""
-    role = pick_role(actor, event, Transition("whistle", (), "", WHISTLERS, "吹哨"))
+    role = authorize("whistle", actor=actor, event=event)
     problem = (problem or "").strip()
     if not problem:
         raise ValidationFailed("请描述问题 / Describe the problem.", code="whistle.problem_required")
@@ -63,8 +62,7 @@ def whistle_blow(*, event: Event, actor, departments: list[Department], problem:
                                      problem=problem, is_urgent=urgent, report_in_due_at=due)
     for d in departments:
         s = WhistleSummons.objects.create(whistle=whistle, department=d)
-        deadline_open(event=event, kind="report_in", start=now, due_at=due, unit="calendar_hours",
-                      subject=f"summons:{s.pk}")
+        clock_start(event=event, kind="report_in", start=now, due_at=due, unit="calendar_hours", subject=s)
     event_note(event=event, action="whistle", actor=actor, role=role, comment=problem, at=now,
                data={"whistle": whistle.pk, "departments": [d.name for d in departments], "urgent": urgent,
                      "report_in_due_at": due.isoformat()})
@@ -74,27 +72,33 @@ def whistle_blow(*, event: Event, actor, departments: list[Department], problem:
     return whistle
 
 
+def resolve_departments(*, actor, department_ids: list[int]) -> list[Department]:
+    """The departments named by id, in the actor's scope (an id it cannot see is not found)."""
+    from jiewang.accounts import selectors as account_selectors
+    from jiewang.core.errors import NotFound
+
+    qs = account_selectors.department_list(user=actor) if actor is not None else Department.objects.all()
+    found = list(qs.filter(pk__in=department_ids))
+    if len(found) != len(set(department_ids)):
+        raise NotFound("部门不存在 / A department was not found.", code="whistle.department_not_found")
+    return found
+
+
 @transaction.atomic
 def summons_report_in(*, summons: WhistleSummons, actor, responder_name: str, responder_phone: str = "",
                       at: dt.datetime | None = None) -> WhistleSummons:
     """报到: the summoned department acknowledges and names its responder. After the deadline it
     still counts, as late."""
-    s = WhistleSummons.objects.select_for_update().select_related("whistle__event").get(pk=summons.pk)
-    if actor is not None and not actor.is_superuser and s.department_id not in department_ids(user_grants(actor)):
-        raise PermissionDenied("这不是您部门的召集 / This summons is for another department.",
-                               code="whistle.not_your_summons")
-    if s.status in (SummonsStatus.REPORTED_IN, SummonsStatus.LATE):
-        raise Conflict("已报到 / Already reported in.", code="whistle.already_reported_in")
+    s = WhistleSummons.objects.select_for_update().select_related("whistle__event", "department").get(pk=summons.pk)
+    role = authorize("report_in", actor=actor, event=s.whistle.event, subject=s)
     if not (responder_name or "").strip():
-        raise ValidationFailed("请填写响应人 / Name the responder.", code="whistle.responder_required")
+        raise ValidationFailed("请填写响应人 / Name the responder.", code="whistle.responder_required",
+                               fields={"responder_name": "required"})
     now = at or timezone.now()
-    late = now > s.whistle.report_in_due_at
-    s.status = SummonsStatus.LATE if late else SummonsStatus.REPORTED_IN
-    s.reported_in_at, s.reported_in_by = now, actor
-    s.responder_name, s.responder_phone = responder_name.strip(), responder_phone
-    s.save()
-    deadline_close(event=s.whistle.event, kinds=["report_in"], subject=f"summons:{s.pk}", at=now)
-    event_note(event=s.whistle.event, action="report_in", actor=actor, role="department_staff", at=now,
+    late = now > s.whistle.report_in_due_at or s.status == SummonsStatus.MISSED
+    move(s, "report_in_late" if late else "report_in", at=now, changes={
+        "reported_in_by": actor, "responder_name": responder_name.strip(), "responder_phone": responder_phone})
+    event_note(event=s.whistle.event, action="report_in", actor=actor, role=role, at=now,
                comment=f"{s.department.name} 报到：{s.responder_name}",
                data={"summons": s.pk, "late": late, "department": s.department.name})
     return s
@@ -103,31 +107,37 @@ def summons_report_in(*, summons: WhistleSummons, actor, responder_name: str, re
 @transaction.atomic
 def summons_rate(*, summons: WhistleSummons, actor, attended: bool, rating: int, comment: str = "") -> WhistleSummons:
     """The summoning level records attendance and rates the department's response (1–5)."""
-    s = WhistleSummons.objects.select_for_update().select_related("whistle__event").get(pk=summons.pk)
-    role = pick_role(actor, s.whistle.event, Transition("rate_summons", (), "", WHISTLERS, "报到评价"))
-    if not isinstance(rating, int) or not 1 <= rating <= 5:
-        raise ValidationFailed("评分为 1–5 / Rating is 1–5.", code="whistle.rating_invalid")
-    if s.rating is not None:
-        raise Conflict("已评价 / Already rated.", code="whistle.already_rated")
+    s = WhistleSummons.objects.select_for_update().select_related("whistle__event", "department").get(pk=summons.pk)
+    role = authorize("rate_summons", actor=actor, event=s.whistle.event, subject=s)
+    if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise ValidationFailed("评分为 1–5 / Rating is 1–5.", code="whistle.rating_invalid", fields={"rating": "1-5"})
     s.attended, s.rating, s.rating_comment, s.rated_by = attended, rating, comment, actor
-    s.save()
+    s.save(update_fields=["attended", "rating", "rating_comment", "rated_by"])
     event_note(event=s.whistle.event, action="rate_summons", actor=actor, role=role, comment=comment,
                data={"summons": s.pk, "department": s.department.name, "attended": attended, "rating": rating})
     return s
 
 
 @transaction.atomic
-def summons_escalate_missed(*, summons: WhistleSummons, at: dt.datetime | None = None) -> bool:
-    """Mark a summons nobody answered as missed and escalate it (called by the sweeper). Returns
-    False when it was already answered or escalated (idempotent)."""
+def summons_escalate_missed(*, summons_id: int, at: dt.datetime | None = None) -> bool:
+    """Mark a summons nobody answered as missed and escalate it (the sweeper's report-in
+    listener). Returns False when it was already answered or escalated (idempotent)."""
     now = at or timezone.now()
-    updated = WhistleSummons.objects.filter(pk=summons.pk, status=SummonsStatus.SUMMONED,
-                                            escalated_at__isnull=True).update(status=SummonsStatus.MISSED,
-                                                                              escalated_at=now)
-    if not updated:
+    s = WhistleSummons.objects.select_for_update().select_related("whistle__event", "department") \
+        .filter(pk=summons_id, status=SummonsStatus.SUMMONED, escalated_at__isnull=True).first()
+    if s is None:
         return False
-    s = WhistleSummons.objects.select_related("whistle__event", "department").get(pk=summons.pk)
+    move(s, "miss", at=now)
     event_note(event=s.whistle.event, action="whistle_escalated", actor=None, role="system", at=now,
                comment=f"{s.department.name} 未按时报到，已升级至上级督办",
                data={"summons": s.pk, "department": s.department.name})
     return True
+
+
+def on_sweep_report_in(rows, step: str, now) -> None:
+    """Sweeper listener: a summons whose report-in clock went overdue is escalated at once."""
+    if step != "overdue":
+        return
+    for row in rows:
+        if row.kind == "report_in" and row.subject_type == "summons":
+            summons_escalate_missed(summons_id=row.subject_id, at=now)

@@ -2,9 +2,11 @@
 through :func:`event_report`.
 
 It is idempotent (a retried submission with the same key returns the first event), locates the
-point to its grid with the locator (the grid at report time is stored and never rewritten),
-numbers the event per town and year, opens the accept clock, records the first activity, and
-flags possible duplicates for the operator to merge.
+point with the locator, which answers with the grid's whole chain up to the city (cached per
+process by the areas app and forgotten when an area's code, name, parent or validity changes; the
+grid, community and town at report time are stored and never rewritten), numbers the event per
+town and year with the town's current code, opens the accept clock, records the first activity,
+and flags possible duplicates for the operator to merge.
 """
 
 from __future__ import annotations
@@ -16,18 +18,17 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from jiewang.accounts.choices import Role
-from jiewang.areas.choices import AreaLevel
+from jiewang.areas.locator import AreaChain, get_locator
+from jiewang.areas.locator.coords import gcj02_to_wgs84
 from jiewang.areas.models import Area
-from jiewang.core import fastsql
-from jiewang.core.fastsql import insert
 from jiewang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from jiewang.core.fastsql import insert
 from jiewang.core.scope import user_grants
 
 from ..choices import EventChannel, EventSource, EventStatus, HandlingLevel, Urgency
 from ..models import Event, EventActivity, EventNumberSequence, MatterCategory
 from ..notify import LEVEL_ROLE, recipients_with_role
-from .deadlines import deadline_open
-
+from .clocks import clock_start
 
 # Where a new event starts, by channel: patrol and resident reports go to the grid first; the
 # hotline, sensors and the district reach the town command center directly.
@@ -112,44 +113,6 @@ def _next_number(town: Area, year: int) -> str:
     return f"{town.code}-{year}-{last:06d}"
 
 
-# leaf id -> (leaf, {level: area}) for the locator's boundary revision: the chain of a grid is read
-# once per process and revision. The areas above the leaves (a city's ~12,000 towns and
-# communities) are kept apart, so that a grid seen for the first time costs reading its own row.
-_CHAINS: dict = {"revision": None, "by_leaf": {}, "upper": {}}
-_CHAIN_CACHE_MAX = 200_000
-_CHAIN_FIELDS = ("id", "level", "code", "name", "path", "parent_id")
-
-
-def _leaf_and_chain(area_id: int, locator) -> tuple[Area, dict[int, Area]]:
-    if _CHAINS["revision"] != locator.revision or len(_CHAINS["by_leaf"]) > _CHAIN_CACHE_MAX:
-        _CHAINS.update(revision=locator.revision, by_leaf={}, upper={})
-    hit = _CHAINS["by_leaf"].get(area_id)
-    if hit is None:
-        upper = _CHAINS["upper"]
-        path = locator.leaf_path(area_id) or ""
-        ids = [int(x) for x in path.strip("/").split("/") if x] or [area_id]
-        by_id = _areas([i for i in ids if i == area_id or i not in upper])
-        leaf = by_id.get(area_id)
-        if leaf is None or leaf.path != path:  # the tree was reshaped since the index was built
-            leaf = Area.objects.only(*_CHAIN_FIELDS).get(pk=area_id)
-            ids = leaf.ancestor_ids() + [leaf.id]
-            by_id = _areas(ids)
-        for i, a in by_id.items():
-            if i != area_id:
-                upper[i] = a
-        chain = {a.level: a for a in (by_id.get(i) or upper[i] for i in ids)}
-        hit = _CHAINS["by_leaf"][area_id] = (leaf, chain)
-    return hit
-
-
-def _areas(ids: list[int]) -> dict[int, Area]:
-    """Areas by id with the chain's fields only, read with one prepared statement."""
-    if not ids:
-        return {}
-    where = f"id IN ({', '.join(['%s'] * len(ids))})"
-    return {a.id: a for a in fastsql.select(Area, where, ids, fields=_CHAIN_FIELDS)}
-
-
 def _check_channel(actor, channel: str, grid_path: str) -> str:
     allowed = CHANNEL_ROLES.get(channel)
     if allowed is None:  # resident channels: anyone, signed in or not
@@ -189,12 +152,12 @@ def event_report(*, actor, channel: str, category: MatterCategory, lon: float, l
 
     The key is not looked up first: the unique index on it refuses the second insert and the
     first event is read then, so a first submission (nearly all of them) costs no extra query."""
-    fields = dict(locals())
     # Validation, location, the channel check and who is to be told only read: they run before
     # the write transaction, so that its lock (SQLite: the database's write lock, taken at BEGIN
     # IMMEDIATE; PostgreSQL: the town's number row) is held only for the writes.
     try:
-        place = _place(**fields)
+        place = _place(actor=actor, channel=channel, category=category, lon=lon, lat=lat, title=title,
+                       description=description, crs=crs, urgency=urgency, source=source, attributes=attributes)
     except (ValidationFailed, PermissionDenied, NotFound):
         existing = event_for_retry(idempotency_key)
         if existing is not None:  # a retry of a report accepted before (e.g. the tree moved since)
@@ -202,7 +165,12 @@ def event_report(*, actor, channel: str, category: MatterCategory, lon: float, l
         raise
     try:
         with transaction.atomic():
-            return _report(**fields, place=place), True
+            event = _report(
+                actor=actor, channel=channel, category=category, description=description, urgency=urgency,
+                source=source, address=address, reporter_name=reporter_name, reporter_phone=reporter_phone,
+                idempotency_key=idempotency_key, external_number=external_number,
+                external_due_at=external_due_at, reported_at=reported_at, track_token=track_token, place=place)
+            return event, True
     except IntegrityError:
         existing = event_for_retry(idempotency_key)
         if existing is not None:
@@ -219,7 +187,8 @@ def event_for_retry(idempotency_key: str | None) -> Event | None:
 
 @dataclass(frozen=True)
 class _Place:
-    """What intake learns before writing: the cleaned input and where the point lies."""
+    """What intake learns before writing: the cleaned input and where the point lies (lon/lat in
+    WGS84; the located leaf's chain, whose areas are shared by the process: read only)."""
 
     title: str
     attributes: dict
@@ -227,20 +196,16 @@ class _Place:
     lat: float
     locate_status: str
     distance_m: float | None
-    leaf: Area
-    chain: dict
+    chain: AreaChain
     town: Area
     grid: Area | None
     level: str
     recipients: list
 
 
-def _place(*, actor, channel, category, lon, lat, title, description, crs, urgency, source, attributes,
-           **_rest) -> _Place:
+def _place(*, actor, channel: str, category: MatterCategory, lon: float, lat: float, title: str,
+           description: str, crs: str, urgency: str, source: str, attributes: dict | None) -> _Place:
     """Validate the report, locate it and check the channel (reads only; raises on bad input)."""
-    from jiewang.areas.locator import get_locator
-    from jiewang.areas.locator.coords import gcj02_to_wgs84
-
     if channel not in _CHANNELS:
         raise ValidationFailed(f"未知渠道 / Unknown channel {channel!r}.", code="event.channel_unknown")
     if urgency not in _URGENCIES or source not in _SOURCES:
@@ -253,32 +218,32 @@ def _place(*, actor, channel, category, lon, lat, title, description, crs, urgen
     if not category.is_active:
         raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
     attributes = _validate_attributes(category, attributes or {})
-    locator = get_locator()
-    result = locator.locate(lon, lat, crs=crs)
-    if result.area_id is None:
+    result, chain = get_locator().locate_chain(lon, lat, crs=crs)
+    if chain is None:
         raise ValidationFailed("该位置不在辖区内 / The location is outside the jurisdiction.",
                                code="event.outside_jurisdiction", fields={"lon": lon, "lat": lat})
     if crs == "gcj02":
         lon, lat = gcj02_to_wgs84(lon, lat)
-    leaf, chain = _leaf_and_chain(result.area_id, locator)
-    town = chain.get(AreaLevel.TOWN)
+    town = chain.town
     if town is None:
         raise ValidationFailed("该位置不属于任何镇街 / The location belongs to no town.",
                                code="event.outside_jurisdiction")
-    grid = chain.get(AreaLevel.GRID) or chain.get(AreaLevel.MICROGRID)
-    _check_channel(actor, channel, leaf.path)
+    grid = chain.grid
+    path = chain.leaf.path
+    _check_channel(actor, channel, path)
     level = START_LEVEL[channel]
     if grid is None and level == HandlingLevel.GRID:
-        level = HandlingLevel.COMMUNITY if chain.get(AreaLevel.COMMUNITY) else HandlingLevel.TOWN
-    recipients = recipients_with_role(leaf.path, [LEVEL_ROLE[level]], phones=urgency != Urgency.NORMAL)
+        level = HandlingLevel.COMMUNITY if chain.community else HandlingLevel.TOWN
+    recipients = recipients_with_role(path, [LEVEL_ROLE[level]], phones=urgency != Urgency.NORMAL)
     return _Place(title=title, attributes=attributes, lon=lon, lat=lat, locate_status=result.status,
-                  distance_m=result.distance_m, leaf=leaf, chain=chain, town=town, grid=grid, level=level,
+                  distance_m=result.distance_m, chain=chain, town=town, grid=grid, level=level,
                   recipients=recipients)
 
 
-def _report(*, actor, channel, category, lon, lat, title, description, crs, urgency, source, attributes,
-            address, reporter_name, reporter_phone, idempotency_key, external_number, external_due_at,
-            reported_at, place: _Place, track_token: str = "") -> Event:
+def _report(*, actor, channel: str, category: MatterCategory, description: str, urgency: str, source: str,
+            address: str, reporter_name: str, reporter_phone: str, idempotency_key: str | None,
+            external_number: str, external_due_at: dt.datetime | None, reported_at: dt.datetime | None,
+            track_token: str, place: _Place) -> Event:
     """The writes of one report, inside the caller's transaction.
 
     The town's number is taken first: its row stays locked until commit (PostgreSQL) and every
@@ -286,11 +251,11 @@ def _report(*, actor, channel, category, lon, lat, title, description, crs, urge
     from ..notify import notify_event
 
     title, attributes, lon, lat = place.title, place.attributes, place.lon, place.lat
-    leaf, chain, town, grid, level = place.leaf, place.chain, place.town, place.grid, place.level
+    chain, town, grid, level = place.chain, place.town, place.grid, place.level
     now = reported_at or timezone.now()
     event = insert(Event(
         number=_next_number(town, timezone.localtime(now).year), status=EventStatus.REPORTED, level=level,
-        town=town, community=chain.get(AreaLevel.COMMUNITY), grid=grid, area_path=leaf.path, lon=lon, lat=lat,
+        town=town, community=chain.community, grid=grid, area_path=chain.leaf.path, lon=lon, lat=lat,
         address=address, category=category, board_kind=category.board_kind, title=title[:120],
         description=description or "", attributes=attributes, urgency=urgency, channel=channel, source=source,
         reporter=actor if (actor is not None and channel in (EventChannel.RESIDENT_WEB, EventChannel.OPEN311,
@@ -307,8 +272,8 @@ def _report(*, actor, channel, category, lon, lat, title, description, crs, urge
               "distance_m": place.distance_m},
     ))
     if external_due_at is not None:
-        deadline_open(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours",
-                      fresh=True)
-    deadline_open(event=event, kind="accept", start=now, fresh=True)
+        clock_start(event=event, kind="handle", start=now, due_at=external_due_at, unit="calendar_hours",
+                    fresh=True)
+    clock_start(event=event, kind="accept", start=now, fresh=True)
     notify_event(event, kind="event.report", users=place.recipients)
     return event

@@ -75,9 +75,12 @@ def read_exif(data: bytes) -> dict:
 
 
 @transaction.atomic
-def event_photo_add(*, event: Event, actor, data: bytes, kind: str = PhotoKind.REPORT,
-                    role: str = "") -> EventPhoto:
-    """Attach one photo. The same picture uploaded twice (a retry) is stored once."""
+def event_photo_add(*, event: Event, actor, data: bytes, kind: str = PhotoKind.REPORT) -> EventPhoto:
+    """Attach one photo (the ``photo`` action: its roles say who may). The same picture uploaded
+    twice (a retry) is stored once."""
+    from ..registry import authorize
+
+    role = authorize("photo", actor=actor, event=event)
     if kind not in PhotoKind.values:
         raise ValidationFailed("照片类型无效 / Invalid photo kind.", code="photo.kind_invalid")
     if len(data) > max_bytes():

@@ -171,7 +171,7 @@ def resident_report(*, actor, ip: str, stamp: str, honeypot: str, category: Matt
         if photo:
             from .photos import event_photo_add
 
-            event_photo_add(event=event, actor=user, data=photo, kind=PhotoKind.REPORT, role="resident")
+            event_photo_add(event=event, actor=user, data=photo, kind=PhotoKind.REPORT)
     _count(ip=ip, phone=phone, user=user, now=now)
     return event, token, True
 

@@ -8,14 +8,17 @@ next run does the batch again; a row already moved no longer matches.
 
 The ladder after a deadline passes (each rung after ``SUPERVISION_STEP_HOURS``):
 overdue → 催办 (reminder to the ones who must act) → 督办 (formal supervision by the command
-center) → escalation to the upper level. A whistle summons that passes its report-in deadline is
-escalated at once.
+center) → escalation to the upper level. Other apps react through :data:`SWEEP_LISTENERS`
+(dispatching escalates a whistle summons whose report-in clock goes overdue; notifications tell
+the ones who must act); the sweeper imports none of them. Only clocks that are open are swept:
+an event whose work ended has none (:func:`.clocks.clock_stop_all`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -31,9 +34,27 @@ LADDER = {
     STAGE_SUPERVISED: (STAGE_ESCALATED, "escalate_overdue", "超期未办，已升级至上级"),
 }
 
-# fn(list[(deadline_id, event_id, kind, subject)], step: str, now) called inside the sweep
-# transaction; the notifications app registers one to queue messages.
+
+
+class ClockRow(NamedTuple):
+    """A swept clock, as listeners receive it."""
+
+    id: int
+    event_id: int
+    kind: str
+    subject_type: str
+    subject_id: int | None
+
+
+# fn(list[ClockRow], step: str, now) called inside the sweep transaction, after the step's
+# conditional UPDATE (so exactly once per clock and step). Steps: deadline_warning, overdue,
+# rating_window_closed, remind, supervise, escalate_overdue.
 SWEEP_LISTENERS: list = []
+
+
+def register_sweep_listener(fn) -> None:
+    if fn not in SWEEP_LISTENERS:
+        SWEEP_LISTENERS.append(fn)
 
 
 @dataclass
@@ -56,15 +77,17 @@ def _batch(qs, *, order: str, limit: int | None = None):
     # Ordered by the column of the index the filter uses (state, <order>), so that the database
     # reads only the due rows: ordering by id made it walk the whole table in id order.
     # BATCH is read at call time (not bound as a default argument) so that it can be tuned.
-    return list(qs.select_for_update(skip_locked=True).order_by(order)
-                .values_list("id", "event_id", "kind", "subject")[:limit or BATCH])
+    return [ClockRow(*r) for r in qs.select_for_update(skip_locked=True).order_by(order)
+            .values_list("id", "event_id", "kind", "subject_type", "subject_id")[:limit or BATCH]]
 
 
 def _activities(rows, action: str, comment: str, now, extra=None) -> None:
     EventActivity.objects.bulk_create([
-        EventActivity(event_id=event_id, action=action, actor=None, actor_role="system", comment=comment,
-                      data={"deadline": did, "kind": kind, "subject": subject, **(extra or {})}, at=now)
-        for did, event_id, kind, subject in rows
+        EventActivity(event_id=r.event_id, action=action, actor=None, actor_role="system", comment=comment,
+                      data={"deadline": r.id, "kind": r.kind,
+                            **({"subject": {"type": r.subject_type, "id": r.subject_id}} if r.subject_type else {}),
+                            **(extra or {})}, at=now)
+        for r in rows
     ])
     for listener in SWEEP_LISTENERS:
         listener(rows, action, now)
@@ -84,28 +107,30 @@ def _warn(now) -> int:
             done += n
 
 
-def _overdue(now) -> int:
-    done = 0
+def _overdue(now) -> tuple[int, int]:
+    done = [0, 0]
     # The first rung (催办) comes one step after the overdue mark, not in the same sweep.
     first_step = now + dt.timedelta(hours=_step_hours())
     # One state at a time: "state = X AND due_at <= now ORDER BY due_at" is a range of the
     # (state, due_at) index on both databases; an IN list is not.
     for state in (DeadlineState.RUNNING, DeadlineState.WARNED):
-        done += _overdue_state(now, state, first_step)
-    return done
+        n, report_in = _overdue_state(now, state, first_step)
+        done[0] += n
+        done[1] += report_in
+    return done[0], done[1]
 
 
-def _overdue_state(now, state, first_step) -> int:
-    done = 0
+def _overdue_state(now, state, first_step) -> tuple[int, int]:
+    done = report_ins = 0
     while True:
         with transaction.atomic():
             rows = _batch(Deadline.objects.filter(state=state, due_at__lte=now), order="due_at")
             if not rows:
-                return done
+                return done, report_ins
             ids = [r[0] for r in rows]
             n = Deadline.objects.filter(id__in=ids, state=state) \
                 .update(state=DeadlineState.OVERDUE, overdue_at=now, next_step_at=first_step)
-            handle_events = [r[1] for r in rows if r[2] in ("handle", "accept")]
+            handle_events = [r.event_id for r in rows if r.kind in ("handle", "accept") and not r.subject_type]
             if handle_events:
                 Event.objects.filter(id__in=handle_events).update(is_overdue=True)
             # A rating window that passes is not anybody's failure: it just closes (no ladder).
@@ -113,6 +138,11 @@ def _overdue_state(now, state, first_step) -> int:
             if rating:
                 Deadline.objects.filter(id__in=[r[0] for r in rating]).update(stage=STAGE_ESCALATED)
                 _activities(rating, "rating_window_closed", "评价期限已过，未评价", now)
+            # A report-in clock has no ladder: its listener (dispatching) escalates the summons.
+            report_in = [r for r in rows if r.kind == "report_in"]
+            if report_in:
+                Deadline.objects.filter(id__in=[r.id for r in report_in]).update(stage=STAGE_ESCALATED)
+                report_ins += len(report_in)
             _activities([r for r in rows if r[2] != "rate"], "overdue", "已超期", now)
             done += n
 
@@ -137,46 +167,18 @@ def _ladder(now) -> dict:
 
 
 def _escalate(rows, now) -> None:
-    """The last rung: events still waiting for acceptance move up a level; others are flagged
-    for the district (their activity row is the record the upper level reads)."""
-    from .actions import NEXT_LEVEL
-    from .deadlines import deadline_open
-    from .transition import event_transition
+    """The last rung: events still waiting for acceptance move up a level (through the same
+    service as a manual escalation, as the system); others are flagged for the district (their
+    activity row is the record the upper level reads)."""
+    from .actions import NEXT_LEVEL, event_escalate
 
-    for _did, event_id, kind, _subject in rows:
-        if kind != "accept":
+    for r in rows:
+        if r.kind != "accept" or r.subject_type:
             continue
-        event = Event.objects.get(pk=event_id)
+        event = Event.objects.select_related("category").get(pk=r.event_id)
         if event.status != "reported" or event.level not in NEXT_LEVEL:
             continue
-        target = NEXT_LEVEL[event.level]
-        event, _ = event_transition(event=event, action="escalate", actor=None, at=now,
-                                    comment="受理超期，自动上报上级",
-                                    changes={"level": target, "escalation_count": event.escalation_count + 1},
-                                    data={"from_level": event.level, "to_level": target, "automatic": True})
-        Deadline.objects.filter(pk=_did).update(state=DeadlineState.CANCELLED, closed_at=now)
-        # As a manual escalation does: the new level starts with a fresh clock and is not overdue.
-        d = deadline_open(event=event, kind="accept", start=now)
-        Event.objects.filter(pk=event.pk).update(due_at=d.due_at, is_overdue=False)
-
-
-def _missed_summonses(now) -> int:
-    from jiewang.dispatching.models import WhistleSummons
-    from jiewang.dispatching.services.whistles import summons_escalate_missed
-
-    done = 0
-    while True:
-        with transaction.atomic():
-            # (every overdue clock has its next step set; saying so lets the partial ladder index serve)
-            rows = _batch(Deadline.objects.filter(kind="report_in", state=DeadlineState.OVERDUE, stage=0,
-                                                  next_step_at__isnull=False), order="next_step_at")
-            if not rows:
-                return done
-            Deadline.objects.filter(id__in=[r[0] for r in rows], stage=0).update(stage=STAGE_ESCALATED)
-            for _did, _event_id, _kind, subject in rows:
-                sid = int(subject.split(":")[1])
-                if summons_escalate_missed(summons=WhistleSummons(pk=sid), at=now):
-                    done += 1
+        event_escalate(event=event, actor=None, reason="受理超期，自动上报上级", at=now, automatic=True)
 
 
 def deadline_sweep(now: dt.datetime | None = None) -> SweepResult:
@@ -184,8 +186,7 @@ def deadline_sweep(now: dt.datetime | None = None) -> SweepResult:
     now = now or timezone.now()
     result = SweepResult()
     result.warned = _warn(now)
-    result.overdue = _overdue(now)
-    result.summons_escalated = _missed_summonses(now)
+    result.overdue, result.summons_escalated = _overdue(now)
     result.steps = _ladder(now)
     return result
 

@@ -1,21 +1,24 @@
-"""The one service that changes an event's status."""
+"""The one service that changes an event's status.
+
+Callers are the services of the actions (:mod:`.actions`, dispatching's services, the sweeper):
+each has already authorized its actor with :func:`jiewang.events.registry.authorize` and passes
+the role that returned.
+"""
 
 from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
 
-from jiewang.core.errors import Conflict, NotFound, PermissionDenied
-from jiewang.core.fastsql import insert
-from jiewang.core.scope import Action, restrict
+from jiewang.core.errors import Conflict
 
-from ..lifecycle import LEVEL_ROLES, SYSTEM, Transition, transition_for
+from ..lifecycle import ENDED, transition_for
 from ..models import Event, EventActivity
-from ..roles import actor_roles_on_event
+from .clocks import clock_stop, clock_stop_all
 
 # fn(event, activity) called inside the transaction after every transition: apps that keep
-# state in step with the event (dispatching's assignments) register here, since events may not
-# import them. Keep hooks cheap and deterministic; they share the transaction.
+# state in step with the event (dispatching's assignments follow the event's moves; notifications)
+# register here, since events may not import them. Keep hooks cheap; they share the transaction.
 TRANSITION_HOOKS: list = []
 
 
@@ -24,39 +27,17 @@ def register_transition_hook(fn) -> None:
         TRANSITION_HOOKS.append(fn)
 
 
-# Precedence when an actor holds several allowed roles on the event: record the most specific.
-ROLE_ORDER = ["department_staff", "grid_worker", "community_staff", "town_operator", "town_leader",
-              "district_admin", "resident", SYSTEM]
-
-
-def pick_role(actor, event: Event, transition: Transition) -> str:
-    """The role under which ``actor`` may perform ``transition`` on ``event``, or an error: 404 if
-    the actor cannot see the event at all, 403 if it can but holds none of the roles."""
-    if actor is not None and actor.is_superuser:
-        return "superuser"
-    allowed = set(transition.roles)
-    if transition.level_bound:
-        allowed &= set(LEVEL_ROLES.get(event.level, ())) | {SYSTEM}
-    held = actor_roles_on_event(actor, event) & allowed
-    if held:
-        return sorted(held, key=lambda r: ROLE_ORDER.index(r) if r in ROLE_ORDER else 99)[0]
-    if actor is not None and not restrict(Event.objects.filter(pk=event.pk), actor, Action.VIEW).exists():
-        raise NotFound("事件不存在 / Event not found.", code="event.not_found")
-    raise PermissionDenied(f"您无权执行「{transition.label}」/ You may not do '{transition.action}' here"
-                           f" (the event is held at level '{event.level}').",
-                           code="event.action_not_permitted", fields={"action": transition.action})
-
-
 @transaction.atomic
-def event_transition(*, event: Event, action: str, actor, comment: str = "", data: dict | None = None,
-                     expected_version: int | None = None, changes: dict | None = None,
-                     at=None) -> tuple[Event, EventActivity]:
-    """Move ``event`` by ``action`` (a row of the lifecycle table).
+def event_transition(*, event: Event, action: str, actor, role: str, comment: str = "", data: dict | None = None,
+                     expected_version: int | None = None, changes: dict | None = None, at=None,
+                     met: tuple[str, ...] = ()) -> tuple[Event, EventActivity]:
+    """Move ``event`` by ``action`` (a move of the lifecycle table), as ``actor`` in ``role``.
 
     Locks the row, refuses a stale ``expected_version`` (409, nothing changed), checks the move
-    against the table (409 ``event.transition_not_allowed``) and the actor's roles on the event,
-    sets the new status and the step's timestamp, applies ``changes`` (other fields the step
-    sets, e.g. ``level``), bumps ``version`` and appends one activity row.
+    against the table (409 ``event.transition_not_allowed``), sets the new status and the move's
+    timestamp, applies ``changes`` (other fields the step sets, e.g. ``level``), bumps
+    ``version`` and appends one activity row. Clocks of the ``met`` kinds stop as met; when the
+    work ends (closed, rated, voided) every other clock stops too.
     """
     at = at or timezone.now()
     locked = Event.objects.select_for_update().get(pk=event.pk)
@@ -64,7 +45,6 @@ def event_transition(*, event: Event, action: str, actor, comment: str = "", dat
         raise Conflict("事件已被他人处理，请刷新 / The event changed since you read it; reload.",
                        code="event.stale", fields={"version": locked.version})
     t = transition_for(action, locked.status)
-    role = pick_role(actor, locked, t)
     before = locked.status
     locked.status = t.target
     written = {"status", "version"}
@@ -76,10 +56,14 @@ def event_transition(*, event: Event, action: str, actor, comment: str = "", dat
         written.add(key)
     locked.version += 1
     locked.save(update_fields=sorted(written))  # only what the step changed
-    activity = insert(EventActivity(
+    activity = EventActivity.objects.create(
         event=locked, action=action, from_status=before, to_status=t.target, actor=actor,
         actor_role=role, comment=comment, data=data or {}, at=at,
-    ))
+    )
+    if t.target in ENDED:
+        clock_stop_all(event=locked, at=at, met=met)
+    elif met:
+        clock_stop(event=locked, kinds=list(met), at=at)
     for hook in TRANSITION_HOOKS:
         hook(locked, activity)
     return locked, activity
@@ -88,6 +72,6 @@ def event_transition(*, event: Event, action: str, actor, comment: str = "", dat
 def event_note(*, event: Event, action: str, actor, role: str = "", comment: str = "", data: dict | None = None,
                at=None) -> EventActivity:
     """Append an activity that does not change the status (a reminder, a whistle, a photo…)."""
-    return insert(EventActivity(event=event, action=action, from_status=event.status, to_status=event.status,
-                                actor=actor, actor_role=role, comment=comment, data=data or {},
-                                at=at or timezone.now()))
+    return EventActivity.objects.create(event=event, action=action, from_status=event.status,
+                                        to_status=event.status, actor=actor, actor_role=role, comment=comment,
+                                        data=data or {}, at=at or timezone.now())

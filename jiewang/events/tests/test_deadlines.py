@@ -13,7 +13,7 @@ import pytest
 
 from jiewang.events.models import Deadline, Event, MatterCategory
 from jiewang.events.services import actions
-from jiewang.events.services.deadlines import deadline_open, limit_for
+from jiewang.events.services.clocks import clock_start, limit_for
 from jiewang.events.services.intake import event_report
 from jiewang.events.services.sweep import deadline_sweep
 
@@ -87,13 +87,13 @@ def test_handle_clock_spans_national_day_to_the_make_up_saturday(tree, people, c
 @pytest.mark.django_db
 def test_deadline_open_directly(tree, people, category):
     event = report(people, category, at(2026, 9, 30, 10, 0))
-    d = deadline_open(event=event, kind="handle", start=at(2026, 9, 30, 10, 0))
+    d = clock_start(event=event, kind="handle", start=at(2026, 9, 30, 10, 0))
     assert (d.due_at, d.warn_at) == (at(2026, 10, 10, 10, 0), at(2026, 10, 9, 14, 18))
     # reported after hours on the last day before the break: counting starts Thu Oct 8 09:00
-    d = deadline_open(event=event, kind="handle", start=at(2026, 9, 30, 18, 0))
+    d = clock_start(event=event, kind="handle", start=at(2026, 9, 30, 18, 0))
     assert d.due_at == at(2026, 10, 12, 9, 0)  # Oct 9, 10 (Sat, make-up), Oct 12 (Mon; Oct 11 is Sunday)
     # reported in the middle of the holiday
-    d = deadline_open(event=event, kind="handle", start=at(2026, 10, 3, 15, 0))
+    d = clock_start(event=event, kind="handle", start=at(2026, 10, 3, 15, 0))
     assert d.due_at == at(2026, 10, 12, 9, 0)
     # a new clock of the same kind replaces the open one
     assert len(open_clocks(event, "handle")) == 1
@@ -151,13 +151,13 @@ def test_hotline_deadline_is_kept(tree, people, category):
 def test_warn_time_at_80_percent_of_working_time(tree, people, category, settings):
     event = report(people, category, at(2026, 9, 30, 10, 0))
     # 2 working hours from 11:00: 11:00–12:00 and 13:30–14:30; 80 % = 1 h 36 min → 14:06
-    d = deadline_open(event=event, kind="accept", start=at(2026, 9, 30, 11, 0))
+    d = clock_start(event=event, kind="accept", start=at(2026, 9, 30, 11, 0))
     assert (d.due_at, d.warn_at) == (at(2026, 9, 30, 14, 30), at(2026, 9, 30, 14, 6))
     # over the holiday: 2 working hours from 17:00 on Sep 30 → Oct 8 10:30, warned Oct 8 10:06
-    d = deadline_open(event=event, kind="accept", start=at(2026, 9, 30, 17, 0))
+    d = clock_start(event=event, kind="accept", start=at(2026, 9, 30, 17, 0))
     assert (d.due_at, d.warn_at) == (at(2026, 10, 8, 10, 30), at(2026, 10, 8, 10, 6))
     settings.DEADLINE_WARN_SHARE = 0.5
-    d = deadline_open(event=event, kind="accept", start=at(2026, 9, 30, 17, 0))
+    d = clock_start(event=event, kind="accept", start=at(2026, 9, 30, 17, 0))
     assert d.warn_at == at(2026, 10, 8, 9, 30)  # the first working hour: 17:00–17:30 + Oct 8 09:00–09:30
     assert d.warn_at != d.due_at
 

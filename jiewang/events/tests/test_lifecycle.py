@@ -3,7 +3,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from jiewang.events.lifecycle import TABLE, TransitionNotAllowed, as_markdown, transition_for
+from jiewang.events.docs import as_markdown
+from jiewang.events.lifecycle import TABLE, TransitionNotAllowed, transition_for
 from jiewang.events.models import Event, EventActivity
 from jiewang.events.testing import make_event, post
 

@@ -115,7 +115,7 @@ def test_unaccepted_event_climbs_the_ladder_and_moves_up_once(tree, people, cate
         [(event_id, actor, role, when)] = system_rows(action)
         assert (event_id, actor, role) == (event.pk, None, "system")
     assert EventActivity.objects.get(action="remind").data == {
-        "deadline": clock.pk, "kind": "accept", "subject": "", "stage": 1}
+        "deadline": clock.pk, "kind": "accept", "stage": 1}
 
     # the community's own clock starts over; nothing else fires in between
     assert sweep_twice(at(2026, 10, 8, 10, 35)).total == 0
@@ -171,12 +171,12 @@ def test_missed_summons_is_escalated_exactly_once(tree, people, loop, category):
     assert (r.overdue, r.summons_escalated) == (1, 1)
     sthj.refresh_from_db()
     assert (sthj.status, sthj.escalated_at) == ("missed", at(2026, 9, 30, 10, 30))
-    clock = Deadline.objects.get(kind="report_in", subject=f"summons:{sthj.pk}")
+    clock = Deadline.objects.get(kind="report_in", subject_type="summons", subject_id=sthj.pk)
     assert (clock.state, clock.stage) == ("overdue", 3)
     # again at the same instant, and hours later: no second escalation, no ladder for report-in
     assert deadline_sweep(now=at(2026, 9, 30, 10, 30)).total == 0
     assert deadline_sweep(now=at(2026, 10, 9, 10, 0)).summons_escalated == 0
-    assert summons_escalate_missed(summons=sthj, at=at(2026, 10, 9)) is False
+    assert summons_escalate_missed(summons_id=sthj.pk, at=at(2026, 10, 9)) is False
     summons_rows = [(a.action, a.data.get("kind") or a.data.get("summons"), a.at) for a in
                     EventActivity.objects.filter(event=event).order_by("at", "id")
                     if a.data.get("kind") == "report_in" or a.action in ("report_in", "whistle_escalated")]

@@ -431,7 +431,7 @@ def test_notes_follow_the_event(client, tree, people, catalog, api_key):
     actions.event_escalate(event=get(), actor=admin, reason="涉及违建，报镇街")
     actions.event_accept(event=get(), actor=admin, comment="立案")
     event_dispatch(event=get(), actor=admin, lead=people.department, instructions="请城管主办")
-    event_photo_add(event=get(), actor=admin, data=png_bytes(), kind="before", role="superuser")
+    event_photo_add(event=get(), actor=admin, data=png_bytes(), kind="before")
 
     (req,) = client.get(f"{BASE}/requests/{number}.json").json()
     event = get()

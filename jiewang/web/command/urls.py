@@ -6,6 +6,4 @@ urlpatterns = [
     path("", views.index, name="command"),
     path("map/grids.json", views.map_grids, name="command_map_grids"),
     path("map/points.json", views.map_points, name="command_map_points"),
-    path("events/<str:number>/<slug:action>/", views.event_action, name="command_event_action"),
-    path("extensions/<int:request_id>/decide/", views.extension_decide, name="command_extension_decide"),
 ]

@@ -1,8 +1,8 @@
 """指挥中心 — the town command center: the map of the user's area and the work queues, each row
-with its one- or two-click action (htmx swaps the row; a plain POST redirects back).
-
-Reads go through selectors (scoped to the user), writes through the same services as the API;
-a refused action shows the service's message and changes nothing."""
+with its actions from the action registry's ``command`` surface (htmx swaps the row; a plain POST
+redirects back). Reads go through selectors (scoped to the user); the forms post to the one form
+view (:func:`jiewang.web.actions.action_post`), which runs the same services as the API: a
+refused action shows the service's message and changes nothing."""
 
 from __future__ import annotations
 
@@ -11,27 +11,22 @@ import datetime as dt
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
-from jiewang.accounts import selectors as account_selectors
 from jiewang.accounts.choices import BoardKind, Role
 from jiewang.areas import selectors as area_selectors
 from jiewang.areas.choices import AreaLevel
 from jiewang.core.errors import ApplicationError, NotFound, ValidationFailed
 from jiewang.core.scope import user_grants
 from jiewang.dispatching import selectors as dispatch_selectors
-from jiewang.dispatching.services import assignments as dispatch_svc
-from jiewang.dispatching.services import whistles as whistle_svc
-from jiewang.dispatching.services.supervision import event_supervise
 from jiewang.events import selectors as event_selectors
 from jiewang.events.choices import EventStatus, Satisfaction
-from jiewang.events.services import actions as event_svc
 
-from .helpers import day_start, finish, is_htmx, not_found, parse_day, role_required, version_of
+from ..actions import forms_for
+from .helpers import day_start, parse_day, role_required
 
 COMMAND_ROLES = {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}
 QUEUE_LIMIT = 50
@@ -113,35 +108,25 @@ def accept_levels(user) -> tuple[str, ...]:
     return ("town",)
 
 
-# ---- departments offered for dispatch and whistles -------------------------------------------
-
-def serving(departments, event) -> list:
-    """The departments that may take ``event``: of its town, or of a level above it."""
-    town_path = event.town.path
-    return [d for d in departments if town_path.startswith(d.area.path) or d.area.path.startswith(town_path)]
-
-
-def default_targets(departments, event) -> tuple[int | None, set[int]]:
-    """(lead id, assisting ids) from the category's default department codes, matched against
-    ``Department.code`` among the departments serving the event (the nearest one per code)."""
-    picked = []
-    for code in event.category.default_department_codes or []:
-        candidates = [d for d in departments if d.code and d.code == code]
-        if candidates:
-            best = max(candidates, key=lambda d: len(d.area.path))
-            if best.pk not in picked:
-                picked.append(best.pk)
-    return (picked[0] if picked else None), set(picked[1:])
-
-
-def decorate(events, departments) -> list:
+def decorate(events, user) -> list:
+    """Event rows: the overdue flag, the status colour and the row's actions (the registry's
+    ``command`` surface)."""
     now = timezone.now()
     for ev in events:
-        ev.departments = serving(departments, ev)
-        ev.default_lead, ev.default_assists = default_targets(ev.departments, ev)
         ev.overdue_now = bool(ev.is_overdue or (ev.due_at and ev.due_at < now and ev.status != "closed"))
         ev.status_colour = EventStatus.colour(ev.status)
+        ev.row_actions = forms_for(user, ev, "command", subjects=[])
     return events
+
+
+def decorate_subject_rows(rows, user, kind: str) -> list:
+    """Extension, dispute and summons rows: each with its own actions (decide, arbitrate, urge)."""
+    for row in rows:
+        if kind == "summons":
+            row.row_actions = forms_for(user, row.whistle.event, "command", subjects=[], names=("remind",))
+        else:
+            row.row_actions = forms_for(user, row.event, "command", subjects=[row], event_level=False)
+    return rows
 
 
 # ---- the page -------------------------------------------------------------------------------
@@ -158,29 +143,26 @@ EVENT_QUEUES = [
 def index(request):
     root, roots = _root(request)
     kw, form = read_filters(request, root)
-    departments = list(account_selectors.department_list(user=request.user).order_by("area__path", "name")) \
-        if root is not None else []
     queues = []
     for key, label, selector in EVENT_QUEUES:
         extra = {"levels": accept_levels(request.user)} if key == "accept" else {}
         qs = selector(user=request.user, **kw, **extra) if root is not None else None
-        rows = decorate(list(qs[:QUEUE_LIMIT]), departments) if qs is not None else []
+        rows = decorate(list(qs[:QUEUE_LIMIT]), request.user) if qs is not None else []
         queues.append({"key": key, "label": _(label), "count": qs.count() if qs is not None else 0,
                        "rows": rows, "kind": "event"})
     if root is not None:
         ext = dispatch_selectors.extension_pending_list(user=request.user, **kw)
         disputes = dispatch_selectors.dispute_pending_list(user=request.user, **kw)
         summonses = dispatch_selectors.summons_missing_list(user=request.user, **kw)
-        dispute_rows = list(disputes[:QUEUE_LIMIT])
-        for a in dispute_rows:
-            a.event.departments = serving(departments, a.event)
         queues += [
             {"key": "extensions", "label": _("Extension requests"), "count": ext.count(),
-             "rows": list(ext[:QUEUE_LIMIT]), "kind": "extension"},
+             "rows": decorate_subject_rows(list(ext[:QUEUE_LIMIT]), request.user, "extension"), "kind": "extension"},
             {"key": "disputes", "label": _("Disputes awaiting arbitration"), "count": disputes.count(),
-             "rows": dispute_rows, "kind": "dispute"},
+             "rows": decorate_subject_rows(list(disputes[:QUEUE_LIMIT]), request.user, "dispute"),
+             "kind": "dispute"},
             {"key": "whistles", "label": _("Whistles with missing report-ins"), "count": summonses.count(),
-             "rows": list(summonses[:QUEUE_LIMIT]), "kind": "summons"},
+             "rows": decorate_subject_rows(list(summonses[:QUEUE_LIMIT]), request.user, "summons"),
+             "kind": "summons"},
         ]
     grids = []
     if root is not None:
@@ -261,141 +243,30 @@ def map_points(request):
     return JsonResponse(data)
 
 
-# ---- actions --------------------------------------------------------------------------------
+# ---- the row an action re-renders -----------------------------------------------------------
+# The actions themselves post to the one form view (jiewang.web.actions.action_post).
 
-def _departments_by_ids(request, ids) -> list:
-    ids = [int(x) for x in ids if str(x).isdigit()]
-    found = list(account_selectors.department_list(user=request.user).filter(pk__in=ids))
-    if len(found) != len(set(ids)):
-        raise NotFound("部门不存在 / A department was not found.", code="dispatch.assist_not_found")
-    return found
-
-
-def _lead(request, field="lead"):
-    value = request.POST.get(field, "")
-    if not value.isdigit():
-        raise ValidationFailed("须指定主办单位 / A lead is required.", code="dispatch.lead_required")
-    lead = account_selectors.department_list(user=request.user).filter(pk=int(value)).first()
-    if lead is None:
-        raise NotFound("主办单位不存在 / Lead not found.", code="dispatch.lead_not_found")
-    return lead
-
-
-def _assists(request, lead=None) -> list:
-    ids = [x for x in request.POST.getlist("assists") if not (lead is not None and x == str(lead.pk))]
-    return _departments_by_ids(request, ids)
-
-
-def _run_event_action(request, event, action: str) -> str:
-    """Call the service for ``action``; returns the success message or raises ApplicationError."""
-    p, user, version = request.POST, request.user, version_of(request)
-    if action == "accept":
-        event_svc.event_accept(event=event, actor=user, comment=p.get("comment", ""), expected_version=version)
-        return _("Accepted: %(number)s is now waiting for dispatch.") % {"number": event.number}
-    if action == "void":
-        event_svc.event_void(event=event, actor=user, reason=p.get("reason", ""), expected_version=version)
-        return _("Voided: %(number)s.") % {"number": event.number}
-    if action == "dispatch":
-        lead = _lead(request)
-        made = dispatch_svc.event_dispatch(event=event, actor=user, lead=lead, assists=_assists(request, lead),
-                                           instructions=p.get("instructions", ""), expected_version=version)
-        return _("Dispatched to %(names)s.") % {"names": "、".join(str(a.department or a.post) for a in made)}
-    if action == "whistle":
-        depts = _departments_by_ids(request, p.getlist("departments"))
-        whistle_svc.whistle_blow(event=event, actor=user, departments=depts, problem=p.get("problem", ""),
-                                 urgent=p.get("urgent") == "on")
-        return _("Whistle blown: %(names)s summoned.") % {"names": "、".join(d.name for d in depts)}
-    if action in ("remind", "supervise"):
-        event_supervise(event=event, actor=user, action=action, comment=p.get("comment", ""))
-        return _("Reminder sent.") if action == "remind" else _("Supervision recorded and sent.")
-    if action == "verify":
-        passed = p.get("passed") == "1"
-        event_svc.event_verify(event=event, actor=user, passed=passed, comment=p.get("comment", ""),
-                               expected_version=version)
-        return _("Verified and closed.") if passed else _("Verification failed: sent back for rework.")
-    if action == "visit":
-        sat = p.get("satisfaction", "")
-        contacted = sat != "unreached"
-        resolved = None if not contacted else sat != Satisfaction.DISSATISFIED
-        event_svc.event_return_visit(event=event, actor=user, contacted=contacted, resolved=resolved,
-                                     satisfaction=sat if contacted else "", comment=p.get("comment", ""),
-                                     expected_version=version)
-        return _("Return visit recorded.")
-    if action == "arbitrate":
-        aid = p.get("assignment", "")
-        if not aid.isdigit():
-            raise ValidationFailed("没有待仲裁的争议 / No dispute awaits arbitration.", code="dispatch.no_dispute")
-        a = dispatch_selectors.assignment_get(user=user, assignment_id=int(aid))
-        keep = p.get("ruling") != "redispatch"
-        lead = None if keep else _lead(request)
-        dispatch_svc.event_arbitrate(event=event, actor=user, assignment=a, keep=keep, reason=p.get("reason", ""),
-                                     lead=lead, assists=[] if keep else _assists(request, lead),
-                                     expected_version=version)
-        return _("Ruling recorded: the department stays responsible.") if keep else _("Ruling recorded: redispatched.")
-    raise NotFound("操作不存在 / Unknown action.", code="command.unknown_action")
-
-
-EVENT_ACTIONS = {"accept", "void", "dispatch", "whistle", "remind", "supervise", "verify", "visit", "arbitrate"}
-
-
-@require_POST
-@command_required
-def event_action(request, number: str, action: str):
-    if action not in EVENT_ACTIONS:
-        return not_found(request)
-    try:
-        event = event_selectors.event_get(user=request.user, number=number)
-    except NotFound:
-        return not_found(request)
-    ok = error = None
-    try:
-        ok = _run_event_action(request, event, action)
-    except ApplicationError as exc:
-        error = exc.message
-    return finish(request, default_url=reverse("web:command"), ok=ok, error=error,
-                  **(_row_for(request, number) if is_htmx(request) else {}))
-
-
-def _row_for(request, number: str) -> dict:
-    """The re-rendered row an htmx action swaps in: the row kind the form came from."""
-    row = request.POST.get("row", "event")
+def row_for(request, number: str) -> dict:
+    """The re-rendered row an htmx action swaps in: the row kind the form came from
+    (``row`` = ``event``, ``extension:ID``, ``dispute:ID`` or ``summons:ID``)."""
     user = request.user
-    departments = list(account_selectors.department_list(user=user).order_by("area__path", "name"))
-    kind, _sep, ident = row.partition(":")
-    ctx = {"satisfactions": Satisfaction.choices}
+    kind, _sep, ident = request.POST.get("row", "event").partition(":")
+    ctx = {"queue": request.POST.get("queue", "")}
     try:
         if kind == "summons" and ident.isdigit():
-            ctx["s"] = dispatch_selectors.summons_get(user=user, summons_id=int(ident))
+            ctx["s"] = decorate_subject_rows([dispatch_selectors.summons_get(user=user, summons_id=int(ident))],
+                                             user, "summons")[0]
             return {"row_template": "web/command/_summons_row.html", "row_context": ctx}
         if kind == "dispute" and ident.isdigit():
             a = dispatch_selectors.assignment_get(user=user, assignment_id=int(ident))
-            a.event = event_selectors.event_get(user=user, number=a.event.number)
-            a.event.departments = serving(departments, a.event)
-            ctx["a"] = a
+            ctx["a"] = decorate_subject_rows([a], user, "dispute")[0]
             return {"row_template": "web/command/_dispute_row.html", "row_context": ctx}
+        if kind == "extension" and ident.isdigit():
+            r = dispatch_selectors.extension_get(user=user, request_id=int(ident))
+            ctx["r"] = decorate_subject_rows([r], user, "extension")[0]
+            return {"row_template": "web/command/_extension_row.html", "row_context": ctx}
+        ev = event_selectors.event_get(user=user, number=number)
     except NotFound:
-        pass
-    ev = event_selectors.event_get(user=user, number=number)
-    ctx["ev"] = decorate([ev], departments)[0]
-    ctx["queue"] = request.POST.get("queue", "")
+        return {}
+    ctx["ev"] = decorate([ev], user)[0]
     return {"row_template": "web/command/_event_row.html", "row_context": ctx}
-
-
-@require_POST
-@command_required
-def extension_decide(request, request_id: int):
-    try:
-        req = dispatch_selectors.extension_get(user=request.user, request_id=request_id)
-    except NotFound:
-        return not_found(request)
-    ok = error = None
-    approve = request.POST.get("approve") == "1"
-    try:
-        dispatch_svc.extension_decide(request=req, actor=request.user, approve=approve,
-                                      comment=request.POST.get("comment", ""))
-        ok = _("Extension approved.") if approve else _("Extension rejected.")
-    except ApplicationError as exc:
-        error = exc.message
-    req = dispatch_selectors.extension_get(user=request.user, request_id=request_id)
-    return finish(request, default_url=reverse("web:command"), ok=ok, error=error,
-                  row_template="web/command/_extension_row.html", row_context={"r": req})

@@ -1,9 +1,10 @@
 from django.urls import path
 
+from .. import actions
 from . import views
 
 urlpatterns = [
     path("<str:number>/", views.event_page, name="event"),
-    path("<str:number>/do/<slug:action>/", views.event_act, name="event-act"),
+    path("<str:number>/do/<slug:action>/", actions.action_post, name="event-act"),
     path("<str:number>/photos/<int:photo_id>/", views.event_photo, name="event-photo"),
 ]

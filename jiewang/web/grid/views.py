@@ -138,10 +138,9 @@ def verify(request, number: str):
             event = actions.event_verify(event=event, actor=request.user, passed=outcome == "pass",
                                          comment=request.POST.get("comment", ""),
                                          expected_version=_version(request))
-            role = event.activities.order_by("-id").values_list("actor_role", flat=True).first() or ""
             for kind, f in uploads:
                 if f is not None:
-                    event_photo_add(event=event, actor=request.user, data=f.read(), kind=kind, role=role)
+                    event_photo_add(event=event, actor=request.user, data=f.read(), kind=kind)
     except ApplicationError as exc:
         messages.error(request, f"{number}: {exc.message}")
     else:

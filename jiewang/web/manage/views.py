@@ -1,8 +1,9 @@
 """Administration pages beyond Django admin (``/manage/``).
 
-District administrators (and superusers) edit the matter catalog (事项清单) and manage people in
-their district; town leaders manage people in their town only. Everyone else gets a 403 page.
-Reads go through selectors, writes through ``events.services.catalog.category_update`` and
+District administrators (and superusers) edit the matter catalog (事项清单), load the year's
+official holiday arrangement (节假日安排) and manage people in their district; town leaders manage
+people in their town only. Everyone else gets a 403 page. Reads go through selectors, writes
+through ``events.services.catalog.category_update``, ``holidays.services`` (check, then load) and
 ``accounts.services`` (user_create, role_grant, role_revoke); a refused write shows the service's
 message next to the form.
 """
@@ -29,6 +30,9 @@ from jiewang.core.worktime import DeadlineUnit
 from jiewang.events import selectors as event_selectors
 from jiewang.events.choices import HandlingLevel, Urgency
 from jiewang.events.services.catalog import category_update
+from jiewang.holidays import selectors as holiday_selectors
+from jiewang.holidays.parsing import parse_date, parse_ranges
+from jiewang.holidays.services import holiday_arrangement_check, holiday_arrangement_load, may_load
 
 CATALOG_ADMINS = {Role.DISTRICT_ADMIN}
 PEOPLE_MANAGERS = {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}
@@ -47,6 +51,10 @@ def can_edit_catalog(user) -> bool:
 
 def can_manage_people(user) -> bool:
     return user.is_superuser or bool(_roles(user) & PEOPLE_MANAGERS)
+
+
+def can_load_holidays(user) -> bool:
+    return user.is_authenticated and may_load(user)
 
 
 def _forbidden(request):
@@ -70,11 +78,12 @@ def requires(check):
 @login_required
 def index(request):
     catalog, people = can_edit_catalog(request.user), can_manage_people(request.user)
-    if not (catalog or people):
+    holidays = can_load_holidays(request.user)
+    if not (catalog or people or holidays):
         return _forbidden(request)
-    if people and not catalog:
+    if people and not (catalog or holidays):
         return redirect("web:manage-users")
-    return render(request, "web/manage/index.html", {"catalog": catalog, "people": people})
+    return render(request, "web/manage/index.html", {"catalog": catalog, "people": people, "holidays": holidays})
 
 
 # ---- the matter catalog ---------------------------------------------------------------------
@@ -172,6 +181,75 @@ def catalog_edit(request, code: str):
         "category": category, "values": values, "error": error, "field_errors": field_errors,
         "grid": _deadline_grid(table, field_errors), "urgencies": Urgency.choices, "units": DeadlineUnit.choices,
         "levels": HandlingLevel.choices, "known_codes": known_codes,
+    }, status=422 if error else 200)
+
+
+# ---- holiday arrangements (节假日安排) ---------------------------------------------------------
+
+@requires(can_load_holidays)
+def holiday_list(request):
+    """Where each year's holidays come from, and the arrangements loaded so far."""
+    return render(request, "web/manage/holidays.html", {
+        "statuses": holiday_selectors.year_statuses(user=request.user),
+        "arrangements": holiday_selectors.arrangement_list(user=request.user),
+    })
+
+
+HOLIDAY_FIELDS = ("year", "notice", "published_on", "holidays", "workdays")
+
+
+def _holiday_arguments(values: dict) -> tuple[dict, dict]:
+    """The form's text → the service's arguments, and the fields that do not parse."""
+    kwargs, errors = {"notice": values["notice"]}, {}
+    try:
+        kwargs["year"] = int(values["year"])
+    except ValueError:
+        errors["year"] = _("Not a year.")
+    for name, parse in (("published_on", lambda t: parse_date(t, field="published_on") if t.strip() else None),
+                        ("holidays", lambda t: parse_ranges(t, field="holidays")),
+                        ("workdays", lambda t: parse_ranges(t, field="workdays"))):
+        try:
+            kwargs[name] = parse(values[name])
+        except ApplicationError as exc:
+            errors[name] = exc.message
+    return kwargs, errors
+
+
+@requires(can_load_holidays)
+def holiday_load(request):
+    """Load a year's arrangement in one step: fill in the notice, preview, then load.
+
+    The first POST (``step=preview``) only checks and shows what would be written; the second
+    (``step=load``) writes it through the same service. Errors come back beside their fields.
+    """
+    from jiewang.core.statutory import NAMES_ZH, statutory_holidays
+
+    default_year = holiday_selectors.notice_year(user=request.user) or holiday_selectors.local_today().year + 1
+    values = {name: "" for name in HOLIDAY_FIELDS} | {"year": str(request.GET.get("year") or default_year)}
+    plan, error, field_errors = None, None, {}
+    if request.method == "POST":
+        values = {name: (request.POST.get(name) or "").strip() for name in HOLIDAY_FIELDS}
+        kwargs, field_errors = _holiday_arguments(values)
+        if field_errors:
+            error = _("The arrangement was not loaded; see the marked fields.")
+        else:
+            try:
+                if request.POST.get("step") == "load":
+                    arrangement = holiday_arrangement_load(actor=request.user, **kwargs)
+                    messages.success(request, _("Loaded the %(year)s holiday arrangement.") % {"year": arrangement.year})
+                    return redirect("web:manage-holidays")
+                plan = holiday_arrangement_check(actor=request.user, **kwargs)
+            except ApplicationError as exc:
+                error, field_errors = exc.message, dict(exc.fields)
+    try:
+        hint_year = int(values["year"])
+        statutory = [(d, NAMES_ZH[k]) for d, k in statutory_holidays(hint_year).items()] \
+            if 2000 <= hint_year <= 2100 else []
+    except ValueError:
+        hint_year, statutory = None, []
+    return render(request, "web/manage/holiday_load.html", {
+        "values": values, "plan": plan, "error": error, "field_errors": field_errors,
+        "hint_year": hint_year, "statutory": statutory,
     }, status=422 if error else 200)
 
 

@@ -72,9 +72,9 @@ def test_lists_only_the_departments_own_work_with_clocks(tree, people, loop, cli
     assert theirs.number not in html and south.number not in html
     # the sign-for clock of the dispatched assignment and the handling clock of the signed one
     a = Assignment.objects.get(event=mine, department=loop.cgj)
-    sign = Deadline.objects.get(event=mine, kind="sign", subject=f"assignment:{a.pk}", state="running")
+    sign = Deadline.objects.get(event=mine, kind="sign", subject_type="assignment", subject_id=a.pk, state="running")
     assert f'datetime="{timezone.localtime(sign.due_at).isoformat()}"' in html
-    handle = Deadline.objects.get(event=handling, kind="handle", subject="", state="running")
+    handle = Deadline.objects.get(event=handling, kind="handle", subject_type="", state="running")
     assert f'datetime="{timezone.localtime(handle.due_at).isoformat()}"' in html
     assert numbers(page(client_for(south_staff)), "d-open") == [south.number]
     assert sorted(numbers(page(client_for(loop.sthj_staff)), "d-open")) == sorted([mine.number, theirs.number])

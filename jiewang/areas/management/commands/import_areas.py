@@ -50,7 +50,14 @@ class Command(BaseCommand):
         parser.add_argument("--parent-code-key", default="parent_code")
         parser.add_argument("--skip-invalid", action="store_true",
                             help="import the valid features even if others are rejected")
-        parser.add_argument("--dry-run", action="store_true", help="validate and report, write nothing")
+        parser.add_argument("--dry-run", action="store_true",
+                            help="validate and report every change (old → new), write nothing")
+        parser.add_argument("--allow-foreign-codes", action="store_true",
+                            help="accept codes that do not extend the parent's code (e.g. 510101 under 500000)")
+        parser.add_argument("--allow-rename", action="store_true",
+                            help="let a feature rename the existing area with its code")
+        parser.add_argument("--allow-outside-parent", action="store_true",
+                            help="let a feature move an existing area's boundary outside its parent")
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args, **opts):
@@ -72,6 +79,8 @@ class Command(BaseCommand):
                 actor=None, data=raw, level=level, parent=parent, name_key=opts["name_key"],
                 code_key=opts["code_key"], parent_code_key=opts["parent_code_key"],
                 skip_invalid=opts["skip_invalid"], dry_run=opts["dry_run"],
+                allow_foreign_codes=opts["allow_foreign_codes"], allow_rename=opts["allow_rename"],
+                allow_outside_parent=opts["allow_outside_parent"],
             )
         except ApplicationError as exc:
             raise CommandError(f"[{exc.code}] {exc.message}") from exc
@@ -82,6 +91,14 @@ class Command(BaseCommand):
         if report.rejected and not (report.imported or report.updated):
             raise CommandError(f"{report.rejected} of {report.total} features rejected; nothing imported.")
 
+    @staticmethod
+    def describe(key: str, value) -> str:
+        if key != "geometry":
+            return repr(value) if isinstance(value, str) else str(value)
+        if not value:
+            return "none"
+        return f"{value['area_m2']:,.0f} m² bbox {value['bbox']}"
+
     def print_report(self, report: ImportReport) -> None:
         w = self.stdout.write
         for f in report.features:
@@ -91,6 +108,10 @@ class Command(BaseCommand):
             if f.status in ("skipped", "skipped_dry_run") and f.action:
                 head += f" (would {f.action})"
             w(self.style.ERROR(head) if f.status == "rejected" else head)
+            for key, change in f.diff.items():
+                w(f"    {key}: {self.describe(key, change['old'])} → {self.describe(key, change['new'])}")
+            if f.overrides:
+                w(self.style.WARNING(f"    allowed: {', '.join(f.overrides)}"))
             for rep in f.repairs:
                 w(f"    repaired {rep['kind']}: {rep['detail']} "
                   f"[{rep['area_before_m2']:,.0f} → {rep['area_after_m2']:,.0f} m²]")

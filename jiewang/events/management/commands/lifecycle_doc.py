@@ -3,11 +3,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from jiewang.events.lifecycle import as_markdown
+from jiewang.events.docs import as_markdown
 
 
 class Command(BaseCommand):
-    help = "Write docs/lifecycle.md from the lifecycle table in jiewang/events/lifecycle.py."
+    help = "Write docs/lifecycle.md from the lifecycle tables and the action registry."
 
     def handle(self, *args, **options):
         path = Path(settings.BASE_DIR) / "docs" / "lifecycle.md"

@@ -62,8 +62,10 @@ class Command(BaseCommand):
         parser.add_argument("--only", nargs="*", help="page names to take (default: all)")
         parser.add_argument("--seed-events", action="store_true", help=Command.seed_events.__doc__)
         parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+        parser.add_argument("--full-page", action="store_true", help="the whole page, not only the first screen")
 
     def handle(self, *args, **opts):
+        self.full_page = opts.get("full_page", False)
         if opts["seed_events"]:
             numbers = self.seed_events()
             self.stdout.write(" ".join(f"{k}={v}" for k, v in numbers.items()))
@@ -149,7 +151,7 @@ class Command(BaseCommand):
                             continue
                         page.wait_for_timeout(300)  # map tiles/animations settle
                         target = out / f"{name}-{size}.png"
-                        page.screenshot(path=str(target))
+                        page.screenshot(path=str(target), full_page=self.full_page)
                         taken.append(target)
                         self.stdout.write(f"  {target.name}  ({who or 'anonymous'} {path})")
                     finally:

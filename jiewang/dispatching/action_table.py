@@ -1,0 +1,286 @@
+"""Dispatching's rows of the action registry (:mod:`jiewang.events.registry`): dispatch,
+redispatch and arbitration, the department's steps on its assignment (sign for, return, dispute,
+an assisting department's feedback), extensions, the whistle and its report-ins, and the command
+center's reminders. Registered in ``DispatchingConfig.ready()``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from jiewang.accounts.choices import Role
+from jiewang.events.choices import EventStatus as S
+from jiewang.events.lifecycle import OPEN_WORK
+from jiewang.events.registry import EventAction, Response, Subject, register, register_subject
+from jiewang.events.schemas import EventOut, event_out_fresh
+
+from . import schemas as s
+from .models import OPEN_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus, SummonsStatus
+from .models import WhistleSummons
+
+GW, CS, OP, LD, DS, DA = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
+                          Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN)
+CENTER = frozenset({OP, LD, DA})
+WHISTLERS = frozenset({GW, CS, OP, LD})
+URGEABLE = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.FEEDBACK})
+ASSIGNED = frozenset({S.DISPATCHED, S.HANDLING, S.FEEDBACK})
+ASSIGNMENTS = Response(200, list[s.AssignmentOut], s.assignments_out)
+ONE_ASSIGNMENT = Response(200, s.AssignmentOut, s.assignment_out)
+REASON = _("Reason")
+
+
+def _svc():
+    from .services import assignments
+
+    return assignments
+
+
+def _whistles():
+    from .services import whistles
+
+    return whistles
+
+
+# ---- sub-objects ------------------------------------------------------------------------------
+
+def _describe_assignment(a) -> str:
+    return f"{a.department or a.post} · {a.get_role_display()}"
+
+
+SUBJECTS = (
+    Subject("assignment", "assignment_id", "assignments",
+            load=lambda pk: Assignment.objects.select_related("event", "department", "post").filter(pk=pk).first(),
+            event_id_of=lambda a: a.event_id,
+            candidates=lambda event: list(Assignment.objects.filter(event=event, status__in=OPEN_ASSIGNMENT)
+                                          .select_related("department", "post").order_by("id")),
+            department_id_of=lambda a: a.department_id, describe=_describe_assignment),
+    Subject("summons", "summons_id", "summonses",
+            load=lambda pk: WhistleSummons.objects.select_related("whistle__event", "department")
+            .filter(pk=pk).first(),
+            event_id_of=lambda x: x.whistle.event_id,
+            candidates=lambda event: list(WhistleSummons.objects.filter(whistle__event=event)
+                                          .select_related("whistle", "department").order_by("id")),
+            department_id_of=lambda x: x.department_id, describe=lambda x: x.department.name),
+    Subject("extension", "request_id", "extensions",
+            load=lambda pk: ExtensionRequest.objects.select_related("event").filter(pk=pk).first(),
+            event_id_of=lambda r: r.event_id,
+            candidates=lambda event: list(ExtensionRequest.objects.filter(event=event,
+                                                                         status=ExtensionStatus.PENDING)),
+            describe=lambda r: f"{r.requested_due_at:%Y-%m-%d %H:%M} — {r.reason}"),
+)
+
+
+# ---- choices for the page forms ------------------------------------------------------------
+
+def _departments(ctx):
+    """(choices, default lead) of the departments serving the event, cached per user object."""
+    from .selectors import default_targets, departments_serving
+
+    serving = departments_serving(user=ctx.user, event=ctx.event)
+    lead, assists = default_targets(serving, ctx.event)
+    return [(str(d.pk), d.name) for d in serving], (lead, assists)
+
+
+def _lead_choices(ctx):
+    choices, (lead, _assists) = _departments(ctx)
+    return [("", "—")] + choices, str(lead) if lead else ""
+
+
+def _assist_choices(ctx):
+    choices, (_lead, assists) = _departments(ctx)
+    return choices, [str(a) for a in assists]
+
+
+def _summon_choices(ctx):
+    choices, _defaults = _departments(ctx)
+    return choices, []
+
+
+def _arbitrate_lead(ctx):
+    choices, _defaults = _departments(ctx)
+    return [("", "—")] + choices, ""
+
+
+DEPARTMENT_CHOICES = {"lead_department_id": _lead_choices, "assist_department_ids": _assist_choices}
+
+
+def _dispatch(c, p, *, action):
+    lead, assists = _svc().resolve_targets(actor=c.user, lead_department_id=p.lead_department_id,
+                                           lead_post_id=p.lead_post_id, assist_department_ids=p.assist_department_ids)
+    if action == "dispatch":
+        return _svc().event_dispatch(event=c.event, actor=c.user, lead=lead, assists=assists,
+                                     instructions=p.comment, expected_version=p.expected_version)
+    return _svc().event_redispatch(event=c.event, actor=c.user, lead=lead, assists=assists, reason=p.comment,
+                                   expected_version=p.expected_version)
+
+
+def _arbitrate(c, p):
+    lead, assists = None, []
+    if not p.keep:
+        lead, assists = _svc().resolve_targets(actor=c.user, lead_department_id=p.lead_department_id,
+                                               lead_post_id=p.lead_post_id,
+                                               assist_department_ids=p.assist_department_ids)
+    return _svc().event_arbitrate(event=c.event, actor=c.user, assignment=c.subject, keep=p.keep, reason=p.comment,
+                                  lead=lead, assists=assists, expected_version=p.expected_version)
+
+
+def _whistle(c, p):
+    depts = _whistles().resolve_departments(actor=c.user, department_ids=p.department_ids)
+    return _whistles().whistle_blow(event=c.event, actor=c.user, departments=depts, problem=p.problem,
+                                    urgent=p.urgent)
+
+
+def _supervise(action):
+    def run(c, p):
+        from .services.supervision import event_supervise
+
+        event_supervise(event=c.event, actor=c.user, action=action, comment=p.comment)
+        return c.event
+
+    return run
+
+
+def _no_pending_extension(ctx) -> bool:
+    return ctx.event.due_at is not None and not ExtensionRequest.objects.filter(
+        event=ctx.event, status=ExtensionStatus.PENDING).exists()
+
+
+def _extension_default(ctx):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    due = ctx.event.due_at or timezone.now()
+    return timezone.localtime(due + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+
+
+ROWS = (
+    EventAction(
+        "dispatch", "派遣", _("Dispatch"), CENTER, s.DispatchIn, moves=("dispatch",),
+        run=lambda c, p: _dispatch(c, p, action="dispatch"), response=ASSIGNMENTS,
+        surfaces=frozenset({"event_page", "command"}), primary=True,
+        labels={"lead_department_id": _("Lead department"), "assist_department_ids": _("Assisting departments"),
+                "comment": _("Instructions")},
+        choices=DEPARTMENT_CHOICES, hidden=("lead_post_id",), done=_("Dispatched."),
+        description="Give an accepted event to one lead (主办) and any assisting departments (协办)."),
+    EventAction(
+        "redispatch", "改派/转办", _("Redispatch"), CENTER, s.RedispatchIn, moves=("redispatch",),
+        run=lambda c, p: _dispatch(c, p, action="redispatch"), response=ASSIGNMENTS,
+        labels={"lead_department_id": _("Lead department"), "assist_department_ids": _("Assisting departments"),
+                "comment": REASON},
+        choices=DEPARTMENT_CHOICES, hidden=("lead_post_id",), done=_("Redispatched."),
+        description="Withdraw the open assignments and dispatch anew."),
+    EventAction(
+        "arbitrate", "仲裁", _("Arbitrate"), CENTER, s.ArbitrateIn, statuses=ASSIGNED, moves=("redispatch",),
+        subject="assignment", subject_ok=lambda a: a.disputed_at is not None and a.arbitrated_at is None
+        and a.status in OPEN_ASSIGNMENT, subject_conflict="dispatch.no_dispute",
+        run=_arbitrate, response=ASSIGNMENTS, surfaces=frozenset({"event_page", "command"}),
+        labels={"keep": _("Ruling"), "lead_department_id": _("New lead (when redispatching)"),
+                "comment": _("Ruling")},
+        choices={"keep": lambda c: ([("1", _("Keep the department responsible")),
+                                     ("0", _("Redispatch to another lead"))], "1"),
+                 "lead_department_id": _arbitrate_lead},
+        hidden=("lead_post_id", "assist_department_ids"), done=_("Ruling recorded."),
+        description="Rule on a disputed assignment: keep the department responsible, or redispatch."),
+    EventAction(
+        "sign", "签收", _("Sign for"), frozenset({DS}), s.NoInput, statuses=ASSIGNED, moves=("sign",),
+        subject="assignment", subject_department=True,
+        subject_ok=lambda a: a.status == AssignmentStatus.DISPATCHED, subject_conflict="dispatch.not_awaiting_sign",
+        run=lambda c, p: _svc().assignment_sign(assignment=c.subject, actor=c.user), response=ONE_ASSIGNMENT,
+        surfaces=frozenset({"event_page", "department"}), primary=True, done=_("Signed for."),
+        description="The department takes its assignment; the lead's sign-for starts the handling."),
+    EventAction(
+        "return", "退回", _("Return"), frozenset({DS}), s.ReasonIn, statuses=ASSIGNED, moves=("return",),
+        subject="assignment", subject_department=True,
+        subject_ok=lambda a: a.status == AssignmentStatus.DISPATCHED, subject_conflict="dispatch.not_awaiting_sign",
+        run=lambda c, p: _svc().assignment_return(assignment=c.subject, actor=c.user, reason=p.comment),
+        response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "department"}),
+        labels={"comment": _("Why it is not ours")}, done=_("Returned to the command center."),
+        description="A wrong dispatch goes back with a reason (the lead's return reopens dispatch)."),
+    EventAction(
+        "dispute", "争议", _("Dispute responsibility"), frozenset({DS}), s.ReasonIn, statuses=ASSIGNED,
+        subject="assignment", subject_department=True,
+        subject_ok=lambda a: "dispatch.not_signed" if a.status != AssignmentStatus.SIGNED
+        else "dispatch.dispute_pending" if a.disputed_at and not a.arbitrated_at else True,
+        run=lambda c, p: _svc().assignment_dispute(assignment=c.subject, actor=c.user, reason=p.comment),
+        response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "department"}),
+        labels={"comment": _("Why another department is responsible")},
+        done=_("Dispute sent to the command center for arbitration."),
+        description="A department that signed for an event asks the command center to arbitrate."),
+    EventAction(
+        "assist_feedback", "协办反馈", _("Report our part done"), frozenset({DS}), s.ReasonIn, statuses=ASSIGNED,
+        subject="assignment", subject_department=True,
+        subject_ok=lambda a: a.role == "assist" and a.status == AssignmentStatus.SIGNED,
+        subject_conflict="dispatch.not_signed",
+        run=lambda c, p: _svc().assignment_feedback(assignment=c.subject, actor=c.user, comment=p.comment),
+        response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "department"}),
+        labels={"comment": _("What was done")}, done=_("Your part is reported done."),
+        description="An assisting department reports its part done."),
+    EventAction(
+        "extension", "申请延期", _("Request an extension"), frozenset({DS, CS, GW}), s.ExtensionIn, level_bound=True,
+        statuses=frozenset({S.HANDLING}), when=_no_pending_extension, status_conflict="extension.not_handling",
+        run=lambda c, p: _svc().extension_request(event=c.event, actor=c.user, requested_due_at=p.requested_due_at,
+                                                  reason=p.comment),
+        response=Response(201, s.ExtensionOut, s.extension_out), surfaces=frozenset({"event_page", "department"}),
+        labels={"requested_due_at": _("New deadline"), "comment": REASON},
+        choices={"requested_due_at": lambda c: ((), _extension_default(c))}, done=_("Extension requested."),
+        description="The one handling the event asks for a later handling deadline."),
+    EventAction(
+        "decide_extension", "审批延期", _("Decide the extension"), CENTER, s.DecideIn, statuses=frozenset(S.values),
+        subject="extension", subject_ok=lambda r: r.status == ExtensionStatus.PENDING,
+        subject_conflict="extension.already_decided",
+        run=lambda c, p: _svc().extension_decide(request=c.subject, actor=c.user, approve=p.approve,
+                                                 comment=p.comment),
+        response=Response(200, s.ExtensionOut, s.extension_out), subject_path="decide",
+        surfaces=frozenset({"event_page", "command"}), primary=True,
+        labels={"approve": _("Decision")},
+        choices={"approve": lambda c: ([("1", _("Approve")), ("0", _("Reject"))], "1")},
+        done=_("Extension decided."), description="The command center approves or rejects an extension."),
+    EventAction(
+        "whistle", "吹哨", _("Blow the whistle"), WHISTLERS, s.WhistleIn, statuses=frozenset(OPEN_WORK),
+        status_conflict="whistle.event_not_open",
+        run=_whistle, response=Response(201, s.WhistleOut, s.whistle_out),
+        surfaces=frozenset({"event_page", "command"}),
+        labels={"department_ids": _("Departments to summon"), "problem": _("Problem"),
+                "urgent": _("Urgent (report in within 30 minutes)")},
+        choices={"department_ids": _summon_choices}, done=_("Whistle blown."),
+        description="Summon departments (吹哨): each must report in (报到) before its deadline."),
+    EventAction(
+        "report_in", "报到", _("Report in"), frozenset({DS}), s.ReportInIn, statuses=frozenset(OPEN_WORK),
+        subject="summons", subject_department=True,
+        subject_ok=lambda x: x.status in (SummonsStatus.SUMMONED, SummonsStatus.MISSED),
+        subject_conflict="whistle.already_reported_in",
+        run=lambda c, p: _whistles().summons_report_in(summons=c.subject, actor=c.user,
+                                                       responder_name=p.responder_name,
+                                                       responder_phone=p.responder_phone),
+        response=Response(200, s.SummonsOut, s.summons_out), surfaces=frozenset({"event_page", "department"}),
+        primary=True, labels={"responder_name": _("Responder"), "responder_phone": _("Responder's phone")},
+        done=_("Reported in."), description="The summoned department acknowledges and names its responder."),
+    EventAction(
+        "rate_summons", "报到评价", _("Rate the department's response"), WHISTLERS, s.RateSummonsIn,
+        statuses=frozenset(S.values), subject="summons", subject_ok=lambda x: x.rating is None,
+        subject_conflict="whistle.already_rated", subject_path="rate",
+        run=lambda c, p: _whistles().summons_rate(summons=c.subject, actor=c.user, attended=p.attended,
+                                                  rating=p.rating, comment=p.comment),
+        response=Response(200, s.SummonsOut, s.summons_out),
+        labels={"attended": _("Attended"), "rating": _("Rating (1–5)")},
+        choices={"rating": lambda c: ([(str(i), str(i)) for i in range(5, 0, -1)], "5")},
+        done=_("Rating recorded."), description="The summoning level records attendance and rates (双向考核)."),
+    EventAction(
+        "remind", "催办", _("Urge (催办)"), CENTER, s.NoteIn, statuses=URGEABLE,
+        status_conflict="supervision.not_open", run=_supervise("remind"), response=Response(200, EventOut,
+                                                                                            event_out_fresh),
+        surfaces=frozenset({"event_page", "command"}), done=_("Reminder sent."),
+        description="The command center urges the ones who hold the event."),
+    EventAction(
+        "supervise", "督办", _("Supervise (督办)"), CENTER, s.NoteIn, statuses=URGEABLE,
+        status_conflict="supervision.not_open", run=_supervise("supervise"),
+        response=Response(200, EventOut, event_out_fresh), surfaces=frozenset({"event_page", "command"}),
+        done=_("Supervision recorded and sent."),
+        description="Formal supervision: the holders and the town leaders are told (SMS when urgent)."),
+)
+
+
+def register_rows() -> None:
+    for subject in SUBJECTS:
+        register_subject(subject)
+    register(*ROWS)
