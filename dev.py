@@ -10,6 +10,7 @@ integrity), then:
     demo   migrate, generate the demo city if absent, create one login per role and print them,
            start the background worker, serve on http://127.0.0.1:8000 with gunicorn.
     test   run the whole test suite (pytest) on the database in DATABASE_URL (default SQLite).
+    lint   ruff check (rules in pyproject.toml) and lint-imports (the app layering contracts).
     bench  run the benchmarks in bench/ and update BENCHMARKS.md.
     manage pass the rest of the command line to manage.py inside the venv.
 """
@@ -42,7 +43,7 @@ def sh(*args, **kw) -> int:
 
 
 def ensure_venv() -> None:
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - dev.py may be started by any python3: say which it needs
         sys.exit("Python 3.11 or newer is needed (run: python3.11 dev.py ...)")
     if not PY.exists():
         print(f"creating {VENV}", flush=True)
@@ -185,21 +186,28 @@ def test(argv: list[str]) -> int:
     return sh(PY, "-m", "pytest", *argv)
 
 
+def lint(argv: list[str]) -> int:
+    """The checks CI runs before the tests: ruff, then the import-linter contracts."""
+    ruff = sh(VENV / "bin" / "ruff", "check", *argv, ".")
+    contracts = sh(VENV / "bin" / "lint-imports")
+    return 1 if ruff or contracts else 0
+
+
 def bench(argv: list[str]) -> int:
     return sh(PY, "-m", "bench", *argv)
 
 
 def main() -> int:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "bench", "manage"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"demo", "test", "lint", "bench", "manage"}:
         print(__doc__)
         return 2
     ensure_venv()
-    if sys.argv[1] != "bench":
+    if sys.argv[1] not in ("bench", "lint"):
         ensure_assets()
     cmd, rest = sys.argv[1], sys.argv[2:]
     if cmd == "manage":
         return manage(*rest)
-    return {"demo": demo, "test": test, "bench": bench}[cmd](rest)
+    return {"demo": demo, "test": test, "lint": lint, "bench": bench}[cmd](rest)
 
 
 if __name__ == "__main__":

@@ -102,12 +102,14 @@ def free_port() -> int:
 def http_session(user) -> tuple[dict, str]:
     """Headers of a signed-in client: a session row as ``login()`` would leave it, and a CSRF
     cookie/header pair (ninja's django_auth checks CSRF on POST)."""
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    s = SessionStore()
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    s = import_module(settings.SESSION_ENGINE).SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = "jiewang.accounts.backends.ModelBackend"
+    s[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     token = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
@@ -120,7 +122,7 @@ def report_bodies(city, cats, n, rng, tag) -> list[bytes]:
     ci = rng.integers(0, len(cats), n)
     return [json.dumps({"category": cats[c], "lon": a, "lat": b, "title": f"{tag}-{i}", "channel": "patrol",
                         "source": "proactive", "description": "巡查发现"}, ensure_ascii=False).encode()
-            for i, (c, a, b) in enumerate(zip(ci.tolist(), x.tolist(), y.tolist()))]
+            for i, (c, a, b) in enumerate(zip(ci.tolist(), x.tolist(), y.tolist(), strict=True))]
 
 
 def start_gunicorn(env, workers, port, var):
@@ -680,7 +682,7 @@ def main(argv=None) -> int:
         args.events, args.deadlines, args.http, args.service = 50_000, 100_000, 2000, 500
     env = data.env_for(args.db)
     os.environ.update(env)
-    results = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    results = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                "argv": " ".join(sys.argv[1:] if argv is None else argv)}
     if args.only_ceiling:
         os.environ.update(env)
@@ -724,7 +726,7 @@ def main(argv=None) -> int:
     cats = [c.code for c in cat_objs]
 
     log(f"1. generating {args.events:,} past events")
-    results["gen"] = data.generate_past_events(args.db, args.events, city, dt.datetime.now(dt.timezone.utc), rng,
+    results["gen"] = data.generate_past_events(args.db, args.events, city, dt.datetime.now(dt.UTC), rng,
                                                log, user.pk)
     log(f"   done in {results['gen']['t_total']:.0f} s; open events {results['gen']['open_events']:,}")
     if not args.skip_http:

@@ -141,7 +141,9 @@ def points_inside(polys, n, rng):
         x = rng.uniform(bounds[g, 0], bounds[g, 2])
         y = rng.uniform(bounds[g, 1], bounds[g, 3])
         ok = shapely.intersects_xy(polys[g], x, y)
-        out_g.append(g[ok]); out_x.append(x[ok]); out_y.append(y[ok])
+        out_g.append(g[ok])
+        out_x.append(x[ok])
+        out_y.append(y[ok])
         got += int(ok.sum())
     return (np.concatenate(out_g)[:n], np.round(np.concatenate(out_x)[:n], 7),
             np.round(np.concatenate(out_y)[:n], 7))
@@ -231,9 +233,12 @@ def bulk_write(db: str, table: str, columns: list[str], rows, chunk: int = 200_0
         for r in rows:
             buf.append(r)
             if len(buf) >= chunk:
-                raw.executemany(sql, buf); n += len(buf); buf.clear()
+                raw.executemany(sql, buf)
+                n += len(buf)
+                buf.clear()
         if buf:
-            raw.executemany(sql, buf); n += len(buf)
+            raw.executemany(sql, buf)
+            n += len(buf)
     return n
 
 
@@ -322,7 +327,7 @@ def generate_past_events(db: str, n: int, city: City, now: dt.datetime, rng, log
     seq = np.empty(n, dtype=np.int64)
     run_len = np.diff(np.r_[start, n])
     seq[order] = np.arange(n) - np.repeat(start, run_len) + 1
-    seq_rows = [(int(ks[s] // 10000), int(ks[s] % 10000), int(c)) for s, c in zip(start, run_len)]
+    seq_rows = [(int(ks[s] // 10000), int(ks[s] % 10000), int(c)) for s, c in zip(start, run_len, strict=True)]
     log(f"  generated arrays in {time.perf_counter() - t0:.1f} s")
 
     with connection.cursor() as c:
@@ -422,7 +427,7 @@ def generate_past_events(db: str, n: int, city: City, now: dt.datetime, rng, log
     out["t_finish"] = time.perf_counter() - t
     out["sequences"] = len(seq_rows)
     out["open_events"] = int(np.isin(st, [STATUSES.index(s) for s in OPEN_STATUSES]).sum())
-    out["status_counts"] = {STATUSES[k]: int(v) for k, v in zip(*np.unique(st, return_counts=True))}
+    out["status_counts"] = {STATUSES[k]: int(v) for k, v in zip(*np.unique(st, return_counts=True), strict=True)}
     out["t_total"] = time.perf_counter() - t0
     return out
 
@@ -456,8 +461,8 @@ def insert_open_deadlines(db: str, m: int, now: dt.datetime, rng, warn_share: fl
 
     t0 = time.perf_counter()
     with connection.cursor() as c:
-        c.execute("SELECT id, status FROM events_event WHERE status IN (%s)" % ", ".join(
-            f"'{s}'" for s in OPEN_STATUSES))
+        c.execute("SELECT id, status FROM events_event WHERE status IN ({})".format(", ".join(
+            f"'{s}'" for s in OPEN_STATUSES)))
         rows = c.fetchall()
     ev = np.array([r[0] for r in rows])
     kinds = np.array([KIND_OF[r[1]] for r in rows])

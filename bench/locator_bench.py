@@ -93,7 +93,8 @@ def points_inside(polys, n, rng):
         x = rng.uniform(bounds[g, 0], bounds[g, 2])
         y = rng.uniform(bounds[g, 1], bounds[g, 3])
         ok = shapely.intersects_xy(polys[g], x, y)
-        out_x.append(x[ok]); out_y.append(y[ok])
+        out_x.append(x[ok])
+        out_y.append(y[ok])
     return np.concatenate(out_x)[:n], np.concatenate(out_y)[:n]
 
 
@@ -159,7 +160,7 @@ def main(argv=None):
     def single_ours(x, y):
         xs, ys = x[:ns].tolist(), y[:ns].tolist()
         locate = locator.locate
-        return lambda: [locate(a, b) for a, b in zip(xs, ys)]
+        return lambda: [locate(a, b) for a, b in zip(xs, ys, strict=True)]
 
     def single_base(x, y):
         pts = shapely.points(x[:ns], y[:ns]).tolist()
@@ -172,9 +173,9 @@ def main(argv=None):
         base = rate(single_base(x, y), ns, repeat=1)
         rows.append((f"single lookups/s, {label}", ours, base))
     for label, x, y in (("random points in the bbox", bx, by), ("points inside grids", gx, gy)):
-        ours = rate(lambda: locator.locate_many(x, y), x.size)
+        ours = rate(lambda x=x, y=y: locator.locate_many(x, y), x.size)
         pts = shapely.points(x, y)
-        base = rate(lambda: tree.query(pts, predicate="intersects"), x.size, repeat=1)
+        base = rate(lambda pts=pts: tree.query(pts, predicate="intersects"), x.size, repeat=1)
         rows.append((f"batch points/s ({x.size:,}), {label}", ours, base))
 
     # exactness on a sample: random, inside, vertices, points on edges
@@ -191,7 +192,7 @@ def main(argv=None):
     mism_batch = int(((leaf != exact) & ~snapped).sum() + (snapped & (exact >= 0)).sum())
     k = 20_000
     pick = rng.choice(sx.size, k, replace=False)
-    single = np.array([index.lookup(a, b)[0] for a, b in zip(sx[pick], sy[pick])])
+    single = np.array([index.lookup(a, b)[0] for a, b in zip(sx[pick], sy[pick], strict=True)])
     mism_single = int((single != leaf[pick]).sum())
     checked = sx.size + k
     print(f"exactness: {sx.size:,} batch + {k:,} single answers checked, mismatches "

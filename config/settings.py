@@ -131,7 +131,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "jiewang.accounts.backends.ModelBackend",  # Django's, reading the user with one prepared statement
+    # Django's ModelBackend reading the signed-in user with one prepared statement: Django's own
+    # cost the HTTP intake 21-25 % more CPU per request on SQLite (BENCHMARKS.md, "Sessions").
+    "jiewang.accounts.backends.ModelBackend",
 ]
 # Login lockout (django-axes): 5 failures for one username from one address lock it for 30 min.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
@@ -142,7 +144,10 @@ AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "jiewang.accounts.lockout.lockout_response"
 # Idle session timeout: activity renews the session (at most once a minute, see
 # jiewang.accounts.middleware), idleness ends it.
-SESSION_ENGINE = "jiewang.accounts.sessions"  # database sessions, read with one prepared statement
+# Django's cached_db sessions: written to django_session and to the "sessions" cache, read from the
+# cache (one indexed row, no signing to check), from the table on a miss.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 1800))
 SESSION_REFRESH_SECONDS = int(os.environ.get("SESSION_REFRESH_SECONDS", 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -202,10 +207,15 @@ NOTIFICATION_SENDERS = {
 }
 
 # --- Resident portal: abuse guard without CAPTCHA (closed networks) ---------------------------
-# Rate-limit counters live in Django's cache; the database backend keeps them shared by every
-# gunicorn worker (table created by jiewang/web/migrations/0001_cache_table.py).
+# Rate-limit counters and the sessions' cache live in Django's database cache: shared by every
+# gunicorn worker (and host) with no other server to run. A per-process cache (LocMem) would be
+# wrong for sessions: a worker that cached a session would keep serving it after a sign-out in
+# another worker. Sessions have their own table (their own MAX_ENTRIES and culling), created by
+# accounts/migrations/0003; the counters' table by web/migrations/0001.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_cache"},
+    "sessions": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "jiewang_session_cache",
+                 "OPTIONS": {"MAX_ENTRIES": 100_000}},
 }
 RESIDENT_REPORTS_PER_HOUR_PER_PHONE = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_PHONE", 5))
 RESIDENT_REPORTS_PER_HOUR_PER_IP = int(os.environ.get("RESIDENT_REPORTS_PER_HOUR_PER_IP", 20))

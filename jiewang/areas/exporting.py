@@ -10,7 +10,7 @@ between neighbours, so only export simplified boundaries for display, never for 
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 import shapely
 from django.db import models

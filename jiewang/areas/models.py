@@ -21,7 +21,7 @@ class AreaQuerySet(models.QuerySet):
         on = on or timezone.localdate()
         return self.filter(valid_from__lte=on).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=on))
 
-    def subtree(self, area: "Area"):
+    def subtree(self, area: Area):
         """The area and all its descendants."""
         return self.filter(path__startswith=area.path)
 
@@ -134,6 +134,9 @@ class AreaBoundary(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.area_id} @ {self.valid_from:%Y-%m-%d %H:%M}"
+
 
 class BoundaryRevision(models.Model):
     """Two counters, each bumped in the same transaction as the change it counts, that every
@@ -153,6 +156,9 @@ class BoundaryRevision(models.Model):
 
     class Meta:
         verbose_name = _("boundary revision")
+
+    def __str__(self) -> str:
+        return f"boundary revision {self.revision}"
 
     @classmethod
     def bump(cls) -> int:

@@ -15,7 +15,7 @@ statements go through Django's cursor so they are seen and counted as usual.
 from __future__ import annotations
 
 import sqlite3
-from typing import Sequence
+from collections.abc import Sequence
 
 from django.db import connections, models, router
 

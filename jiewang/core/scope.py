@@ -10,8 +10,8 @@ superusers, so forgetting to register fails closed.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from django.db import models
 from django.db.models import Q

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Callable, Generic, TypeVar
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from django.db import models, transaction
 from django.db.models.signals import post_delete, post_save
 
 T = TypeVar("T")
-_ALL: list["TableSnapshot"] = []
+_ALL: list[TableSnapshot] = []
 
 
 def invalidate_all() -> None:

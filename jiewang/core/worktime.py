@@ -82,7 +82,7 @@ DEFAULT_RECHECK_SECONDS = 60.0
 
 _US = 1_000_000  # microseconds in a second
 _DAY_US = 86_400 * _US
-_UTC = dt.timezone.utc
+_UTC = dt.UTC
 
 
 class DeadlineUnit(models.TextChoices):

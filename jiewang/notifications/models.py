@@ -17,6 +17,8 @@ from jiewang.core.crypto import EncryptedTextField
 
 
 class Notification(models.Model):
+    """One line in a user's in-app inbox: what happened and where to act on it."""
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
                                   db_index=False)  # indexed by inbox_idx (recipient, read_at, -created_at)
     kind = models.CharField(max_length=32)
@@ -33,6 +35,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["recipient", "read_at", "-created_at"], name="inbox_idx")]
 
+    def __str__(self) -> str:
+        return self.title
+
 
 class OutboundStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
@@ -41,6 +46,8 @@ class OutboundStatus(models.TextChoices):
 
 
 class OutboundMessage(models.Model):
+    """An SMS or email waiting in the outbox (or sent, or failed); the worker sends it after commit."""
+
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     channel = models.CharField(max_length=8)  # "sms" | "email"
     address = EncryptedTextField()
@@ -57,3 +64,6 @@ class OutboundMessage(models.Model):
         verbose_name = _("outbound message")
         verbose_name_plural = _("outbound messages")
         indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx")]
+
+    def __str__(self) -> str:  # never the address: it is personal data
+        return f"{self.channel} #{self.pk} ({self.status})"

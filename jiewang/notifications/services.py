@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import transaction

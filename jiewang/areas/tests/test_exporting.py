@@ -106,7 +106,7 @@ def test_simplification_for_a_zoom_keeps_valid_polygons(db):
 
     assert n(z9) < n(z12) < n(full) and n(z9) < 0.6 * n(full)
     assert z17 == full
-    for f, g in zip(full["features"], z9["features"]):
+    for f, g in zip(full["features"], z9["features"], strict=True):
         a, b = shape(f["geometry"]), shape(g["geometry"])
         assert b.is_valid and b.geom_type in ("Polygon", "MultiPolygon")
         assert abs(a.area - b.area) / a.area < 0.02

@@ -13,7 +13,7 @@ from jiewang.core.models import WorkdayOverride
 from jiewang.core.worktime import DeadlineUnit, WorkCalendar
 
 SH = ZoneInfo("Asia/Shanghai")
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = dt.timedelta(hours=7)  # 09:00–12:00 + 13:30–17:30
 
 

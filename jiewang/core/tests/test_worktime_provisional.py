@@ -36,7 +36,7 @@ def test_new_years_eve_plus_one_working_day_skips_new_years_day():
     assert worktime.provisional_between(at(2026, 12, 31, 10), at(2027, 1, 4, 10)) is True
     assert worktime.provisional_between(at(2026, 12, 1, 10), at(2026, 12, 31, 10)) is False
     # 2026-12-31 16:30 UTC is already 2027-01-01 in Shanghai: years are local.
-    assert worktime.is_provisional(dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.timezone.utc)) is True
+    assert worktime.is_provisional(dt.datetime(2026, 12, 31, 16, 30, tzinfo=dt.UTC)) is True
 
 
 @pytest.mark.django_db
