@@ -15,7 +15,7 @@ import datetime as dt
 import json
 import re
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,72 +32,72 @@ class ActionCase:
     role: str  # attribute of People, or "loop.<name>"
     other: str  # the same kind of role elsewhere
     setup: Callable  # (tree, people, loop) -> ctx with "event" (and the subject under its name)
-    body: Callable = lambda c, t, p, l: {}  # noqa: E731 - the JSON input
+    body: Callable = lambda c, t, p, lp: {}  # noqa: E731 - the JSON input
 
 
 def ev(state, **kw):
-    return lambda t, p, l: {"event": make_event(t, p, l, state, **kw)}
+    return lambda t, p, lp: {"event": make_event(t, p, lp, state, **kw)}
 
 
-def assist_signed_ctx(t, p, l):
+def assist_signed_ctx(t, p, lp):
     from jiewang.dispatching.services.assignments import assignment_sign, event_dispatch
 
-    e = make_event(t, p, l, "accepted", level="town")
-    event_dispatch(event=e, actor=p.admin, lead=l.cgj, assists=[l.sthj])
+    e = make_event(t, p, lp, "accepted", level="town")
+    event_dispatch(event=e, actor=p.admin, lead=lp.cgj, assists=[lp.sthj])
     assist = e.assignments.get(role="assist")
     assignment_sign(assignment=assist, actor=p.admin)
     return {"event": Event.objects.get(pk=e.pk), "assignment": assist}
 
 
-DEPT = lambda c, t, p, l: {"lead_department_id": l.cgj.id, "comment": "请办理"}  # noqa: E731
+DEPT = lambda c, t, p, lp: {"lead_department_id": lp.cgj.id, "comment": "请办理"}  # noqa: E731
 
 ACTION_CASES: dict[str, ActionCase] = {
     "accept": ActionCase("town_operator", "other_district_admin", ev("reported", level="town")),
     "void": ActionCase("town_operator", "other_district_admin", ev("reported", level="town"),
-                       lambda c, t, p, l: {"comment": "无效"}),
+                       lambda c, t, p, lp: {"comment": "无效"}),
     "escalate": ActionCase("grid_worker", "other_community_staff", ev("reported"),
-                           lambda c, t, p, l: {"comment": "需上级"}),
+                           lambda c, t, p, lp: {"comment": "需上级"}),
     "self_handle": ActionCase("grid_worker", "other_community_staff", ev("reported")),
     "handle_locally": ActionCase("town_operator", "other_district_admin", ev("accepted", level="town")),
     "feedback": ActionCase("grid_worker", "other_community_staff", ev("grid_handling"),
-                           lambda c, t, p, l: {"comment": "已处理"}),
+                           lambda c, t, p, lp: {"comment": "已处理"}),
     "close_on_spot": ActionCase("grid_worker", "other_community_staff", ev("grid_handling"),
-                                lambda c, t, p, l: {"comment": "已处理"}),
+                                lambda c, t, p, lp: {"comment": "已处理"}),
     "verify": ActionCase("grid_worker", "other_community_staff", ev("feedback", level="town"),
-                         lambda c, t, p, l: {"passed": True}),
+                         lambda c, t, p, lp: {"passed": True}),
     "shelve": ActionCase("town_operator", "other_district_admin", ev("accepted", level="town"),
-                         lambda c, t, p, l: {"comment": "长期"}),
+                         lambda c, t, p, lp: {"comment": "长期"}),
     "resume": ActionCase("town_operator", "other_district_admin", ev("shelved", level="town")),
     "visit": ActionCase("town_operator", "other_district_admin", ev("closed", level="town"),
-                        lambda c, t, p, l: {"contacted": True, "resolved": True, "satisfaction": "satisfied"}),
+                        lambda c, t, p, lp: {"contacted": True, "resolved": True, "satisfaction": "satisfied"}),
     "rate": ActionCase("resident", "other_community_staff",
-                       lambda t, p, l: {"event": make_event(t, p, l, "grid_closed", reporter=p.resident)},
-                       lambda c, t, p, l: {"satisfaction": "satisfied"}),
-    "photo": ActionCase("grid_worker", "other_community_staff", ev("reported"), lambda c, t, p, l: {"kind": "before"}),
+                       lambda t, p, lp: {"event": make_event(t, p, lp, "grid_closed", reporter=p.resident)},
+                       lambda c, t, p, lp: {"satisfaction": "satisfied"}),
+    "photo": ActionCase("grid_worker", "other_community_staff", ev("reported"), lambda c, t, p, lp: {"kind": "before"}),
     "dispatch": ActionCase("town_operator", "other_district_admin", ev("accepted", level="town"), DEPT),
     "redispatch": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town"), DEPT),
     "arbitrate": ActionCase("town_operator", "other_district_admin", disputed_ctx,
-                            lambda c, t, p, l: {"keep": True, "comment": "仍由城管负责"}),
+                            lambda c, t, p, lp: {"keep": True, "comment": "仍由城管负责"}),
     "sign": ActionCase("loop.cgj_staff", "other_district_admin", assignment_ctx),
     "return": ActionCase("loop.cgj_staff", "other_district_admin", assignment_ctx,
-                         lambda c, t, p, l: {"comment": "非本部门职责"}),
+                         lambda c, t, p, lp: {"comment": "非本部门职责"}),
     "dispute": ActionCase("loop.cgj_staff", "other_district_admin", signed_ctx,
-                          lambda c, t, p, l: {"comment": "应由住建部门负责"}),
+                          lambda c, t, p, lp: {"comment": "应由住建部门负责"}),
     "assist_feedback": ActionCase("loop.sthj_staff", "other_district_admin", assist_signed_ctx,
-                                  lambda c, t, p, l: {"comment": "协办部分已完成"}),
+                                  lambda c, t, p, lp: {"comment": "协办部分已完成"}),
     "extension": ActionCase("loop.cgj_staff", "other_district_admin", ev("handling", level="town"),
-                            lambda c, t, p, l: {"requested_due_at": (c["event"].due_at + dt.timedelta(days=30))
+                            lambda c, t, p, lp: {"requested_due_at": (c["event"].due_at + dt.timedelta(days=30))
                                                 .isoformat(), "comment": "需采购材料"}),
     "decide_extension": ActionCase("town_operator", "other_district_admin", extension_ctx,
-                                   lambda c, t, p, l: {"approve": True}),
+                                   lambda c, t, p, lp: {"approve": True}),
     "whistle": ActionCase("community_staff", "other_community_staff", ev("reported", level="community"),
-                          lambda c, t, p, l: {"department_ids": [l.cgj.id], "problem": "请到场"}),
+                          lambda c, t, p, lp: {"department_ids": [lp.cgj.id], "problem": "请到场"}),
     "report_in": ActionCase("loop.cgj_staff", "other_district_admin", whistle_ctx,
-                            lambda c, t, p, l: {"responder_name": "王"}),
+                            lambda c, t, p, lp: {"responder_name": "王"}),
     "rate_summons": ActionCase("community_staff", "other_community_staff", reported_in_ctx,
-                               lambda c, t, p, l: {"attended": True, "rating": 5}),
+                               lambda c, t, p, lp: {"attended": True, "rating": 5}),
     "remind": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town"),
-                         lambda c, t, p, l: {"comment": "请加快"}),
+                         lambda c, t, p, lp: {"comment": "请加快"}),
     "supervise": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town")),
 }
 SUBJECT_KEY = {"assignment": "assignment", "summons": "summons", "extension": "request"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -32,66 +32,66 @@ class ECase:
 
 
 def ev(state, **kw):
-    return lambda t, p, l: {"event": make_event(t, p, l, state, **kw)}
+    return lambda t, p, lp: {"event": make_event(t, p, lp, state, **kw)}
 
 
 def num(ctx):
     return ctx["event"].number
 
 
-def whistle_ctx(t, p, l):
+def whistle_ctx(t, p, lp):
     from jiewang.dispatching.services.whistles import whistle_blow
 
-    e = make_event(t, p, l, "reported", level="community")
-    w = whistle_blow(event=e, actor=p.admin, departments=[l.cgj], problem="请到场")
+    e = make_event(t, p, lp, "reported", level="community")
+    w = whistle_blow(event=e, actor=p.admin, departments=[lp.cgj], problem="请到场")
     return {"event": e, "summons": w.summonses.get()}
 
 
-def reported_in_ctx(t, p, l):
+def reported_in_ctx(t, p, lp):
     from jiewang.dispatching.services.whistles import summons_report_in
 
-    ctx = whistle_ctx(t, p, l)
+    ctx = whistle_ctx(t, p, lp)
     summons_report_in(summons=ctx["summons"], actor=p.admin, responder_name="王")
     return ctx
 
 
-def signed_ctx(t, p, l):
-    e = make_event(t, p, l, "handling", level="town")
+def signed_ctx(t, p, lp):
+    e = make_event(t, p, lp, "handling", level="town")
     return {"event": e, "assignment": e.assignments.get()}
 
 
-def disputed_ctx(t, p, l):
+def disputed_ctx(t, p, lp):
     from jiewang.dispatching.services.assignments import assignment_dispute
 
-    ctx = signed_ctx(t, p, l)
+    ctx = signed_ctx(t, p, lp)
     assignment_dispute(assignment=ctx["assignment"], actor=p.admin, reason="不属本部门")
     ctx["event"] = Event.objects.get(pk=ctx["event"].pk)
     return ctx
 
 
-def extension_ctx(t, p, l):
+def extension_ctx(t, p, lp):
     import datetime as dt
 
     from jiewang.dispatching.services.assignments import extension_request
 
-    e = make_event(t, p, l, "handling", level="town")
+    e = make_event(t, p, lp, "handling", level="town")
     r = extension_request(event=e, actor=p.admin, requested_due_at=e.due_at + dt.timedelta(days=3), reason="需采购")
     return {"event": Event.objects.get(pk=e.pk), "request": r}
 
 
-def assignment_ctx(t, p, l):
-    e = make_event(t, p, l, "dispatched", level="town")
+def assignment_ctx(t, p, lp):
+    e = make_event(t, p, lp, "dispatched", level="town")
     return {"event": e, "assignment": e.assignments.get()}
 
 
 EVT = "/api/events/{number}"
 V = lambda path: lambda c: path.format(number=num(c))  # noqa: E731
-DEPT = lambda c, t, p, l: {"lead_department_id": l.cgj.id, "comment": "请办理"}  # noqa: E731
+DEPT = lambda c, t, p, lp: {"lead_department_id": lp.cgj.id, "comment": "请办理"}  # noqa: E731
 
 MATRIX = [
-    ECase("POST", "/api/events", "grid_worker", "other_community_staff", lambda t, p, l: {},
+    ECase("POST", "/api/events", "grid_worker", "other_community_staff", lambda t, p, lp: {},
           lambda c: "/api/events",
-          body=lambda c, t, p, l: {"category": "LS01", "lon": 106.05, "lat": 29.2, "title": "巡查发现",
+          body=lambda c, t, p, lp: {"category": "LS01", "lon": 106.05, "lat": 29.2, "title": "巡查发现",
                                    "channel": "patrol"}),
     ECase("GET", "/api/events", "community_staff", "other_community_staff", ev("reported"),
           lambda c: "/api/events?limit=100", visible=lambda d, c: num(c) in [e["number"] for e in d["items"]]),
@@ -112,7 +112,7 @@ UNSCOPED = {("GET", "/api/catalog"), ("PATCH", "/api/catalog/{code}"),
 
 REFUSAL_CODES = {"not_found", "event.not_found", "assignment.not_found", "summons.not_found",
                  "extension.not_found", "event.channel_not_permitted", "event.action_not_permitted",
-                 "dispatch.not_your_assignment", "whistle.not_your_summons", "assignment.not_found"}
+                 "dispatch.not_your_assignment", "whistle.not_your_summons"}
 
 
 def who(name, people, loop):

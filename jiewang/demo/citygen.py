@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import shapely
@@ -166,7 +166,7 @@ def _skeleton(scale: str, seed: int) -> CityPlan:
                  rng.uniform(0.75, 1.25, n_districts))
     town_counts = apportion(spec.towns, w, minimum=2 if spec.towns >= 2 * n_districts else 1)
     towns = []
-    for d, k in zip(districts, town_counts):
+    for d, k in zip(districts, town_counts, strict=False):
         taken: set[str] = set()
         kinds = []
         for j in range(int(k)):
@@ -191,7 +191,7 @@ def _skeleton(scale: str, seed: int) -> CityPlan:
     comm_counts = apportion(spec.communities, w,
                             minimum=2 if spec.communities >= 2 * len(towns) else 1)
     communities = []
-    for t, k in zip(towns, comm_counts):
+    for t, k in zip(towns, comm_counts, strict=False):
         taken = set()
         kinds = []
         for j in range(int(k)):
@@ -232,7 +232,7 @@ def _skeleton(scale: str, seed: int) -> CityPlan:
             dedicated[int(ci)] = str(dtypes[rng.integers(len(dtypes))])
 
     institutions: dict[int, set[str]] = {}  # institution names, unique within a town
-    for c, k in zip(communities, grid_counts):
+    for c, k in zip(communities, grid_counts, strict=False):
         town = nodes[c.parent]
         place = town.name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
         taken = institutions.setdefault(town.index, set())
@@ -318,7 +318,7 @@ def _candidates(parents: np.ndarray, counts: np.ndarray, rng: np.random.Generato
         starts = np.searchsorted(idx, todo, side="left")
         ends = np.searchsorted(idx, todo, side="right")
         again = []
-        for p, s, e in zip(todo, starts, ends):
+        for p, s, e in zip(todo, starts, ends, strict=False):
             if e - s >= max(counts[p] * 3, counts[p] + 2):
                 out[p] = np.column_stack([x[s:e], y[s:e]])
             else:
@@ -476,19 +476,19 @@ def generate_city(scale: str, seed: int, *, geometry: bool = True,
         counts = np.array([len(p.children) for p in parents_nodes], dtype=np.int64)
         seeds_for = None
         if level == AreaLevel.DISTRICT:
-            def seeds_for(p, pts):
+            def seeds_for(p, pts, parents=parents):
                 return _district_seeds(parents[p], spec, rng, pts)
         stage = f"geometry:{AreaLevel(level).name.lower()}"
         t0 = time.perf_counter()
         cells = _tessellate(parents, counts, rng, seeds_for, progress, stage)
-        for pn, pcells in zip(parents_nodes, cells):
-            for ci, cell in zip(pn.children, pcells):
+        for pn, pcells in zip(parents_nodes, cells, strict=False):
+            for ci, cell in zip(pn.children, pcells, strict=False):
                 nodes[ci].geometry = cell
         plan.timings[stage] = time.perf_counter() - t0
     t0 = time.perf_counter()
     # To WGS84 lon/lat, all geometries in one vectorised call.
     geoms = shapely.transform(np.array([n.geometry for n in nodes], dtype=object), _to_lonlat)
-    for n, g in zip(nodes, geoms):
+    for n, g in zip(nodes, geoms, strict=False):
         n.geometry = g
     # Number grids in reading order (in lon/lat, as stored): rows about one grid high,
     # north→south, then west→east within a row.

@@ -194,7 +194,7 @@ def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float],
             Area(level=int(level), code=n.code, name=n.name, parent_id=ids.get(n.parent),
                  grid_type=n.grid_type, population=n.population, households=n.households,
                  geometry=g, valid_from=VALID_FROM, path="", **bbox_fields(s))
-            for n, g, s in zip(level_nodes, gj, shapes)
+            for n, g, s in zip(level_nodes, gj, shapes, strict=False)
         ]
         for start in range(0, len(objs), BATCH):
             Area.objects.bulk_create(objs[start:start + BATCH], batch_size=BATCH)
@@ -205,11 +205,11 @@ def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float],
             got = {(p, c): i for p, c, i in rows.values_list("parent_id", "code", "id")}
             for o in objs:
                 o.pk = o.id = got[(o.parent_id, o.code)]
-        for n, o in zip(level_nodes, objs):
+        for n, o in zip(level_nodes, objs, strict=False):
             ids[n.index] = o.pk
         _set_paths(level, ids[0])
         boundaries = [AreaBoundary(area_id=o.pk, geometry=g, valid_from=now, reason="demo seed")
-                      for o, g in zip(objs, gj)]
+                      for o, g in zip(objs, gj, strict=False)]
         for start in range(0, len(boundaries), BATCH):
             AreaBoundary.objects.bulk_create(boundaries[start:start + BATCH], batch_size=BATCH)
             _progress(progress, f"boundaries:{label}", min(start + BATCH, len(objs)), len(objs))
@@ -357,7 +357,7 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
                 u.pk = u.id = got[u.username]
         RoleGrant.objects.bulk_create(
             [RoleGrant(user_id=u.pk, role=Role.GRID_WORKER, area_id=ids[g.index])
-             for u, g in zip(users, chunk)], batch_size=BATCH)
+             for u, g in zip(users, chunk, strict=False)], batch_size=BATCH)
         total += len(users)
         _progress(progress, "grid workers", total, len(grids))
     return total

@@ -105,6 +105,9 @@ class ExtensionRequest(models.Model):
         constraints = [models.UniqueConstraint(fields=["event"], condition=Q(status="pending"),
                                                name="extension_one_pending")]
 
+    def __str__(self):
+        return f"{self.event_id} → {self.requested_due_at:%Y-%m-%d %H:%M} ({self.status})"
+
 
 class Whistle(models.Model):
     """A whistle (吹哨) blown on an event by a grid, community or town: it summons departments,
@@ -125,6 +128,9 @@ class Whistle(models.Model):
         verbose_name = _("whistle")
         verbose_name_plural = _("whistles")
         ordering = ["-blown_at"]
+
+    def __str__(self):
+        return f"{self.event_id} 吹哨 {self.blown_at:%Y-%m-%d %H:%M}"
 
 
 class SummonsStatus(models.TextChoices):
@@ -160,3 +166,6 @@ class WhistleSummons(models.Model):
             models.CheckConstraint(condition=Q(rating__isnull=True) | (Q(rating__gte=1) & Q(rating__lte=5)),
                                    name="summons_rating_range"),
         ]
+
+    def __str__(self):
+        return f"{self.whistle_id} → {self.department_id} ({self.status})"

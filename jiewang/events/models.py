@@ -74,6 +74,9 @@ class EventNumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["town", "year"], name="event_seq_unique")]
 
+    def __str__(self):
+        return f"{self.town_id}/{self.year}: {self.last}"
+
 
 class Event(models.Model):
     """One problem reported into the closed loop. See the module docstring."""
@@ -113,7 +116,7 @@ class Event(models.Model):
     reporter_name = models.CharField(max_length=64, blank=True, default="")
     reporter_phone = EncryptedTextField(blank=True, default="")
     # Unique when given (a partial index: reports without a key add no index entry).
-    idempotency_key = models.CharField(max_length=80, null=True, blank=True)
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001 - NULL: not indexed
     # A secret given to an anonymous reporter so they can follow and rate their report without an
     # account (only its SHA-256 is stored).
     track_token_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -193,6 +196,9 @@ class EventActivity(models.Model):
         ordering = ["event", "at", "id"]
         indexes = [models.Index(fields=["event", "at"])]
 
+    def __str__(self):
+        return f"{self.event_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
 
 class EventPhoto(models.Model):
     """A photo attached to an event at some step (report, before/after, feedback, verification),
@@ -215,6 +221,9 @@ class EventPhoto(models.Model):
         verbose_name = _("event photo")
         verbose_name_plural = _("event photos")
         ordering = ["event", "uploaded_at"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.kind} {self.sha256[:12]}"
 
 
 class DeadlineKind(models.TextChoices):
@@ -296,3 +305,7 @@ class Deadline(models.Model):
                                    | (~Q(subject_type="") & Q(subject_id__isnull=False)),
                                    name="deadline_subject_typed"),
         ]
+
+    def __str__(self):
+        about = f" {self.subject_type}:{self.subject_id}" if self.subject_type else ""
+        return f"{self.event_id} {self.kind}{about} → {self.due_at:%Y-%m-%d %H:%M} ({self.state})"

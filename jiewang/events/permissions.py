@@ -4,7 +4,7 @@ events assigned to their department)."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from django.db.models import Q
 

@@ -8,7 +8,7 @@ table's roles are checked against this set.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from jiewang.accounts.choices import Role
 from jiewang.core.scope import user_grants

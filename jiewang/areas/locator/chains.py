@@ -44,7 +44,7 @@ class AreaChain:
     by_level: dict = field(repr=False)
 
     @classmethod
-    def of(cls, areas) -> "AreaChain":
+    def of(cls, areas) -> AreaChain:
         areas = tuple(areas)
         return cls(areas, {a.level: a for a in areas})
 

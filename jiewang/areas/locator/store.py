@@ -69,7 +69,7 @@ def leaves_from_db():
     rows = list(Area.objects.current().filter(geometry__isnull=False)
                 .values_list("id", "parent_id", "path", "geometry").order_by("id"))
     with_geo_children = set()
-    for area_id, _parent, path, _g in rows:
+    for _area_id, _parent, path, _g in rows:
         with_geo_children.update(int(x) for x in (path or "").strip("/").split("/")[:-1] if x)
     ids, polys, paths = [], [], []
     for area_id, _parent, path, geometry in rows:

@@ -68,12 +68,14 @@ def special_points(polys, index, rng):
     """Vertices, points on edges, and points on root and child cell edges."""
     xs, ys = [], []
     coords_ = shapely.get_coordinates(polys)
-    xs += list(coords_[:, 0]); ys += list(coords_[:, 1])
+    xs += list(coords_[:, 0])
+    ys += list(coords_[:, 1])
     for p in polys[:30]:
         ring = shapely.get_exterior_ring(p)
         for t in rng.uniform(0, 1, 5):
             pt = shapely.line_interpolate_point(ring, t, normalized=True)
-            xs.append(pt.x); ys.append(pt.y)
+            xs.append(pt.x)
+            ys.append(pt.y)
     dx, dy = 1 / index.inv_dx, 1 / index.inv_dy
     for level in (1, 4, 16, 64):
         for _ in range(200):
@@ -93,12 +95,12 @@ def test_index_matches_brute_force_on_random_and_special_points(tiling):
     by = np.concatenate([rng.uniform(LAT0 - 0.01, LAT0 + 0.07, 3000)])
     sx, sy = special_points(polys, index, rng)
     x, y = np.concatenate([bx, sx]), np.concatenate([by, sy])
-    expected = np.array([brute(polys, a, b) for a, b in zip(x, y)])
+    expected = np.array([brute(polys, a, b) for a, b in zip(x, y, strict=False)])
     leaf, snapped, _ = index.lookup_many(x, y)
     covered = ~snapped
     assert np.array_equal(leaf[covered], expected[covered])
     assert (expected[snapped] == -1).all()  # snapping only ever happens outside every polygon
-    single = np.array([index.lookup(a, b)[0] for a, b in zip(x, y)])
+    single = np.array([index.lookup(a, b)[0] for a, b in zip(x, y, strict=False)])
     assert np.array_equal(single, leaf)
     assert np.array_equal(index.exact_many(x, y), expected)
     # the special points really hit boundaries, so the test exercises the exact path
@@ -343,7 +345,7 @@ def test_concurrent_builders_build_once(tmp_path, monkeypatch):
 
     def fake_leaves():
         calls.append(1)
-        return np.arange(len(polys)) + 1, polys, ["/%d/" % (i + 1) for i in range(len(polys))]
+        return np.arange(len(polys)) + 1, polys, [f"/{i + 1}/" for i in range(len(polys))]
 
     monkeypatch.setattr(store, "leaves_from_db", fake_leaves)
     results = []

@@ -49,11 +49,11 @@ def test_small_counts_are_exact_and_the_same_seed_gives_the_same_city():
     a, b, other = generate_city("small", 7), generate_city("small", 7), generate_city("small", 8)
     assert a.counts() == b.counts() == other.counts() == SMALL_COUNTS
     assert _identity(a) == _identity(b)
-    assert all(x.geometry.equals_exact(y.geometry, 0) for x, y in zip(a.nodes, b.nodes))
+    assert all(x.geometry.equals_exact(y.geometry, 0) for x, y in zip(a.nodes, b.nodes, strict=False))
     # Another seed: other names and other boundaries (codes of the upper levels are structural).
     assert [n.name for n in a.nodes] != [n.name for n in other.nodes]
     assert not all(x.geometry.equals_exact(y.geometry, 1e-9)
-                   for x, y in zip(a.nodes[1:], other.nodes[1:]))
+                   for x, y in zip(a.nodes[1:], other.nodes[1:], strict=False))
 
 
 def test_every_child_is_one_level_below_its_parent_with_a_well_formed_code(small_plan):

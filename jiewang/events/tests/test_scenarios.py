@@ -27,7 +27,7 @@ def test_resident_report_closed_in_the_grid(tree, people, loop, client_for):
     assert r.status_code == 201, r.content
     ev = r.json()
     n = ev["number"]
-    assert n == "500101001-%d-000001" % timezone.localtime().year
+    assert n == f"500101001-{timezone.localtime().year}-000001"
     assert (ev["status"], ev["level"], ev["grid"]["id"], ev["reporter_phone"]) == (
         "reported", "grid", tree.g1.id, "139****5678")
     # a retry of the same submission returns the same event

@@ -375,7 +375,7 @@ def test_get_requests_filters_and_date_span(client, tree, people, catalog, api_k
     assert ids(start_date=old.replace("+", " "), end_date=recent.replace("+", " ")) == [numbers["LS03"]]
     assert ids(start_date=old) == [numbers["LS03"]]  # end defaults to start + 90 days
     assert ids(end_date=recent) == [numbers["LS03"]]  # start defaults to end - 90 days
-    assert ids(start_date=(now - dt.timedelta(days=1)).astimezone(dt.timezone.utc).isoformat()) == [
+    assert ids(start_date=(now - dt.timedelta(days=1)).astimezone(dt.UTC).isoformat()) == [
         numbers["SL02"], numbers["LS01"]]
     # no zone: read in Asia/Shanghai
     assert ids(start_date=(now - dt.timedelta(days=1)).strftime("%Y-%m-%d %H:%M")) == [

@@ -21,7 +21,7 @@ def create(apps, schema_editor):
 
 def drop(apps, schema_editor):
     if TABLE in schema_editor.connection.introspection.table_names():
-        schema_editor.execute("DROP TABLE %s" % schema_editor.quote_name(TABLE))
+        schema_editor.execute(f"DROP TABLE {schema_editor.quote_name(TABLE)}")
 
 
 class Migration(migrations.Migration):
