@@ -124,7 +124,10 @@ def event_redispatch(*, event: Event, actor, lead: Department | Post, assists: l
 
 
 def _locked(assignment: Assignment) -> Assignment:
-    return Assignment.objects.select_for_update().select_related("event", "department").get(pk=assignment.pk)
+    # Lock the assignment only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
+    # join that select_related("department") makes (an assignment to a post has no department).
+    return Assignment.objects.select_for_update(of=("self",)).select_related("event", "department") \
+        .get(pk=assignment.pk)
 
 
 @transaction.atomic
