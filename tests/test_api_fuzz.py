@@ -1,0 +1,121 @@
+"""A bounded schemathesis run over the whole API: no answer is a 5xx, and every answered status is
+in the OpenAPI document (issue #8, item 7).
+
+The document is read from the running application (``/api/openapi.json``) and every operation is
+called through Django's WSGI handler (all middleware: sessions, CSRF, axes), signed out and
+signed in as a superuser, with data generated from its schema: valid (positive) and invalid
+(negative) inputs. The run is deterministic (``derandomize``: the same examples every time) and
+bounded (``FUZZ_EXAMPLES`` per operation, mode and identity; about a minute on two cores).
+
+Each call runs in its own savepoint, rolled back after it: every operation sees the same small
+world (the test tree, its people, a few events), whatever the calls before it wrote. All failures
+of the run are collected and reported together, each with the request that caused it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.core import signals
+from django.db import close_old_connections, transaction
+
+schemathesis = pytest.importorskip("schemathesis")
+
+from hypothesis import HealthCheck, Phase, given, settings as hsettings  # noqa: E402
+from schemathesis import GenerationMode  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
+from schemathesis.specs.openapi.checks import status_code_conformance  # noqa: E402
+
+# Examples per operation, generation mode and identity. Override to fuzz harder locally:
+# FUZZ_EXAMPLES=200 python -m pytest tests/test_api_fuzz.py
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 8))
+# Only the operations whose "METHOD /path" contains this text (to chase one finding).
+FUZZ_OPERATIONS = os.environ.get("FUZZ_OPERATIONS", "")
+CSRF = "f" * 32  # a CSRF secret chosen by the client: the cookie and the header agree
+CHECKS = [not_a_server_error, status_code_conformance]
+
+
+@pytest.fixture
+def wsgi_app(settings):
+    """Django's WSGI handler, keeping the test's connection (and its transaction) open between
+    requests, as Django's own test client does."""
+    from django.core.wsgi import get_wsgi_application
+
+    settings.ALLOWED_HOSTS = ["*"]
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(tree, people, loop):
+    """Rows for the fuzzer to meet: events in a few states (their numbers appear in the catalog of
+    examples below), an assignment, a whistle."""
+    from jiewang.events.testing import make_event
+
+    return {
+        "reported": make_event(tree, people, loop, "reported"),
+        "dispatched": make_event(tree, people, loop, "dispatched"),
+    }
+
+
+def _signed_in(admin) -> dict:
+    """Transport arguments of a superuser's session, with a CSRF token."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(admin, backend="jiewang.accounts.backends.ModelBackend")
+    return {"cookies": {"sessionid": client.cookies["sessionid"].value, "csrftoken": CSRF},
+            "headers": {"X-CSRFToken": CSRF}}
+
+
+def _fuzz(operation, mode, identity: dict, app, failures: list) -> int:
+    calls = 0
+
+    @hsettings(max_examples=FUZZ_EXAMPLES, derandomize=True, database=None, deadline=None,
+               phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck),
+               print_blob=False)
+    @given(case=operation.as_strategy(generation_mode=mode))
+    def run(case):
+        nonlocal calls
+        calls += 1
+        with transaction.atomic():
+            try:
+                response = case.call(app=app, **identity)
+            finally:
+                transaction.set_rollback(True)
+        try:
+            case.validate_response(response, checks=CHECKS)
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - schemathesis' FailureGroup; reported below
+            failures.append(f"{operation.label} → {case.method} {case.formatted_path} ({mode.value}, "
+                            f"{'signed in' if identity else 'signed out'}): {exc}")
+            raise
+
+    try:
+        run()
+    except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - go on with the next operation
+        if not failures or operation.label not in failures[-1]:
+            failures.append(f"{operation.label} ({mode.value}): {exc!r}")  # an error outside the checks
+    return calls
+
+
+@pytest.mark.slow
+@pytest.mark.django_db
+def test_api_fuzz_no_server_error_and_every_status_documented(wsgi_app, people, world):
+    schema = schemathesis.openapi.from_wsgi("/api/openapi.json", wsgi_app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) > 50  # the whole API, not an empty document
+    operations = [op for op in operations if FUZZ_OPERATIONS in f"{op.method.upper()} {op.path}"]
+    failures: list[str] = []
+    calls = 0
+    for identity in ({}, _signed_in(people.admin)):
+        for operation in operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                calls += _fuzz(operation, mode, identity, wsgi_app, failures)
+    assert operations and calls >= len(operations) * 2  # every operation was called, signed out and signed in
+    assert not failures, f"{len(failures)} failing operations:\n\n" + "\n\n".join(failures)
