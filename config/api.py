@@ -26,6 +26,7 @@ from ninja.security import SessionAuth
 from ninja.utils import check_csrf
 
 from jiewang.core.errors import ApplicationError, PayloadTooLarge, PermissionDenied, ValidationFailed, error_statuses
+from jiewang.core.middleware import is_nul_refusal
 
 
 class UTF8JSONRenderer(JSONRenderer):
@@ -272,8 +273,7 @@ def _data_error(request, exc):
     cause = exc.__cause__
     if getattr(cause, "sqlstate", None) == "22003":
         return _out_of_range(request)
-    if getattr(cause, "sqlstate", "") is None and "NUL" in str(cause):
-        # psycopg refuses, before sending, text with a NUL (a path parameter; the parser checks the rest).
+    if is_nul_refusal(exc):  # a path parameter (the parser checks bodies, queries and forms)
         return _application_error(request, _nul_refused("path"))
     raise exc
 

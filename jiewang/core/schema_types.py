@@ -13,13 +13,20 @@ Use them in every input schema and route signature that takes an integer:
 * ``Count`` — a non-negative quantity stored in a ``PositiveIntegerField`` (population …);
 * ``Offset`` / ``Limit`` — paging; :class:`Pagination` is django-ninja's limit/offset paginator
   with these bounds.
+
+And for times, ``Moment``: a datetime between the years 1900 and 2200, a naive one read in the
+server's time zone (``TIME_ZONE``, Asia/Shanghai) — a bare ``datetime`` let a naive value reach
+comparisons with aware ones and the database (a 500), and year 1 or 9999 overflow on conversion.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
+from django.utils import timezone
 from ninja import Field, Schema
+from pydantic import AfterValidator
 from ninja.pagination import LimitOffsetPagination
 
 MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint, SQLite INTEGER
@@ -32,6 +39,15 @@ Count = Annotated[int, Field(ge=0, le=MAX_INT)]
 Offset = Annotated[int, Field(ge=0, le=MAX_INT)]
 MAX_LIMIT = 500
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+
+
+def _moment(value: dt.datetime) -> dt.datetime:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return timezone.make_aware(value) if timezone.is_naive(value) else value
+
+
+Moment = Annotated[dt.datetime, AfterValidator(_moment)]
 
 
 class Pagination(LimitOffsetPagination):
