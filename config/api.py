@@ -136,8 +136,8 @@ def operation_error_statuses(operation) -> set[int]:
             statuses.add(409)
     if sources:
         statuses |= {404, 422}  # every input names something that may be missing, or may not validate
-    if sources & BODY_SOURCES:
-        statuses |= {400, 413}
+    if sources & BODY_SOURCES or (operation.openapi_extra or {}).get("requestBody"):
+        statuses |= {400, 404, 413, 422}  # a body parsed by ninja, or by the view (the event actions)
     statuses |= error_statuses(operation.view_func)  # what a view declares beyond these (the lockout)
     return statuses
 

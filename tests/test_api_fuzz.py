@@ -57,7 +57,7 @@ def wsgi_app(settings):
 def world(tree, people, loop):
     """Rows for the fuzzer to meet, and the path parameters that name them: a third pass of every
     operation with a path sends its generated query and body to these real rows (an event in
-    dispatch with its assignment, an extension request and a whistle's summons; an area, a town,
+    handling with its signed assignment, an extension request and a whistle's summons; an area, a town,
     a user, a grant, a category), where random ids would mostly find nothing."""
     import datetime as dt
 
@@ -69,7 +69,7 @@ def world(tree, people, loop):
     from jiewang.dispatching.services.whistles import whistle_blow
     from jiewang.events.testing import make_event
 
-    event = make_event(tree, people, loop, "dispatched", level="town")
+    event = make_event(tree, people, loop, "handling", level="town")
     extension = extension_request(event=event, actor=loop.cgj_staff, requested_due_at=timezone.now() + dt.timedelta(
         days=30), reason="需要协调")
     whistle = whistle_blow(event=event, actor=people.admin, departments=[loop.sthj], problem="联合执法")
@@ -79,6 +79,21 @@ def world(tree, people, loop):
         "assignment_id": Assignment.objects.filter(event=event).first().id, "request_id": extension.id,
         "summons_id": whistle.summonses.first().id,
     }
+
+
+SUBJECTS = {"assignments": "assignment_id", "extensions": "request_id", "summonses": "summons_id"}
+
+
+def _real_path_parameters(operation, world) -> dict:
+    """The world's row for each path parameter (``subject_id`` by the collection it names)."""
+    real = {}
+    for param in operation.path_parameters:
+        name = param.name
+        if name == "subject_id":
+            name = SUBJECTS[operation.path.split("/")[2]]
+        assert name in world, f"no real row for {operation.label}"
+        real[param.name] = world[name]
+    return real
 
 
 def _signed_in(admin) -> dict:
@@ -135,10 +150,8 @@ def test_api_fuzz_no_server_error_and_every_status_documented(wsgi_app, people, 
         for operation in operations:
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 calls += _fuzz(operation, mode, identity, wsgi_app, failures)
-            names = {p.name for p in operation.path_parameters}
-            if names:
-                assert names <= set(world), f"no real row for {operation.label}"
-                calls += _fuzz(operation, GenerationMode.POSITIVE, identity, wsgi_app, failures,
-                               path_parameters={name: world[name] for name in names})
+            real = _real_path_parameters(operation, world)
+            if real:
+                calls += _fuzz(operation, GenerationMode.POSITIVE, identity, wsgi_app, failures, path_parameters=real)
     assert operations and calls >= len(operations) * 2  # every operation was called, signed out and signed in
     assert not failures, f"{len(failures)} failing operations:\n\n" + "\n\n".join(failures)
