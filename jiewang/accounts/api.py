@@ -6,11 +6,12 @@ import datetime as dt
 from django.contrib.auth import authenticate, login, logout
 from django.middleware.csrf import get_token
 from ninja import Query, Router, Schema, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from jiewang.areas import selectors as area_selectors
-from jiewang.core.errors import ApplicationError, NotFound
+from jiewang.core.errors import ApplicationError, NotFound, declares_errors
+from jiewang.core.schema_types import DbId, Pagination
 from jiewang.core.scope import Action, restrict
 
 from . import selectors, services
@@ -78,6 +79,7 @@ class LoginIn(Schema):
 
 
 @router.post("/auth/login", auth=None, response={200: UserOut}, summary="Sign in (sets the session cookie)")
+@declares_errors(401, 429)  # wrong credentials; locked out by django-axes after repeated failures
 def auth_login(request, payload: LoginIn):
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
@@ -102,13 +104,13 @@ def me(request):
 # ---- users ----------------------------------------------------------------------------------
 
 class UserFilters(Schema):
-    area_id: int | None = Field(None, description="users holding a role in this area's subtree")
+    area_id: DbId | None = Field(None, description="users holding a role in this area's subtree")
     role: Role | None = None
-    q: str | None = None
+    q: str | None = Field(None, max_length=100)
 
 
 @router.get("/users", response=list[UserOut], summary="Users visible to you")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_users(request, filters: Query[UserFilters]):
     area = area_selectors.area_get(user=request.user, area_id=filters.area_id) if filters.area_id else None
     users = selectors.user_list(user=request.user, area=area, role=filters.role, q=filters.q)
@@ -116,15 +118,15 @@ def list_users(request, filters: Query[UserFilters]):
 
 
 @router.get("/users/{int:user_id}", response=UserOut, summary="One user")
-def get_user(request, user_id: int):
+def get_user(request, user_id: DbId):
     return _user_out(request.user, selectors.user_get(user=request.user, user_id=user_id))
 
 
 class GrantIn(Schema):
     role: Role
-    area_id: int
-    department_id: int | None = None
-    post_id: int | None = None
+    area_id: DbId
+    department_id: DbId | None = None
+    post_id: DbId | None = None
 
 
 class UserCreateIn(Schema):
@@ -150,7 +152,7 @@ def create_user(request, payload: UserCreateIn):
 
 
 @router.post("/users/{int:user_id}/grants", response={201: GrantOut}, summary="Grant a role on an area")
-def grant_role(request, user_id: int, payload: GrantIn):
+def grant_role(request, user_id: DbId, payload: GrantIn):
     subject = selectors.user_get(user=request.user, user_id=user_id)
     grant = _grant(request, subject, payload)
     return Status(201, RoleGrant.objects.select_related("area", "department").get(pk=grant.pk))
@@ -175,7 +177,7 @@ def _grant(request, subject, payload: GrantIn):
 
 
 @router.post("/grants/{int:grant_id}/revoke", response=GrantOut, summary="Revoke a role grant")
-def revoke_grant(request, grant_id: int):
+def revoke_grant(request, grant_id: DbId):
     grant = restrict(RoleGrant.objects.select_related("area", "department"), request.user, Action.VIEW) \
         .filter(pk=grant_id).first()
     if grant is None:
@@ -199,8 +201,8 @@ class DepartmentOut(Schema):
 
 
 @router.get("/departments", response=list[DepartmentOut], summary="Departments visible to you")
-@paginate(LimitOffsetPagination)
-def list_departments(request, area_id: int | None = None, board_kind: BoardKind | None = None):
+@paginate(Pagination)
+def list_departments(request, area_id: DbId | None = None, board_kind: BoardKind | None = None):
     area = area_selectors.area_get(user=request.user, area_id=area_id) if area_id else None
     return selectors.department_list(user=request.user, area=area, board_kind=board_kind)
 
@@ -219,7 +221,7 @@ class BoardOut(Schema):
 
 
 @router.get("/areas/{int:town_id}/boards", response=list[BoardOut], summary="A town's four boards and their posts")
-def town_boards(request, town_id: int):
+def town_boards(request, town_id: DbId):
     town = area_selectors.area_get(user=request.user, area_id=town_id)
     boards = restrict(Board.objects.filter(town=town), request.user, Action.VIEW).prefetch_related("posts")
     return [{"id": b.id, "kind": b.kind, "name": b.name, "posts": list(b.posts.all())} for b in boards]

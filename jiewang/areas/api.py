@@ -9,10 +9,11 @@ from typing import Literal
 from django.conf import settings
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 from pydantic import Field
 
 from jiewang.core.errors import PayloadTooLarge, ValidationFailed
+from jiewang.core.schema_types import Count, DbId, Pagination, Version
 from jiewang.core.scope import Action, restrict
 
 from . import selectors, services
@@ -69,12 +70,12 @@ class AreaDetailOut(AreaOut):
 
 
 class AreaFilters(Schema):
-    parent_id: int | None = None
-    root_id: int | None = Field(None, description="only this area's subtree (itself included)")
+    parent_id: DbId | None = None
+    root_id: DbId | None = Field(None, description="only this area's subtree (itself included)")
     level: Literal["city", "district", "town", "community", "grid", "microgrid"] | None = None
-    code: str | None = Field(None, description="code prefix")
+    code: str | None = Field(None, max_length=24, description="code prefix")
     grid_type: GridType | None = None
-    q: str | None = Field(None, description="name contains")
+    q: str | None = Field(None, max_length=100, description="name contains")
     include_retired: bool = False
 
 
@@ -83,7 +84,7 @@ def _level(name: str | None) -> int | None:
 
 
 @router.get("", response=list[AreaOut], summary="List areas (filters, paginated)")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_areas(request, filters: Query[AreaFilters]):
     return selectors.area_list(
         user=request.user, parent_id=filters.parent_id, root_id=filters.root_id,
@@ -103,7 +104,7 @@ class TreeNode(Schema):
 
 
 @router.get("/tree", response=list[TreeNode], summary="The visible tree (nested), from a root down to a depth")
-def tree(request, root_id: int | None = None, depth: int = Query(2, ge=1, le=6)):
+def tree(request, root_id: DbId | None = None, depth: int = Query(2, ge=1, le=6)):
     user = request.user
     roots = [selectors.area_get(user=user, area_id=root_id)] if root_id else list(selectors.area_roots(user=user))
     nodes = []
@@ -125,7 +126,7 @@ def tree(request, root_id: int | None = None, depth: int = Query(2, ge=1, le=6))
 
 
 @router.get("/{int:area_id}", response=AreaDetailOut, summary="One area with its ancestors")
-def get_area(request, area_id: int, geometry: bool = False):
+def get_area(request, area_id: DbId, geometry: bool = False):
     area = selectors.area_get(user=request.user, area_id=area_id)
     area.ancestors = selectors.area_ancestors(user=request.user, area=area)
     area.children_count = selectors.area_list(user=request.user, parent_id=area.id).count()
@@ -135,7 +136,7 @@ def get_area(request, area_id: int, geometry: bool = False):
 
 
 @router.get("/{int:area_id}/geojson", summary="GeoJSON FeatureCollection of a subtree (simplified by zoom)")
-def subtree_geojson(request, area_id: int,
+def subtree_geojson(request, area_id: DbId,
                     level: Literal["city", "district", "town", "community", "grid", "microgrid"] | None = None,
                     zoom: int | None = Query(None, ge=0, le=22)):
     from .exporting import areas_to_feature_collection, tolerance_for_zoom
@@ -239,13 +240,13 @@ def locate_batch(request, payload: LocateBatchIn):
 # ---- writes ---------------------------------------------------------------------------------
 
 class AreaCreateIn(Schema):
-    parent_id: int
+    parent_id: DbId
     level: Literal["city", "district", "town", "community", "grid", "microgrid"]
     code: str = Field(..., min_length=1, max_length=24)
     name: str = Field(..., min_length=1, max_length=100)
     grid_type: GridType | Literal[""] = ""
-    population: int = Field(0, ge=0)
-    households: int = Field(0, ge=0)
+    population: Count = 0
+    households: Count = 0
     geometry: dict | None = None
     valid_from: dt.date | None = None
     allow_foreign_code: bool = Field(False, description="create it even though its code does not extend the "
@@ -265,18 +266,18 @@ def create_area(request, payload: AreaCreateIn):
 
 
 class AreaUpdateIn(Schema):
-    expected_version: int = Field(..., description="the version you read; a stale one gets 409 and changes nothing")
+    expected_version: Version = Field(..., description="the version you read; a stale one gets 409 and changes nothing")
     name: str | None = Field(None, min_length=1, max_length=100)
     code: str | None = Field(None, min_length=1, max_length=24)
     grid_type: GridType | Literal[""] | None = None
-    population: int | None = Field(None, ge=0)
-    households: int | None = Field(None, ge=0)
+    population: Count | None = None
+    households: Count | None = None
     allow_foreign_code: bool = Field(False, description="accept a new code that does not extend the parent's, "
                                                         "or that its children's codes no longer extend")
 
 
 @router.patch("/{int:area_id}", response=AreaOut, summary="Edit an area's attributes (optimistic concurrency)")
-def update_area(request, area_id: int, payload: AreaUpdateIn):
+def update_area(request, area_id: DbId, payload: AreaUpdateIn):
     area = selectors.area_get(user=request.user, area_id=area_id)
     fields = payload.dict(exclude_unset=True, exclude={"expected_version", "allow_foreign_code"})
     fields = {k: v for k, v in fields.items() if v is not None}
@@ -290,7 +291,7 @@ class BoundaryIn(Schema):
 
 
 @router.put("/{int:area_id}/boundary", response=AreaOut, summary="Replace an area's boundary (keeps history)")
-def set_boundary(request, area_id: int, payload: BoundaryIn):
+def set_boundary(request, area_id: DbId, payload: BoundaryIn):
     area = selectors.area_get(user=request.user, area_id=area_id, include_retired=False)
     return services.area_set_boundary(actor=request.user, area=area, geometry=payload.geometry,
                                       reason=payload.reason)
@@ -302,7 +303,7 @@ class RetireIn(Schema):
 
 
 @router.post("/{int:area_id}/retire", response=AreaOut, summary="End an area's validity (merged, abolished)")
-def retire_area(request, area_id: int, payload: RetireIn):
+def retire_area(request, area_id: DbId, payload: RetireIn):
     area = selectors.area_get(user=request.user, area_id=area_id, include_retired=False)
     return services.area_retire(actor=request.user, area=area, on=payload.on, reason=payload.reason)
 
@@ -312,7 +313,7 @@ def import_areas(
     request,
     file: UploadedFile = File(..., description="GeoJSON FeatureCollection"),
     level: Literal["city", "district", "town", "community", "grid", "microgrid"] = Form(...),
-    parent_id: int | None = Form(None),
+    parent_id: DbId | None = Form(None),
     name_key: str = Form("name"),
     code_key: str = Form("code"),
     parent_code_key: str = Form("parent_code"),

@@ -3,6 +3,14 @@
 Services raise subclasses of :class:`ApplicationError`; one handler in ``config/api.py`` turns them
 into ``{"code", "message", "fields"}`` with the right HTTP status, and the web layer shows the same
 message. Codes are part of the API contract: never rename one, add a new one.
+
+Codes any API operation may answer (``config/api.py``), beside each app's own:
+``validation_failed`` (422, a field does not validate), ``not_found`` (404), ``unauthenticated``
+(401), ``permission_denied`` (403), ``csrf_failed`` (403, signed in but no CSRF token),
+``request.malformed`` (400, a body that cannot be parsed), ``request.too_large`` (413),
+``request.nul_character`` (422, text holding U+0000, which PostgreSQL cannot store),
+``number_out_of_range`` (422, a number beyond its database column: the safety net behind the
+bounded types of ``core/schema_types.py``), ``auth.locked_out`` (429, django-axes).
 """
 
 from __future__ import annotations
@@ -55,3 +63,19 @@ class Conflict(ApplicationError):
 class PayloadTooLarge(ApplicationError):
     status = 413
     code = "payload_too_large"
+
+
+def declares_errors(*statuses: int):
+    """Mark an API view as answering error statuses beyond those every operation of its kind
+    answers (401/403/404/409/413/422, added by ``config/api.py``), so that the OpenAPI document
+    lists them: e.g. ``@declares_errors(429)`` where django-axes locks out repeated failed logins."""
+
+    def mark(view):
+        view.error_statuses = frozenset(statuses) | getattr(view, "error_statuses", frozenset())
+        return view
+
+    return mark
+
+
+def error_statuses(view) -> frozenset[int]:
+    return getattr(view, "error_statuses", frozenset())

@@ -5,6 +5,8 @@ import datetime as dt
 from ninja import Router, Schema
 from pydantic import Field
 
+from jiewang.core.schema_types import DbId
+
 from . import services
 from .models import Notification
 
@@ -37,7 +39,7 @@ def inbox(request, unread_only: bool = False, limit: int = 50):
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = Field(None, description="omit to mark everything read")
+    ids: list[DbId] | None = Field(None, max_length=1000, description="omit to mark everything read")
 
 
 @router.post("/read", summary="Mark notifications read")

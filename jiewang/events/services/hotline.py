@@ -3,7 +3,9 @@
 Each row keeps the hotline's own number (``external_number``) and deadline (``external_due_at``);
 the idempotency key ``12345:<number>`` makes a re-imported file create nothing twice. The import
 reports row by row: good rows are created, bad rows are listed with their errors (a hotline batch
-must not be held back by one bad row — the report says exactly what was not imported).
+must not be held back by one bad row — the report says exactly what was not imported). A file
+that cannot be read at all (not Excel, not text in UTF-8 or GB18030, holding NUL characters) is
+refused whole with ``hotline.bad_file`` or ``hotline.bad_encoding`` (422).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import math
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -49,23 +52,42 @@ class HotlineReport:
                 "events": self.created, "errors": self.errors}
 
 
+def _decode(data: bytes) -> str:
+    """The text of a CSV file: UTF-8 (with or without BOM), else GB18030 (what Excel in China saves)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if "\x00" not in text:  # UTF-16 and binary files decode to NULs, if at all
+            return text
+        break
+    raise ValidationFailed("无法识别文件编码：须为 UTF-8 或 GB18030 编码的 CSV，或 Excel 文件 / Cannot read the file: "
+                           "send a CSV in UTF-8 or GB18030, or an Excel file.", code="hotline.bad_encoding")
+
+
+def _bad_file() -> ValidationFailed:
+    return ValidationFailed("无法读取文件 / Cannot read the file.", code="hotline.bad_file")
+
+
 def _rows(data: bytes, filename: str) -> list[dict]:
     if filename.lower().endswith((".xlsx", ".xlsm")):
         from openpyxl import load_workbook
 
         try:
             ws = load_workbook(io.BytesIO(data), read_only=True, data_only=True).active
-        except Exception as exc:  # noqa: BLE001
+            values = list(ws.iter_rows(values_only=True)) if ws is not None else []
+        except Exception as exc:  # noqa: BLE001 - any failure to parse an untrusted workbook
             raise ValidationFailed("无法读取 Excel 文件 / Cannot read the Excel file.", code="hotline.bad_file") from exc
-        values = list(ws.iter_rows(values_only=True))
+        if any(isinstance(c, str) and "\x00" in c for r in values for c in r):
+            raise _bad_file()
         header = [str(h or "").strip() for h in values[0]] if values else []
         body = values[1:]
     else:
         try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("gb18030")
-        reader = list(csv.reader(io.StringIO(text)))
+            reader = list(csv.reader(io.StringIO(_decode(data))))
+        except csv.Error as exc:  # e.g. a field beyond the csv module's size limit
+            raise _bad_file() from exc
         header = [h.strip() for h in reader[0]] if reader else []
         body = reader[1:]
     keys = {}
@@ -81,6 +103,17 @@ def _rows(data: bytes, filename: str) -> list[dict]:
     return [{keys[i]: v for i, v in enumerate(r) if i in keys} for r in body if any(c not in (None, "") for c in r)]
 
 
+MAX_LENGTHS = {"number": 64, "address": 200, "name": 64}  # the Event columns
+
+
+def _check_lengths(*, number: str, row: dict) -> None:
+    for key, limit in MAX_LENGTHS.items():
+        value = number if key == "number" else str(row.get(key) or "")
+        if len(value) > limit:
+            raise ValidationFailed(f"{COLUMNS[key][0]}过长（最多 {limit} 字）/ {key} is too long (at most {limit}).",
+                                   code="hotline.bad_value")
+
+
 def _due(value) -> dt.datetime | None:
     if value in (None, ""):
         return None
@@ -88,6 +121,8 @@ def _due(value) -> dt.datetime | None:
         d = value
     else:
         d = dt.datetime.fromisoformat(str(value).strip().replace("/", "-"))
+    if not 2000 <= d.year <= 2100:  # also keeps time zone arithmetic away from year 1 and 9999
+        raise ValueError(f"date out of range: {value}")
     return timezone.make_aware(d) if timezone.is_naive(d) else d
 
 
@@ -105,10 +140,13 @@ def hotline_import(*, actor, data: bytes, filename: str) -> HotlineReport:
             if cat is None:
                 raise ValidationFailed("未知诉求类别 / Unknown category.", code="hotline.unknown_category")
             try:
-                lon, lat = float(row["lon"]), float(row["lat"])
+                lon, lat = float(row.get("lon")), float(row.get("lat"))
                 due = _due(row.get("due_at"))
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, OverflowError) as exc:
                 raise ValidationFailed(f"数据格式错误 / Bad value: {exc}", code="hotline.bad_value") from exc
+            if not (math.isfinite(lon) and math.isfinite(lat)):
+                raise ValidationFailed("坐标无效 / Invalid coordinates.", code="hotline.bad_value")
+            _check_lengths(number=number, row=row)
             desc = str(row.get("description") or "")
             event, created = event_report(
                 actor=actor, channel=EventChannel.HOTLINE, category=cat, lon=lon, lat=lat,

@@ -1,11 +1,17 @@
-"""Photos of an event: type-checked by content (not by the name the client sent), size-limited,
-stored through Django storage, with the EXIF time and GPS position kept."""
+"""Photos of an event: type-checked by content (not by the name the client sent), size-limited
+(bytes and pixels), stored through Django storage, with the EXIF time and GPS position kept.
+
+Every upload is untrusted: a file Pillow cannot read is ``photo.corrupt`` (422), and a small file
+declaring a huge picture (a decompression bomb: a 48 KB PNG of 20000×20000 pixels) is
+``photo.too_many_pixels`` (422) before any pixel is decoded. Both the API and the resident portal
+read photos through :func:`read_exif`, so both refuse the same files the same way."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import warnings
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -45,27 +51,66 @@ def _gps_to_degrees(values, ref) -> float | None:
         return None
 
 
+def max_pixels() -> int:
+    """The largest picture accepted, in pixels (width × height): ``EVENT_PHOTO_MAX_PIXELS``, by
+    default Pillow's own bomb threshold (about 89 million pixels: above what phone cameras save,
+    far below what would exhaust a worker's memory when decoded)."""
+    from PIL import Image
+
+    return int(getattr(settings, "EVENT_PHOTO_MAX_PIXELS", None) or Image.MAX_IMAGE_PIXELS or 178_956_970)
+
+
+def _too_many_pixels() -> ValidationFailed:
+    return ValidationFailed(f"图片像素过多（上限 {max_pixels() // 1_000_000} 百万像素）/ The image has too many pixels "
+                            f"(at most {max_pixels() // 1_000_000} megapixels).", code="photo.too_many_pixels")
+
+
+def _open(data: bytes):
+    """Open (lazily: the header only) and check the declared size, Pillow's bomb warning raised as
+    the error it announces."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        img = Image.open(io.BytesIO(data))
+    width, height = img.size
+    if width * height > max_pixels():
+        raise _too_many_pixels()
+    return img
+
+
 def read_exif(data: bytes) -> dict:
-    """Time taken and GPS position from EXIF, where present and sane."""
-    from PIL import Image, UnidentifiedImageError
+    """Time taken and GPS position from EXIF, where present and sane. Refuses an undecodable image
+    (``photo.corrupt``) and one declaring too many pixels (``photo.too_many_pixels``)."""
+    from PIL import Image
 
     try:
-        img = Image.open(io.BytesIO(data))
-        img.verify()
-        img = Image.open(io.BytesIO(data))
-        exif = img.getexif()
-    except (UnidentifiedImageError, OSError, SyntaxError) as exc:
+        _open(data).verify()
+        exif = _open(data).getexif()
+    except ValidationFailed:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _too_many_pixels() from exc
+    except Exception as exc:  # noqa: BLE001 - any failure to parse untrusted bytes is a corrupt file
         raise ValidationFailed("图片已损坏 / The image is corrupt.", code="photo.corrupt") from exc
+    try:
+        sub = exif.get_ifd(0x8769) if exif else {}
+        gps = exif.get_ifd(0x8825) if exif else {}
+    except Exception:  # noqa: BLE001 - a broken EXIF block loses its metadata, not the photo
+        sub, gps = {}, {}
+    return _metadata(exif, sub, gps)
+
+
+def _metadata(exif, sub, gps) -> dict:
     out: dict = {}
-    sub = exif.get_ifd(0x8769) if exif else {}
     raw_time = sub.get(0x9003) or exif.get(0x0132) if exif else None
     if raw_time:
         try:
             naive = dt.datetime.strptime(str(raw_time).strip("\x00"), "%Y:%m:%d %H:%M:%S")
-            out["taken_at"] = timezone.make_aware(naive)
-        except ValueError:
+            if 1990 <= naive.year <= 2100:  # a camera clock at year 1 would not survive time zone arithmetic
+                out["taken_at"] = timezone.make_aware(naive)
+        except (ValueError, OverflowError):
             pass
-    gps = exif.get_ifd(0x8825) if exif else {}
     if gps and 2 in gps and 4 in gps:
         lat = _gps_to_degrees(gps[2], gps.get(1))
         lon = _gps_to_degrees(gps[4], gps.get(3))
