@@ -83,15 +83,7 @@ def world(tree, people, loop):
 
 # Findings in files being rewritten elsewhere, by database: each must still fail here (so that its
 # entry is removed with the fix), and nothing else may. The exact inputs are in the failure report.
-KNOWN_FINDINGS = {
-    "postgresql": {
-        # dispatching/services/assignments.py::_locked: select_for_update() with select_related of the
-        # nullable department: "FOR UPDATE cannot be applied to the nullable side of an outer join".
-        # Fix: select_for_update(of=("self",)).
-        "POST /api/assignments/{subject_id}/sign",
-        "POST /api/assignments/{subject_id}/return",
-    },
-}
+KNOWN_FINDINGS: dict[str, set[str]] = {}
 
 SUBJECTS = {"assignments": "assignment_id", "extensions": "request_id", "summonses": "summons_id"}
 

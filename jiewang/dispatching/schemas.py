@@ -1,12 +1,11 @@
 """Input and output shapes of dispatching's actions and reads (API and page forms)."""
 
 import datetime as dt
-from typing import Annotated
 
 from ninja import Schema
 from pydantic import Field
 
-DbId = Annotated[int, Field(ge=1, le=2**63 - 1)]  # a row id: never beyond the database's 64 bits
+from jiewang.core.schema_types import DbId, Moment, Version
 
 
 class AssignmentOut(Schema):
@@ -92,7 +91,7 @@ class DispatchIn(Schema):
     lead_post_id: DbId | None = None
     assist_department_ids: list[DbId] = Field([], max_length=50)
     comment: str = Field("", max_length=2000)
-    expected_version: int | None = None
+    expected_version: Version | None = None
 
 
 class RedispatchIn(DispatchIn):
@@ -117,7 +116,7 @@ class NoteIn(Schema):
 
 
 class ExtensionIn(Schema):
-    requested_due_at: dt.datetime
+    requested_due_at: Moment
     comment: str = Field(..., max_length=2000, description="the reason (required)")
 
 

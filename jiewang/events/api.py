@@ -14,6 +14,7 @@ from pydantic import Field
 from jiewang.accounts.choices import BoardKind
 from jiewang.areas import selectors as area_selectors
 from jiewang.core.errors import NotFound, ValidationFailed
+from jiewang.core.schema_types import DbId, Moment
 
 from . import selectors
 from .choices import EventChannel, EventSource, EventStatus, Urgency
@@ -43,7 +44,7 @@ class ReportIn(Schema):
     reporter_phone: str = Field("", max_length=20)
     idempotency_key: str | None = Field(None, max_length=80, description="retry-safe key (e.g. a UUID per report)")
     external_number: str = Field("", max_length=64, description="12345 work order number")
-    external_due_at: dt.datetime | None = None
+    external_due_at: Moment | None = None
 
 
 @router.post("", response={201: EventOut, 200: EventOut}, summary="Report an event (any channel; idempotent)")
@@ -71,18 +72,18 @@ def report(request, payload: ReportIn):
 # ---- reads ----------------------------------------------------------------------------------
 
 class EventFilters(Schema):
-    area_id: int | None = None
+    area_id: DbId | None = None
     board: BoardKind | None = None
-    category: str | None = None
+    category: str | None = Field(None, max_length=32)
     status: list[EventStatus] | None = None
     overdue: bool | None = None
     channel: EventChannel | None = None
     source: EventSource | None = None
-    level: str | None = None
-    since: dt.datetime | None = None
-    until: dt.datetime | None = None
+    level: str | None = Field(None, max_length=16)
+    since: Moment | None = None
+    until: Moment | None = None
     q: str | None = Field(None, max_length=100)
-    cursor: str | None = None
+    cursor: str | None = Field(None, max_length=200)
     limit: int = Field(50, ge=1, le=500)
 
 

@@ -8,6 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from jiewang.core.crypto import mask_phone
+from jiewang.core.schema_types import Version
 
 from .choices import EventStatus, PhotoKind, Satisfaction
 from .models import Event
@@ -122,7 +123,7 @@ def photo_out(p, _ctx=None) -> dict:
 # ---- the inputs of the actions ------------------------------------------------------------
 
 class VerbIn(Schema):
-    expected_version: int | None = Field(None, description="the version you read; a stale one gets 409")
+    expected_version: Version | None = Field(None, description="the version you read; a stale one gets 409")
     comment: str = Field("", max_length=2000)
 
 
