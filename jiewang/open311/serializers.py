@@ -12,12 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from xml.etree import ElementTree as ET
 
 from django.http import HttpResponse
 from django.utils import timezone
 
-from jiewang.events.models import Event, MatterCategory
+from jiewang.events.models import Event, EventPhoto, MatterCategory
 
 from . import selectors
 
@@ -77,40 +76,61 @@ def definition_out(c: MatterCategory) -> dict:
     return {"service_code": c.code, "attributes": [attribute_out(s, i) for i, s in specs]}
 
 
-def request_out(event: Event, request) -> dict:
-    """One event as a GeoReport request (an event fetched by ``selectors.public_requests``)."""
-    notes = selectors.request_notes(event)
-    status = selectors.open311_status(event.status)
-    media_url = None
-    if event.photo_list:
-        media_url = request.build_absolute_uri(event.photo_list[0].file.url)
+class RequestContext:
+    """What rendering a page of requests needs once, not per row: the time zone, the storage of
+    photos and the absolute URL of the site."""
+
+    def __init__(self, request):
+        self.tz = timezone.get_current_timezone()
+        self.request = request
+        self.storage = EventPhoto._meta.get_field("file").storage
+
+    def iso(self, value: dt.datetime | None) -> str | None:
+        return None if value is None else value.astimezone(self.tz).isoformat(timespec="seconds")
+
+    def photo_url(self, name: str) -> str:
+        return self.request.build_absolute_uri(self.storage.url(name))
+
+
+def request_out(row: selectors.RequestRow, ctx: RequestContext) -> dict:
+    """One request read by :func:`selectors.request_page`."""
+    iso = ctx.iso
+    notes = [{"datetime": iso(n.at), "description": n.description, "type": n.type}
+             for n in selectors.request_notes(row)]
+    status = selectors.open311_status(row.status)
+    requested = iso(row.reported_at)
+    if row.photo is not None:
+        media_url = ctx.photo_url(row.photo)
     else:
-        sub = getattr(event, "open311_submission", None)
-        if sub is not None and sub.media_url:
-            media_url = sub.media_url
+        media_url = row.submitted_media_url or None
     return {
-        "service_request_id": event.number,
+        "service_request_id": row.number,
         "status": status,
-        "status_notes": selectors.request_status_notes(event) or None,
-        "service_name": event.category.name,
-        "service_code": event.category.code,
-        "description": event.description,
-        "agency_responsible": selectors.request_agency(event),
+        "status_notes": selectors.request_status_notes(row) or None,
+        "service_name": row.service_name,
+        "service_code": row.service_code,
+        "description": row.description,
+        "agency_responsible": row.agency,
         "service_notice": None,
-        "requested_datetime": iso(event.reported_at),
-        "updated_datetime": iso(notes[-1].at if notes else event.reported_at),
-        "expected_datetime": iso(event.due_at) if status == "open" else None,
-        "address": event.address or None,
+        "requested_datetime": requested,
+        "updated_datetime": notes[-1]["datetime"] if notes else requested,
+        "expected_datetime": iso(row.due_at) if status == "open" else None,
+        "address": row.address or None,
         "address_id": None,
         "zipcode": None,
-        "lat": event.lat,
-        "long": event.lon,
+        "lat": row.lat,
+        "long": row.lon,
         "media_url": media_url,
         # extensions (GeoReport v2 Extensions.md)
-        "detailed_status": event.status,
-        "title": event.title,
-        "notes": [{"datetime": iso(n.at), "description": n.description, "type": n.type} for n in notes],
+        "detailed_status": row.status,
+        "title": row.title,
+        "notes": notes,
     }
+
+
+def requests_out(rows: list[selectors.RequestRow], request) -> list[dict]:
+    ctx = RequestContext(request)
+    return [request_out(row, ctx) for row in rows]
 
 
 def created_out(event: Event, account_id: str) -> dict:
@@ -128,30 +148,72 @@ def created_out(event: Event, account_id: str) -> dict:
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _xml_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return XML_ILLEGAL.sub("", str(value))
+_EMPTY: dict[str, str] = {}
+_OPEN: dict[str, str] = {}
 
 
-def _xml_fill(element: ET.Element, value) -> None:
-    if isinstance(value, dict):
+def _tags(tag: str) -> tuple[str, str]:
+    try:
+        return _OPEN[tag], _EMPTY[tag]
+    except KeyError:
+        _OPEN[tag], _EMPTY[tag] = f"<{tag}>", f"<{tag} />"
+        return _OPEN[tag], _EMPTY[tag]
+
+
+def _xml_escape(text: str) -> str:
+    if XML_ILLEGAL.search(text):
+        text = XML_ILLEGAL.sub("", text)
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    return text
+
+
+def _xml_write(out: list, tag: str, value) -> None:
+    """``value`` as the element ``tag``, appended to ``out`` in pieces: what ElementTree would
+    write for it (``<a />`` when empty; text escaped as its ``_escape_cdata`` does), in one pass
+    without building a tree."""
+    kind = type(value)
+    if kind is str:
+        text = _xml_escape(value) if value else ""
+    elif value is None:
+        text = ""
+    elif kind is bool:
+        text = "true" if value else "false"
+    elif kind is dict:
+        if not value:
+            out.append(_tags(tag)[1])
+            return
+        out.append(_tags(tag)[0])
         for key, child in value.items():
-            _xml_fill(ET.SubElement(element, key), child)
-    elif isinstance(value, list):
-        item = ITEM_NAMES.get(element.tag, "item")
+            _xml_write(out, key, child)
+        out.append(f"</{tag}>")
+        return
+    elif kind is list:
+        if not value:
+            out.append(_tags(tag)[1])
+            return
+        out.append(_tags(tag)[0])
+        item = ITEM_NAMES.get(tag, "item")
         for child in value:
-            _xml_fill(ET.SubElement(element, item), child)
+            _xml_write(out, item, child)
+        out.append(f"</{tag}>")
+        return
     else:
-        element.text = _xml_text(value)
+        text = _xml_escape(str(value))
+    if text:
+        out.append(f"{_tags(tag)[0]}{text}</{tag}>")
+    else:
+        out.append(_tags(tag)[1])
 
 
 def to_xml(root: str, payload) -> bytes:
-    element = ET.Element(root)
-    _xml_fill(element, payload)
-    return ET.tostring(element, encoding="utf-8", xml_declaration=True)
+    out = ["<?xml version='1.0' encoding='utf-8'?>\n"]
+    _xml_write(out, root, payload)
+    return "".join(out).encode("utf-8", "xmlcharrefreplace")
 
 
 def render(fmt: str, root: str, payload, *, status: int = 200) -> HttpResponse:
