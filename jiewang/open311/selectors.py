@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
@@ -58,8 +58,11 @@ NOTE_LABELS: dict[str, str] = {"report": "上报", "merge": "合并重复事件"
 PRIVATE_COMMENT_ACTIONS = frozenset({"visit", "rate"})
 
 
+_CLOSED = frozenset(str(s) for s in CLOSED_STATUSES)
+
+
 def open311_status(status: str) -> str:
-    return "closed" if status in CLOSED_STATUSES else "open"
+    return "closed" if status in _CLOSED else "open"
 
 
 # ---- services -------------------------------------------------------------------------------
@@ -78,13 +81,6 @@ def service_get(*, code: str) -> MatterCategory:
 
 
 # ---- requests -------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Note:
-    at: dt.datetime
-    description: str
-    type: str
-
 
 def public_requests() -> QuerySet:
     """The visibility rule as an ORM query, with what rendering needs prefetched: every event an
@@ -105,12 +101,11 @@ def public_requests() -> QuerySet:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RequestRow:
+class RequestRow(NamedTuple):
     """One visible event as a request needs it. ``photo``: the file name of its first photo;
     ``submitted_media_url``: what an Open311 client sent (``None`` without a submission);
-    ``notes``: its public activities ``(at, action, comment)``, oldest first. Datetimes are
-    aware (UTC)."""
+    ``notes``: its public activities ``(at, action, comment)``, oldest first. Datetimes are UTC
+    text, ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
 
     id: int
     number: str
@@ -120,8 +115,8 @@ class RequestRow:
     address: str
     lat: float | None
     lon: float | None
-    reported_at: dt.datetime
-    due_at: dt.datetime | None
+    reported_at: str
+    due_at: str | None
     service_name: str
     service_code: str
     agency: str
@@ -175,7 +170,8 @@ def _page_sql(vendor: str, shape: tuple) -> str:
         where.append(f'"events_event"."status" IN ({_literals(OPEN_STATUSES if status == "open" else CLOSED_STATUSES)})')
     sql = f"""SELECT "events_event"."id", "events_event"."number", "events_event"."status",
  "events_event"."description", "events_event"."title", "events_event"."address", "events_event"."lat",
- "events_event"."lon", "events_event"."reported_at", "events_event"."due_at", c.name, c.code,
+ "events_event"."lon", {_utc(vendor, '"events_event"."reported_at"')}, {_utc(vendor, '"events_event"."due_at"')},
+ c.name, c.code,
  COALESCE((SELECT COALESCE(d.name, p.name) FROM dispatching_assignment a
             LEFT JOIN accounts_department d ON d.id = a.department_id LEFT JOIN accounts_post p ON p.id = a.post_id
            WHERE a.event_id = "events_event"."id" AND a.role = '{AssignmentRole.LEAD.value}'
@@ -205,17 +201,19 @@ def _notes_sql(vendor: str) -> str:
     key = (vendor, "notes")
     hit = _SQL.get(key)
     if hit is None:
-        hit = _SQL[key] = (f"SELECT a.event_id, a.at, a.action, a.comment FROM events_eventactivity a "
+        hit = _SQL[key] = (f"SELECT a.event_id, {_utc(vendor, 'a.at')}, a.action, a.comment FROM events_eventactivity a "
                            f"WHERE {_in_list(vendor, 'a.event_id')} AND a.action IN ({_literals(NOTE_LABELS)}) "
                            f"ORDER BY a.event_id, a.at, a.id")
     return hit
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    # SQLite's driver hands back naive UTC datetimes (the column's declared type), psycopg aware ones.
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=dt.timezone.utc)
+def _utc(vendor: str, column: str) -> str:
+    """A datetime column as UTC text ``YYYY-MM-DD HH:MM:SS[.ffffff]``: SQLite's stored text as it
+    is (``+`` drops the column's declared type, so the driver does not parse it), PostgreSQL's
+    formatted. Rendering reads the text without building datetimes (``serializers.LocalISO``)."""
+    if vendor == "postgresql":
+        return f"to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')"
+    return f"+{column}"
 
 
 def _rows(sql: str, params: list) -> list[RequestRow]:
@@ -226,9 +224,8 @@ def _rows(sql: str, params: list) -> list[RequestRow]:
     notes: dict[int, list] = {row[0]: [] for row in rows}
     for event_id, at, action, comment in fastsql.execute(_notes_sql(vendor), [_list_param(vendor, notes)],
                                                           fetch="all"):
-        notes[event_id].append((_aware(at), action, comment))
-    return [RequestRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], _aware(r[8]), _aware(r[9]), r[10], r[11],
-                       r[12], r[13], r[14], notes[r[0]]) for r in rows]
+        notes[event_id].append((at, action, comment))
+    return [RequestRow(*r, notes[r[0]]) for r in rows]
 
 
 def request_page(*, ids: list[str] | None = None, service_codes: list[str] | None = None,
@@ -262,10 +259,9 @@ def request_get(*, number: str) -> RequestRow:
     return rows[0]
 
 
-def request_notes(row: RequestRow) -> list[Note]:
-    """The public timeline of a request, oldest first."""
-    return [Note(at, ("" if action in PRIVATE_COMMENT_ACTIONS else comment.strip()) or NOTE_LABELS[action], action)
-            for at, action, comment in row.notes]
+def note_text(action: str, comment: str) -> str:
+    """A note's text: the step's comment, or its name when there is none or it stays private."""
+    return ("" if action in PRIVATE_COMMENT_ACTIONS else comment.strip()) or NOTE_LABELS[action]
 
 
 def request_status_notes(row: RequestRow) -> str:

@@ -76,17 +76,55 @@ def definition_out(c: MatterCategory) -> dict:
     return {"service_code": c.code, "attributes": [attribute_out(s, i) for i, s in specs]}
 
 
+class LocalISO:
+    """UTC text ``YYYY-MM-DD HH:MM:SS[.ffffff]`` (as :mod:`selectors` reads it) as ISO 8601 in a
+    time zone, to the second: exactly ``timezone.localtime(v).isoformat(timespec="seconds")`` of
+    that instant, without a datetime per value. The zone is applied once per hour of UTC (per
+    process): the local ``YYYY-MM-DDTHH`` of that hour and the offset's text; the minutes and
+    seconds are copied. An hour whose offset is not whole hours, or changes within the hour, is
+    converted value by value."""
+
+    _hours: dict = {}  # (zone, "YYYY-MM-DD HH") -> (local "YYYY-MM-DDTHH", offset text) or False
+
+    def __init__(self, tz):
+        self.tz = tz
+
+    def __call__(self, value: str | None) -> str | None:
+        if value is None:
+            return None
+        hit = self._hours.get((self.tz, value[:13]))
+        if hit is None:
+            hit = self._hour(value)
+        if hit:
+            return hit[0] + value[13:19] + hit[1]
+        return self.exact(value)
+
+    def exact(self, value: str) -> str:
+        return dt.datetime.fromisoformat(value).replace(tzinfo=dt.UTC).astimezone(self.tz).isoformat(
+            timespec="seconds")
+
+    def _hour(self, value: str):
+        start = dt.datetime.fromisoformat(value[:13] + ":00:00").replace(tzinfo=dt.UTC).astimezone(self.tz)
+        end = (start + dt.timedelta(hours=1) - dt.timedelta(microseconds=1)).astimezone(self.tz)
+        offset = start.utcoffset()
+        hit = False
+        if offset == end.utcoffset() and offset % dt.timedelta(hours=1) == dt.timedelta(0):
+            text = start.isoformat(timespec="seconds")
+            hit = (text[:13], text[19:])
+        if len(self._hours) > 100_000:
+            self._hours.clear()
+        self._hours[(self.tz, value[:13])] = hit
+        return hit
+
+
 class RequestContext:
     """What rendering a page of requests needs once, not per row: the time zone, the storage of
     photos and the absolute URL of the site."""
 
     def __init__(self, request):
-        self.tz = timezone.get_current_timezone()
+        self.iso = LocalISO(timezone.get_current_timezone())
         self.request = request
         self.storage = EventPhoto._meta.get_field("file").storage
-
-    def iso(self, value: dt.datetime | None) -> str | None:
-        return None if value is None else value.astimezone(self.tz).isoformat(timespec="seconds")
 
     def photo_url(self, name: str) -> str:
         return self.request.build_absolute_uri(self.storage.url(name))
@@ -95,8 +133,9 @@ class RequestContext:
 def request_out(row: selectors.RequestRow, ctx: RequestContext) -> dict:
     """One request read by :func:`selectors.request_page`."""
     iso = ctx.iso
-    notes = [{"datetime": iso(n.at), "description": n.description, "type": n.type}
-             for n in selectors.request_notes(row)]
+    note_text = selectors.note_text
+    notes = [{"datetime": iso(at), "description": note_text(action, comment), "type": action}
+             for at, action, comment in row.notes]
     status = selectors.open311_status(row.status)
     requested = iso(row.reported_at)
     if row.photo is not None:
