@@ -133,9 +133,10 @@ class RequestContext:
 def request_out(row: selectors.RequestRow, ctx: RequestContext) -> dict:
     """One request read by :func:`selectors.request_page`."""
     iso = ctx.iso
-    note_text = selectors.note_text
-    notes = [{"datetime": iso(at), "description": note_text(action, comment), "type": action}
-             for at, action, comment in row.notes]
+    private, labels = selectors.PRIVATE_COMMENT_ACTIONS, selectors.NOTE_LABELS
+    # the text of selectors.note_text, inline
+    notes = [{"datetime": iso(at), "description": ("" if action in private else comment.strip()) or labels[action],
+              "type": action} for at, action, comment in row.notes]
     status = selectors.open311_status(row.status)
     requested = iso(row.reported_at)
     if row.photo is not None:
@@ -187,28 +188,15 @@ def created_out(event: Event, account_id: str) -> dict:
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-_EMPTY: dict[str, str] = {}
-_OPEN: dict[str, str] = {}
-
-
-def _tags(tag: str) -> tuple[str, str]:
-    try:
-        return _OPEN[tag], _EMPTY[tag]
-    except KeyError:
-        _OPEN[tag], _EMPTY[tag] = f"<{tag}>", f"<{tag} />"
-        return _OPEN[tag], _EMPTY[tag]
+# Characters that make a text need work: the illegal ones and those ElementTree escapes.
+XML_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _xml_escape(text: str) -> str:
-    if XML_ILLEGAL.search(text):
-        text = XML_ILLEGAL.sub("", text)
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    return text
+    """What ElementTree's ``_escape_cdata`` writes for ``text`` once the illegal characters are
+    dropped."""
+    text = XML_ILLEGAL.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _xml_write(out: list, tag: str, value) -> None:
@@ -216,37 +204,42 @@ def _xml_write(out: list, tag: str, value) -> None:
     write for it (``<a />`` when empty; text escaped as its ``_escape_cdata`` does), in one pass
     without building a tree."""
     kind = type(value)
-    if kind is str:
-        text = _xml_escape(value) if value else ""
-    elif value is None:
-        text = ""
-    elif kind is bool:
-        text = "true" if value else "false"
-    elif kind is dict:
+    if kind is dict:
         if not value:
-            out.append(_tags(tag)[1])
+            out.append(f"<{tag} />")
             return
-        out.append(_tags(tag)[0])
+        out.append(f"<{tag}>")
         for key, child in value.items():
-            _xml_write(out, key, child)
+            kind = type(child)
+            if kind is str:  # the common case, inline
+                if child and XML_SPECIAL.search(child) is not None:
+                    child = _xml_escape(child)
+                out.append(f"<{key}>{child}</{key}>" if child else f"<{key} />")
+            elif child is None:
+                out.append(f"<{key} />")
+            else:
+                _xml_write(out, key, child)
         out.append(f"</{tag}>")
         return
-    elif kind is list:
+    if kind is list:
         if not value:
-            out.append(_tags(tag)[1])
+            out.append(f"<{tag} />")
             return
-        out.append(_tags(tag)[0])
+        out.append(f"<{tag}>")
         item = ITEM_NAMES.get(tag, "item")
         for child in value:
             _xml_write(out, item, child)
         out.append(f"</{tag}>")
         return
+    if value is None:
+        text = ""
+    elif kind is bool:
+        text = "true" if value else "false"
     else:
-        text = _xml_escape(str(value))
-    if text:
-        out.append(f"{_tags(tag)[0]}{text}</{tag}>")
-    else:
-        out.append(_tags(tag)[1])
+        text = value if kind is str else str(value)
+        if text and XML_SPECIAL.search(text) is not None:
+            text = _xml_escape(text)
+    out.append(f"<{tag}>{text}</{tag}>" if text else f"<{tag} />")
 
 
 def to_xml(root: str, payload) -> bytes:
