@@ -307,3 +307,26 @@ def test_the_listing_statement_repeats_the_partial_index_condition():
             c.execute("EXPLAIN QUERY PLAN " + statement, params)
             plan = " ".join(str(row[-1]) for row in c.fetchall())
             assert "event_public_recent_idx" in plan, plan
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe",
+                                  "Europe/London", "UTC"])
+def test_local_iso_equals_localtime_around_every_transition(zone):
+    """The per-hour shortcut gives what timezone.localtime(...).isoformat(timespec="seconds")
+    gives, also in hours where the offset changes and in zones whose offset is not whole hours."""
+    import zoneinfo
+
+    tz = zoneinfo.ZoneInfo(zone)
+    iso = serializers.LocalISO(tz)
+    rng = random.Random(zone)
+    start = dt.datetime(1985, 1, 1)
+    instants = [start + dt.timedelta(seconds=rng.randrange(0, 45 * 365 * 86400), microseconds=rng.randrange(10**6))
+                for _ in range(3000)]
+    # every minute of two days around each DST change of 2026 (and Nepal's 1986 change to +05:45)
+    for day in (dt.datetime(2026, 3, 7), dt.datetime(2026, 3, 28), dt.datetime(2026, 4, 4), dt.datetime(2026, 10, 3),
+                dt.datetime(2026, 10, 24), dt.datetime(2026, 10, 31), dt.datetime(1985, 12, 31)):
+        instants += [day + dt.timedelta(minutes=m, seconds=17) for m in range(0, 2 * 24 * 60 + 60)]
+    for value in instants:
+        text = str(value)  # the UTC text the statements return ("YYYY-MM-DD HH:MM:SS[.ffffff]")
+        expected = timezone.localtime(value.replace(tzinfo=dt.UTC), tz).isoformat(timespec="seconds")
+        assert iso(text) == expected, text
