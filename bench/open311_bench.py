@@ -289,7 +289,7 @@ def raw_baseline(args, paths, results) -> None:
             for c in calls[:20]:
                 c()  # warm: caches, prepared statements
             lat = []
-            for i in range(rounds * (1 if name == "one" else len(calls))):
+            for i in range(len(calls) if name == "one" else rounds * len(calls)):
                 t = time.perf_counter()
                 calls[i % len(calls)]()
                 lat.append(time.perf_counter() - t)
@@ -298,6 +298,13 @@ def raw_baseline(args, paths, results) -> None:
             f"p50 {out[name + '_app']['p50_ms']:.2f} ms")
     rows, acts = raw_page(1000, 1)
     out["page1000_rows"], out["page1000_activities"] = len(rows), len(acts)
+    # the plan of the application's listing statement (the default listing)
+    statement = selectors._page_sql(connection.vendor, (False, False, True, True, ""))
+    with connection.cursor() as c:
+        c.execute(("EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN ") + statement, [start, end, 1000, 0])
+        out["listing_plan"] = [" ".join(str(x) for x in r[-1:]) for r in c.fetchall()]
+    out["listing_uses_index"] = any("event_public_recent_idx" in ln for ln in out["listing_plan"])
+    log(f"  the listing statement uses event_public_recent_idx: {out['listing_uses_index']}")
     results["raw"] = out
 
 
@@ -387,6 +394,33 @@ def python_get(port, paths, conns, seconds) -> dict:
             "errors": {"status_errors": errors[0]} if errors[0] else {}}
 
 
+def wait_ready(port, path, workers, timeout=180) -> None:
+    """Until every worker answers: gunicorn accepts connections before its workers have loaded
+    Django (seconds on a busy machine)."""
+    import http.client
+    import threading
+
+    deadline = time.time() + timeout
+
+    def one():
+        while time.time() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                conn.request("GET", path, headers={"Host": "127.0.0.1"})
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer")
+
+    for _ in range(3):  # concurrent requests reach the other workers too
+        ts = [threading.Thread(target=one) for _ in range(2 * workers)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+
+
 def step_http(args, env, paths, results) -> None:
     from .events_bench import free_port, start_gunicorn, stop_gunicorn
 
@@ -398,6 +432,7 @@ def step_http(args, env, paths, results) -> None:
     proc = start_gunicorn(env, args.workers, port, env["JIEWANG_VAR_DIR"])
     runs = {}
     try:
+        wait_ready(port, paths["one"][0].format(fmt="json"), args.workers)
         for name, _label in READS:
             for fmt in ("json", "xml"):
                 ps = [p.format(fmt=fmt) for p in paths[name]]
@@ -477,6 +512,8 @@ def render(all_results: dict) -> str:
     row("bytes per answer: one / 100 / 1,000 (JSON)",
         lambda r: " / ".join(f"{r['http'][k + '_json'].get('bytes_per_response', 0):,.0f}"
                              for k in ("one", "page100", "page1000")))
+    row("listing statement walks `event_public_recent_idx` (EXPLAIN)",
+        lambda r: "yes" if r["raw"]["listing_uses_index"] else "NO")
     row("rows and activities of a 1,000-row page", lambda r: f"{r['raw']['page1000_rows']:,} / "
                                                              f"{r['raw']['page1000_activities']:,}")
     lines += ["", "Latency is per request as wrk records it, with as many connections as workers (each worker serves "
