@@ -461,10 +461,20 @@ NOTES = """What made the reads fast (`jiewang/open311/selectors.py`, `serializer
 - **The newest-first listing walks a partial index** (`event_public_recent_idx`: public channels, not voided,
   on `(reported_at, id)`), whose condition the statement repeats literally so that SQLite's planner takes it;
   before, nothing indexed `reported_at` alone and each page sorted the window.
+- **Datetimes as text**: the statements return UTC text (SQLite's stored text untouched: `+column` drops the
+  declared type the driver would parse; PostgreSQL `to_char`), rendered in the zone with the offset looked up
+  once per UTC hour (`LocalISO`, held equal to `localtime().isoformat()` around DST changes and in
+  quarter-hour zones): a page has ~7 timestamps per row.
 - **Serialization without per-row overhead**: plain tuples into dicts, the time zone, storage and site looked
   up once per answer; XML written in one pass as strings (ElementTree's pure-Python serializer was most of
   an XML page), byte for byte what ElementTree wrote (a test holds it equal, and the whole answers equal to
   the ORM-based code's).
+- **Before / after, CPU time per request** through Django's WSGI handler (middleware, URL, view; no HTTP
+  server), same 50,000-event database, measured once by hand on 2026-11-30 (`time.process_time`, so that the
+  other work on the machine weighs less): one request 6.87 → 0.58 ms; 100-row page JSON 58.8 → 4.2 ms, XML
+  70.5 → 3.5 ms; 1,000-row page JSON 600 → 43 ms, XML 710 → 54 ms. Of the 0.58 ms of one request, the view
+  is ~0.12 ms: the rest is Django's handler, URL resolution and the middleware, which for an anonymous GET
+  run no query (no session cookie: no session read; the user stays anonymous).
 """
 
 
@@ -502,13 +512,13 @@ def render(all_results: dict) -> str:
                 return (f"{h['p50_ms']:.2f} / {h['p95_ms']:.2f} / {h['p99_ms']:.2f} ({h['per_s']:,.0f}/s)"
                         + met(ok) + (f" errors {h['errors']}" if h["errors"] else ""))
             target = {"one": "p50 ≤ 3", "page100": "p50 ≤ 12, p95 ≤ 2 × p50", "page1000": "≤ 100"}[key]
-            lines.append(row(f"**{label}**, {fmt.upper()}, HTTP p50 / p95 / p99 ms (req/s)", http, target))
-        lines.append(row("  raw SELECT of the same rows, in process, p50 / p95 ms",
+            row(f"**{label}**, {fmt.upper()}, HTTP p50 / p95 / p99 ms (req/s)", http, target)
+        row("  raw SELECT of the same rows, in process, p50 / p95 ms",
                          lambda r, key=key: f"{r['raw'][key + '_raw']['p50_ms']:.2f} / "
-                                            f"{r['raw'][key + '_raw']['p95_ms']:.2f}"))
-        lines.append(row("  the application's read without HTTP (JSON), p50 / p95 ms",
+                                            f"{r['raw'][key + '_raw']['p95_ms']:.2f}")
+        row("  the application's read without HTTP (JSON), p50 / p95 ms",
                          lambda r, key=key: f"{r['raw'][key + '_app']['p50_ms']:.2f} / "
-                                            f"{r['raw'][key + '_app']['p95_ms']:.2f}"))
+                                            f"{r['raw'][key + '_app']['p95_ms']:.2f}")
     row("bytes per answer: one / 100 / 1,000 (JSON)",
         lambda r: " / ".join(f"{r['http'][k + '_json'].get('bytes_per_response', 0):,.0f}"
                              for k in ("one", "page100", "page1000")))
@@ -538,7 +548,8 @@ def write_section(db, results) -> None:
             all_results = json.loads(m.group(1))
         except ValueError:
             all_results = {}
-    all_results[db] = results
+    if db is not None:
+        all_results[db] = results
     section = render(all_results)
     if BEGIN in text and END in text:
         text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _m: section, text, flags=re.S)
@@ -563,7 +574,12 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-http", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--render-only", action="store_true",
+                    help="rewrite the BENCHMARKS.md section from the figures it keeps (after a change of the text)")
     args = ap.parse_args(argv)
+    if args.render_only:
+        write_section(None, None)
+        return 0
     if args.quick:
         args.events, args.seconds, args.raw_rounds = 50_000, 3, 50
     env = env_for(args.db)
