@@ -259,11 +259,6 @@ def request_get(*, number: str) -> RequestRow:
     return rows[0]
 
 
-def note_text(action: str, comment: str) -> str:
-    """A note's text: the step's comment, or its name when there is none or it stays private."""
-    return ("" if action in PRIVATE_COMMENT_ACTIONS else comment.strip()) or NOTE_LABELS[action]
-
-
 def request_status_notes(row: RequestRow) -> str:
     """The latest public comment, or "" when no step carried one."""
     for _at, action, comment in reversed(row.notes):

@@ -34,12 +34,6 @@ DATATYPE_DESCRIPTIONS = {
 }
 
 
-def iso(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    return timezone.localtime(value).isoformat(timespec="seconds")
-
-
 # ---- shapes ---------------------------------------------------------------------------------
 
 def service_out(c: MatterCategory) -> dict:
@@ -134,7 +128,7 @@ def request_out(row: selectors.RequestRow, ctx: RequestContext) -> dict:
     """One request read by :func:`selectors.request_page`."""
     iso = ctx.iso
     private, labels = selectors.PRIVATE_COMMENT_ACTIONS, selectors.NOTE_LABELS
-    # the text of selectors.note_text, inline
+    # a note's text: the step's comment, or its name when there is none or the comment stays private
     notes = [{"datetime": iso(at), "description": ("" if action in private else comment.strip()) or labels[action],
               "type": action} for at, action, comment in row.notes]
     status = selectors.open311_status(row.status)
