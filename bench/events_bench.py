@@ -125,10 +125,16 @@ def report_bodies(city, cats, n, rng, tag) -> list[bytes]:
             for i, (c, a, b) in enumerate(zip(ci.tolist(), x.tolist(), y.tolist(), strict=True))]
 
 
+def gunicorn_path() -> str:
+    """The checkout's .venv gunicorn, else the one beside this Python (a worktree sharing a venv)."""
+    own = ROOT / ".venv" / "bin" / "gunicorn"
+    return str(own if own.exists() else Path(sys.executable).parent / "gunicorn")
+
+
 def start_gunicorn(env, workers, port, var):
     logf = open(Path(var) / f"gunicorn-{port}.log", "w")
     proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi:application", "--workers", str(workers),
+        [gunicorn_path(), "config.wsgi:application", "--workers", str(workers),
          "--bind", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "120", "--backlog", "2048"],
         cwd=ROOT, env={**os.environ, **env}, stdout=logf, stderr=subprocess.STDOUT)
     deadline = time.time() + 60

@@ -30,7 +30,8 @@ PG_URL = "postgres://postgres@127.0.0.1:5432/jw_bench"
 BENCH_USER = "bench_patrol"
 TZ_OFFSET = dt.timedelta(hours=8)  # Asia/Shanghai: event numbers use the local year
 
-# The tables the bench empties before writing its own events (bench database only).
+# The tables the bench empties before writing its own events (bench database only), besides every
+# table that refers to an event, directly or through another such table (see event_tables()).
 EVENT_TABLES = ["events_deadline", "events_eventactivity", "events_eventphoto", "events_event",
                 "events_eventnumbersequence", "notifications_notification", "notifications_outboundmessage"]
 
@@ -165,14 +166,39 @@ def ensure_bench_user():
     return User.objects.get(pk=user.pk)
 
 
+def event_tables() -> list[str]:
+    """:data:`EVENT_TABLES` and every table holding a foreign key to an event or to a row of such
+    a table (assignments, whistles and their summonses, extension requests, Open311 submissions…),
+    referring tables first."""
+    from django.apps import apps
+
+    from jiewang.events.models import Event
+
+    found: list = [Event]
+    changed = True
+    while changed:
+        changed = False
+        for model in apps.get_models():
+            if model in found:
+                continue
+            if any(f.many_to_one or f.one_to_one for f in model._meta.concrete_fields
+                   if f.is_relation and f.related_model in found):
+                found.append(model)
+                changed = True
+    referring = [m._meta.db_table for m in reversed(found[1:])]
+    return referring + [t for t in EVENT_TABLES if t not in referring]
+
+
 def wipe_events(db: str) -> None:
+    """Empty the event tables and every table referring to them (bench databases only)."""
     from django.db import connection, transaction
 
+    tables = event_tables()
     with transaction.atomic(), connection.cursor() as c:
         if db == "postgres":
-            c.execute("TRUNCATE " + ", ".join(EVENT_TABLES) + " RESTART IDENTITY CASCADE")
+            c.execute("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE")
         else:
-            for t in EVENT_TABLES:
+            for t in tables:
                 c.execute(f"DELETE FROM {t}")
 
 

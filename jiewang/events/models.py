@@ -158,6 +158,11 @@ class Event(models.Model):
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False),
                          name="event_duplicate_of_idx"),
+            # The public listing, newest first (Open311 GET requests): events of the public
+            # channels that are not voided. The condition is open311.selectors.VISIBLE_SQL's
+            # (a test holds them equal).
+            models.Index(fields=["reported_at", "id"], name="event_public_recent_idx",
+                         condition=Q(channel__in=["resident_web", "open311", "hotline"]) & ~Q(status="voided")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], condition=Q(idempotency_key__isnull=False),

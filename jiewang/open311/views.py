@@ -202,8 +202,9 @@ def _list(request, fmt):
         raise bad_request(f"service_request_id 最多 {MAX_IDS} 个 / At most {MAX_IDS} ids.")
     page = _int_param(data, "page", 1)
     page_size = _int_param(data, "page_size", MAX_PAGE_SIZE, MAX_PAGE_SIZE)
+    offset = (page - 1) * page_size
     if ids:  # overrides every other filter
-        qs = selectors.request_list(ids=ids)
+        rows = selectors.request_page(ids=ids, offset=offset, limit=page_size)
     else:
         statuses = _list_param(data, "status")
         if any(s not in ("open", "closed") for s in statuses):
@@ -220,11 +221,9 @@ def _list(request, fmt):
             raise bad_request("start_date 晚于 end_date / start_date is after end_date.")
         if end - start > MAX_SPAN:
             raise bad_request("日期范围不能超过 90 天 / start_date and end_date may not span more than 90 days.")
-        qs = selectors.request_list(service_codes=_list_param(data, "service_code"), start=start, end=end,
-                                    statuses=statuses)
-    offset = (page - 1) * page_size
-    events = list(qs[offset:offset + page_size])
-    return render(fmt, "service_requests", [serializers.request_out(e, request) for e in events])
+        rows = selectors.request_page(service_codes=_list_param(data, "service_code"), start=start, end=end,
+                                      statuses=statuses, offset=offset, limit=page_size)
+    return render(fmt, "service_requests", serializers.requests_out(rows, request))
 
 
 def _float(data, name: str, low: float, high: float) -> float:
@@ -308,8 +307,8 @@ def _create(request, fmt):
 
 @endpoint("GET")
 def request_detail(request, fmt, request_id):
-    event = selectors.request_get(number=request_id)
-    return render(fmt, "service_requests", [serializers.request_out(event, request)])
+    row = selectors.request_get(number=request_id)
+    return render(fmt, "service_requests", serializers.requests_out([row], request))
 
 
 @endpoint("GET")
