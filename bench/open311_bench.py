@@ -134,7 +134,7 @@ def generate(args, rng, results) -> None:
     catalog_seed()
     user = data.ensure_bench_user()
     city = data.load_city()
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     log(f"generating {args.events:,} past events")
     results["gen"] = data.generate_past_events(args.db, args.events, city, now, rng, log, user.pk)
     t = time.perf_counter()
@@ -282,7 +282,7 @@ def raw_baseline(args, paths, results) -> None:
             raw_calls = [lambda n=n: raw_one(n) for n in numbers]
         else:
             size = 100 if name == "page100" else 1000
-            raw_calls = [lambda p=p: raw_page(size, p) for p in range(1, len(cases) + 1)]
+            raw_calls = [lambda p=p, size=size: raw_page(size, p) for p in range(1, len(cases) + 1)]
         app_calls = [lambda p=p: app(p) for p in cases]
         rounds = args.raw_rounds if name != "page1000" else max(3, args.raw_rounds // 10)
         for label, calls in (("raw", raw_calls), ("app", app_calls)):
@@ -623,7 +623,7 @@ def main(argv=None) -> int:
     os.environ.update(env)
     from .events_bench import code_state
 
-    results = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    results = {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
                "argv": " ".join(sys.argv[1:] if argv is None else argv), "code": code_state(),
                "loadavg": f"{os.getloadavg()[0]:.2f}"}
     kept, results["timings"] = prepare(args, env)

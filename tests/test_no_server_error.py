@@ -359,7 +359,7 @@ def test_moment_reads_naive_times_in_the_server_zone_and_bounds_the_year():
 
     at = In(at="2026-12-01T18:00:00").at
     assert timezone.localtime(at).isoformat() == "2026-12-01T18:00:00+08:00"
-    assert In(at="2026-12-01T10:00:00Z").at == dt.datetime(2026, 12, 1, 10, tzinfo=dt.timezone.utc)
+    assert In(at="2026-12-01T10:00:00Z").at == dt.datetime(2026, 12, 1, 10, tzinfo=dt.UTC)
     for bad in ("0001-01-01T00:00:00", "9999-12-31T23:59:59+14:00"):
         with pytest.raises(pydantic.ValidationError, match="between the years 1900 and 2200"):
             In(at=bad)
