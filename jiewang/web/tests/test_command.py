@@ -62,7 +62,6 @@ def test_who_may_enter(people, client_for):
         assert client_for(user).get("/command/map/grids.json").status_code == 403
     for user in (people.town_operator, people.town_leader, people.district_admin, people.admin):
         assert client_for(user).get("/command/").status_code == 200, user
-    assert client_for(people.grid_worker).post("/command/events/x/accept/").status_code == 403
 
 
 # ---- queues -----------------------------------------------------------------------------------
@@ -111,67 +110,135 @@ def test_filters_narrow_the_queues(tree, people, loop, client_for):
 
 
 # ---- actions ----------------------------------------------------------------------------------
+# Every row form posts to the one form view /events/<number>/do/<action>/ with the schema's field
+# names, the page's version (``expected_version``), the surface it came from and, for an htmx swap,
+# the row it re-renders (``row`` = ``event`` / ``dispute:ID`` / ``extension:ID`` / ``summons:ID``).
 
-def post(client, url, data=None, htmx=False):
+def act(client, event, action, data=None, *, htmx=False, row=None, version=True, surface="command"):
+    """Post ``action`` on ``event`` from a command-center row (as the row's form does)."""
+    body = {"surface": surface, **(data or {})}
+    if version:
+        body.setdefault("expected_version", event.version)
+    if row is not None:
+        body["row"] = row
     headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
-    return client.post(url, data or {}, **headers)
+    return client.post(f"/events/{event.number}/do/{action}/", body, **headers)
+
+
+def state(event) -> tuple:
+    """What a refused action must leave alone: status, version, activities, clocks, assignments."""
+    from jiewang.events.models import Deadline
+
+    e = Event.objects.get(pk=event.pk)
+    return (e.status, e.version, e.level, e.due_at, EventActivity.objects.filter(event=e).count(),
+            sorted(Deadline.objects.filter(event=e).values_list("id", "state", "due_at")),
+            sorted(Assignment.objects.filter(event=e).values_list("id", "status", "arbitrated_at")))
+
+
+def done(action: str) -> str:
+    """The success message of ``action`` as the page shows it (zh-Hans, the default language)."""
+    from django.utils import translation
+
+    from jiewang.events import registry
+
+    with translation.override("zh-hans"):
+        return str(registry.get(action).done)
+
+
+def outcome(response) -> str:
+    """The htmx answer: the re-rendered row, starting with its <li>."""
+    body = response.content.decode()
+    assert response.status_code == 200 and body.strip().startswith("<li"), body[:200]
+    return body
 
 
 @pytest.mark.django_db
 def test_accept_and_refusals(tree, people, loop, client_for):
     e = walk(people, "reported")
     c = client_for(people.town_operator)
-    # a stale version is refused with the service's message, nothing changes
-    r = post(c, f"/command/events/{e.number}/accept/", {"version": e.version - 1})
-    assert r.status_code == 302
-    shown = page(c)
-    assert "事件已被他人处理，请刷新" in shown
-    assert Event.objects.get(pk=e.pk).version == e.version
-    # the district admin may not accept at the town's level
-    r = post(client_for(people.district_admin), f"/command/events/{e.number}/accept/", {"version": e.version},
-             htmx=True)
-    assert r.status_code == 200 and 'role="alert"' in r.content.decode()
-    assert "您无权执行「立案」" in r.content.decode()
-    assert Event.objects.get(pk=e.pk).version == e.version
-    # accepted
-    r = post(c, f"/command/events/{e.number}/accept/", {"version": e.version, "next": "/command/?board=safety"})
+    before = state(e)
+    # a stale version is refused with the form view's message, nothing changes
+    r = act(c, e, "accept", {"expected_version": e.version - 1, "next": "/command/"})
+    assert r.status_code == 302 and r.url == "/command/"
+    assert "事件已被他人处理，本次操作未执行" in page(c)
+    assert state(e) == before
+    # the district admin may not accept at the town's level: the row comes back with the refusal
+    body = outcome(act(client_for(people.district_admin), e, "accept", htmx=True, row="event"))
+    assert 'role="alert"' in body and "您无权执行「立案」" in body and f'data-number="{e.number}"' in body
+    assert state(e) == before
+    # a grid worker sees the event (it is in his grid) but may not act at the town's level
+    r = act(client_for(people.grid_worker), e, "accept", htmx=True, row="event")
+    assert "您无权执行「立案」" in outcome(r)
+    assert state(e) == before
+    # accepted, back to the page it came from
+    r = act(c, e, "accept", {"next": "/command/?board=safety"})
     assert r.status_code == 302 and r.url == "/command/?board=safety"
     after = Event.objects.get(pk=e.pk)
     assert (after.status, after.version) == ("accepted", e.version + 1)
-    # an off-site next is not followed
+    assert EventActivity.objects.filter(event=e, action="accept").get().actor_role == "town_operator"
+    # an off-site next is not followed: back to the event page
     e2 = walk(people, "reported")
-    r = post(c, f"/command/events/{e2.number}/accept/", {"next": "https://evil.example/"})
-    assert r.url == "/command/"
+    for evil in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        r = act(c, e2, "void", {"comment": "", "next": evil})
+        assert r.status_code == 302 and r.url == f"/events/{e2.number}/", evil
+    r = act(c, e2, "accept", {"next": "https://evil.example/"})
+    assert r.url == f"/events/{e2.number}/"
+    assert Event.objects.get(pk=e2.pk).status == "accepted"
+
+
+@pytest.mark.django_db
+def test_the_form_view_answers_only_posts_of_signed_in_users(tree, people, loop, client_for):
+    e = walk(people, "reported")
+    before = state(e)
+    r = client_for(None).post(f"/events/{e.number}/do/accept/", {"expected_version": e.version})
+    assert r.status_code == 302 and r.url.startswith("/login/")
+    assert client_for(people.town_operator).get(f"/events/{e.number}/do/accept/").status_code == 405
+    # an unknown action is a 404, like an unknown event
+    assert act(client_for(people.town_operator), e, "no_such_action").status_code == 404
+    assert state(e) == before
 
 
 @pytest.mark.django_db
 def test_actions_on_another_towns_event_are_404(tree, people, loop, client_for):
     other = walk(people, "reported", at=G4, lead=people.other_department)
+    before = state(other)
     c = client_for(people.town_operator)
-    for action in ("accept", "void", "dispatch", "whistle", "remind", "supervise"):
-        r = post(c, f"/command/events/{other.number}/{action}/", {"reason": "x", "version": other.version})
+    for action in ("accept", "void", "dispatch", "whistle", "remind", "supervise", "decide_extension"):
+        r = act(c, other, action, {"comment": "x"})
         assert r.status_code == 404, action
-    assert Event.objects.get(pk=other.pk).version == other.version
+        r = act(c, other, action, {"comment": "x", "row": "event"}, htmx=True)
+        assert r.status_code == 404, action
+    # even with an empty body: scope is checked before the input
+    assert c.post(f"/events/{other.number}/do/whistle/", {}).status_code == 404
+    assert state(other) == before
     assert not EventActivity.objects.filter(event=other, action__in=["remind", "supervise"]).exists()
     handling = walk(people, "handling", at=G4, lead=people.other_department)
     dsvc.extension_request(event=handling, actor=people.admin, requested_due_at=handling.due_at + dt.timedelta(days=2),
                            reason="需要更多时间")
     req = ExtensionRequest.objects.get(event=handling)
-    assert post(c, f"/command/extensions/{req.pk}/decide/", {"approve": "1"}).status_code == 404
+    r = act(c, handling, "decide_extension", {"request_id": req.pk, "approve": "1"}, row=f"extension:{req.pk}",
+            htmx=True)
+    assert r.status_code == 404
+    # the other town's request named on one of our own events: refused, nothing changes
+    mine = walk(people, "handling")
+    before_mine = state(mine)
+    r = act(c, mine, "decide_extension", {"request_id": req.pk, "approve": "1"})
+    assert r.status_code == 302 and "对象不存在" in c.get(r.url).content.decode()
     assert ExtensionRequest.objects.get(pk=req.pk).status == "pending"
-    assert post(c, "/command/events/no-such/accept/").status_code == 404
+    assert state(mine) == before_mine
+    assert c.post("/events/no-such/do/accept/").status_code == 404
 
 
 @pytest.mark.django_db
 def test_void_needs_a_reason(tree, people, loop, client_for):
     e = walk(people, "reported")
+    before = state(e)
     c = client_for(people.town_operator)
-    r = post(c, f"/command/events/{e.number}/void/", {"version": e.version, "reason": " "}, htmx=True)
-    assert "请填写原因" in r.content.decode()
-    assert Event.objects.get(pk=e.pk).version == e.version
-    r = post(c, f"/command/events/{e.number}/void/", {"version": e.version, "reason": "重复上报"}, htmx=True)
-    body = r.content.decode()
-    assert r.status_code == 200 and 'role="status"' in body and body.strip().startswith("<li")
+    body = outcome(act(c, e, "void", {"comment": " "}, htmx=True, row="event"))
+    assert "请填写原因" in body and 'role="alert"' in body
+    assert state(e) == before
+    body = outcome(act(c, e, "void", {"comment": "重复上报"}, htmx=True, row="event"))
+    assert 'role="status"' in body and done("void") in body
     assert Event.objects.get(pk=e.pk).status == "voided"
 
 
@@ -180,39 +247,45 @@ def test_dispatch_with_preselected_defaults(tree, people, loop, client_for):
     ghzy = Department.objects.create(area=tree.d1, name="北区规划和自然资源局", code="ghzy", board_kind="economy")
     Department.objects.create(area=tree.d2, name="南区规划和自然资源局", code="ghzy", board_kind="economy")
     e = walk(people, "accepted", category="SL02")  # defaults: cgj leads, ghzy assists
+    before = state(e)
     c = client_for(people.town_operator)
     html = page(c)
     start = html.index(f'class="num" href="/events/{e.number}/"')
     row = html[start:html.index("</li>", start)]
+    assert f'action="/events/{e.number}/do/dispatch/"' in row
     assert f'<option value="{loop.cgj.pk}" selected>' in row
-    assert f'value="{ghzy.pk}" checked' in row
+    assert f'name="assist_department_ids" value="{ghzy.pk}" checked' in row
     assert "南区规划和自然资源局" not in row  # does not serve this town
     # no lead: refused, nothing changes
-    r = post(c, f"/command/events/{e.number}/dispatch/", {"version": e.version, "lead": ""}, htmx=True)
-    assert "须指定主办单位" in r.content.decode()
-    assert Event.objects.get(pk=e.pk).version == e.version and not Assignment.objects.exists()
-    # a department of another district: refused by the service
-    r = post(c, f"/command/events/{e.number}/dispatch/", {"version": e.version, "lead": people.other_department.pk})
-    assert Event.objects.get(pk=e.pk).status == "accepted"
-    r = post(c, f"/command/events/{e.number}/dispatch/", {"version": e.version, "lead": loop.cgj.pk,
-                                                          "assists": [ghzy.pk, loop.cgj.pk], "instructions": "请处理"})
-    assert r.status_code == 302
+    body = outcome(act(c, e, "dispatch", {"lead_department_id": ""}, htmx=True, row="event"))
+    assert "主办须为一个部门或一个岗位" in body
+    assert state(e) == before and not Assignment.objects.exists()
+    # a department of another district: not found in the operator's scope, nothing changes
+    body = outcome(act(c, e, "dispatch", {"lead_department_id": people.other_department.pk}, htmx=True, row="event"))
+    assert "主办单位不存在" in body
+    assert state(e) == before and not Assignment.objects.exists()
+    r = act(c, e, "dispatch", {"lead_department_id": loop.cgj.pk, "assist_department_ids": [ghzy.pk, loop.cgj.pk],
+                               "comment": "请处理", "next": "/command/"})
+    assert r.status_code == 302 and r.url == "/command/"
     ev = Event.objects.get(pk=e.pk)
     assert (ev.status, ev.level) == ("dispatched", "department")
-    assert sorted((a.department.code, a.role) for a in ev.assignments.all()) == [("cgj", "lead"), ("ghzy", "assist")]
+    assert sorted((a.department.code, a.role, a.instructions) for a in ev.assignments.all()) == [
+        ("cgj", "lead", "请处理"), ("ghzy", "assist", "请处理")]
 
 
 @pytest.mark.django_db
 def test_whistle_and_missing_report_in_queue(tree, people, loop, client_for):
     e = walk(people, "handling")
+    before = state(e)
     c = client_for(people.town_operator)
-    r = post(c, f"/command/events/{e.number}/whistle/", {"departments": [], "problem": "需要联合执法"})
-    assert not Whistle.objects.exists()
-    r = post(c, f"/command/events/{e.number}/whistle/", {"departments": [loop.cgj.pk, loop.sthj.pk],
-                                                         "problem": "需要联合执法", "urgent": "on"})
+    body = outcome(act(c, e, "whistle", {"department_ids": [], "problem": "需要联合执法"}, htmx=True, row="event"))
+    assert 'role="alert"' in body and "department_ids" in body
+    assert not Whistle.objects.exists() and state(e) == before
+    r = act(c, e, "whistle", {"department_ids": [loop.cgj.pk, loop.sthj.pk], "problem": "需要联合执法",
+                              "urgent": "1"})
     assert r.status_code == 302
     w = Whistle.objects.get()
-    assert w.is_urgent and w.summonses.count() == 2
+    assert w.is_urgent and w.summonses.count() == 2 and w.problem == "需要联合执法"
     wsvc.summons_report_in(summons=w.summonses.get(department=loop.cgj), actor=loop.cgj_staff,
                            responder_name="张三")
     html = page(c)
@@ -222,8 +295,9 @@ def test_whistle_and_missing_report_in_queue(tree, people, loop, client_for):
     assert "北区生态环境局" in section and "北区城市管理局" not in section
     # urge from the whistle row: the row comes back as a summons row
     s = WhistleSummons.objects.get(department=loop.sthj)
-    r = post(c, f"/command/events/{e.number}/remind/", {"row": f"summons:{s.pk}"}, htmx=True)
-    assert "北区生态环境局" in r.content.decode() and 'role="status"' in r.content.decode()
+    body = outcome(act(c, e, "remind", {"row": f"summons:{s.pk}"}, htmx=True))
+    assert "北区生态环境局: 需要联合执法" in body and 'role="status"' in body
+    assert EventActivity.objects.filter(event=e, action="remind").count() == 1
 
 
 @pytest.mark.django_db
@@ -231,20 +305,22 @@ def test_remind_and_supervise(tree, people, loop, client_for):
     e = walk(people, "handling")
     c = client_for(people.town_operator)
     before = Notification.objects.filter(recipient=loop.cgj_staff).count()
-    r = post(c, f"/command/events/{e.number}/remind/", {"comment": "请加快"}, htmx=True)
-    assert 'role="status"' in r.content.decode()
+    body = outcome(act(c, e, "remind", {"comment": "请加快"}, htmx=True, row="event"))
+    assert 'role="status"' in body
     note = EventActivity.objects.get(event=e, action="remind")
     assert (note.comment, note.actor_id, note.actor_role) == ("请加快", people.town_operator.pk, "town_operator")
     assert Notification.objects.filter(recipient=loop.cgj_staff).count() == before + 1
-    post(c, f"/command/events/{e.number}/supervise/")
+    act(c, e, "supervise")
     assert EventActivity.objects.filter(event=e, action="supervise").count() == 1
     assert Notification.objects.filter(recipient=people.town_leader, kind="event.supervise").count() == 1
     assert Event.objects.get(pk=e.pk).version == e.version  # notes do not change the event
     # a closed event has nothing to urge: refused, nothing written
     closed = walk(people, "closed")
-    r = post(c, f"/command/events/{closed.number}/remind/", htmx=True)
-    assert "无需催办" in r.content.decode()
+    before = state(closed)
+    body = outcome(act(c, closed, "remind", htmx=True, row="event"))
+    assert "当前状态不能执行「催办」" in body and 'role="alert"' in body
     assert not EventActivity.objects.filter(event=closed, action="remind").exists()
+    assert state(closed) == before
 
 
 @pytest.mark.django_db
@@ -269,20 +345,27 @@ def test_extension_approve_and_reject(tree, people, loop, client_for):
     dsvc.extension_request(event=e, actor=loop.cgj_staff, requested_due_at=new_due, reason="材料未到")
     req = ExtensionRequest.objects.get()
     c = client_for(people.town_operator)
-    assert queue_numbers(page(c), "extensions") == [e.number]
-    r = post(c, f"/command/extensions/{req.pk}/decide/", {"approve": "1"}, htmx=True)
-    assert 'role="status"' in r.content.decode()
+    html = page(c)
+    assert queue_numbers(html, "extensions") == [e.number]
+    assert f'name="request_id" value="{req.pk}"' in html
+    e = Event.objects.get(pk=e.pk)
+    body = outcome(act(c, e, "decide_extension", {"request_id": req.pk, "approve": "1"}, htmx=True,
+                       row=f"extension:{req.pk}"))
+    assert 'role="status"' in body and "材料未到" in body
     assert ExtensionRequest.objects.get(pk=req.pk).status == "approved"
     assert Event.objects.get(pk=e.pk).due_at == new_due
-    # deciding twice is refused with the message
-    r = post(c, f"/command/extensions/{req.pk}/decide/", {"approve": "0"}, htmx=True)
-    assert "该申请已处理" in r.content.decode()
-    assert ExtensionRequest.objects.get(pk=req.pk).status == "approved"
+    # deciding twice is refused with the message, nothing changes
+    before = state(e)
+    body = outcome(act(c, e, "decide_extension", {"request_id": req.pk, "approve": "0"}, htmx=True,
+                       row=f"extension:{req.pk}"))
+    assert "「审批延期」不适用于该对象的当前状态" in body
+    assert ExtensionRequest.objects.get(pk=req.pk).status == "approved" and state(e) == before
     dsvc.extension_request(event=e, actor=loop.cgj_staff, requested_due_at=new_due + dt.timedelta(days=1),
                            reason="再延")
     req2 = ExtensionRequest.objects.get(status="pending")
-    post(c, f"/command/extensions/{req2.pk}/decide/", {"approve": "0", "comment": "不予延期"})
-    assert ExtensionRequest.objects.get(pk=req2.pk).status == "rejected"
+    act(c, e, "decide_extension", {"request_id": req2.pk, "approve": "0", "comment": "不予延期"})
+    req2 = ExtensionRequest.objects.get(pk=req2.pk)
+    assert (req2.status, req2.decision_comment, req2.decided_by_id) == ("rejected", "不予延期", people.town_operator.pk)
     assert Event.objects.get(pk=e.pk).due_at == new_due
     assert queue_numbers(page(c), "extensions") == []
 
@@ -293,40 +376,48 @@ def test_arbitration_keep_and_redispatch(tree, people, loop, client_for):
     a = e.assignments.get()
     dsvc.assignment_dispute(assignment=a, actor=loop.cgj_staff, reason="应由环保主办")
     c = client_for(people.town_operator)
-    assert queue_numbers(page(c), "disputes") == [e.number]
-    # no ruling text: refused
-    r = post(c, f"/command/events/{e.number}/arbitrate/", {"assignment": a.pk, "ruling": "keep", "reason": ""},
-             htmx=True)
-    assert "请填写仲裁意见" in r.content.decode()
-    assert Assignment.objects.get(pk=a.pk).arbitrated_at is None
-    r = post(c, f"/command/events/{e.number}/arbitrate/", {"assignment": a.pk, "ruling": "keep",
-                                                           "reason": "职责清单明确", "row": f"dispute:{a.pk}"},
-             htmx=True)
-    assert 'role="status"' in r.content.decode()
+    html = page(c)
+    assert queue_numbers(html, "disputes") == [e.number]
+    assert f'name="assignment_id" value="{a.pk}"' in html
+    # no ruling text: refused, nothing changes
+    before = state(e)
+    body = outcome(act(c, e, "arbitrate", {"assignment_id": a.pk, "keep": "1", "comment": ""}, htmx=True,
+                       row=f"dispute:{a.pk}"))
+    assert "请填写原因" in body
+    assert Assignment.objects.get(pk=a.pk).arbitrated_at is None and state(e) == before
+    body = outcome(act(c, e, "arbitrate", {"assignment_id": a.pk, "keep": "1", "comment": "职责清单明确"},
+                       htmx=True, row=f"dispute:{a.pk}"))
+    assert 'role="status"' in body and "应由环保主办" in body
     assert Assignment.objects.get(pk=a.pk).arbitrated_at is not None
+    assert EventActivity.objects.get(event=e, action="arbitrate").data["ruling"] == "keep"
     assert queue_numbers(page(c), "disputes") == []
+    # ruling on it again: no dispute pending, refused
+    before = state(e)
+    body = outcome(act(c, e, "arbitrate", {"assignment_id": a.pk, "keep": "1", "comment": "再裁"}, htmx=True,
+                       row=f"dispute:{a.pk}"))
+    assert "「仲裁」不适用于该对象的当前状态" in body and state(e) == before
     # a second dispute, ruled by redispatching to the environment bureau
     dsvc.assignment_dispute(assignment=a, actor=loop.cgj_staff, reason="仍有争议")
     ev = Event.objects.get(pk=e.pk)
-    post(c, f"/command/events/{e.number}/arbitrate/", {"assignment": a.pk, "ruling": "redispatch",
-                                                       "reason": "改由环保主办", "lead": loop.sthj.pk,
-                                                       "version": ev.version})
+    act(c, ev, "arbitrate", {"assignment_id": a.pk, "keep": "0", "comment": "改由环保主办",
+                             "lead_department_id": loop.sthj.pk})
     lead = Assignment.objects.get(event=e, role="lead", status="dispatched")
     assert lead.department_id == loop.sthj.pk
     assert Assignment.objects.get(pk=a.pk).status == "withdrawn"
+    assert Event.objects.get(pk=e.pk).status == "dispatched"
 
 
 @pytest.mark.django_db
 def test_verify_and_visit_from_the_queue(tree, people, loop, client_for):
     e = walk(people, "feedback")
+    before = state(e)
     c = client_for(people.town_operator)
-    r = post(c, f"/command/events/{e.number}/verify/", {"passed": "0", "comment": "", "version": e.version},
-             htmx=True)
-    assert "请填写原因" in r.content.decode() and Event.objects.get(pk=e.pk).version == e.version
-    post(c, f"/command/events/{e.number}/verify/", {"passed": "1", "version": e.version})
+    body = outcome(act(c, e, "verify", {"passed": "0", "comment": ""}, htmx=True, row="event"))
+    assert "请填写原因" in body and state(e) == before
+    act(c, e, "verify", {"passed": "1"})
     assert Event.objects.get(pk=e.pk).status == "closed"
     ev = Event.objects.get(pk=e.pk)
-    post(c, f"/command/events/{e.number}/visit/", {"satisfaction": "satisfied", "version": ev.version})
+    act(c, ev, "visit", {"contacted": "1", "resolved": "1", "satisfaction": "satisfied"})
     ev = Event.objects.get(pk=e.pk)
     assert (ev.status, ev.contacted, ev.resolved, ev.satisfaction) == ("rated", True, True, "satisfied")
 
@@ -412,8 +503,8 @@ def test_events_escalated_to_the_district_wait_for_the_district(tree, people, lo
     c = client_for(people.district_admin)
     assert queue_numbers(page(c), "accept") == [town.number, district.number]
     d = Event.objects.get(pk=district.pk)
-    post(c, f"/command/events/{d.number}/accept/", {"version": d.version})
+    act(c, d, "accept")
     assert Event.objects.get(pk=d.pk).status == "accepted"
     # the district may urge the town to accept what waits there
-    post(c, f"/command/events/{town.number}/remind/", {"comment": "请尽快受理"})
+    act(c, town, "remind", {"comment": "请尽快受理"})
     assert EventActivity.objects.get(event=town, action="remind").actor_role == "district_admin"

@@ -20,7 +20,7 @@ from jiewang.events.models import Deadline, Event, EventPhoto
 from jiewang.events.services import actions
 from jiewang.events.testing import png_bytes
 
-from .test_command import G4, walk
+from .test_command import G4, done, state, walk
 
 
 def numbers(html: str, section: str) -> list[str]:
@@ -33,10 +33,6 @@ def page(client):
     r = client.get("/dept/")
     assert r.status_code == 200
     return r.content.decode()
-
-
-def post(client, url, data=None, htmx=False):
-    return client.post(url, data or {}, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
 
 
 @pytest.fixture
@@ -80,28 +76,48 @@ def test_lists_only_the_departments_own_work_with_clocks(tree, people, loop, cli
     assert sorted(numbers(page(client_for(loop.sthj_staff)), "d-open")) == sorted([mine.number, theirs.number])
 
 
+def act(client, event, action, data=None, *, htmx=False, row=None, version=True):
+    """Post ``action`` on ``event`` from a workbench row (as the row's form does)."""
+    body = {"surface": "department", **(data or {})}
+    if version:
+        body.setdefault("expected_version", Event.objects.get(pk=event.pk).version)
+    if row is not None:
+        body["row"] = row
+    return client.post(f"/events/{event.number}/do/{action}/", body, **({"HTTP_HX_REQUEST": "true"} if htmx else {}))
+
+
+def sign(client, a, **kw):
+    return act(client, a.event, "sign", {"assignment_id": a.pk}, row=f"assignment:{a.pk}", **kw)
+
+
 @pytest.mark.django_db
 def test_sign_for_and_refusals(tree, people, loop, client_for, south_staff):
     e = walk(people, "dispatched")
     a = e.assignments.get()
     c = client_for(loop.cgj_staff)
     # another department's staff cannot see it at all
-    assert post(client_for(south_staff), f"/dept/assignments/{a.pk}/sign/").status_code == 404
+    assert sign(client_for(south_staff), a).status_code == 404
+    assert sign(client_for(south_staff), a, htmx=True).status_code == 404
     # a department that can see the event (summoned to it) but does not hold the assignment: refused
     wsvc.whistle_blow(event=e, actor=people.admin, departments=[loop.sthj], problem="协助")
-    r = post(client_for(loop.sthj_staff), f"/dept/assignments/{a.pk}/sign/", htmx=True)
-    assert "这不是您部门的任务" in r.content.decode()
-    assert Assignment.objects.get(pk=a.pk).status == "dispatched"
-    r = post(c, f"/dept/assignments/{a.pk}/sign/", htmx=True)
+    before = state(e)
+    r = sign(client_for(loop.sthj_staff), a, htmx=True)
+    assert "您无权执行「签收」" in r.content.decode()
+    assert Assignment.objects.get(pk=a.pk).status == "dispatched" and state(e) == before
+    # an assignment id that does not exist: refused with a message, nothing changes
+    r = act(c, e, "sign", {"assignment_id": 2**62}, row=f"assignment:{a.pk}", htmx=True)
+    assert "对象不存在" in r.content.decode() and state(e) == before
+    r = sign(c, a, htmx=True)
     body = r.content.decode()
     assert r.status_code == 200 and body.strip().startswith("<li") and 'role="status"' in body
+    assert done("sign") in body
     assert Assignment.objects.get(pk=a.pk).status == "signed"
     ev = Event.objects.get(pk=e.pk)
     assert ev.status == "handling"
     # signing twice is refused with the message
-    r = post(c, f"/dept/assignments/{a.pk}/sign/")
-    assert r.status_code == 302
-    assert "该任务不在待签收状态" in page(c)
+    r = sign(c, a)
+    assert r.status_code == 302 and r.url == f"/events/{e.number}/"
+    assert "「签收」不适用于该对象的当前状态" in c.get(r.url).content.decode()
     assert Event.objects.get(pk=e.pk).version == ev.version
 
 
@@ -110,10 +126,11 @@ def test_return_with_reason(tree, people, loop, client_for):
     e = walk(people, "dispatched")
     a = e.assignments.get()
     c = client_for(loop.cgj_staff)
-    r = post(c, f"/dept/assignments/{a.pk}/return/", {"reason": ""}, htmx=True)
-    assert "请填写退回原因" in r.content.decode()
-    assert Event.objects.get(pk=e.pk).version == e.version
-    post(c, f"/dept/assignments/{a.pk}/return/", {"reason": "不属于城管职责"})
+    before = state(e)
+    r = act(c, e, "return", {"assignment_id": a.pk, "comment": ""}, row=f"assignment:{a.pk}", htmx=True)
+    assert "请填写原因" in r.content.decode()
+    assert state(e) == before
+    act(c, e, "return", {"assignment_id": a.pk, "comment": "不属于城管职责", "next": "/dept/"})
     a = Assignment.objects.get(pk=a.pk)
     assert (a.status, a.return_reason) == ("returned", "不属于城管职责")
     assert Event.objects.get(pk=e.pk).status == "accepted"
@@ -126,11 +143,13 @@ def test_dispute(tree, people, loop, client_for):
     e = walk(people, "handling")
     a = e.assignments.get()
     c = client_for(loop.cgj_staff)
-    post(c, f"/dept/assignments/{a.pk}/dispute/", {"reason": "应由环保部门负责"})
+    act(c, e, "dispute", {"assignment_id": a.pk, "comment": "应由环保部门负责"})
     a = Assignment.objects.get(pk=a.pk)
     assert a.disputed_at is not None and a.dispute_reason == "应由环保部门负责"
-    r = post(c, f"/dept/assignments/{a.pk}/dispute/", {"reason": "再次"}, htmx=True)
-    assert "已在仲裁中" in r.content.decode()
+    before = state(e)
+    r = act(c, e, "dispute", {"assignment_id": a.pk, "comment": "再次"}, row=f"assignment:{a.pk}", htmx=True)
+    assert "「争议」不适用于该对象的当前状态" in r.content.decode()
+    assert Assignment.objects.get(pk=a.pk).dispute_reason == "应由环保部门负责" and state(e) == before
 
 
 @pytest.mark.django_db
@@ -138,24 +157,35 @@ def test_feedback_with_photos(tree, people, loop, client_for):
     e = walk(people, "handling")
     a = e.assignments.get()
     c = client_for(loop.cgj_staff)
+    before = state(e)
+    # the lead's feedback is the event's own action, offered on the lead's row
+    assert f'action="/events/{e.number}/do/feedback/"' in page(c)
     # no comment: refused, and the photo is not kept either
-    post(c, f"/dept/assignments/{a.pk}/feedback/", {
-        "comment": "", "version": e.version, "photos": [SimpleUploadedFile("a.png", png_bytes(), "image/png")]})
-    assert Event.objects.get(pk=e.pk).version == e.version and not EventPhoto.objects.exists()
+    act(c, e, "feedback", {"comment": "", "photos": [SimpleUploadedFile("a.png", png_bytes(), "image/png")]},
+        row=f"assignment:{a.pk}")
+    assert state(e) == before and not EventPhoto.objects.exists()
     # not an image: refused, nothing changes
-    r = post(c, f"/dept/assignments/{a.pk}/feedback/", {
-        "comment": "已清理", "version": e.version,
-        "photos": [SimpleUploadedFile("a.png", b"not an image", "image/png")]}, htmx=True)
+    r = act(c, e, "feedback", {"comment": "已清理",
+                               "photos": [SimpleUploadedFile("a.png", b"not an image", "image/png")]},
+            row=f"assignment:{a.pk}", htmx=True)
     assert "只接受 JPEG、PNG 或 WebP 图片" in r.content.decode()
-    assert Event.objects.get(pk=e.pk).status == "handling" and not EventPhoto.objects.exists()
-    post(c, f"/dept/assignments/{a.pk}/feedback/", {
-        "comment": "已清理完毕", "version": e.version,
-        "photos": [SimpleUploadedFile("a.png", png_bytes(), "image/png"),
-                   SimpleUploadedFile("b.png", png_bytes((0, 90, 0)), "image/png")]})
+    assert state(e) == before and not EventPhoto.objects.exists()
+    # more than six photos: refused before anything is written
+    r = act(c, e, "feedback", {"comment": "已清理",
+                               "photos": [SimpleUploadedFile(f"{i}.png", png_bytes(), "image/png") for i in range(7)]},
+            row=f"assignment:{a.pk}", htmx=True)
+    assert 'role="alert"' in r.content.decode()
+    assert state(e) == before and not EventPhoto.objects.exists()
+    r = act(c, e, "feedback", {"comment": "已清理完毕",
+                               "photos": [SimpleUploadedFile("a.png", png_bytes(), "image/png"),
+                                          SimpleUploadedFile("b.png", png_bytes((0, 90, 0)), "image/png")]},
+            row=f"assignment:{a.pk}", htmx=True)
+    assert done("feedback") in r.content.decode()
     ev = Event.objects.get(pk=e.pk)
     assert ev.status == "feedback"
     assert list(EventPhoto.objects.filter(event=e).values_list("kind", flat=True)) == ["feedback", "feedback"]
-    assert Assignment.objects.get(pk=a.pk).status == "feedback"
+    a = Assignment.objects.get(pk=a.pk)
+    assert (a.status, a.feedback) == ("feedback", "已清理完毕")
     # once verified it moves to the history
     actions.event_verify(event=ev, actor=people.admin, passed=True)
     assert numbers(page(c), "d-history") == [e.number]
@@ -166,13 +196,25 @@ def test_extension_request(tree, people, loop, client_for):
     e = walk(people, "handling")
     a = e.assignments.get()
     c = client_for(loop.cgj_staff)
+    before = state(e)
     earlier = timezone.localtime(e.due_at - dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
-    r = post(c, f"/dept/assignments/{a.pk}/extension/", {"due": earlier, "reason": "材料未到"}, htmx=True)
+    r = act(c, e, "extension", {"requested_due_at": earlier, "comment": "材料未到"}, row=f"assignment:{a.pk}",
+            htmx=True)
     assert "新期限须晚于当前期限" in r.content.decode() and not ExtensionRequest.objects.exists()
+    r = act(c, e, "extension", {"requested_due_at": "not a date", "comment": "材料未到"}, row=f"assignment:{a.pk}",
+            htmx=True)
+    assert 'role="alert"' in r.content.decode() and not ExtensionRequest.objects.exists()
+    assert state(e) == before
     later = timezone.localtime(e.due_at + dt.timedelta(days=2)).replace(second=0, microsecond=0)
-    post(c, f"/dept/assignments/{a.pk}/extension/", {"due": later.strftime("%Y-%m-%dT%H:%M"), "reason": "材料未到"})
+    act(c, e, "extension", {"requested_due_at": later.strftime("%Y-%m-%dT%H:%M"), "comment": "材料未到"})
     req = ExtensionRequest.objects.get()
-    assert (req.status, req.requested_due_at, req.reason) == ("pending", later, "材料未到")
+    assert (req.status, req.requested_due_at, req.reason, req.assignment_id) == ("pending", later, "材料未到", a.pk)
+    # one pending at a time: the form is no longer offered, and a second post is refused
+    assert f'action="/events/{e.number}/do/extension/"' not in page(c)
+    r = act(c, e, "extension", {"requested_due_at": later.strftime("%Y-%m-%dT%H:%M"), "comment": "再延"},
+            row=f"assignment:{a.pk}", htmx=True)
+    assert "已有待审批的延期申请" in r.content.decode()
+    assert ExtensionRequest.objects.count() == 1
 
 
 @pytest.mark.django_db
@@ -182,16 +224,22 @@ def test_report_in_to_a_whistle(tree, people, loop, client_for, south_staff):
     s = WhistleSummons.objects.get(whistle=w, department=loop.sthj)
     c = client_for(loop.sthj_staff)
     assert numbers(page(c), "d-whistles") == [e.number]
-    assert post(client_for(south_staff), f"/dept/summonses/{s.pk}/report-in/", {"responder_name": "李四"}) \
-        .status_code == 404
-    r = post(c, f"/dept/summonses/{s.pk}/report-in/", {"responder_name": " "}, htmx=True)
+
+    def report(client, data, **kw):
+        return act(client, e, "report_in", {"summons_id": s.pk, **data}, row=f"summons:{s.pk}", **kw)
+
+    assert report(client_for(south_staff), {"responder_name": "李四"}).status_code == 404
+    before = state(e)
+    r = report(c, {"responder_name": " "}, htmx=True)
     assert "请填写响应人" in r.content.decode()
-    assert WhistleSummons.objects.get(pk=s.pk).status == "summoned"
+    assert WhistleSummons.objects.get(pk=s.pk).status == "summoned" and state(e) == before
     # the other summoned department may not report in for this one
-    r = post(client_for(loop.cgj_staff), f"/dept/summonses/{s.pk}/report-in/", {"responder_name": "张三"},
-             htmx=True)
-    assert "这不是您部门的召集" in r.content.decode()
-    post(c, f"/dept/summonses/{s.pk}/report-in/", {"responder_name": "李四", "responder_phone": "13800000000"})
+    r = report(client_for(loop.cgj_staff), {"responder_name": "张三"}, htmx=True)
+    assert "您无权执行「报到」" in r.content.decode()
+    assert WhistleSummons.objects.get(pk=s.pk).status == "summoned" and state(e) == before
+    r = report(c, {"responder_name": "李四", "responder_phone": "13800000000"}, htmx=True)
+    body = r.content.decode()
+    assert body.strip().startswith("<li") and done("report_in") in body and "李四" in body
     s = WhistleSummons.objects.get(pk=s.pk)
     assert (s.status, s.responder_name, s.responder_phone) == ("reported_in", "李四", "13800000000")
     assert numbers(page(c), "d-whistles") == []

@@ -74,7 +74,12 @@ def test_an_action_posts_and_changes_state(tree, people, loop, client_for):
     assert r.status_code == 302 and r.url == f"/events/{e.number}/"
     e2 = Event.objects.get(pk=e.pk)
     assert e2.status == "accepted" and e2.version == e.version + 1
-    r = act(c, e2, "dispatch", lead=str(loop.cgj.pk), assists=[str(loop.sthj.pk)], comment="请处理")
+    # the form offers the fields of the action's schema, named as in the API
+    page = page_of(c, e2)
+    assert 'name="lead_department_id"' in page and 'name="assist_department_ids"' in page
+    r = act(c, e2, "dispatch", lead_department_id=str(loop.cgj.pk), assist_department_ids=[str(loop.sthj.pk)],
+            comment="请处理")
+    assert r.status_code == 302 and r.url == f"/events/{e.number}/"
     e3 = Event.objects.get(pk=e.pk)
     assert e3.status == "dispatched" and e3.assignments.count() == 2
     page = page_of(c, e3)
@@ -82,8 +87,10 @@ def test_an_action_posts_and_changes_state(tree, people, loop, client_for):
     # The department signs from the page; the event moves into handling.
     lead = e3.assignments.get(role="lead")
     ds = client_for(loop.cgj_staff)
-    act(ds, e3, "sign", assignment=lead.pk)
+    act(ds, e3, "sign", assignment_id=lead.pk)
     assert Event.objects.get(pk=e.pk).status == "handling"
+    assert e3.assignments.get(role="lead").status == "signed"
+    assert e3.assignments.get(role="assist").status == "dispatched"
 
 
 @pytest.mark.django_db
