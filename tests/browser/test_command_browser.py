@@ -9,6 +9,16 @@ def _row(page, queue: str, number: str):
     return page.locator(f'#q-{queue} li.qrow[data-number="{number}"]')
 
 
+def _done(action: str) -> str:
+    """The action's success message as the page shows it (the registry's, in zh-Hans)."""
+    from django.utils import translation
+
+    from jiewang.events import registry
+
+    with translation.override("zh-hans"):
+        return str(registry.get(action).done)
+
+
 def test_operator_accepts_and_dispatches_from_the_queue(live_server, live_tree, live_people, live_loop, new_page):
     from jiewang.dispatching.models import Assignment
     from jiewang.events.models import Event
@@ -20,8 +30,10 @@ def test_operator_accepts_and_dispatches_from_the_queue(live_server, live_tree, 
     page.goto(live_server.url + "/command/")
     page.wait_for_function("() => window.htmx !== undefined")
     row = _row(page, "accept", event.number)
-    row.locator("button", has_text="受理").click()
-    swapped = page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text="已立案")
+    # the accept form has an optional comment, so it is folded: open it, then submit
+    row.locator('details[data-action="accept"] summary').click()
+    row.locator('details[data-action="accept"] button[type=submit]').click()
+    swapped = page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text=_done("accept"))
     swapped.wait_for()
     assert Event.objects.get(pk=event.pk).status == "accepted"
     # the map draws the town's grids (Leaflet from static vendor/…)
@@ -30,15 +42,17 @@ def test_operator_accepts_and_dispatches_from_the_queue(live_server, live_tree, 
 
     page.reload()
     row = _row(page, "dispatch", event.number)
-    row.locator("summary", has_text="派遣").click()
-    lead = row.locator('select[name="lead"]')
+    form = row.locator('details[data-action="dispatch"]')
+    form.locator("summary").click()
+    lead = form.locator('select[name="lead_department_id"]')
     assert lead.input_value() == str(live_loop.cgj.pk)  # the category's default department
-    row.locator('input[name="instructions"]').fill("请城管主办")
-    row.locator("button[type=submit]", has_text="派遣").click()
-    page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text="已派遣").wait_for()
+    form.locator('textarea[name="comment"]').fill("请城管主办")
+    form.locator("button[type=submit]").click()
+    page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text=_done("dispatch")).wait_for()
     ev = Event.objects.get(pk=event.pk)
     assert ev.status == "dispatched"
-    assert Assignment.objects.get(event=ev).department_id == live_loop.cgj.pk
+    a = Assignment.objects.get(event=ev)
+    assert (a.department_id, a.instructions) == (live_loop.cgj.pk, "请城管主办")
     axe_check(page)
 
 

@@ -2,6 +2,7 @@
 back with a photo; countdowns tick client-side; axe-core passes; it fits a 360 px phone."""
 
 from .conftest import DESKTOP, PHONE, axe_check, login, no_horizontal_scroll
+from .test_command_browser import _done
 
 
 def test_department_signs_for_and_feeds_back(live_server, live_tree, live_people, live_loop, new_page, tmp_path):
@@ -18,17 +19,18 @@ def test_department_signs_for_and_feeds_back(live_server, live_tree, live_people
     assert "剩余" in countdown.inner_text() or "left" in countdown.inner_text()
     axe_check(page)
     row.locator("button", has_text="签收").click()
-    page.locator("#d-open li.qrow .msg.success", has_text="已签收").wait_for()
+    page.locator("#d-open li.qrow .msg.success", has_text=_done("sign")).wait_for()
     assert Event.objects.get(pk=event.pk).status == "handling"
 
     row = page.locator("#d-open li.qrow").filter(has_text=event.number)
-    row.locator("summary", has_text="反馈").click()
-    row.locator('textarea[name="comment"]').fill("已清理完毕")
+    form = row.locator('details[data-action="feedback"]')
+    form.locator("summary").click()
+    form.locator('textarea[name="comment"]').fill("已清理完毕")
     photo = tmp_path / "after.png"
     photo.write_bytes(png_bytes())
-    row.locator('input[name="photos"]').set_input_files(str(photo))
-    row.locator("button[type=submit]", has_text="反馈").click()
-    page.locator("#d-open li.qrow .msg.success", has_text="已反馈").wait_for()
+    form.locator('input[name="photos"]').set_input_files(str(photo))
+    form.locator("button[type=submit]").click()
+    page.locator("#d-open li.qrow .msg.success", has_text=_done("feedback")).wait_for()
     assert Event.objects.get(pk=event.pk).status == "feedback"
     assert EventPhoto.objects.filter(event=event, kind="feedback").count() == 1
     axe_check(page)
