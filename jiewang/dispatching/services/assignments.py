@@ -60,7 +60,8 @@ def resolve_targets(*, actor, lead_department_id: int | None = None, lead_post_i
 
 
 def _check_targets(event: Event, lead, assists: list[Department]) -> None:
-    ids = [d.pk for d in assists]
+    # The lead counts too: one open assignment per department (a database constraint).
+    ids = [d.pk for d in assists] + ([lead.pk] if isinstance(lead, Department) else [])
     if len(set(ids)) != len(ids):
         raise ValidationFailed("主办与协办不能重复 / Lead and assisting must differ.", code="dispatch.duplicate_target")
     town_path = event.town.path
