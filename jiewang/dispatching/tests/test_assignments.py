@@ -212,7 +212,7 @@ def test_sign_refusals_change_nothing(walk, people, loop, client_for, south_staf
     refused(api(cgj, f"/events/{e.number}/sign", {}), 422, "validation_failed")
     refused(api(cgj, f"/events/{e.number}/sign", {"assignment_id": 10**9}), 404, "assignment.not_found")
     refused(api(cgj, f"/events/{e.number}/sign", {"assignment_id": 2**64}), 422, "validation_failed")
-    refused(api(cgj, f"/assignments/{2**64}/sign"), 422)
+    refused(api(cgj, f"/assignments/{2**64}/sign"), 404, "assignment.not_found")  # no such row can exist
     refused(api(cgj, f"/assignments/{10**9}/sign"), 404, "assignment.not_found")
     refused(api(cgj, f"/events/{e.number}/sign", {"assignment_id": other.assignments.get().pk}), 404,
             "assignment.not_found")

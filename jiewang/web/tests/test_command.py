@@ -249,13 +249,22 @@ def test_dispatch_with_preselected_defaults(tree, people, loop, client_for):
     e = walk(people, "accepted", category="SL02")  # defaults: cgj leads, ghzy assists
     before = state(e)
     c = client_for(people.town_operator)
+    # the event page's dispatch form preselects the category's defaults among the serving departments
+    full = c.get(f"/events/{e.number}/").content.decode()
+    start = full.index('data-action="dispatch"')
+    form = full[start:full.index("</form>", start)]
+    assert f'<option value="{loop.cgj.pk}" selected>' in form
+    assert f'name="assist_department_ids" value="{ghzy.pk}" checked' in form
+    assert "南区规划和自然资源局" not in form  # does not serve this town
+    # the queue row's dispatch is one button that sends those defaults
     html = page(c)
     start = html.index(f'class="num" href="/events/{e.number}/"')
     row = html[start:html.index("</li>", start)]
-    assert f'action="/events/{e.number}/do/dispatch/"' in row
-    assert f'<option value="{loop.cgj.pk}" selected>' in row
-    assert f'name="assist_department_ids" value="{ghzy.pk}" checked' in row
-    assert "南区规划和自然资源局" not in row  # does not serve this town
+    start = row.index(f'action="/events/{e.number}/do/dispatch/"')
+    button = row[start:row.index("</form>", start)]
+    sent = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', button)
+    assert ("lead_department_id", str(loop.cgj.pk)) in sent
+    assert ("assist_department_ids", str(ghzy.pk)) in sent
     # no lead: refused, nothing changes
     body = outcome(act(c, e, "dispatch", {"lead_department_id": ""}, htmx=True, row="event"))
     assert "主办须为一个部门或一个岗位" in body
@@ -264,11 +273,27 @@ def test_dispatch_with_preselected_defaults(tree, people, loop, client_for):
     body = outcome(act(c, e, "dispatch", {"lead_department_id": people.other_department.pk}, htmx=True, row="event"))
     assert "主办单位不存在" in body
     assert state(e) == before and not Assignment.objects.exists()
-    r = act(c, e, "dispatch", {"lead_department_id": loop.cgj.pk, "assist_department_ids": [ghzy.pk, loop.cgj.pk],
-                               "comment": "请处理", "next": "/command/"})
-    assert r.status_code == 302 and r.url == "/command/"
+    # the button: exactly what the row's form posts
+    data: dict = {}
+    for name, value in sent:
+        data.setdefault(name, []).append(value)
+    r = c.post(f"/events/{e.number}/do/dispatch/", data, HTTP_HX_REQUEST="true")
+    assert done("dispatch") in outcome(r)
     ev = Event.objects.get(pk=e.pk)
     assert (ev.status, ev.level) == ("dispatched", "department")
+    assert sorted((a.department.code, a.role) for a in ev.assignments.all()) == [("cgj", "lead"), ("ghzy", "assist")]
+
+
+@pytest.mark.django_db
+def test_dispatch_from_the_event_page_form(tree, people, loop, client_for):
+    ghzy = Department.objects.create(area=tree.d1, name="北区规划和自然资源局", code="ghzy", board_kind="economy")
+    e = walk(people, "accepted", category="SL02")
+    c = client_for(people.town_operator)
+    # the lead named again among the assisting ones is dropped from them
+    r = act(c, e, "dispatch", {"lead_department_id": loop.cgj.pk, "assist_department_ids": [ghzy.pk, loop.cgj.pk],
+                               "comment": "请处理", "next": "/command/"}, surface="event_page")
+    assert r.status_code == 302 and r.url == "/command/"
+    ev = Event.objects.get(pk=e.pk)
     assert sorted((a.department.code, a.role, a.instructions) for a in ev.assignments.all()) == [
         ("cgj", "lead", "请处理"), ("ghzy", "assist", "请处理")]
 
