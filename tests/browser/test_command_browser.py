@@ -9,7 +9,7 @@ def _row(page, queue: str, number: str):
     return page.locator(f'#q-{queue} li.qrow[data-number="{number}"]')
 
 
-def _done(action: str) -> str:
+def done_message(action: str) -> str:
     """The action's success message as the page shows it (the registry's, in zh-Hans)."""
     from django.utils import translation
 
@@ -32,7 +32,7 @@ def test_operator_accepts_and_dispatches_from_the_queue(live_server, live_tree, 
     row = _row(page, "accept", event.number)
     # a row action that needs no input is one button (its optional comment is on the event page)
     row.locator('form[data-action="accept"] button[type=submit]').click()
-    swapped = page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text=_done("accept"))
+    swapped = page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text=done_message("accept"))
     swapped.wait_for()
     assert Event.objects.get(pk=event.pk).status == "accepted"
     # the map draws the town's grids (Leaflet from static vendor/…)
@@ -43,7 +43,7 @@ def test_operator_accepts_and_dispatches_from_the_queue(live_server, live_tree, 
     row = _row(page, "dispatch", event.number)
     # one button dispatches to the category's default department (the full form is on the event page)
     row.locator('form[data-action="dispatch"] button[type=submit]').click()
-    page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text=_done("dispatch")).wait_for()
+    page.locator(f'li.qrow[data-number="{event.number}"] .msg.success', has_text=done_message("dispatch")).wait_for()
     ev = Event.objects.get(pk=event.pk)
     assert ev.status == "dispatched"
     a = Assignment.objects.get(event=ev)

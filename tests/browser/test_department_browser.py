@@ -2,7 +2,7 @@
 back with a photo; countdowns tick client-side; axe-core passes; it fits a 360 px phone."""
 
 from .conftest import DESKTOP, PHONE, axe_check, login, no_horizontal_scroll
-from .test_command_browser import _done
+from .test_command_browser import done_message
 
 
 def test_department_signs_for_and_feeds_back(live_server, live_tree, live_people, live_loop, new_page, tmp_path):
@@ -19,7 +19,7 @@ def test_department_signs_for_and_feeds_back(live_server, live_tree, live_people
     assert "剩余" in countdown.inner_text() or "left" in countdown.inner_text()
     axe_check(page)
     row.locator("button", has_text="签收").click()
-    page.locator("#d-open li.qrow .msg.success", has_text=_done("sign")).wait_for()
+    page.locator("#d-open li.qrow .msg.success", has_text=done_message("sign")).wait_for()
     assert Event.objects.get(pk=event.pk).status == "handling"
 
     row = page.locator("#d-open li.qrow").filter(has_text=event.number)
@@ -30,7 +30,7 @@ def test_department_signs_for_and_feeds_back(live_server, live_tree, live_people
     photo.write_bytes(png_bytes())
     form.locator('input[name="photos"]').set_input_files(str(photo))
     form.locator("button[type=submit]").click()
-    page.locator("#d-open li.qrow .msg.success", has_text=_done("feedback")).wait_for()
+    page.locator("#d-open li.qrow .msg.success", has_text=done_message("feedback")).wait_for()
     assert Event.objects.get(pk=event.pk).status == "feedback"
     assert EventPhoto.objects.filter(event=event, kind="feedback").count() == 1
     axe_check(page)

@@ -10,7 +10,7 @@ from jiewang.accounts.models import Department
 from jiewang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiewang.dispatching.models import Assignment
 from jiewang.dispatching.services import assignments as svc
-from jiewang.events.models import Event, EventActivity
+from jiewang.events.models import EventActivity
 from jiewang.notifications.models import Notification
 
 from .helpers import api, clocks, fresh, last_activity, refused, running, snapshot
