@@ -20,7 +20,7 @@ from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.events.choices import HandlingLevel
 from jiewang.events.models import Event
 from jiewang.events.registry import authorize
-from jiewang.events.services.clocks import clock_start
+from jiewang.events.services.clocks import clock_start, clock_stop
 from jiewang.events.services.transition import event_note, event_transition
 
 from ..models import OPEN_ASSIGNMENT, Assignment, AssignmentRole, ExtensionRequest, ExtensionStatus
@@ -120,7 +120,10 @@ def event_redispatch(*, event: Event, actor, lead: Department | Post, assists: l
     now = timezone.now()
     event, _ = event_transition(event=event, action="redispatch", actor=actor, role=role, comment=reason, at=now,
                                 expected_version=expected_version, changes={"level": HandlingLevel.DEPARTMENT},
-                                data={"lead": str(lead), "assists": [d.name for d in assists]}, met=("handle",))
+                                data={"lead": str(lead), "assists": [d.name for d in assists]})
+    # The withdrawn lead did not finish: its handling clock is cancelled, not met; the new lead's
+    # starts when it signs for the event.
+    clock_stop(event=event, kinds=["handle"], state="cancelled", at=now)
     return _create_assignments(event, lead, assists, actor, reason, now, again=True)
 
 

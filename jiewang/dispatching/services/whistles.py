@@ -89,7 +89,7 @@ def summons_report_in(*, summons: WhistleSummons, actor, responder_name: str, re
                       at: dt.datetime | None = None) -> WhistleSummons:
     """报到: the summoned department acknowledges and names its responder. After the deadline it
     still counts, as late."""
-    s = WhistleSummons.objects.select_for_update().select_related("whistle__event", "department").get(pk=summons.pk)
+    s = WhistleSummons.objects.select_for_update(of=("self",)).select_related("whistle__event", "department").get(pk=summons.pk)
     role = authorize("report_in", actor=actor, event=s.whistle.event, subject=s)
     if not (responder_name or "").strip():
         raise ValidationFailed("请填写响应人 / Name the responder.", code="whistle.responder_required",
@@ -107,7 +107,7 @@ def summons_report_in(*, summons: WhistleSummons, actor, responder_name: str, re
 @transaction.atomic
 def summons_rate(*, summons: WhistleSummons, actor, attended: bool, rating: int, comment: str = "") -> WhistleSummons:
     """The summoning level records attendance and rates the department's response (1–5)."""
-    s = WhistleSummons.objects.select_for_update().select_related("whistle__event", "department").get(pk=summons.pk)
+    s = WhistleSummons.objects.select_for_update(of=("self",)).select_related("whistle__event", "department").get(pk=summons.pk)
     role = authorize("rate_summons", actor=actor, event=s.whistle.event, subject=s)
     if isinstance(rating, bool) or not isinstance(rating, int) or not 1 <= rating <= 5:
         raise ValidationFailed("评分为 1–5 / Rating is 1–5.", code="whistle.rating_invalid", fields={"rating": "1-5"})
@@ -123,7 +123,7 @@ def summons_escalate_missed(*, summons_id: int, at: dt.datetime | None = None) -
     """Mark a summons nobody answered as missed and escalate it (the sweeper's report-in
     listener). Returns False when it was already answered or escalated (idempotent)."""
     now = at or timezone.now()
-    s = WhistleSummons.objects.select_for_update().select_related("whistle__event", "department") \
+    s = WhistleSummons.objects.select_for_update(of=("self",)).select_related("whistle__event", "department") \
         .filter(pk=summons_id, status=SummonsStatus.SUMMONED, escalated_at__isnull=True).first()
     if s is None:
         return False

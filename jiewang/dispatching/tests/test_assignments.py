@@ -428,6 +428,8 @@ def test_redispatch_withdraws_every_open_assignment(walk, people, loop, client_f
     for pk in made.values():
         assert clocks(ev2, "sign", subject=Assignment(pk=pk)) == [("sign", "assignment", pk, "running")]
     assert not [c for c in clocks(ev2, "handle") if c[3] in ("running", "warned", "overdue")]
+    # the withdrawn lead did not finish: its handling clock is cancelled, not met
+    assert clocks(ev2, "handle")[-1][3] == "cancelled"
     assert ev2.due_at is None
     # the pending extension lapses with the old handling
     assert ExtensionRequest.objects.get(event=ev2).status == "lapsed"
