@@ -17,6 +17,7 @@ from xml.etree import ElementTree as ET
 from django.http import HttpResponse
 from django.utils import timezone
 
+from jiewang.events.choices import LocationStatus
 from jiewang.events.models import Event, MatterCategory
 
 from . import selectors
@@ -82,12 +83,11 @@ def request_out(event: Event, request) -> dict:
     notes = selectors.request_notes(event)
     status = selectors.open311_status(event.status)
     media_url = None
+    sub = getattr(event, "open311_submission", None)
     if event.photo_list:
         media_url = request.build_absolute_uri(event.photo_list[0].file.url)
-    else:
-        sub = getattr(event, "open311_submission", None)
-        if sub is not None and sub.media_url:
-            media_url = sub.media_url
+    elif sub is not None and sub.media_url:
+        media_url = sub.media_url
     return {
         "service_request_id": event.number,
         "status": status,
@@ -101,7 +101,7 @@ def request_out(event: Event, request) -> dict:
         "updated_datetime": iso(notes[-1].at if notes else event.reported_at),
         "expected_datetime": iso(event.due_at) if status == "open" else None,
         "address": event.address or None,
-        "address_id": None,
+        "address_id": (sub.address_id or None) if sub is not None else None,
         "zipcode": None,
         "lat": event.lat,
         "long": event.lon,
@@ -114,10 +114,16 @@ def request_out(event: Event, request) -> dict:
 
 
 def created_out(event: Event, account_id: str) -> dict:
+    if event.location_status == LocationStatus.UNPLACED:
+        notice = (f"已登记为事件 {event.number}，待{event.town.name}指挥中心按地址定位后受理。/ Registered as event "
+                  f"{event.number}; the command center of {event.town.name} will place it on the map by its "
+                  "address, then route it.")
+    else:
+        notice = (f"已登记为事件 {event.number}，将由所在网格受理。/ Registered as event {event.number}; "
+                  "the grid it lies in will take it on.")
     return {
         "service_request_id": event.number,
-        "service_notice": f"已登记为事件 {event.number}，将由所在网格受理。/ Registered as event {event.number}; "
-                          "the grid it lies in will take it on.",
+        "service_notice": notice,
         "account_id": account_id or None,
     }
 
