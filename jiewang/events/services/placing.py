@@ -7,7 +7,9 @@ client whose API key is bound to a town: it may send an address (``address_strin
 :func:`event_report_unplaced`: no point, no grid or community, ``area_path`` = the town's path
 (so the town's and the district's roles see it, the grids and communities do not), held at level
 ``town`` by the town's command center, numbered under the town like any of its events, the
-address kept, the accept clock running. The command center lists it under "To place".
+address kept, the accept clock running. The command center lists it under "To place". The
+town may also void it, escalate it, or accept it as it is (handled by its address: it then keeps
+no point).
 
 An operator of the level holding it places it (:func:`event_place`, the registry action
 ``place``, the lifecycle move ``place``: reported → reported). The point must lie inside the

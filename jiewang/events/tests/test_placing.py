@@ -108,6 +108,7 @@ def test_place_from_the_event_page_with_the_map(tree, people, loop, client_for):
     assert len(running_accept_clocks(placed)) == 1
     page = op.get(f"/events/{event.number}/").content.decode()
     assert "data-unplaced-address" not in page and 'data-action="place"' not in page
+    assert "106.30000, 29.20000 · " in page  # the point, marked as placed by an operator
 
 
 @pytest.mark.django_db
