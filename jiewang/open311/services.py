@@ -199,10 +199,10 @@ def service_request_create(*, api_key: ApiKey, category: MatterCategory, lon: fl
         return existing, False
     town = address_only_town(api_key) if lon is None or lat is None else None
     description = (description or "").strip()
-    common = dict(actor=None, channel=EventChannel.OPEN311, category=category,
-                  title=description[:60] or category.name, description=description, attributes=attributes or {},
-                  reporter_name=reporter_name(first_name, last_name), reporter_phone=phone, idempotency_key=key,
-                  reported_at=now)
+    common = {"actor": None, "channel": EventChannel.OPEN311, "category": category,
+              "title": description[:60] or category.name, "description": description,
+              "attributes": attributes or {}, "reporter_name": reporter_name(first_name, last_name),
+              "reporter_phone": phone, "idempotency_key": key, "reported_at": now}
     with transaction.atomic():
         if town is None:
             event, created = event_report(**common, lon=lon, lat=lat, address=address)

@@ -37,8 +37,16 @@ from ..choices import EventSource, EventStatus, HandlingLevel, LocationStatus, U
 from ..models import Event, EventActivity, MatterCategory
 from ..registry import authorize
 from .clocks import clock_start
-from .intake import (_CHANNELS, _SOURCES, _URGENCIES, _check_channel, _next_number, _place, _validate_attributes,
-                     event_for_retry)
+from .intake import (
+    _CHANNELS,
+    _SOURCES,
+    _URGENCIES,
+    _check_channel,
+    _next_number,
+    _place,
+    _validate_attributes,
+    event_for_retry,
+)
 from .transition import event_transition
 
 CRS_VALUES = ("wgs84", "gcj02")
