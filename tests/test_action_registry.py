@@ -51,7 +51,20 @@ def assist_signed_ctx(t, p, lp):
 
 DEPT = lambda c, t, p, lp: {"lead_department_id": lp.cgj.id, "comment": "请办理"}  # noqa: E731
 
+
+def unplaced_ctx(t, p, l):
+    """An Open311 request reported by address only, held by 一街道's command center (待定位)."""
+    from jiewang.events.models import MatterCategory
+    from jiewang.events.services.placing import event_report_unplaced
+
+    event, _ = event_report_unplaced(actor=None, channel="open311", category=MatterCategory.objects.get(code="LS01"),
+                                     town=t.t1, title="地址上报", address="甲社区幸福路 8 号")
+    return {"event": event}
+
+
 ACTION_CASES: dict[str, ActionCase] = {
+    "place": ActionCase("town_operator", "other_district_admin", unplaced_ctx,
+                        lambda c, t, p, l: {"lon": 106.05, "lat": 29.2, "comment": "按地址定位"}),
     "accept": ActionCase("town_operator", "other_district_admin", ev("reported", level="town")),
     "void": ActionCase("town_operator", "other_district_admin", ev("reported", level="town"),
                        lambda c, t, p, lp: {"comment": "无效"}),

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from jiewang.accounts.choices import Role
 
 from . import schemas as s
-from .choices import EventStatus
+from .choices import EventStatus, LocationStatus
 from .lifecycle import SYSTEM
 from .registry import EventAction, Response, register
 
@@ -37,6 +37,13 @@ def _photo(ctx, p):
     return event_photo_add(event=ctx.event, actor=ctx.user, data=upload.read(), kind=p.kind)
 
 
+def _place(ctx, p):
+    from .services.placing import event_place
+
+    return event_place(event=ctx.event, actor=ctx.user, lon=p.lon, lat=p.lat, crs=p.crs, comment=p.comment,
+                       expected_version=p.expected_version)
+
+
 def _may_go_up(ctx) -> bool:
     from .services.actions import NEXT_LEVEL
 
@@ -44,6 +51,16 @@ def _may_go_up(ctx) -> bool:
 
 
 ROWS = (
+    EventAction(
+        "place", "定位", _("Place on the map"), frozenset({OP, LD, DA}), s.PlaceIn, moves=("place",),
+        level_bound=True, when=lambda c: c.event.location_status == LocationStatus.UNPLACED, run=_place,
+        response=EVENT, surfaces=frozenset({"event_page", "command"}), primary=True,
+        labels={"lon": _("Longitude"), "lat": _("Latitude"), "crs": _("Coordinate system")},
+        choices={"crs": lambda c: ([("wgs84", _("WGS84 (GPS, this page's map)")),
+                                    ("gcj02", _("GCJ-02 (Chinese web maps)"))], "wgs84")},
+        done=_("Placed: the event now goes to the area it lies in."),
+        description="An event reported by address only (待定位) is placed inside its town, then located and "
+                    "routed as intake would have (409 event.already_placed, 422 event.place_outside_town)."),
     EventAction(
         "accept", "立案", _("Accept"), frozenset({CS, OP, LD, DA}), s.VerbIn, moves=("accept",), level_bound=True,
         run=lambda c, p: _svc().event_accept(event=c.event, actor=c.user, comment=p.comment,

@@ -58,6 +58,16 @@ class EventChannel(models.TextChoices):
     DISTRICT = "district", _("Assigned by the district")  # 区县交办
 
 
+class LocationStatus(models.TextChoices):
+    """Whether the event has a point on the map, and how it got it. Every channel reports a point,
+    except an Open311 client whose API key is bound to a town (地址上报): its request may name an
+    address only and waits, unplaced, for the town's command center to place it on the map."""
+
+    LOCATED = "located", _("Located by the reporter")  # 上报定位
+    UNPLACED = "unplaced", _("To be placed")  # 待定位
+    PLACED = "placed", _("Placed by an operator")  # 人工定位
+
+
 class EventSource(models.TextChoices):
     """Complaints are counted apart from problems found proactively (未诉先办)."""
 

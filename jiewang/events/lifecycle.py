@@ -31,6 +31,7 @@ EVENT = Lifecycle("Event", "events.Event", S, error_code=TransitionNotAllowed.co
     Move("escalate", (S.REPORTED, S.ACCEPTED, S.HANDLING), S.REPORTED, "上报上级"),
     Move("accept", (S.REPORTED,), S.ACCEPTED, "立案", "accepted_at"),
     Move("void", (S.REPORTED,), S.VOIDED, "作废", "voided_at"),
+    Move("place", (S.REPORTED,), S.REPORTED, "定位"),
     Move("handle_locally", (S.ACCEPTED,), S.HANDLING, "本级办理", "handling_at"),
     Move("dispatch", (S.ACCEPTED,), S.DISPATCHED, "派遣", "dispatched_at"),
     Move("redispatch", (S.DISPATCHED, S.HANDLING), S.DISPATCHED, "改派/转办", "dispatched_at"),

@@ -19,8 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from jiewang.accounts.choices import BoardKind
 from jiewang.core.crypto import EncryptedTextField
 
-from .choices import (EventChannel, EventSource, EventStatus, HandlingLevel, PhotoKind, Satisfaction,
-                      Urgency)
+from .choices import (EventChannel, EventSource, EventStatus, HandlingLevel, LocationStatus, PhotoKind,
+                      Satisfaction, Urgency)
 
 
 class MatterCategory(models.Model):
@@ -98,6 +98,10 @@ class Event(models.Model):
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     address = models.CharField(_("address"), max_length=200, blank=True, default="")
+    # "unplaced" (待定位): reported by address only, no point yet; held by the town's command
+    # center (area_path = the town's path) until an operator places it (events.services.placing).
+    location_status = models.CharField(_("location"), max_length=12, choices=LocationStatus.choices,
+                                       default=LocationStatus.LOCATED)
 
     # What
     category = models.ForeignKey(MatterCategory, on_delete=models.PROTECT, related_name="events",

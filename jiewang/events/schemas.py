@@ -39,6 +39,7 @@ class EventOut(Schema):
     lon: float | None
     lat: float | None
     address: str
+    location_status: str
     town: AreaRef
     community: AreaRef | None
     grid: AreaRef | None
@@ -69,7 +70,7 @@ def event_out(event: Event) -> dict:
     return {
         **{f: getattr(event, f) for f in (
             "number", "status", "level", "version", "title", "description", "board_kind", "channel", "source",
-            "urgency", "attributes", "lon", "lat", "address", "town", "community", "grid", "reporter_name",
+            "urgency", "attributes", "lon", "lat", "address", "location_status", "town", "community", "grid", "reporter_name",
             "external_number", "reported_at", "accepted_at", "dispatched_at", "handling_at", "feedback_at",
             "closed_at", "rated_at", "voided_at", "shelved_at", "due_at", "is_overdue", "rework_count",
             "escalation_count", "satisfaction")},
@@ -147,6 +148,14 @@ class VisitIn(VerbIn):
 
 class RateIn(VerbIn):
     satisfaction: Satisfaction
+
+
+class PlaceIn(Schema):
+    expected_version: int | None = Field(None, description="the version you read; a stale one gets 409")
+    lon: float = Field(..., ge=-180, le=180, description="longitude of the point, inside the event's town")
+    lat: float = Field(..., ge=-90, le=90, description="latitude of the point")
+    crs: Literal["wgs84", "gcj02"] = Field("wgs84", description="coordinate system, as intake's")
+    comment: str = Field("", max_length=2000)
 
 
 class PhotoIn(Schema):

@@ -12,7 +12,7 @@ from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.core.scope import Action, restrict
 from jiewang.core.snapshot import TableSnapshot
 
-from .choices import EventStatus
+from .choices import EventStatus, LocationStatus
 from .models import Deadline, Event, EventActivity, EventPhoto, MatterCategory
 
 
@@ -155,8 +155,17 @@ TOWN_QUEUE_LEVELS = ("town", "district")
 
 
 def queue_to_accept(*, user, levels=TOWN_QUEUE_LEVELS, **filters) -> QuerySet:
-    """Reported and waiting for acceptance at the town (or district) command center, oldest first."""
+    """Reported and waiting for acceptance at the town (or district) command center, oldest first
+    (events still to be placed on the map are in :func:`queue_to_place`)."""
     return event_list(user=user, **filters).filter(status="reported", level__in=list(levels)) \
+        .exclude(location_status=LocationStatus.UNPLACED).order_by("-is_overdue", "reported_at", "id")
+
+
+def queue_to_place(*, user, levels=TOWN_QUEUE_LEVELS, **filters) -> QuerySet:
+    """Reported by address only and waiting at the town (or district) command center to be placed
+    on the map (待定位), oldest first."""
+    return event_list(user=user, **filters).filter(status="reported", level__in=list(levels),
+                                                   location_status=LocationStatus.UNPLACED) \
         .order_by("-is_overdue", "reported_at", "id")
 
 

@@ -4,6 +4,11 @@ Reading through Open311 is public; writing (``POST requests``) needs an :class:`
 key is shown once, when it is made (``manage.py open311_key NAME`` or the admin), and only its
 SHA-256 is stored: the keys are 256-bit random strings, so a fast hash is enough and lookups stay
 one indexed query.
+
+A key may be bound to an area (a town or higher). A client whose key is bound to a town may post a
+request with an address only (``address_string``/``address_id``, no ``lat``/``long``): it lands
+in that town's command center as "to be placed" (待定位, see
+:mod:`jiewang.events.services.placing`).
 """
 
 from __future__ import annotations
@@ -26,6 +31,12 @@ class ApiKey(models.Model):
     prefix = models.CharField(_("key prefix"), max_length=16, editable=False)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
+    # Optional: the area (a town or higher) the client serves. Bound to a town, the key may post
+    # requests located by an address only; they wait in that town's command center to be placed.
+    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("area"),
+                             help_text=_("A town (or higher). Bound to a town, the client may send an address "
+                                         "instead of lat/long; the town's command center places it on the map."))
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", editable=False)
@@ -55,6 +66,8 @@ class Submission(models.Model):
     account_id = models.CharField(max_length=128, blank=True, default="")
     email = EncryptedTextField(blank=True, default="")
     media_url = models.URLField(max_length=1000, blank=True, default="")
+    # The client's own address id (GeoReport ``address_id``): we keep it and show it back.
+    address_id = models.CharField(max_length=128, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -103,7 +103,8 @@ def public_requests() -> QuerySet:
 
 class RequestRow(NamedTuple):
     """One visible event as a request needs it. ``photo``: the file name of its first photo;
-    ``submitted_media_url``: what an Open311 client sent (``None`` without a submission);
+    ``submitted_media_url``/``submitted_address_id``: what an Open311 client sent (``None``
+    without a submission);
     ``notes``: its public activities ``(at, action, comment)``, oldest first. Datetimes are UTC
     text, ``YYYY-MM-DD HH:MM:SS[.ffffff]``."""
 
@@ -122,6 +123,7 @@ class RequestRow(NamedTuple):
     agency: str
     photo: str | None
     submitted_media_url: str | None
+    submitted_address_id: str | None
     notes: list
 
 
@@ -185,7 +187,7 @@ def _page_sql(vendor: str, shape: tuple) -> str:
                ELSE t.name END),
  (SELECT ph.file FROM events_eventphoto ph WHERE ph.event_id = "events_event"."id"
    ORDER BY ph.uploaded_at, ph.id LIMIT 1),
- s.media_url
+ s.media_url, s.address_id
 FROM "events_event"
 JOIN events_mattercategory c ON c.id = "events_event"."category_id"
 JOIN areas_area t ON t.id = "events_event"."town_id"

@@ -16,6 +16,7 @@ import re
 from django.http import HttpResponse
 from django.utils import timezone
 
+from jiewang.events.choices import LocationStatus
 from jiewang.events.models import Event, EventPhoto, MatterCategory
 
 from . import selectors
@@ -150,7 +151,7 @@ def request_out(row: selectors.RequestRow, ctx: RequestContext) -> dict:
         "updated_datetime": notes[-1]["datetime"] if notes else requested,
         "expected_datetime": iso(row.due_at) if status == "open" else None,
         "address": row.address or None,
-        "address_id": None,
+        "address_id": row.submitted_address_id or None,
         "zipcode": None,
         "lat": row.lat,
         "long": row.lon,
@@ -168,10 +169,16 @@ def requests_out(rows: list[selectors.RequestRow], request) -> list[dict]:
 
 
 def created_out(event: Event, account_id: str) -> dict:
+    if event.location_status == LocationStatus.UNPLACED:
+        notice = (f"已登记为事件 {event.number}，待{event.town.name}指挥中心按地址定位后受理。/ Registered as event "
+                  f"{event.number}; the command center of {event.town.name} will place it on the map by its "
+                  "address, then route it.")
+    else:
+        notice = (f"已登记为事件 {event.number}，将由所在网格受理。/ Registered as event {event.number}; "
+                  "the grid it lies in will take it on.")
     return {
         "service_request_id": event.number,
-        "service_notice": f"已登记为事件 {event.number}，将由所在网格受理。/ Registered as event {event.number}; "
-                          "the grid it lies in will take it on.",
+        "service_notice": notice,
         "account_id": account_id or None,
     }
 

@@ -4,6 +4,13 @@ A service request enters the same intake as every other channel,
 :func:`jiewang.events.services.intake.event_report` with ``channel="open311"`` and no actor
 (locate → grid → route → deadline); this module only adds the Open311 bookkeeping around it.
 
+Address only: a request without a point, from a key bound to a town, enters
+:func:`jiewang.events.services.placing.event_report_unplaced` instead: numbered under that town,
+held by its command center until an operator places it on the map (待定位). A key bound to a
+district or the city is refused such a request (400, ``open311.address_needs_town``): an event is
+numbered and held by one town, and a district key does not say which (we do not geocode); such a
+client sends ``lat``/``long``. A key bound to no area is refused too (``open311.location_required``).
+
 Retry safety (the rule clients rely on):
 
 * ``Idempotency-Key`` header given: the event's key is ``o311:k:`` + SHA-256 of (API key id,
@@ -31,11 +38,13 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 
+from jiewang.areas.choices import AreaLevel
 from jiewang.audit.services import audit_record
 from jiewang.core.errors import ValidationFailed
 from jiewang.events.choices import EventChannel
 from jiewang.events.models import Event, MatterCategory
 from jiewang.events.services.intake import event_report
+from jiewang.events.services.placing import event_report_unplaced
 
 from .models import ApiKey, Submission
 
@@ -57,18 +66,28 @@ def api_key_generate() -> tuple[str, str, str]:
     return clear, clear[:12], _sha256(clear)
 
 
+def check_key_area(area) -> None:
+    """A key is bound to a town or higher (a community or a grid is not a command center)."""
+    if area is not None and area.level > AreaLevel.TOWN:
+        raise ValidationFailed("API 密钥只能绑定到镇街及以上 / An API key is bound to a town or higher.",
+                               code="open311.key_area_level", fields={"area": "a town, district or city"})
+
+
 @transaction.atomic
-def api_key_create(*, actor, name: str, organization: str = "") -> tuple[ApiKey, str]:
-    """Create a key for one Open311 client. Returns ``(key, clear)``: the clear key exists only in
-    this return value; show it once and never store it."""
+def api_key_create(*, actor, name: str, organization: str = "", area=None) -> tuple[ApiKey, str]:
+    """Create a key for one Open311 client, optionally bound to ``area`` (a town or higher).
+    Returns ``(key, clear)``: the clear key exists only in this return value; show it once and
+    never store it."""
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("名称必填 / A name is required.", code="open311.key_name_required")
+    check_key_area(area)
     clear, prefix, key_hash = api_key_generate()
     key = ApiKey.objects.create(name=name[:100], organization=(organization or "").strip()[:200], prefix=prefix,
-                                key_hash=key_hash,
+                                key_hash=key_hash, area=area,
                                 created_by=actor if (actor is not None and getattr(actor, "pk", None)) else None)
-    audit_record(actor=actor, action="open311_key.create", obj=key, data={"name": key.name, "prefix": prefix})
+    audit_record(actor=actor, action="open311_key.create", obj=key,
+                 data={"name": key.name, "prefix": prefix, "area": area.code if area is not None else None})
     return key, clear
 
 
@@ -87,7 +106,7 @@ def api_key_authenticate(clear: str | None) -> ApiKey | None:
     clear = (clear or "").strip()
     if not clear or len(clear) > 200:
         return None
-    key = ApiKey.objects.filter(key_hash=_sha256(clear), is_active=True).first()
+    key = ApiKey.objects.select_related("area").filter(key_hash=_sha256(clear), is_active=True).first()
     if key is not None:
         now = timezone.now()
         if key.last_used_at is None or now - key.last_used_at >= LAST_USED_GRANULARITY:
@@ -151,30 +170,49 @@ def reporter_name(first_name: str, last_name: str) -> str:
     return " ".join(p for p in (first, last) if p)[:64]
 
 
-def service_request_create(*, api_key: ApiKey, category: MatterCategory, lon: float, lat: float,
+def address_only_town(api_key: ApiKey):
+    """The town that holds ``api_key``'s address-only requests, or a 400 saying why there is none."""
+    area = api_key.area
+    if area is None:
+        raise ValidationFailed("须提供 lat 和 long：该 api_key 未绑定辖区，不能只凭地址受理 / lat and long are required: "
+                               "this api_key is bound to no area, so a request located by address_string or "
+                               "address_id alone cannot be taken.", code="open311.location_required")
+    if area.level != AreaLevel.TOWN:
+        raise ValidationFailed("须提供 lat 和 long：该 api_key 绑定到区县或市，只凭地址无法确定镇街 / lat and long are "
+                               "required: this api_key is bound to a district or the city, and an address alone does "
+                               "not say which town holds the request.", code="open311.address_needs_town")
+    return area
+
+
+def service_request_create(*, api_key: ApiKey, category: MatterCategory, lon: float | None, lat: float | None,
                            description: str = "", attributes: dict | None = None, address: str = "",
-                           first_name: str = "", last_name: str = "", phone: str = "", email: str = "",
-                           device_id: str = "", account_id: str = "", media_url: str = "",
+                           address_id: str = "", first_name: str = "", last_name: str = "", phone: str = "",
+                           email: str = "", device_id: str = "", account_id: str = "", media_url: str = "",
                            idempotency_header: str | None = None, body_sha256: str = "") -> tuple[Event, bool]:
     """Create an event from an Open311 POST (or return the one an identical retry created).
-    Returns ``(event, created)``."""
+    Without ``lon``/``lat`` the request is located by its address only (see the module
+    docstring). Returns ``(event, created)``."""
     now = timezone.now()
     key, existing = retry_key(api_key=api_key, idempotency_header=idempotency_header, device_id=device_id,
                               body_sha256=body_sha256, now=now)
     if existing is not None:
         return existing, False
+    town = address_only_town(api_key) if lon is None or lat is None else None
     description = (description or "").strip()
+    common = {"actor": None, "channel": EventChannel.OPEN311, "category": category,
+              "title": description[:60] or category.name, "description": description,
+              "attributes": attributes or {}, "reporter_name": reporter_name(first_name, last_name),
+              "reporter_phone": phone, "idempotency_key": key, "reported_at": now}
     with transaction.atomic():
-        event, created = event_report(
-            actor=None, channel=EventChannel.OPEN311, category=category, lon=lon, lat=lat,
-            title=description[:60] or category.name, description=description, attributes=attributes or {},
-            address=address, reporter_name=reporter_name(first_name, last_name), reporter_phone=phone,
-            idempotency_key=key, reported_at=now,
-        )
+        if town is None:
+            event, created = event_report(**common, lon=lon, lat=lat, address=address)
+        else:
+            event, created = event_report_unplaced(
+                **common, town=town, address=address or f"address_id: {address_id}")
         if created:
             Submission.objects.create(event=event, api_key=api_key, idempotency_key=key or "",
                                       body_sha256=body_sha256, device_id=device_id, account_id=account_id,
-                                      email=email, media_url=media_url, created_at=now)
+                                      email=email, media_url=media_url, address_id=address_id, created_at=now)
     if not created and key:
         # A concurrent twin won the race inside event_report: answer with its event, after the
         # same checks as a sequential retry.

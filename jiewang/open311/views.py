@@ -11,9 +11,13 @@ Rules of this deployment (what a client integrator needs to know):
   (our domain refusals too, e.g. ``event.outside_jurisdiction``, ``event.attributes_invalid``; the
   description carries our message and code), 403 bad or missing ``api_key``, 404 unknown service
   code, request, token or jurisdiction.
-* ``POST requests``: ``api_key`` (form or query) required; ``service_code`` required; ``lat`` and
-  ``long`` (WGS84) required: every event is located to a grid, and we do not geocode
-  ``address_string``/``address_id`` (they are kept as the address). ``attribute[code]=v`` and
+* ``POST requests``: ``api_key`` (form or query) required; ``service_code`` required; a location:
+  ``lat`` and ``long`` (WGS84; the event is located to its grid), or — only with an api_key bound
+  to a town — ``address_string`` and/or ``address_id`` alone: we do not geocode, the request
+  lands in that town's command center "to be placed" (待定位) and is routed once an operator
+  places it (an unbound key: 400 ``open311.location_required``; a key bound to a district or the
+  city: 400 ``open311.address_needs_town``). The address is kept either way (``address_string``
+  cut to 200 characters, ``address_id`` at most 128). ``attribute[code]=v`` and
   ``attribute[code][]=v`` (lists). Retry safety: ``Idempotency-Key`` header or ``device_id`` —
   see :mod:`jiewang.open311.services`. 201 when created, 200 when a retry returns the first event.
 * ``GET requests``: public, see :mod:`jiewang.open311.selectors` for what is visible, the status
@@ -49,7 +53,7 @@ MAX_PAGE_SIZE = 1000
 MAX_IDS = 1000
 ATTRIBUTE_RE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 # Limits of the columns the values end in.
-MAX_LENGTHS = {"description": 4000, "first_name": 64, "last_name": 64, "phone": 32, "email": 254,
+MAX_LENGTHS = {"address_id": 128, "description": 4000, "first_name": 64, "last_name": 64, "phone": 32, "email": 254,
                "device_id": 128, "account_id": 128, "media_url": 1000, "Idempotency-Key": 200}
 
 
@@ -272,11 +276,16 @@ def _create(request, fmt):
     if code is None:
         raise bad_request("缺少 service_code / service_code is required.")
     category = selectors.service_get(code=code)
-    if _param(data, "lat") is None or _param(data, "long") is None:
-        raise bad_request("须提供 lat 和 long：事件需定位到网格，本系统不按地址定位 / lat and long are required: "
-                          "every request is located to a grid, and address_string or address_id alone cannot be "
-                          "located here.")
-    lat, lon = _float(data, "lat", -90, 90), _float(data, "long", -180, 180)
+    # address_string is cut to our column (as before); address_id is refused when too long.
+    address, address_id = (_param(data, "address_string") or "")[:200], _limited(data, "address_id")
+    has_lat, has_long = _param(data, "lat") is not None, _param(data, "long") is not None
+    if has_lat or has_long or not (address or address_id):
+        if not (has_lat and has_long):
+            raise bad_request("须提供 lat 和 long（或仅提供地址，需 api_key 绑定镇街）/ lat and long are required "
+                              "(or, with an api_key bound to a town, address_string or address_id alone).")
+        lat, lon = _float(data, "lat", -90, 90), _float(data, "long", -180, 180)
+    else:  # located by the address only: the key must be bound to a town (services.address_only_town)
+        lat = lon = None
     email = _limited(data, "email")
     if email:
         try:
@@ -295,7 +304,7 @@ def _create(request, fmt):
     account_id = _limited(data, "account_id")
     event, created = services.service_request_create(
         api_key=api_key, category=category, lon=lon, lat=lat, description=_limited(data, "description"),
-        attributes=_attributes(data), address=(_param(data, "address_string") or "")[:200],
+        attributes=_attributes(data), address=address, address_id=address_id,
         first_name=_limited(data, "first_name"), last_name=_limited(data, "last_name"),
         phone=_limited(data, "phone"), email=email, device_id=_limited(data, "device_id"),
         account_id=account_id, media_url=media_url, idempotency_header=idempotency,

@@ -63,3 +63,33 @@ def test_operator_accepts_from_the_page(live_server, live_tree, live_people, liv
     assert page.locator(".msg.success").count() == 1
     assert Event.objects.get(pk=event.pk).status == "accepted"
     axe_check(page)
+
+
+def test_operator_places_an_address_only_event_by_clicking_the_map(live_server, live_tree, live_people, live_loop,
+                                                                  new_page):
+    """待定位: the address comes first, a click on the town's outline fills the place form, and
+    submitting it locates the event (accessible, as every page)."""
+    from jiewang.events.models import Event, MatterCategory
+    from jiewang.events.services.placing import event_report_unplaced
+
+    event, _ = event_report_unplaced(actor=None, channel="open311", category=MatterCategory.objects.get(code="LS01"),
+                                     town=live_tree.t1, title="地址上报的垃圾", address="一街道幸福路 8 号")
+    page = new_page(DESKTOP)
+    url = f"/events/{event.number}/"
+    login(page, live_server.url, live_people.town_operator, next_url=url)
+    page.goto(live_server.url + url)
+    assert "一街道幸福路 8 号" in page.locator("[data-unplaced-address]").inner_text()
+    page.wait_for_selector("#event-map .leaflet-interactive")  # the town's outline
+    axe_check(page)
+    box = page.locator("#event-map").bounding_box()
+    # The town (a square) fits the map's height, centred: a fifth of the height left of the centre
+    # is in its west half, 甲社区.
+    page.locator("#event-map").click(position={"x": box["width"] / 2 - box["height"] / 5, "y": box["height"] / 2})
+    lon, lat = page.locator("#act-place-lon").input_value(), page.locator("#act-place-lat").input_value()
+    assert 106.0 < float(lon) < 106.25 and 29.0 < float(lat) < 29.5, (lon, lat)
+    assert page.locator("#act-place-crs").input_value() == "wgs84"
+    with page.expect_navigation():
+        page.locator('details[data-action="place"] button[type=submit]').click()
+    placed = Event.objects.get(pk=event.pk)
+    assert (placed.location_status, placed.community_id, placed.level) == ("placed", live_tree.c1.id, "grid")
+    assert page.locator("[data-unplaced-address]").count() == 0

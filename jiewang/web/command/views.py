@@ -132,6 +132,7 @@ def decorate_subject_rows(rows, user, kind: str) -> list:
 # ---- the page -------------------------------------------------------------------------------
 
 EVENT_QUEUES = [
+    ("place", gettext_noop("To place"), event_selectors.queue_to_place),
     ("accept", gettext_noop("To accept"), event_selectors.queue_to_accept),
     ("dispatch", gettext_noop("To dispatch"), event_selectors.queue_to_dispatch),
     ("progress", gettext_noop("In progress"), event_selectors.queue_in_progress),
@@ -145,7 +146,7 @@ def index(request):
     kw, form = read_filters(request, root)
     queues = []
     for key, label, selector in EVENT_QUEUES:
-        extra = {"levels": accept_levels(request.user)} if key == "accept" else {}
+        extra = {"levels": accept_levels(request.user)} if key in ("place", "accept") else {}
         qs = selector(user=request.user, **kw, **extra) if root is not None else None
         rows = decorate(list(qs[:QUEUE_LIMIT]), request.user) if qs is not None else []
         queues.append({"key": key, "label": _(label), "count": qs.count() if qs is not None else 0,

@@ -23,7 +23,7 @@ from jiewang.dispatching import selectors as dispatch_selectors
 from jiewang.dispatching.models import Whistle
 from jiewang.events import registry
 from jiewang.events import selectors as event_selectors
-from jiewang.events.choices import EventStatus
+from jiewang.events.choices import EventStatus, LocationStatus
 from jiewang.events.lifecycle import BY_ACTION
 from jiewang.events.models import DeadlineKind, DeadlineState, Event
 from jiewang.events.roles import actor_roles_on_event
@@ -70,6 +70,7 @@ ACTION_LABELS = {
     "assist_feedback": gettext_lazy("Part reported done (assisting)"),
     "remind": gettext_lazy("Reminder"),
     "supervise": gettext_lazy("Supervision"),
+    "place": gettext_lazy("Placed on the map"),
 }
 ROLE_LABELS = {**{r.value: r.label for r in Role}, "superuser": gettext_lazy("Superuser"),
                "department_assist": gettext_lazy("Assisting department staff"),
@@ -102,22 +103,33 @@ def _clock(d, now) -> dict:
             "provisional": event_selectors.clock_is_provisional(d)}
 
 
-def _map_data(event: Event) -> dict | None:
+def _outline(area) -> dict:
     import shapely
     from shapely.geometry import mapping, shape
 
+    g = shape(area.geometry)
+    g = shapely.simplify(g, max(g.bounds[2] - g.bounds[0], g.bounds[3] - g.bounds[1]) / 400, preserve_topology=True)
+    return {"type": "Feature", "properties": {"name": area.name}, "geometry": mapping(g)}
+
+
+# The inputs of the "place" form (jiewang.web.actions.build_form ids) a click on the map fills.
+PLACE_INPUTS = {"lon": "act-place-lon", "lat": "act-place-lat", "crs": "act-place-crs"}
+
+
+def _map_data(event: Event, *, pick: bool = False) -> dict | None:
+    """The map's data: the point and its grid; for an event still to be placed, its town's
+    outline, and (``pick``: the user may place it) the inputs a click fills."""
     grid = None
     if event.grid_id and event.grid.geometry:
-        g = shape(event.grid.geometry)
-        g = shapely.simplify(g, max(g.bounds[2] - g.bounds[0], g.bounds[3] - g.bounds[1]) / 400,
-                             preserve_topology=True)
-        grid = {"type": "Feature", "properties": {"name": event.grid.name}, "geometry": mapping(g)}
+        grid = _outline(event.grid)
+    elif event.location_status == LocationStatus.UNPLACED and event.town.geometry:
+        grid = _outline(event.town)
     if event.lon is None and grid is None:
         return None
     from django.conf import settings
 
     return {"point": [event.lat, event.lon] if event.lon is not None else None, "grid": grid,
-            "tiles": settings.MAP_TILE_URL, "label": event.title}
+            "tiles": settings.MAP_TILE_URL, "label": event.title, "pick": PLACE_INPUTS if pick else None}
 
 
 @login_required
@@ -135,6 +147,7 @@ def event_page(request, number: str):
     timeline = event_selectors.event_timeline(user=user, number=number)
     now = timezone.now()
     clocks = [_clock(d, now) for d in deadlines]
+    actions = forms_for(user, event, "event_page")
     return render(request, "web/events/event.html", {
         "event": event,
         "status_label": EventStatus(event.status).label,
@@ -151,9 +164,9 @@ def event_page(request, number: str):
                       "from": EventStatus(a.from_status).label if a.from_status in EventStatus.values else "",
                       "to": EventStatus(a.to_status).label if a.to_status in EventStatus.values else ""}
                      for a in timeline],
-        "actions": forms_for(user, event, "event_page"),
+        "actions": actions,
         "my_roles": sorted(str(ROLE_LABELS.get(r, r)) for r in held),
-        "map_data": _map_data(event),
+        "map_data": _map_data(event, pick=any(a["name"] == "place" for a in actions)),
         "now": now,
     })
 

@@ -7,6 +7,7 @@
  *   JW.addPoint(map, [lat, lon], {label: "…"}) -> L.CircleMarker
  *   JW.loadArea(map, areaId, {zoom: 12}) -> Promise<L.GeoJSON>   (GET /api/areas/{id}/geojson)
  *   JW.eventMap(id, {point: [lat, lon] | null, grid: Feature | null, tiles: "", label: ""})
+ *   JW.pickPoint(map, {lon: inputId, lat: inputId, crs: selectId})  (a click fills the inputs)
  *
  * Leaflet itself comes from {% static 'vendor/leaflet/leaflet.js' %} (loaded before this file).
  */
@@ -55,6 +56,25 @@
     return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
       .then(function (data) { return JW.addGeoJSON(map, data, opts); });
+  };
+
+  /* Fill a form's lon/lat inputs (ids.lon, ids.lat; ids.crs set to WGS84, the maps' system) from a
+   * click on the map, with a marker where it was clicked. */
+  JW.pickPoint = function (map, ids) {
+    var marker = null;
+    map.getContainer().classList.add("jw-map-pick");
+    map.on("click", function (ev) {
+      var lon = document.getElementById(ids.lon), lat = document.getElementById(ids.lat);
+      var crs = ids.crs && document.getElementById(ids.crs);
+      if (!lon || !lat) { return; }
+      lon.value = ev.latlng.lng.toFixed(6);
+      lat.value = ev.latlng.lat.toFixed(6);
+      if (crs) { crs.value = "wgs84"; }
+      if (marker) { marker.setLatLng(ev.latlng); } else { marker = JW.addPoint(map, ev.latlng, {}); }
+      var folded = lon.closest("details");
+      if (folded) { folded.open = true; }
+    });
+    return map;
   };
 
   JW.eventMap = function (id, data) {
