@@ -52,7 +52,7 @@ def assist_signed_ctx(t, p, lp):
 DEPT = lambda c, t, p, lp: {"lead_department_id": lp.cgj.id, "comment": "请办理"}  # noqa: E731
 
 
-def unplaced_ctx(t, p, l):
+def unplaced_ctx(t, p, lp):
     """An Open311 request reported by address only, held by 一街道's command center (待定位)."""
     from jiewang.events.models import MatterCategory
     from jiewang.events.services.placing import event_report_unplaced
@@ -64,7 +64,7 @@ def unplaced_ctx(t, p, l):
 
 ACTION_CASES: dict[str, ActionCase] = {
     "place": ActionCase("town_operator", "other_district_admin", unplaced_ctx,
-                        lambda c, t, p, l: {"lon": 106.05, "lat": 29.2, "comment": "按地址定位"}),
+                        lambda c, t, p, lp: {"lon": 106.05, "lat": 29.2, "comment": "按地址定位"}),
     "accept": ActionCase("town_operator", "other_district_admin", ev("reported", level="town")),
     "void": ActionCase("town_operator", "other_district_admin", ev("reported", level="town"),
                        lambda c, t, p, lp: {"comment": "无效"}),

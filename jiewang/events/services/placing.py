@@ -145,10 +145,10 @@ def event_place(*, event: Event, actor, lon: float, lat: float, crs: str = "wgs8
                                code="event.place_outside_town", fields={"lon": lon, "lat": lat})
     now = timezone.now()
     changes = {"lon": place.lon, "lat": place.lat, "grid": place.grid,
-               "community": place.chain.get(AreaLevel.COMMUNITY), "area_path": place.leaf.path,
+               "community": place.chain.community, "area_path": place.chain.leaf.path,
                "level": place.level, "location_status": LocationStatus.PLACED}
     data = {"lon": place.lon, "lat": place.lat, "crs": crs, "from_level": locked.level, "to_level": place.level,
-            "area": place.leaf.code, "locate": place.locate_status, "distance_m": place.distance_m}
+            "area": place.chain.leaf.code, "locate": place.locate_status, "distance_m": place.distance_m}
     event, _ = event_transition(event=locked, action="place", actor=actor, role=role, comment=(comment or "").strip(),
                                 data=data, changes=changes, expected_version=expected_version, at=now)
     # The new holder gets the whole acceptance time (the old clock is cancelled).
