@@ -60,11 +60,6 @@ def load_subject(action: EventAction, subject_id: int):
     return obj
 
 
-def ensure_visible(actor, event) -> None:
-    if actor is not None and not actor.is_superuser and not registry._visible(actor, event):
-        raise registry.not_found()
-
-
 def perform(action: EventAction, *, actor, event, subject, data: dict, files=None):
     """Authorize, validate, run: the one path from a request (API or page) to a service."""
     registry.authorize(action.name, actor=actor, event=event, subject=subject)
@@ -95,7 +90,7 @@ def _answer(action: EventAction, ctx, result):
 def _event_view(action: EventAction):
     def view(request, number: str):
         event = load_event(number)
-        ensure_visible(request.user, event)
+        registry.ensure_visible(request.user, event)
         data = _body(request, action)
         subject = None
         if action.subject:
@@ -117,7 +112,7 @@ def _subject_view(action: EventAction):
             raise NotFound("对象不存在 / Not found.", code=f"{action.subject}.not_found")
         subject = load_subject(action, subject_id)
         event = load_event_by_id(registry.SUBJECTS[action.subject].event_id_of(subject))
-        ensure_visible(request.user, event)
+        registry.ensure_visible(request.user, event)
         data = _body(request, action)
         ctx, result = perform(action, actor=request.user, event=event, subject=subject, data=data,
                               files=request.FILES)

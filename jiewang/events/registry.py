@@ -192,12 +192,18 @@ def offered(action: EventAction, ctx: ActionContext) -> bool:
             and (action.when is None or action.when(ctx)))
 
 
-def _visible(actor, event) -> bool:
+def visible(actor, event) -> bool:
     from jiewang.core.scope import Action, restrict
 
     from .models import Event
 
     return restrict(Event.objects.filter(pk=event.pk), actor, Action.VIEW).exists()
+
+
+def ensure_visible(actor, event) -> None:
+    """404 when ``actor`` cannot see ``event`` (checked before anything else is read from a request)."""
+    if actor is not None and not actor.is_superuser and not visible(actor, event):
+        raise not_found()
 
 
 def not_found():
@@ -215,7 +221,7 @@ def authorize(name: str, *, actor, event, subject=None) -> str:
             raise NotFound("对象不存在 / Not found.", code=f"{action.subject}.not_found")
     ctx = ActionContext(actor, event, subject)
     role = role_for(action, ctx)
-    if role is None and actor is not None and not _visible(actor, event):
+    if role is None and actor is not None and not visible(actor, event):
         raise not_found()
     if event.status not in action.sources:
         if action.moves:

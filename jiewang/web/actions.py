@@ -28,7 +28,7 @@ from pydantic_core import PydanticUndefined
 
 from jiewang.core.errors import ApplicationError, NotFound, ValidationFailed
 from jiewang.events import registry
-from jiewang.events.api_actions import ensure_visible, load_event, load_subject, parse_id, perform
+from jiewang.events.api_actions import load_event, load_subject, parse_id, perform
 from jiewang.events.registry import ActionContext, EventAction
 
 from .command.helpers import finish, is_htmx
@@ -233,7 +233,7 @@ def action_post(request, number: str, action: str):
         if spec is None:
             raise NotFound(_("Unknown action."), code="action.unknown")
         event = load_event(number)
-        ensure_visible(request.user, event)
+        registry.ensure_visible(request.user, event)
     except NotFound:
         return render(request, "web/not_found.html", status=404)
     surface = request.POST.get("surface", "event_page")

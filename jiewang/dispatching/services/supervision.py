@@ -14,17 +14,13 @@ from django.utils import timezone
 
 from jiewang.accounts.choices import Role
 from jiewang.core.errors import ValidationFailed
-from jiewang.events.choices import EventStatus, Urgency
+from jiewang.events.choices import Urgency
 from jiewang.events.models import Event, EventActivity
 from jiewang.events.registry import authorize
 from jiewang.events.services.transition import event_note
 
 from ..models import OPEN_ASSIGNMENT, Assignment
 
-SUPERVISION_ROLES = frozenset({Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN})
-# Only events somebody still has to act on can be urged.
-URGEABLE = (EventStatus.REPORTED, EventStatus.ACCEPTED, EventStatus.DISPATCHED, EventStatus.HANDLING,
-            EventStatus.FEEDBACK)
 LABELS = {"remind": "催办", "supervise": "督办"}
 
 

@@ -23,7 +23,6 @@ from jiewang.events.services.transition import event_note
 from ..models import SummonsStatus, Whistle, WhistleSummons
 from .moves import move
 
-WHISTLERS = frozenset({"grid_worker", "community_staff", "town_operator", "town_leader"})
 ROLE_LEVEL = {"grid_worker": "grid", "community_staff": "community", "town_operator": "town",
               "town_leader": "town", "superuser": "town", "system": "town"}
 LEVEL_AREA = {"grid": AreaLevel.GRID, "community": AreaLevel.COMMUNITY, "town": AreaLevel.TOWN}

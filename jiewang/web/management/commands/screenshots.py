@@ -28,7 +28,7 @@ from django.core.management.base import BaseCommand, CommandError
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 360, "height": 740}}
+SIZES = {"desktop": {"width": 1366, "height": 800}, "phone": {"width": 360, "height": 740}}
 DEMO_PASSWORD = "jiewang-demo-2026"
 
 # (file name, who signs in (None: anonymous), path; "{event}"/"{grid_event}" are demo events)
