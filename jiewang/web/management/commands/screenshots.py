@@ -4,7 +4,7 @@ Builds a throw-away demo in a temporary directory (its own SQLite database, loca
 uploads: ``migrate``, ``seed_demo --scale small``, then a few events walked into different states
 through the services), serves it with ``runserver`` on a free local port, signs in as each demo
 role in Debian's chromium (Playwright, as the browser tests) and saves each page at desktop
-(1280×800) and phone (360×740) width as ``<page>-desktop.png`` / ``<page>-phone.png``. A page
+(1366×800) and phone (360×740) width as ``<page>-desktop.png`` / ``<page>-phone.png``. A page
 that does not exist yet (an error status) is skipped with a note. Nothing touches the database
 in ``DATABASE_URL``.
 
