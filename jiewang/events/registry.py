@@ -118,6 +118,7 @@ def register(*actions: EventAction) -> None:
         assert a.surfaces <= SURFACES, f"{a.name}: unknown surface"
         assert not a.subject or a.subject in SUBJECTS, f"{a.name}: register subject {a.subject!r} first"
         REGISTRY[a.name] = a
+    _FROM_STATUS.clear()
 
 
 def register_subject(subject: Subject) -> None:
@@ -133,6 +134,19 @@ def get(name: str) -> EventAction:
 
 def actions() -> list[EventAction]:
     return list(REGISTRY.values())
+
+
+_FROM_STATUS: dict[str, tuple[str, ...]] = {}
+
+
+def names_from(status: str) -> tuple[str, ...]:
+    """The names, sorted, of the actions whose status rule lets them apply to an event in
+    ``status`` (who may do them is another matter). Computed once per status; every event in the
+    API carries this list, so it is on the intake's hot path."""
+    hit = _FROM_STATUS.get(status)
+    if hit is None:
+        hit = _FROM_STATUS[status] = tuple(sorted(a.name for a in REGISTRY.values() if status in a.sources))
+    return hit
 
 
 class ActionContext:
