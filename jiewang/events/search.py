@@ -95,8 +95,8 @@ def criteria_from_query(query) -> EventSearchIn:
         for err in exc.errors():
             name = str(err["loc"][0]) if err["loc"] else "__all__"
             fields.setdefault(name, _invalid_message(name))
-        raise ValidationFailed(_("Some filters are not valid: %(names)s.") % {"names": ", ".join(sorted(fields))},
-                               code="validation_failed", fields=fields) from None
+        raise ValidationFailed(_("Some filters are not valid: see the marked fields."), code="validation_failed",
+                               fields=fields) from None
 
 
 def _invalid_message(name: str) -> str:
