@@ -193,3 +193,24 @@ def test_the_grids_queue_count_equals_the_maps_figure(tree, people, loop, client
     c = client_for(people.town_operator)
     html = get(c, f"/command/?grid={tree.g2.id}")
     assert queue_count(html, "local") == c.get(f"/command/map/grids.json?grid={tree.g2.id}").json()["totals"]["local"] == 1
+
+
+@pytest.mark.django_db
+def test_the_page_reads_a_bounded_number_of_queries(tree, people, loop, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    c = client_for(people.district_admin)
+    make_event(tree, people, loop, "reported", title="第一件")
+    get(c, "/events/")
+
+    def count():
+        with CaptureQueriesContext(connection) as ctx:
+            html = get(c, "/events/?category=LS")
+        return len(ctx.captured_queries), len(listed(html))
+
+    few, rows = count()
+    assert rows == 1
+    for i in range(8):
+        make_event(tree, people, loop, "handling", at=(G2, G3, G1)[i % 3], level="town", title=f"更多{i}")
+    assert count() == (few, 9)
