@@ -176,11 +176,12 @@ def queue_to_dispatch(*, user, **filters) -> QuerySet:
 
 
 def queue_in_progress(*, user, **filters) -> QuerySet:
-    """Dispatched or being handled: overdue first, then by the nearest deadline."""
+    """Dispatched or being handled above the grids and communities (theirs are in
+    :func:`queue_local`): overdue first, then by the nearest deadline."""
     from django.db.models import F
 
     return event_list(user=user, **filters).filter(status__in=["dispatched", "handling"]) \
-        .order_by("-is_overdue", F("due_at").asc(nulls_last=True), "id")
+        .exclude(level__in=LOCAL_LEVELS).order_by("-is_overdue", F("due_at").asc(nulls_last=True), "id")
 
 
 def queue_to_verify(*, user, **filters) -> QuerySet:

@@ -189,6 +189,8 @@ def test_the_grids_queue_count_equals_the_maps_figure(tree, people, loop, client
     assert queue_numbers(html, "local")[0] == late.number  # overdue first
     assert sorted(queue_numbers(html, "local")) == sorted(e.number for e in local)
     assert 'data-map-open>6<' in html
+    # the grid's own handling is not the center's "in progress" too
+    assert local[1].number not in queue_numbers(html, "progress")
     # filters narrow both alike
     c = client_for(people.town_operator)
     html = get(c, f"/command/?grid={tree.g2.id}")
