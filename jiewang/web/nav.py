@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from jiewang.accounts.choices import Role
+from jiewang.accounts.permissions import STAFF_ROLES
 from jiewang.core.scope import user_grants
 
 # (url name, label msgid, roles that see it); superusers see everything.
@@ -12,6 +13,7 @@ SECTIONS = [
     ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}),
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
     ("web:department", "Department workbench", {Role.DEPARTMENT_STAFF}),
+    ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]

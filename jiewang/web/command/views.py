@@ -136,6 +136,7 @@ EVENT_QUEUES = [
     ("accept", gettext_noop("To accept"), event_selectors.queue_to_accept),
     ("dispatch", gettext_noop("To dispatch"), event_selectors.queue_to_dispatch),
     ("progress", gettext_noop("In progress"), event_selectors.queue_in_progress),
+    ("local", gettext_noop("Being handled in the grids and communities"), event_selectors.queue_local),
     ("verify", gettext_noop("To verify or visit"), event_selectors.queue_to_verify),
 ]
 
@@ -172,11 +173,12 @@ def index(request):
     counts = event_selectors.grid_counts(user=request.user, **kw) if root is not None else {}
     grid_rows = [{"grid": g, **counts[g.id]} for g in grids if g.id in counts]
     grid_rows.sort(key=lambda r: (-r["overdue"], -r["open"], r["grid"].path))
+    map_totals = {k: sum(r[k] for r in counts.values()) for k in ("open", "overdue", "local")}
     return render(request, "web/command/index.html", {
         "root": root, "roots": roots, "form": form, "queues": queues, "grids": grids[:GRID_SELECT_LIMIT],
         "boards": BoardKind.choices, "statuses": EventStatus.choices,
         "categories": event_selectors.category_list(user=request.user).filter(parent__isnull=True),
-        "grid_rows": grid_rows, "satisfactions": Satisfaction.choices,
+        "grid_rows": grid_rows, "map_totals": map_totals, "satisfactions": Satisfaction.choices,
         "tile_url": getattr(settings, "MAP_TILE_URL", ""),
         "query": request.GET.urlencode(), "next": request.get_full_path(), "now_": timezone.now(),
     })
@@ -201,8 +203,7 @@ def map_grids(request):
         "geojson_url": f"/api/areas/{root.id}/geojson?level=grid",
         "bbox": [root.min_lon, root.min_lat, root.max_lon, root.max_lat],
         "grids": {str(k): {**v, "name": names.get(k, "")} for k, v in counts.items()},
-        "totals": {"open": sum(v["open"] for v in counts.values()),
-                   "overdue": sum(v["overdue"] for v in counts.values())},
+        "totals": {k: sum(v[k] for v in counts.values()) for k in ("open", "overdue", "local")},
     })
 
 
