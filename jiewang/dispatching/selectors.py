@@ -215,3 +215,21 @@ def default_targets(departments, event) -> tuple[int | None, set[int]]:
             if best.pk not in picked:
                 picked.append(best.pk)
     return (picked[0] if picked else None), set(picked[1:])
+
+
+def whistle_policy_districts(*, user) -> list[dict]:
+    """The districts whose whistle policy ``user`` may set (its district administrator grants;
+    every district for a superuser), each with its policy row or None (not allowed)."""
+    from jiewang.accounts.choices import Role
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.areas.models import Area
+    from jiewang.core.scope import subtree_q, user_grants
+
+    from .models import WhistlePolicy
+
+    qs = Area.objects.filter(level=AreaLevel.DISTRICT, valid_to__isnull=True)
+    if not user.is_superuser:
+        qs = qs.filter(subtree_q("path", [g for g in user_grants(user) if g.role == Role.DISTRICT_ADMIN]))
+    districts = list(qs.order_by("path")[:200])
+    policies = {p.district_id: p for p in WhistlePolicy.objects.filter(district__in=districts)}
+    return [{"district": d, "policy": policies.get(d.pk)} for d in districts]
