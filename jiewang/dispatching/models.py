@@ -174,7 +174,7 @@ class WhistleSummons(models.Model):
 class WhistleRequestStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting the center")  # 待审批
     APPROVED = "approved", _("Approved, whistle blown")  # 已吹哨
-    DECLINED = "declined", _("Declined")  # 不予吹哨
+    DECLINED = "declined", _("Declined by the center")  # 不予吹哨
     WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
     LAPSED = "lapsed", _("Lapsed")  # the event's work ended before a decision
 
