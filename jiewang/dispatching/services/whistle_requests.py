@@ -45,7 +45,7 @@ def whistle_request_create(*, event: Event, actor, departments: list[Department]
     role = authorize("request_whistle", actor=actor, event=event)
     problem = whistles.clean_problem(problem)
     whistles.check_departments(event, departments)
-    locked = Event.objects.select_for_update().select_related("town").get(pk=event.pk)
+    locked = Event.objects.select_for_update(of=("self",)).select_related("town").get(pk=event.pk)
     if WhistleRequest.objects.filter(event=locked, status=WhistleRequestStatus.PENDING).exists():
         raise Conflict("已有待审批的吹哨申请 / A whistle request is already pending.", code="whistle_request.pending")
     level = whistles.ROLE_LEVEL.get(role, "town")
