@@ -67,6 +67,10 @@ ACTION_LABELS = {
     "whistle": gettext_lazy("Blow the whistle"),
     "report_in": gettext_lazy("Report in"),
     "rate_summons": gettext_lazy("Summons rated"),
+    "request_whistle": gettext_lazy("Whistle requested from the command center"),
+    "approve_whistle_request": gettext_lazy("Whistle request approved"),
+    "decline_whistle_request": gettext_lazy("Whistle request declined"),
+    "withdraw_whistle_request": gettext_lazy("Whistle request withdrawn"),
     "whistle_escalated": gettext_lazy("Missed report-in escalated"),
     "photo": gettext_lazy("Add a photo"),
     "merge": gettext_lazy("Duplicate merged"),
@@ -149,6 +153,7 @@ def event_page(request, number: str):
     assignments = dispatch_selectors.assignment_list(user=user, event=event)
     whistles = list(Whistle.objects.filter(event=event).prefetch_related("summonses__department")
                     .order_by("blown_at"))
+    whistle_requests = dispatch_selectors.whistle_requests_of_event(user=user, event=event)
     timeline = event_selectors.event_timeline(user=user, number=number)
     now = timezone.now()
     clocks = [_clock(d, now) for d in deadlines]
@@ -163,6 +168,7 @@ def event_page(request, number: str):
         "past_clocks": [c for c in clocks if not (c["open"] or c["state"] == "paused")],
         "assignments": assignments,
         "whistles": whistles,
+        "whistle_requests": whistle_requests,
         "photos": list(event_selectors.event_photo_list(user=user, event=event)),
         "timeline": [{"a": a, "label": action_label(a.action),
                       "role": ROLE_LABELS.get(a.actor_role, a.actor_role),
