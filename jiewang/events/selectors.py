@@ -203,6 +203,39 @@ def grid_counts(*, user, area=None, **filters) -> dict[int, dict]:
     return {r["grid_id"]: {"open": r["open"], "overdue": r["overdue"]} for r in rows}
 
 
+def area_counts(*, user, level: int, area=None, **filters) -> dict[int, dict]:
+    """Open and overdue events per area of one ``level`` (3 town … 5 grid, or 1–2 city/district)
+    in the user's scope: ``{area_id: {"open": n, "overdue": m}}``, only areas with an open event.
+    The command center's map at city and district level colours towns or districts with it."""
+    from django.db.models import Count
+
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.areas.models import Area
+
+    if level >= AreaLevel.GRID:
+        return grid_counts(user=user, area=area, **filters)
+    column = "community_id" if level == AreaLevel.COMMUNITY else "town_id"
+    qs = event_list(user=user, area=area, **filters).filter(status__in=MAP_OPEN_STATUSES)
+    if column == "community_id":
+        qs = qs.filter(community__isnull=False)
+    rows = qs.order_by().values(column).annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True)))
+    by_node = {r[column]: (r["open"], r["overdue"]) for r in rows}
+    if level >= AreaLevel.TOWN:
+        return {k: {"open": o, "overdue": d} for k, (o, d) in by_node.items()}
+    # Above the town: roll each town up to its ancestor of that level (read from the towns' paths).
+    paths = dict(Area.objects.filter(pk__in=list(by_node)).values_list("id", "path"))
+    ancestor_ids = {int(x) for p in paths.values() for x in p.strip("/").split("/") if x}
+    wanted = set(Area.objects.filter(pk__in=ancestor_ids, level=level).values_list("id", flat=True))
+    out: dict[int, dict] = {}
+    for town_id, (o, d) in by_node.items():
+        up = next((int(x) for x in paths.get(town_id, "").strip("/").split("/") if x and int(x) in wanted), None)
+        if up is not None:
+            c = out.setdefault(up, {"open": 0, "overdue": 0})
+            c["open"] += o
+            c["overdue"] += d
+    return out
+
+
 # Cells are this many screen pixels wide; from POINTS_FROM_ZOOM on every event is its own point.
 CLUSTER_CELL_PX = 64
 POINTS_FROM_ZOOM = 16

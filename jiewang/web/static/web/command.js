@@ -68,22 +68,47 @@
     var gridLayer = L.layerGroup().addTo(map);
     var pointLayer = L.layerGroup().addTo(map);
     var counts = {}, geojsonUrl = null, geoZoom = null;
+    var note = document.getElementById("map-note");
+    var gridsUrl = el.getAttribute("data-grids-url");
 
-    function loadGrids() {
+    // Say what went wrong instead of leaving the map blank (a layer too large, a failed request).
+    function say(text) {
+      if (!note) return;
+      note.textContent = text || "";
+      note.hidden = !text;
+    }
+
+    function loadGrids(force) {
       var z = map.getZoom();
-      if (!geojsonUrl || (geoZoom !== null && Math.abs(z - geoZoom) < 2)) return;
+      if (!geojsonUrl || (!force && geoZoom !== null && Math.abs(z - geoZoom) < 2)) return;
       geoZoom = z;
-      getJSON(withParams(geojsonUrl, { zoom: z })).then(function (fc) {
+      fetch(withParams(geojsonUrl, { zoom: z }), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          return r.json().then(function (body) {
+            if (!r.ok) throw new Error((body && body.message) || t(el, "failed", "The map layer could not be loaded."));
+            return body;
+          });
+        }).then(function (fc) {
+          gridLayer.clearLayers();
+          L.geoJSON(fc, {
+            style: function (f) { return gridStyle(counts[String(f.id || (f.properties || {}).id)]); },
+            onEachFeature: function (f, layer) {
+              var c = counts[String(f.id || (f.properties || {}).id)] || { open: 0, overdue: 0 };
+              layer.bindTooltip((f.properties || {}).name + ": " + c.open + " " + t(el, "open", "open") + ", " +
+                c.overdue + " " + t(el, "overdue", "overdue"));
+            }
+          }).addTo(gridLayer);
+        }).catch(function (e) { say(e.message || t(el, "failed", "The map layer could not be loaded.")); });
+    }
+
+    function loadLayer(url) {
+      getJSON(url).then(function (data) {
+        counts = data.areas || {};
+        geojsonUrl = data.geojson_url;
         gridLayer.clearLayers();
-        L.geoJSON(fc, {
-          style: function (f) { return gridStyle(counts[String(f.id || (f.properties || {}).id)]); },
-          onEachFeature: function (f, layer) {
-            var c = counts[String(f.id || (f.properties || {}).id)] || { open: 0, overdue: 0 };
-            layer.bindTooltip((f.properties || {}).name + ": " + c.open + " " + t(el, "open", "open") + ", " +
-              c.overdue + " " + t(el, "overdue", "overdue"));
-          }
-        }).addTo(gridLayer);
-      }).catch(function () {});
+        say(data.too_large ? data.message : "");
+        loadGrids(true);
+      }).catch(function () { say(t(el, "failed", "The map layer could not be loaded.")); });
     }
 
     function loadPoints() {
@@ -125,11 +150,15 @@
         }).catch(function () {});
     }
 
-    getJSON(el.getAttribute("data-grids-url")).then(function (data) {
-      counts = data.grids || {};
-      geojsonUrl = data.geojson_url;
-      loadGrids();
-    }).catch(function () {});
+    loadLayer(gridsUrl);
+    var picker = document.getElementById("map-layer");
+    if (picker) {
+      picker.addEventListener("change", function () {
+        // The same filters, another layer: redraw without reloading the page.
+        gridsUrl = gridsUrl.replace(/([?&])layer=[^&]*(&|$)/, "$1").replace(/[?&]$/, "");
+        loadLayer(withParams(gridsUrl, { layer: picker.value }));
+      });
+    }
     loadPoints();
     var timer = null;
     map.on("moveend", function () {
