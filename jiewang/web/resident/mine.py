@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -50,8 +51,9 @@ def mine(request):
             if action == "send":
                 reporter_codes.reporter_code_issue(phone=phone, ip=_client_ip(request))
                 step = "code"
-                messages.info(request, _("A code was sent by SMS to %(phone)s. It is valid for 10 minutes.")
-                              % {"phone": mask_phone(public.normalize_phone(phone))})
+                messages.info(request, _("A code was sent by SMS to %(phone)s. It is valid for %(minutes)d minutes.")
+                              % {"phone": mask_phone(public.normalize_phone(phone)),
+                                 "minutes": settings.REPORTER_CODE_MINUTES})
             elif action == "verify":
                 step = "code"
                 index = reporter_codes.reporter_code_verify(phone=phone, code=request.POST.get("code", ""))

@@ -139,7 +139,12 @@ def receipt(request, number: str):
     token = request.session.get(SESSION_RECEIPTS, {}).get(number)
     if not token:
         raise Http404
-    return render(request, "web/resident/receipt.html", {"number": number, "track_url": _track_url(request, number, token)})
+    try:
+        title = public.event_track(number=number, token=token).title
+    except ApplicationError:
+        title = ""
+    return render(request, "web/resident/receipt.html", {"number": number, "title": title,
+                                                         "track_url": _track_url(request, number, token)})
 
 
 def track(request, number: str):

@@ -39,7 +39,7 @@ def test_catalog_edit_names_the_current_departments(coded, client_for):
     assert '<span id="c-depts-names">城市管理局 (cgj)、规划和自然资源局 (ghzy)</span>' in page
     # A code no department has is said so.
     page = client_for(coded.district_admin).get("/manage/catalog/EC01/").content.decode()
-    assert "发展改革委" not in page and "fgw <em>(no such department)</em>" in page.replace("（", "(")
+    assert "发展改革委" not in page and "fgw <em>（无此部门）</em>" in page
 
 
 def test_catalog_api_names_the_departments(coded, client_for):

@@ -175,5 +175,5 @@ def test_receipt_marks_the_link_for_the_device(tree, people, loop):
     token = c.session["resident_receipts"][ev.number]
     page = c.get(f"/report/receipt/{ev.number}/").content.decode()
     assert (f'id="remember-report" data-number="{ev.number}" '
-            f'data-url="http://testserver/report/track/{ev.number}/?t={token}"') in page
+            f'data-url="http://testserver/report/track/{ev.number}/?t={token}" data-title="小区门口垃圾堆放">') in page
     assert "web/resident-mine.js" in page
