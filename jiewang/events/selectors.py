@@ -298,3 +298,23 @@ def event_possible_duplicates(*, user, event: Event) -> list[Event]:
         lon__range=(event.lon - dlon, event.lon + dlon), lat__range=(event.lat - dlat, event.lat + dlat),
     ).exclude(pk=event.pk).order_by("reported_at")
     return list(qs[:10])
+
+
+def categories_used_by(*, user, recent: int = 4, frequent: int = 6, days: int = 180) -> tuple[list[int], list[int]]:
+    """The category ids of the user's own reports (``Event.reporter``): the ``recent`` last used
+    (newest first) and the ``frequent`` most used in the last ``days`` that are not among the
+    recent ones (most first). The grid worker's report shows them before the whole catalog.
+    Only the user's own rows are read, so no scope rule is needed beyond that."""
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    if user is None or not user.is_authenticated:
+        return [], []
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = list(Event.objects.filter(reporter=user, reported_at__gte=since).order_by()
+                .values("category_id").annotate(n=Count("id"), last=Max("reported_at")))
+    by_last = [r["category_id"] for r in sorted(rows, key=lambda r: (r["last"], r["category_id"]), reverse=True)]
+    latest = by_last[:recent]
+    by_count = [r["category_id"] for r in sorted(rows, key=lambda r: (-r["n"], -r["last"].timestamp()))
+                if r["category_id"] not in latest]
+    return latest, by_count[:frequent]
