@@ -91,7 +91,9 @@
         }).then(function (fc) {
           gridLayer.clearLayers();
           L.geoJSON(fc, {
-            style: function (f) { return gridStyle(counts[String(f.id || (f.properties || {}).id)]); },
+            style: function (f) {
+              return Object.assign({ className: "jw-area" }, gridStyle(counts[String(f.id || (f.properties || {}).id)]));
+            },
             onEachFeature: function (f, layer) {
               var c = counts[String(f.id || (f.properties || {}).id)] || { open: 0, overdue: 0 };
               layer.bindTooltip((f.properties || {}).name + ": " + c.open + " " + t(el, "open", "open") + ", " +
