@@ -177,3 +177,15 @@ def test_receipt_marks_the_link_for_the_device(tree, people, loop):
     assert (f'id="remember-report" data-number="{ev.number}" '
             f'data-url="http://testserver/report/track/{ev.number}/?t={token}" data-title="小区门口垃圾堆放">') in page
     assert "web/resident-mine.js" in page
+
+
+@pytest.mark.django_db
+def test_migration_backfills_the_phone_index(tree, people, loop):
+    import importlib
+
+    from django.apps import apps
+
+    ev = report(Client())
+    Event.objects.filter(pk=ev.pk).update(reporter_phone_index="")
+    importlib.import_module("jiewang.events.migrations.0011_reporter_phone_index").backfill(apps, None)
+    assert Event.objects.get(pk=ev.pk).reporter_phone_index == blind_index(PHONE)
