@@ -103,9 +103,35 @@
         }).catch(function (e) { say(e.message || t(el, "failed", "The map layer could not be loaded.")); });
     }
 
-    function loadLayer(url) {
+    // The table under the map follows the layer shown (the same counts, worst first).
+    function fillTable(data) {
+      var summary = document.getElementById("area-counts-summary");
+      var table = document.querySelector("#area-counts tbody");
+      if (!summary || !table) return;
+      var label = ((data.layers || []).filter(function (l) { return l.value === data.layer; })[0] || {}).label || "";
+      var rows = Object.keys(counts).map(function (k) { return counts[k]; }).sort(function (a, b) {
+        return (b.overdue - a.overdue) || (b.open - a.open) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      });
+      summary.textContent = t(el, "by", "{level}").replace("{level}", label) + " (" + rows.length + ")";
+      document.getElementById("area-counts-level").textContent = label;
+      table.textContent = "";
+      rows.forEach(function (r) {
+        var tr = document.createElement("tr");
+        [r.name, r.open, r.overdue].forEach(function (v) {
+          var td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td);
+        });
+        table.appendChild(tr);
+      });
+      if (!rows.length) {
+        var tr = document.createElement("tr"), td = document.createElement("td");
+        td.colSpan = 3; td.textContent = t(el, "none", "None"); tr.appendChild(td); table.appendChild(tr);
+      }
+    }
+
+    function loadLayer(url, redraw) {
       getJSON(url).then(function (data) {
         counts = data.areas || {};
+        if (redraw) fillTable(data);
         geojsonUrl = data.geojson_url;
         gridLayer.clearLayers();
         say(data.too_large ? data.message : "");
@@ -158,7 +184,7 @@
       picker.addEventListener("change", function () {
         // The same filters, another layer: redraw without reloading the page.
         gridsUrl = gridsUrl.replace(/([?&])layer=[^&]*(&|$)/, "$1").replace(/[?&]$/, "");
-        loadLayer(withParams(gridsUrl, { layer: picker.value }));
+        loadLayer(withParams(gridsUrl, { layer: picker.value }), true);
       });
     }
     loadPoints();
