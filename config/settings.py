@@ -226,6 +226,12 @@ RESIDENT_FORM_MIN_SECONDS = float(os.environ.get("RESIDENT_FORM_MIN_SECONDS", 3)
 RESIDENT_FORM_MAX_SECONDS = float(os.environ.get("RESIDENT_FORM_MAX_SECONDS", 2 * 3600))
 # Largest whole submission (photo included) the resident form accepts, in bytes.
 RESIDENT_REPORT_MAX_BYTES = int(os.environ.get("RESIDENT_REPORT_MAX_BYTES", 12 * 1024 * 1024))
+# "我的反映" by phone: a one-time SMS code, valid this many minutes and tries; codes sent per phone
+# and per client address in an hour (events.services.reporter_codes).
+REPORTER_CODE_MINUTES = int(os.environ.get("REPORTER_CODE_MINUTES", 10))
+REPORTER_CODE_MAX_ATTEMPTS = int(os.environ.get("REPORTER_CODE_MAX_ATTEMPTS", 5))
+REPORTER_CODES_PER_HOUR_PER_PHONE = int(os.environ.get("REPORTER_CODES_PER_HOUR_PER_PHONE", 3))
+REPORTER_CODES_PER_HOUR_PER_IP = int(os.environ.get("REPORTER_CODES_PER_HOUR_PER_IP", 10))
 
 LOGGING = {
     "version": 1,

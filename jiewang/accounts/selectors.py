@@ -48,3 +48,18 @@ def can_see_phone(viewer, subject: User) -> bool:
     if viewer.pk == subject.pk or viewer.is_superuser:
         return True
     return any(g.role in PEOPLE_MANAGERS for g in user_grants(viewer))
+
+
+def department_names_by_code(*, user) -> dict[str, str]:
+    """The name people know a department code by (``cgj`` → 城市管理局), for lists that show the
+    matter catalog's default departments. Each district has its own department per code, named
+    after the district (江北区城市管理局): the name is taken without its area's name, and where
+    the districts disagree the most common name wins (ties: the first alphabetically)."""
+    from collections import Counter
+
+    seen: dict[str, Counter] = {}
+    for code, name, area_name in (department_list(user=user).exclude(code="")
+                                  .values_list("code", "name", "area__name")):
+        short = name[len(area_name):] if area_name and name.startswith(area_name) and name != area_name else name
+        seen.setdefault(code, Counter())[short] += 1
+    return {code: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[0][0] for code, c in seen.items()}

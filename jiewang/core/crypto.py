@@ -65,3 +65,28 @@ class EncryptedTextField(models.TextField):
         if value is None or value == "":
             return value
         return encrypt(value)
+
+
+class BlindIndexField(models.CharField):
+    """The keyed hash (:func:`blind_index`) of another field of the same row, kept in step on
+    every save and insert (``pre_save``, which ``core.fastsql.insert`` calls too): an encrypted
+    value found by exact match without being stored in clear. Empty when the source is empty."""
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 64)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        clear = getattr(model_instance, self.source, "") or ""
+        value = blind_index(clear) if clear.strip() else ""
+        setattr(model_instance, self.attname, value)
+        return value

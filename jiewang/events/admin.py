@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import AuditedModelAdmin
 
-from .models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto, MatterCategory
+from .models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto, MatterCategory, ReporterCode
 
 
 @admin.register(MatterCategory)
@@ -75,4 +75,19 @@ class EventNumberSequenceAdmin(AuditedModelAdmin):
     list_display = ("town", "year", "last")
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReporterCode)
+class ReporterCodeAdmin(AuditedModelAdmin):
+    """Read-only: one-time codes are issued and used by events.services.reporter_codes; the list
+    shows neither the phone nor the code (only their keyed hashes exist)."""
+
+    list_display = ("id", "created_at", "expires_at", "attempts", "used_at")
+    exclude = ("phone_index", "code_hash", "ip_index")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
         return False

@@ -162,6 +162,11 @@ def timeline(request, number: str):
 
 # ---- catalog --------------------------------------------------------------------------------
 
+class DepartmentRef(Schema):
+    code: str
+    name: str = Field(..., description="the department's name without its district's ('' when no department has the code)")
+
+
 class CategoryOut(Schema):
     code: str
     name: str
@@ -170,16 +175,21 @@ class CategoryOut(Schema):
     closable_level: str
     grid_may_self_handle: bool
     default_department_codes: list[str]
+    default_departments: list[DepartmentRef]
     deadlines: dict
     attributes: list[dict]
     keywords: str
     is_active: bool
 
 
-def category_out(c: MatterCategory) -> dict:
+def category_out(c: MatterCategory, names: dict[str, str]) -> dict:
+    """A category for the API; ``names`` maps department codes to names
+    (:func:`jiewang.accounts.selectors.department_names_by_code`)."""
     return {**{f: getattr(c, f) for f in ("code", "name", "board_kind", "closable_level", "grid_may_self_handle",
                                             "default_department_codes", "deadlines", "attributes", "keywords",
                                             "is_active")},
+            "default_departments": [{"code": code, "name": names.get(code, "")}
+                                    for code in c.default_department_codes],
             "parent_code": c.parent.code if c.parent_id else None}
 
 
@@ -188,7 +198,10 @@ catalog_router = Router(tags=["catalog"])
 
 @catalog_router.get("", response=list[CategoryOut], summary="The matter catalog (事项清单)")
 def list_categories(request, board: BoardKind | None = None, include_inactive: bool = False):
-    return [category_out(c) for c in selectors.category_list(board=board, include_inactive=include_inactive)]
+    from jiewang.accounts.selectors import department_names_by_code
+
+    names = department_names_by_code(user=request.user)
+    return [category_out(c, names) for c in selectors.category_list(board=board, include_inactive=include_inactive)]
 
 
 class CategoryUpdateIn(Schema):
@@ -208,7 +221,10 @@ def update_category(request, code: str, payload: CategoryUpdateIn):
     fields = {k: v for k, v in payload.dict(exclude_unset=True).items() if v is not None}
     if not fields:
         raise ValidationFailed("没有要修改的内容 / Nothing to change.", code="catalog.nothing_to_change")
-    return category_out(catalog.category_update(actor=request.user, category=category, **fields))
+    from jiewang.accounts.selectors import department_names_by_code
+
+    return category_out(catalog.category_update(actor=request.user, category=category, **fields),
+                        department_names_by_code(user=request.user))
 
 
 class HotlineReportOut(Schema):

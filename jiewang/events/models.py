@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiewang.accounts.choices import BoardKind
-from jiewang.core.crypto import EncryptedTextField
+from jiewang.core.crypto import BlindIndexField, EncryptedTextField
 
 from .choices import (EventChannel, EventSource, EventStatus, HandlingLevel, LocationStatus, PhotoKind,
                       Satisfaction, Urgency)
@@ -119,6 +119,9 @@ class Event(models.Model):
                                  related_name="reported_events")
     reporter_name = models.CharField(max_length=64, blank=True, default="")
     reporter_phone = EncryptedTextField(blank=True, default="")
+    # The phone's keyed hash: a resident who proves the phone by a one-time code finds their
+    # reports by it ("我的反映", events.services.reporter_codes); the phone stays encrypted.
+    reporter_phone_index = BlindIndexField(source="reporter_phone")
     # Unique when given (a partial index: reports without a key add no index entry).
     idempotency_key = models.CharField(max_length=80, null=True, blank=True)  # noqa: DJ001 - NULL: not indexed
     # A secret given to an anonymous reporter so they can follow and rate their report without an
@@ -159,6 +162,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["town", "status"]),
             models.Index(fields=["category", "reported_at"]),
+            models.Index(fields=["reporter_phone_index"], condition=~Q(reporter_phone_index=""),
+                         name="event_reporter_phone_idx"),
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["duplicate_of"], condition=Q(duplicate_of__isnull=False),
                          name="event_duplicate_of_idx"),
@@ -318,3 +323,27 @@ class Deadline(models.Model):
     def __str__(self):
         about = f" {self.subject_type}:{self.subject_id}" if self.subject_type else ""
         return f"{self.event_id} {self.kind}{about} → {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class ReporterCode(models.Model):
+    """A one-time code sent by SMS to a phone so that its owner can list the reports made with
+    that phone ("我的反映") without an account. Only the keyed hashes of the phone and of the code
+    are stored; a code is valid for ``REPORTER_CODE_MINUTES`` and ``REPORTER_CODE_MAX_ATTEMPTS``
+    tries, and is used once (events.services.reporter_codes)."""
+
+    phone_index = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    ip_index = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reporter code")
+        verbose_name_plural = _("reporter codes")
+        indexes = [models.Index(fields=["phone_index", "created_at"], name="reporter_code_phone_idx"),
+                   models.Index(fields=["ip_index", "created_at"], name="reporter_code_ip_idx")]
+
+    def __str__(self) -> str:  # never the phone or the code
+        return f"reporter code #{self.pk}"

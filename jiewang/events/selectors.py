@@ -222,6 +222,42 @@ def grid_counts(*, user, area=None, **filters) -> dict[int, dict]:
     return {r["grid_id"]: {"open": r["open"], "overdue": r["overdue"], "local": r["local"]} for r in rows}
 
 
+def area_counts(*, user, level: int, area=None, **filters) -> dict[int, dict]:
+    """Open and overdue events per area of one ``level`` (3 town … 5 grid, or 1–2 city/district)
+    in the user's scope: ``{area_id: {"open": n, "overdue": m, "local": k}}`` (``local``: held by a
+    grid or community, as in :func:`grid_counts`), only areas with an open event.
+    The command center's map at city and district level colours towns or districts with it."""
+    from django.db.models import Count
+
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.areas.models import Area
+
+    if level >= AreaLevel.GRID:
+        return grid_counts(user=user, area=area, **filters)
+    column = "community_id" if level == AreaLevel.COMMUNITY else "town_id"
+    qs = event_list(user=user, area=area, **filters).filter(status__in=MAP_OPEN_STATUSES)
+    if column == "community_id":
+        qs = qs.filter(community__isnull=False)
+    rows = qs.order_by().values(column).annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True)),
+                                                 local=Count("id", filter=Q(level__in=LOCAL_LEVELS)))
+    by_node = {r[column]: (r["open"], r["overdue"], r["local"]) for r in rows}
+    if level >= AreaLevel.TOWN:
+        return {k: {"open": o, "overdue": d, "local": lc} for k, (o, d, lc) in by_node.items()}
+    # Above the town: roll each town up to its ancestor of that level (read from the towns' paths).
+    paths = dict(Area.objects.filter(pk__in=list(by_node)).values_list("id", "path"))
+    ancestor_ids = {int(x) for p in paths.values() for x in p.strip("/").split("/") if x}
+    wanted = set(Area.objects.filter(pk__in=ancestor_ids, level=level).values_list("id", flat=True))
+    out: dict[int, dict] = {}
+    for town_id, (o, d, lc) in by_node.items():
+        up = next((int(x) for x in paths.get(town_id, "").strip("/").split("/") if x and int(x) in wanted), None)
+        if up is not None:
+            c = out.setdefault(up, {"open": 0, "overdue": 0, "local": 0})
+            c["open"] += o
+            c["overdue"] += d
+            c["local"] += lc
+    return out
+
+
 # Cells are this many screen pixels wide; from POINTS_FROM_ZOOM on every event is its own point.
 CLUSTER_CELL_PX = 64
 POINTS_FROM_ZOOM = 16
@@ -284,3 +320,23 @@ def event_possible_duplicates(*, user, event: Event) -> list[Event]:
         lon__range=(event.lon - dlon, event.lon + dlon), lat__range=(event.lat - dlat, event.lat + dlat),
     ).exclude(pk=event.pk).order_by("reported_at")
     return list(qs[:10])
+
+
+def categories_used_by(*, user, recent: int = 4, frequent: int = 6, days: int = 180) -> tuple[list[int], list[int]]:
+    """The category ids of the user's own reports (``Event.reporter``): the ``recent`` last used
+    (newest first) and the ``frequent`` most used in the last ``days`` that are not among the
+    recent ones (most first). The grid worker's report shows them before the whole catalog.
+    Only the user's own rows are read, so no scope rule is needed beyond that."""
+    from django.db.models import Count, Max
+    from django.utils import timezone
+
+    if user is None or not user.is_authenticated:
+        return [], []
+    since = timezone.now() - dt.timedelta(days=days)
+    rows = list(Event.objects.filter(reporter=user, reported_at__gte=since).order_by()
+                .values("category_id").annotate(n=Count("id"), last=Max("reported_at")))
+    by_last = [r["category_id"] for r in sorted(rows, key=lambda r: (r["last"], r["category_id"]), reverse=True)]
+    latest = by_last[:recent]
+    by_count = [r["category_id"] for r in sorted(rows, key=lambda r: (-r["n"], -r["last"].timestamp()))
+                if r["category_id"] not in latest]
+    return latest, by_count[:frequent]

@@ -23,8 +23,18 @@ def _phone_page(new_page, live_server):
     return page
 
 
+def _pick_category(page, code):
+    """A quick pick when the worker has used the category, else from its board (folded)."""
+    quick = page.locator(f'#cat-quick button.cat[data-code="{code}"]')
+    if quick.count():
+        quick.click()
+        return
+    page.click(f'#cat-all details:has(button.cat[data-code="{code}"]) > summary')
+    page.click(f'#cat-all button.cat[data-code="{code}"]')
+
+
 def _fill_report(page, title):
-    page.click('button.cat[data-code="LS01"]')
+    _pick_category(page, "LS01")
     page.wait_for_selector('[data-screen="2"]:not([hidden])')
     page.set_input_files("#photo", files=[{"name": "scene.png", "mimeType": "image/png", "buffer": _png()}])
     page.fill("#title", title)

@@ -181,15 +181,15 @@ def index(request):
     if root is not None:
         grids = list(area_selectors.area_list(user=request.user, root_id=root.id, level=AreaLevel.GRID)
                      [:GRID_SELECT_LIMIT + 1])
-    counts = event_selectors.grid_counts(user=request.user, **kw) if root is not None else {}
-    grid_rows = [{"grid": g, **counts[g.id]} for g in grids if g.id in counts]
-    grid_rows.sort(key=lambda r: (-r["overdue"], -r["open"], r["grid"].path))
-    map_totals = {k: sum(r[k] for r in counts.values()) for k in ("open", "overdue", "local")}
+    layer, area_rows, _size = layer_rows(request, root, kw) if root is not None else (None, [], 0)
+    map_totals = {k: sum(r[k] for r in area_rows) for k in ("open", "overdue", "local")}
     return render(request, "web/command/index.html", {
         "root": root, "roots": roots, "form": form, "queues": queues, "grids": grids[:GRID_SELECT_LIMIT],
         "boards": BoardKind.choices, "statuses": EventStatus.choices,
         "categories": event_selectors.category_list(user=request.user).filter(parent__isnull=True),
-        "grid_rows": grid_rows, "map_totals": map_totals, "satisfactions": Satisfaction.choices,
+        "area_rows": area_rows, "map_totals": map_totals, "layer_label": AreaLevel(layer).label if layer else "",
+        "layers": [(LAYER_NAMES[lv], AreaLevel(lv).label) for lv in map_layers(root)] if root is not None else [],
+        "layer": LAYER_NAMES.get(layer, ""), "satisfactions": Satisfaction.choices,
         "tile_url": getattr(settings, "MAP_TILE_URL", ""),
         "query": request.GET.urlencode(), "next": request.get_full_path(), "now_": timezone.now(),
     })
@@ -197,24 +197,72 @@ def index(request):
 
 # ---- map data -------------------------------------------------------------------------------
 
+# The map colours the areas of one level below the commanded area; more polygons than this are
+# not drawn (the page says so and offers a coarser layer).
+MAP_LAYER_MAX_AREAS = 3000
+LAYER_NAMES = {AreaLevel.DISTRICT: "district", AreaLevel.TOWN: "town", AreaLevel.COMMUNITY: "community",
+               AreaLevel.GRID: "grid"}
+
+
+def map_layers(root) -> list[int]:
+    """The levels the map of ``root`` can colour: every level from one below it down to the grid."""
+    return [lv for lv in LAYER_NAMES if lv > root.level]
+
+
+def map_layer(request, root) -> int | None:
+    """The layer asked for (``?layer=town``), else the default: grids for a town, towns for a
+    district, districts for a city (one level below, two for a district's towns would be the
+    same: a district's children are its towns)."""
+    layers = map_layers(root)
+    if not layers:
+        return None
+    wanted = request.GET.get("layer", "")
+    for lv in layers:
+        if LAYER_NAMES[lv] == wanted:
+            return lv
+    return AreaLevel.GRID if root.level >= AreaLevel.TOWN else layers[0]
+
+
+def layer_rows(request, root, kw) -> tuple[int | None, list[dict], int]:
+    """(layer level, rows of areas with open events sorted worst first, number of areas of the
+    layer) for the page's table and the map."""
+    level = map_layer(request, root)
+    if level is None:
+        return None, [], 0
+    areas = area_selectors.area_list(user=request.user, root_id=root.id, level=level)
+    counts = event_selectors.area_counts(user=request.user, level=level, **kw)
+    names = dict(areas.filter(id__in=list(counts)).values_list("id", "name"))
+    rows = [{"id": k, "name": names[k], **v} for k, v in counts.items() if k in names]
+    rows.sort(key=lambda r: (-r["overdue"], -r["open"], r["name"]))
+    return level, rows, areas.count()
+
+
 @require_GET
 @command_required
 def map_grids(request):
-    """Per-grid counts of open and overdue events in the user's scope (with the filters), and
-    where to fetch the grids' GeoJSON."""
+    """Per-area counts of open and overdue events for the map's layer (grids of a town, towns of
+    a district, districts of a city, or the ``layer`` asked for) in the user's scope, with the
+    filters, and where to fetch the layer's GeoJSON. A layer of more than
+    :data:`MAP_LAYER_MAX_AREAS` areas is not drawn: ``too_large`` and a message say so."""
     root, _roots = _root(request)
     if root is None:
-        return JsonResponse({"area": None, "geojson_url": None, "grids": {}})
+        return JsonResponse({"area": None, "geojson_url": None, "areas": {}})
     kw, _form = read_filters(request, root)
-    counts = event_selectors.grid_counts(user=request.user, **kw)
-    names = dict(area_selectors.area_list(user=request.user, root_id=root.id, level=AreaLevel.GRID)
-                 .filter(id__in=list(counts)).values_list("id", "name"))
+    level, rows, size = layer_rows(request, root, kw)
+    too_large = size > MAP_LAYER_MAX_AREAS
+    name = LAYER_NAMES.get(level, "")
     return JsonResponse({
         "area": root.id,
-        "geojson_url": f"/api/areas/{root.id}/geojson?level=grid",
+        "layer": name,
+        "layers": [{"value": LAYER_NAMES[lv], "label": str(AreaLevel(lv).label)} for lv in map_layers(root)],
+        "geojson_url": None if too_large or level is None else f"/api/areas/{root.id}/geojson?level={name}",
+        "too_large": too_large,
+        "message": (_("%(n)d areas are too many to draw; choose a coarser layer or a smaller area.") % {"n": size}
+                    if too_large else ""),
         "bbox": [root.min_lon, root.min_lat, root.max_lon, root.max_lat],
-        "grids": {str(k): {**v, "name": names.get(k, "")} for k, v in counts.items()},
-        "totals": {k: sum(v[k] for v in counts.values()) for k in ("open", "overdue", "local")},
+        "areas": {str(r["id"]): {"open": r["open"], "overdue": r["overdue"], "local": r["local"], "name": r["name"]}
+                  for r in rows},
+        "totals": {k: sum(r[k] for r in rows) for k in ("open", "overdue", "local")},
     })
 
 

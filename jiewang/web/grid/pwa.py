@@ -22,7 +22,16 @@ from django.views.decorators.http import require_GET
 
 # Static files the app shell needs without signal (precached by the service worker).
 SHELL_STATIC = ["web/site.css", "web/portal.css", "web/grid.js", "web/offline-queue.js",
-                "web/icons/icon-192.png", "web/icons/icon-512.png"]
+                "web/icons/icon-192.png", "web/icons/icon-512.png",
+                # The location screen's map; optional (the form works without it), so precached
+                # only where the front-end libraries are installed (see shell_static()).
+                "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css"]
+
+
+def shell_static() -> list[str]:
+    """SHELL_STATIC less the vendor files that are not installed: one missing URL would make the
+    service worker's whole precache fail."""
+    return [n for n in SHELL_STATIC if not n.startswith("vendor/") or finders.find(n)]
 # Pages kept for use without signal (cached when fetched while signed in; network first).
 SHELL_PAGES = ["web:grid-report", "web:grid", "web:grid-offline"]
 _version_cache: dict[str, str] = {}
@@ -32,7 +41,7 @@ def _version() -> str:
     if "v" in _version_cache and not settings.DEBUG:
         return _version_cache["v"]
     h = hashlib.sha256()
-    for name in SHELL_STATIC:
+    for name in shell_static():
         path = finders.find(name)
         if path:
             with open(path, "rb") as fh:
@@ -48,7 +57,7 @@ def _version() -> str:
 def service_worker(request):
     body = render_to_string("web/grid/sw.js", {
         "version": _version(),
-        "static_urls": json.dumps([static(n) for n in SHELL_STATIC]),
+        "static_urls": json.dumps([static(n) for n in shell_static()]),
         "page_urls": json.dumps([reverse(n) for n in SHELL_PAGES]),
         "offline_url": json.dumps(reverse("web:grid-offline")),
         "queue_url": json.dumps(static("web/offline-queue.js")),

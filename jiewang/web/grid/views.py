@@ -157,14 +157,38 @@ def _categories(user):
     return [(BoardKind(k).label, v) for k, v in groups.items()]
 
 
+def _quick_categories(user, groups) -> tuple[list, list]:
+    """(recent, frequent) categories of the worker's own reports, from the catalog shown."""
+    recent_ids, frequent_ids = selectors.categories_used_by(user=user)
+    by_id = {c.id: c for _board, cats in groups for c in cats}
+    return [by_id[i] for i in recent_ids if i in by_id], [by_id[i] for i in frequent_ids if i in by_id]
+
+
+def _own_outline(user) -> dict | None:
+    """The outline of the worker's own grids (a community's staff: their communities) as a
+    GeoJSON FeatureCollection for the location screen's map; None when none has a boundary."""
+    from jiewang.areas import selectors as area_selectors
+
+    ids = [g.area_id for g in _grid_grants(user)]
+    areas = [a for a in area_selectors.area_list(user=user).filter(id__in=ids) if a.geometry]
+    if not areas:
+        return None
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": a.id, "properties": {"name": a.name}, "geometry": a.geometry} for a in areas]}
+
+
 @login_required
 def report(request):
-    """The three-screen report; a static page (no per-event data) so the service worker can keep
-    it for use without signal. Submission happens in the browser (grid.js → the API)."""
+    """The three-screen report. The page carries only the worker's own data (their frequent
+    categories, their grid's outline), so the service worker keeps it for use without signal.
+    Submission happens in the browser (grid.js → the API)."""
     if not _allowed(request.user):
         return _forbidden(request)
     get_token(request)
-    return render(request, "web/grid/report.html", {"groups": _categories(request.user),
+    groups = _categories(request.user)
+    recent, frequent = _quick_categories(request.user, groups)
+    return render(request, "web/grid/report.html", {"groups": groups, "recent": recent, "frequent": frequent,
+                                                    "outline": _own_outline(request.user),
                                                     "max_mb": max_bytes() // 1024 // 1024})
 
 

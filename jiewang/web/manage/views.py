@@ -104,8 +104,12 @@ def catalog_list(request):
     q = (request.GET.get("q") or "").strip()
     if q:
         rows = [c for c in rows if q in c.name or q.lower() in c.code.lower() or q in c.keywords]
+    names = account_selectors.department_names_by_code(user=request.user)
+    rows = [c for c in rows if c.parent_id]
+    for c in rows:
+        c.default_departments = [{"code": code, "name": names.get(code, code)} for code in c.default_department_codes]
     return render(request, "web/manage/catalog_list.html", {
-        "rows": [c for c in rows if c.parent_id], "boards": BoardKind.choices, "board": board,
+        "rows": rows, "boards": BoardKind.choices, "board": board,
         "include_inactive": include_inactive, "q": q, "units": dict(DeadlineUnit.choices),
     })
 
@@ -180,13 +184,14 @@ def catalog_edit(request, code: str):
             else:
                 messages.success(request, _("Saved: %(name)s.") % {"name": values["name"]})
                 return redirect("web:manage-catalog")
-    from jiewang.accounts.models import Department
-
-    known_codes = sorted(set(Department.objects.exclude(code="").values_list("code", flat=True)))
+    names = account_selectors.department_names_by_code(user=request.user)
+    known_codes = sorted(names.items())
+    current = [c.strip() for c in values["default_department_codes"].replace("，", ",").split(",") if c.strip()]
     return render(request, "web/manage/catalog_edit.html", {
         "category": category, "values": values, "error": error, "field_errors": field_errors,
         "grid": _deadline_grid(table, field_errors), "urgencies": Urgency.choices, "units": DeadlineUnit.choices,
         "levels": HandlingLevel.choices, "known_codes": known_codes,
+        "current_departments": [{"code": c, "name": names.get(c, "")} for c in current],
     }, status=422 if error else 200)
 
 

@@ -48,6 +48,19 @@ def _extent() -> list[float] | None:
     return [agg["a"], agg["b"], agg["c"], agg["d"]]
 
 
+def _towns() -> list[tuple[str, list]]:
+    """The towns a resident may pick (current, with a boundary), grouped by district, each with
+    its bounding box: the report form's first select."""
+    towns = (Area.objects.current().filter(level=AreaLevel.TOWN, geometry__isnull=False)
+             .select_related("parent").only("id", "name", "path", "min_lon", "min_lat", "max_lon", "max_lat",
+                                            "parent__name").order_by("path"))
+    groups: dict[str, list] = {}
+    for t in towns:
+        t.bbox = f"{t.min_lon},{t.min_lat},{t.max_lon},{t.max_lat}"
+        groups.setdefault(t.parent.name if t.parent_id else "", []).append(t)
+    return list(groups.items())
+
+
 def _float(value) -> float | None:
     try:
         v = float(value)
@@ -84,6 +97,7 @@ def index(request):
         "form": form,
         "error": error,
         "extent": _extent(),
+        "town_groups": _towns(),
         "tile_url": getattr(settings, "MAP_TILE_URL", ""),
         "max_mb": settings.RESIDENT_REPORT_MAX_BYTES // 1024 // 1024,
     }, status=status)
@@ -125,7 +139,12 @@ def receipt(request, number: str):
     token = request.session.get(SESSION_RECEIPTS, {}).get(number)
     if not token:
         raise Http404
-    return render(request, "web/resident/receipt.html", {"number": number, "track_url": _track_url(request, number, token)})
+    try:
+        title = public.event_track(number=number, token=token).title
+    except ApplicationError:
+        title = ""
+    return render(request, "web/resident/receipt.html", {"number": number, "title": title,
+                                                         "track_url": _track_url(request, number, token)})
 
 
 def track(request, number: str):
@@ -196,5 +215,58 @@ def boundaries(request):
         features.append({"type": "Feature", "id": a.id, "properties": {"name": a.name},
                          "geometry": mapping(shapely.set_precision(g, 1e-6))})
     resp = JsonResponse({"type": "FeatureCollection", "features": features})
+    resp["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+def _feature(area, geometry, **props) -> dict:
+    import shapely
+    from shapely.geometry import mapping
+
+    return {"type": "Feature", "id": area.id, "properties": {"name": area.name, **props},
+            "geometry": mapping(shapely.set_precision(geometry, 1e-6))}
+
+
+@require_GET
+def outline(request):
+    """The jurisdiction's outline for the report map, shown at once: every current town's
+    boundary, simplified to the whole extent (names only: public)."""
+    import shapely
+    from shapely.geometry import shape
+
+    extent = _extent()
+    rows = list(Area.objects.current().filter(level=AreaLevel.TOWN, geometry__isnull=False)
+                .only("id", "name", "geometry").order_by("path"))
+    tolerance = max(extent[2] - extent[0], extent[3] - extent[1]) / 800 if extent else 0
+    features = [_feature(a, shapely.simplify(shape(a.geometry), tolerance, preserve_topology=True)) for a in rows]
+    resp = JsonResponse({"type": "FeatureCollection", "features": features})
+    resp["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+@require_GET
+def communities(request):
+    """The villages and communities of one town for the report form's second select: name,
+    bounding box and a point inside each (where the pin goes until GPS or a tap refines it)."""
+    from shapely.geometry import shape
+
+    town_id = request.GET.get("town", "")
+    town = (Area.objects.current().filter(level=AreaLevel.TOWN, pk=int(town_id)).first()
+            if town_id.isdigit() and len(town_id) < 18 else None)
+    if town is None:
+        return JsonResponse({"code": "area.not_found", "message": _("Choose a town."), "communities": []}, status=404)
+    rows = (Area.objects.current().filter(parent=town, level=AreaLevel.COMMUNITY)
+            .only("id", "name", "geometry", "min_lon", "min_lat", "max_lon", "max_lat").order_by("code"))
+    out = []
+    for a in rows:
+        item = {"id": a.id, "name": a.name, "bbox": None, "point": None}
+        if a.geometry:
+            p = shape(a.geometry).representative_point()
+            item["bbox"] = [a.min_lon, a.min_lat, a.max_lon, a.max_lat]
+            item["point"] = [round(p.x, 6), round(p.y, 6)]
+        out.append(item)
+    resp = JsonResponse({"town": {"id": town.id, "name": town.name,
+                                  "bbox": [town.min_lon, town.min_lat, town.max_lon, town.max_lat]},
+                         "communities": out})
     resp["Cache-Control"] = "public, max-age=300"
     return resp

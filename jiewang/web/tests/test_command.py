@@ -470,7 +470,7 @@ def test_map_grid_counts_are_exact(tree, people, loop, client_for):
     data = client_for(people.town_operator).get("/command/map/grids.json").json()
     assert data["area"] == tree.t1.id
     assert data["geojson_url"] == f"/api/areas/{tree.t1.id}/geojson?level=grid"
-    assert data["grids"] == {str(tree.g1.id): {"open": 2, "overdue": 1, "local": 2, "name": "甲社区第1网格"},
+    assert data["areas"] == {str(tree.g1.id): {"open": 2, "overdue": 1, "local": 2, "name": "甲社区第1网格"},
                              str(tree.g2.id): {"open": 1, "overdue": 0, "local": 1, "name": "甲社区第2网格"}}
     assert data["totals"] == {"open": 3, "overdue": 1, "local": 3}
     # the GeoJSON it points to serves the grids of the town
@@ -478,9 +478,9 @@ def test_map_grid_counts_are_exact(tree, people, loop, client_for):
     assert sorted(f["id"] for f in fc["features"]) == sorted([tree.g1.id, tree.g2.id, tree.g3.id])
     # filters apply to the counts too
     data = client_for(people.town_operator).get("/command/map/grids.json?board=safety").json()
-    assert data["grids"] == {}
-    other = client_for(people.other_district_admin).get("/command/map/grids.json").json()
-    assert other["grids"] == {str(tree.g4.id): {"open": 1, "overdue": 0, "local": 1, "name": "丙村第1网格"}}
+    assert data["areas"] == {}
+    other = client_for(people.other_district_admin).get("/command/map/grids.json?layer=grid").json()
+    assert other["areas"] == {str(tree.g4.id): {"open": 1, "overdue": 0, "local": 1, "name": "丙村第1网格"}}
 
 
 @pytest.mark.django_db

@@ -35,8 +35,11 @@ DEMO_PASSWORD = "jiewang-demo-2026"
 PAGES = [
     ("login", None, "/login/"),
     ("resident", None, "/report/"),
+    ("resident-mine", None, "/report/mine/"),
     ("command", "town_operator", "/command/"),
+    ("command-district", "district_admin", "/command/"),
     ("grid", "grid_worker", "/grid/"),
+    ("grid-report", "grid_worker", "/grid/report/"),
     ("department", "department_staff", "/dept/"),
     ("events", "town_operator", "/events/"),
     ("event", "town_operator", "/events/{event}/"),

@@ -68,22 +68,80 @@
     var gridLayer = L.layerGroup().addTo(map);
     var pointLayer = L.layerGroup().addTo(map);
     var counts = {}, geojsonUrl = null, geoZoom = null;
+    var note = document.getElementById("map-note");
+    var gridsUrl = el.getAttribute("data-grids-url");
 
-    function loadGrids() {
+    // Say what went wrong instead of leaving the map blank (a layer too large, a failed request).
+    function say(text) {
+      if (!note) return;
+      note.textContent = text || "";
+      note.hidden = !text;
+    }
+
+    function loadGrids(force) {
       var z = map.getZoom();
-      if (!geojsonUrl || (geoZoom !== null && Math.abs(z - geoZoom) < 2)) return;
+      if (!geojsonUrl || (!force && geoZoom !== null && Math.abs(z - geoZoom) < 2)) return;
       geoZoom = z;
-      getJSON(withParams(geojsonUrl, { zoom: z })).then(function (fc) {
+      fetch(withParams(geojsonUrl, { zoom: z }), { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) {
+          return r.json().then(function (body) {
+            if (!r.ok) throw new Error((body && body.message) || t(el, "failed", "The map layer could not be loaded."));
+            return body;
+          });
+        }).then(function (fc) {
+          gridLayer.clearLayers();
+          L.geoJSON(fc, {
+            style: function (f) {
+              return Object.assign({ className: "jw-area" }, gridStyle(counts[String(f.id || (f.properties || {}).id)]));
+            },
+            onEachFeature: function (f, layer) {
+              var c = counts[String(f.id || (f.properties || {}).id)] || { open: 0, overdue: 0 };
+              layer.bindTooltip((f.properties || {}).name + ": " + c.open + " " + t(el, "open", "open") + ", " +
+                c.overdue + " " + t(el, "overdue", "overdue"));
+            }
+          }).addTo(gridLayer);
+        }).catch(function (e) { say(e.message || t(el, "failed", "The map layer could not be loaded.")); });
+    }
+
+    // The table under the map follows the layer shown (the same counts, worst first).
+    function fillTable(data) {
+      var summary = document.getElementById("area-counts-summary");
+      var table = document.querySelector("#area-counts tbody");
+      if (!summary || !table) return;
+      var label = ((data.layers || []).filter(function (l) { return l.value === data.layer; })[0] || {}).label || "";
+      var rows = Object.keys(counts).map(function (k) { return counts[k]; }).sort(function (a, b) {
+        return (b.overdue - a.overdue) || (b.open - a.open) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+      });
+      var totals = data.totals || { open: 0, local: 0 };
+      summary.textContent = t(el, "by", "{level}").replace("{level}", label);
+      var open = document.querySelector("[data-map-open]");
+      if (open) open.textContent = String(totals.open || 0);
+      var local = document.querySelector("[data-map-local]");
+      if (local) local.textContent = String(totals.local || 0);
+      document.getElementById("area-counts-level").textContent = label;
+      table.textContent = "";
+      rows.forEach(function (r) {
+        var tr = document.createElement("tr");
+        [r.name, r.open, r.overdue, r.local || 0].forEach(function (v) {
+          var td = document.createElement("td"); td.textContent = String(v); tr.appendChild(td);
+        });
+        table.appendChild(tr);
+      });
+      if (!rows.length) {
+        var tr = document.createElement("tr"), td = document.createElement("td");
+        td.colSpan = 4; td.textContent = t(el, "none", "None"); tr.appendChild(td); table.appendChild(tr);
+      }
+    }
+
+    function loadLayer(url, redraw) {
+      getJSON(url).then(function (data) {
+        counts = data.areas || {};
+        if (redraw) fillTable(data);
+        geojsonUrl = data.geojson_url;
         gridLayer.clearLayers();
-        L.geoJSON(fc, {
-          style: function (f) { return gridStyle(counts[String(f.id || (f.properties || {}).id)]); },
-          onEachFeature: function (f, layer) {
-            var c = counts[String(f.id || (f.properties || {}).id)] || { open: 0, overdue: 0 };
-            layer.bindTooltip((f.properties || {}).name + ": " + c.open + " " + t(el, "open", "open") + ", " +
-              c.overdue + " " + t(el, "overdue", "overdue"));
-          }
-        }).addTo(gridLayer);
-      }).catch(function () {});
+        say(data.too_large ? data.message : "");
+        loadGrids(true);
+      }).catch(function () { say(t(el, "failed", "The map layer could not be loaded.")); });
     }
 
     function loadPoints() {
@@ -125,11 +183,15 @@
         }).catch(function () {});
     }
 
-    getJSON(el.getAttribute("data-grids-url")).then(function (data) {
-      counts = data.grids || {};
-      geojsonUrl = data.geojson_url;
-      loadGrids();
-    }).catch(function () {});
+    loadLayer(gridsUrl);
+    var picker = document.getElementById("map-layer");
+    if (picker) {
+      picker.addEventListener("change", function () {
+        // The same filters, another layer: redraw without reloading the page.
+        gridsUrl = gridsUrl.replace(/([?&])layer=[^&]*(&|$)/, "$1").replace(/[?&]$/, "");
+        loadLayer(withParams(gridsUrl, { layer: picker.value }), true);
+      });
+    }
     loadPoints();
     var timer = null;
     map.on("moveend", function () {

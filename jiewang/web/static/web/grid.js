@@ -110,13 +110,15 @@
     status.textContent = "";
     var h = $('[data-screen="' + n + '"] h2', form);
     if (h) { h.setAttribute("tabindex", "-1"); h.focus(); }
-    if (n === 3 && !$("#lon").value) locateMe();
+    if (n === 3) { gridMap(); if (!$("#lon").value) locateMe(); }
   }
 
   // screen 1: category
   $$(".cat", form).forEach(function (b) {
     b.addEventListener("click", function () {
-      $$(".cat", form).forEach(function (o) { o.setAttribute("aria-pressed", o === b ? "true" : "false"); });
+      $$(".cat", form).forEach(function (o) {
+        o.setAttribute("aria-pressed", o.dataset.code === b.dataset.code ? "true" : "false");
+      });
       state.category = b.dataset.code;
       $("#chosen-category").textContent = b.dataset.name;
       var title = $("#title");
@@ -125,17 +127,25 @@
     });
   });
   $("#title").addEventListener("input", function () { this.dataset.auto = "0"; });
-  $("#cat-search").addEventListener("input", function () {
-    var q = this.value.trim().toLowerCase();
-    $$(".board-group", form).forEach(function (g) {
-      var any = false;
+  // The search filters the whole catalog by any part of a name (or keyword, or code): the
+  // recent and frequent ones step aside, every board with a match unfolds.
+  function filterCategories(q) {
+    q = (q || "").trim().toLowerCase();
+    var quick = $("#cat-quick"), total = 0;
+    if (quick) quick.hidden = !!q;
+    $$("#cat-all .board-group", form).forEach(function (g) {
+      var any = 0;
       $$(".cat", g).forEach(function (b) {
         var hit = !q || (b.dataset.name + " " + b.dataset.keywords + " " + b.dataset.code).toLowerCase().indexOf(q) !== -1;
-        b.hidden = !hit; any = any || hit;
+        b.hidden = !hit; if (hit) any += 1;
       });
       g.hidden = !any;
+      if (g.tagName === "DETAILS") g.open = !!q && any > 0;
+      total += any;
     });
-  });
+    $("#cat-none").hidden = total > 0;
+  }
+  $("#cat-search").addEventListener("input", function () { filterCategories(this.value); });
 
   // screen 2: photo
   var photoInput = $("#photo"), preview = $("#photo-preview");
@@ -154,12 +164,49 @@
 
   // screen 3: location (WGS84 from the phone; GCJ-02 matters only for Chinese map SDKs)
   var where = $("#where");
+
+  // The map of the worker's own grid (its outline only: no tiles, none are reachable on closed
+  // networks) with a pin to tap or drag. An enhancement: without Leaflet (not cached, offline)
+  // the longitude/latitude boxes stay the way in, and the form submits the same.
+  var map = null, pin = null;
+  function pinAt(lat, lon) {
+    if (!map) return;
+    if (!pin) {
+      pin = window.L.marker([lat, lon], {draggable: true, keyboard: true, title: t("pin"),
+        icon: window.L.divIcon({className: "gw-pin", iconSize: [22, 22], iconAnchor: [11, 11]})}).addTo(map);
+      pin.on("dragend", function () { var p = pin.getLatLng(); fillPoint(p.lat, p.lng); });
+    } else {
+      pin.setLatLng([lat, lon]);
+    }
+  }
+  function fillPoint(lat, lon) {
+    $("#lon").value = lon.toFixed(6);
+    $("#lat").value = lat.toFixed(6);
+    confirmPlace();
+  }
+  function gridMap() {
+    var el = $("#grid-map"), data = $("#grid-outline");
+    if (map || !el || !data || !window.L) return;
+    var outline;
+    try { outline = JSON.parse(data.textContent); } catch (e) { return; }
+    el.hidden = false;
+    $("#grid-map-help").hidden = false;
+    map = window.L.map(el, {attributionControl: false, zoomSnap: 0.25});
+    var layer = window.L.geoJSON(outline, {style: {color: "#2a5d8a", weight: 2, fillColor: "#cfe3f3", fillOpacity: 0.3},
+      onEachFeature: function (f, l) { if (f.properties && f.properties.name) l.bindTooltip(f.properties.name); }}).addTo(map);
+    if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), {padding: [10, 10]});
+    map.on("click", function (ev) { pinAt(ev.latlng.lat, ev.latlng.lng); fillPoint(ev.latlng.lat, ev.latlng.lng); });
+    var lon = parseFloat($("#lon").value), lat = parseFloat($("#lat").value);
+    if (isFinite(lon) && isFinite(lat)) pinAt(lat, lon);
+  }
   function locateMe() {
     if (!navigator.geolocation) { where.textContent = t("no_gps"); return; }
     where.textContent = t("locating");
     navigator.geolocation.getCurrentPosition(function (p) {
       $("#lon").value = p.coords.longitude.toFixed(6);
       $("#lat").value = p.coords.latitude.toFixed(6);
+      pinAt(p.coords.latitude, p.coords.longitude);
+      if (map) map.panTo([p.coords.latitude, p.coords.longitude]);
       confirmPlace();
     }, function () { where.textContent = t("no_gps"); }, {enableHighAccuracy: true, timeout: 15000, maximumAge: 30000});
   }
@@ -184,7 +231,11 @@
   }
   $("#relocate").addEventListener("click", locateMe);
   ["#lon", "#lat"].forEach(function (s) {
-    $(s).addEventListener("input", function () { clearTimeout(confirmTimer); confirmTimer = setTimeout(confirmPlace, 500); });
+    $(s).addEventListener("input", function () {
+      var lon = parseFloat($("#lon").value), lat = parseFloat($("#lat").value);
+      if (isFinite(lon) && isFinite(lat)) pinAt(lat, lon);
+      clearTimeout(confirmTimer); confirmTimer = setTimeout(confirmPlace, 500);
+    });
   });
 
   // submit: into the outbox first, then try to send
@@ -233,8 +284,9 @@
   $("#report-another").addEventListener("click", function () {
     form.reset();
     state = {key: Q.uuid(), category: null};  // a new report, a new idempotency key
-    $$(".cat", form).forEach(function (o) { o.setAttribute("aria-pressed", "false"); o.hidden = false; });
-    $$(".board-group", form).forEach(function (g) { g.hidden = false; });
+    $$(".cat", form).forEach(function (o) { o.setAttribute("aria-pressed", "false"); });
+    filterCategories("");
+    if (pin) { pin.remove(); pin = null; }
     preview.hidden = true; where.textContent = "";
     $("#title").dataset.auto = "1";
     $("#done").hidden = true; form.hidden = false;
