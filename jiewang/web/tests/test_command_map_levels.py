@@ -67,7 +67,7 @@ def test_district_map_shows_towns(reported, people, client_for):
     assert c.get("/command/map/grids.json?layer=city").json()["layer"] == "town"
     # The page's table names the towns, and the layer picker offers the levels.
     page = c.get("/command/").content.decode()
-    assert '<tr><td>一街道</td><td>2</td><td>1</td></tr>' in page
+    assert '<tr><td>一街道</td><td>2</td><td>1</td><td>2</td></tr>' in page
     assert '<option value="town" selected>镇街</option>' in page
     assert 'data-t-by="各{level}未办结事件"' in page
     assert '<summary id="area-counts-summary">各镇街未办结事件 (1)</summary>' in page
