@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja import Field
 
 from jiewang.accounts.models import User
@@ -121,7 +121,7 @@ def log_add(request, town_id: DbId, payload: LogEntryIn):
             raise ValidationFailed("事件不存在 / Unknown event.", code="duty.event_not_in_town",
                                    fields={"event_number": payload.event_number})
     entry = log_svc.duty_log_add(actor=request.user, town=town, body=payload.body, event=event)
-    return 201, entry_out(entry)
+    return Status(201, entry_out(entry))
 
 
 @router.post("/towns/{int:town_id}/handover", response={201: HandoverOut},
@@ -129,7 +129,7 @@ def log_add(request, town_id: DbId, payload: LogEntryIn):
 def handover_write(request, town_id: DbId, payload: HandoverIn):
     town = selectors.town_for_duty(user=request.user, town_id=town_id)
     h = log_svc.handover_write(actor=request.user, town=town, date=payload.date, summary=payload.summary)
-    return 201, handover_out(h)
+    return Status(201, handover_out(h))
 
 
 @router.post("/handovers/{int:handover_id}/confirm", response=HandoverOut,

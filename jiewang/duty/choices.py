@@ -12,7 +12,7 @@ class AlarmSeverity(models.TextChoices):
 
 
 class AlarmState(models.TextChoices):
-    OPEN = "open", _("Open")  # 待响应
+    OPEN = "open", _("Awaiting response")  # 待响应
     ACKNOWLEDGED = "acknowledged", _("Acknowledged")  # 已响应
     CANCELLED = "cancelled", _("Cancelled (the event ended)")  # 已撤销（事件已结束）
 
