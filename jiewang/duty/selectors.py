@@ -73,6 +73,15 @@ def alarm_list(*, user, state: str | None = None, town: Area | None = None, town
     return qs.order_by("-raised_at", "-id")
 
 
+def alarms_on(*, user, town: Area, day: dt.date) -> list[Alarm]:
+    """The alarms raised in ``town`` on the local ``day``."""
+    from django.utils import timezone
+
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_default_timezone())
+    return list(alarm_list(user=user, town=town).filter(raised_at__gte=start,
+                                                        raised_at__lt=start + dt.timedelta(days=1))[:100])
+
+
 def open_alarms(*, user, towns) -> list[Alarm]:
     return list(alarm_list(user=user, state=AlarmState.OPEN, towns=towns)[:20])
 
