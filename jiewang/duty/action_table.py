@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from jiewang.accounts.choices import Role
 from jiewang.events.choices import EventStatus
+from jiewang.events.lifecycle import ENDED
 from jiewang.events.registry import EventAction, Response, Subject, register, register_subject
 
 from .choices import AlarmState
@@ -41,7 +42,7 @@ ROWS = (
         "acknowledge_alarm", "响应告警", _("Acknowledge the alarm"),
         frozenset({Role.DUTY_LEADER, Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}),
         AcknowledgeIn, run=_acknowledge, response=Response(200, AlarmOut, lambda alarm, ctx: alarm_out(alarm)),
-        statuses=frozenset(EventStatus.values), subject="alarm",
+        statuses=frozenset(EventStatus.values) - ENDED, subject="alarm",
         subject_ok=lambda a: True if a.state == AlarmState.OPEN else "alarm.not_open",
         path="acknowledge-alarm", subject_path="acknowledge", surfaces=frozenset({"event_page", "command"}),
         labels={"note": _("What is being done (optional)")}, primary=True, done=_("Alarm acknowledged."),
