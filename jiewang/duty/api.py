@@ -23,6 +23,7 @@ from .services import roster as roster_svc
 from .services.common import days_ahead, local_date
 
 router = Router(tags=["duty"])
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)  # days the duty can concern
 
 
 def day_out(town, date: dt.date, row, today: dt.date) -> dict:
@@ -59,6 +60,8 @@ def _user(user_id: int | None, field: str) -> User | None:
 @router.put("/towns/{int:town_id}/roster/{date}", response=DutyDayOut, summary="排班: set one day of the roster")
 def roster_set(request, town_id: DbId, date: dt.date, payload: DutyDayIn):
     town = selectors.town_for_duty(user=request.user, town_id=town_id)
+    if not FIRST_DAY <= date <= LAST_DAY:
+        raise ValidationFailed("日期无效 / Invalid date.", code="validation_failed", fields={"date": "2000–2100"})
     leader = _user(payload.leader_id, "leader_id")
     operators = [_user(pk, "operator_ids") for pk in dict.fromkeys(payload.operator_ids)]
     row = roster_svc.duty_day_set(actor=request.user, town=town, date=date, leader=leader, operators=operators,
@@ -96,7 +99,7 @@ def alarm(request, alarm_id: DbId):
 
 
 class DayQuery(Schema):
-    date: dt.date | None = Field(None, description="the duty day (default: today)")
+    date: dt.date | None = Field(None, ge=FIRST_DAY, le=LAST_DAY, description="the duty day (default: today)")
 
 
 @router.get("/towns/{int:town_id}/log", response=LogDayOut, summary="值班日志: a day's log and handovers")

@@ -116,7 +116,8 @@ def handover_out(h) -> dict:
 
 
 class HandoverIn(Schema):
-    date: dt.date = Field(..., description="the outgoing shift's day (today, or yesterday after a night)")
+    date: dt.date = Field(..., ge=dt.date(2000, 1, 1), le=dt.date(2100, 12, 31),
+                          description="the outgoing shift's day (today, or yesterday after a night)")
     summary: str = Field(..., min_length=1, max_length=2000)
 
 

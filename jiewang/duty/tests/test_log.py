@@ -85,3 +85,13 @@ def test_the_log_api(tree, people, loop, duty, client_for):
     r = c.post(f"/api/duty/towns/{tree.t1.id}/log", data={"body": "x", "event_number": "nope"},
                content_type="application/json")
     assert (r.status_code, r.json()["code"]) == (422, "duty.event_not_in_town")
+
+
+def test_days_beyond_the_calendar_are_refused_not_a_server_error(tree, people, duty, client_for):
+    c = client_for(people.town_operator)
+    assert c.get(f"/api/duty/towns/{tree.t1.id}/log?date=0001-01-01").status_code == 422
+    assert c.get(f"/duty/log/?town={tree.t1.id}&date=0001-01-01").status_code == 200
+    r = client_for(duty.commander).put(f"/api/duty/towns/{tree.t1.id}/roster/0001-01-01", data={},
+                                       content_type="application/json")
+    assert r.status_code == 422
+    assert client_for(duty.commander).get(f"/duty/{tree.t1.id}/0001-01-01/").status_code == 404

@@ -44,6 +44,12 @@ def _may_edit(user, town) -> bool:
     return user.is_superuser or bool(roles_over(user, town) & ROSTER_EDITORS)
 
 
+def _day(value: str | None) -> dt.date | None:
+    """A day the duty can concern (2000–2100), or None."""
+    day = parse_day(value)
+    return day if day is not None and 2000 <= day.year <= 2100 else None
+
+
 def _month(value: str | None, today: dt.date) -> tuple[int, int]:
     try:
         y, m = (int(x) for x in (value or "").split("-"))
@@ -93,7 +99,7 @@ def _members(town) -> tuple[list, list]:
 @duty_required
 def roster_day(request, town_id: int, day: str):
     town, _towns = _town(request, town_id)
-    date = parse_day(day)
+    date = _day(day)
     if town is None or date is None:
         return not_found(request)
     if not _may_edit(request.user, town):
@@ -132,7 +138,7 @@ def log(request):
             return not_found(request)
         return render(request, "web/duty/log.html", {"town": None, "towns": towns})
     today = local_date()
-    day = parse_day(request.GET.get("date")) or today
+    day = _day(request.GET.get("date")) or today
     row = selectors.duty_day(user=request.user, town=town, date=day)
     handover = selectors.handover_of(user=request.user, town=town, date=day)
     incoming = selectors.handover_of(user=request.user, town=town, date=day - dt.timedelta(days=1))
@@ -179,7 +185,7 @@ def log_add(request):
 @duty_required
 def handover_write(request):
     town, _towns = _town(request)
-    day = parse_day(request.POST.get("date"))
+    day = _day(request.POST.get("date"))
     if town is None or day is None:
         return not_found(request)
     try:
