@@ -66,6 +66,7 @@ def world(tree, people, loop):
     from jiewang.accounts.models import RoleGrant
     from jiewang.dispatching.models import Assignment, ExtensionRequest
     from jiewang.dispatching.services.whistles import whistle_blow
+    from jiewang.duty.testing import duty_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -77,7 +78,7 @@ def world(tree, people, loop):
         "number": event.number, "area_id": tree.g1.id, "town_id": tree.t1.id, "user_id": people.nobody.id,
         "grant_id": RoleGrant.objects.filter(user=people.grid_worker).first().id, "code": "LS01",
         "assignment_id": Assignment.objects.filter(event=event).first().id, "request_id": extension.id,
-        "summons_id": whistle.summonses.first().id,
+        "summons_id": whistle.summonses.first().id, **duty_world(tree, people, loop),
     }
 
 
@@ -85,7 +86,8 @@ def world(tree, people, loop):
 # entry is removed with the fix), and nothing else may. The exact inputs are in the failure report.
 KNOWN_FINDINGS: dict[str, set[str]] = {}
 
-SUBJECTS = {"assignments": "assignment_id", "extensions": "request_id", "summonses": "summons_id"}
+SUBJECTS = {"assignments": "assignment_id", "extensions": "request_id", "summonses": "summons_id",
+            "alarms": "alarm_id"}
 
 
 def _real_path_parameters(operation, world) -> dict:

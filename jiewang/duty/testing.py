@@ -57,3 +57,15 @@ def urgent_event(tree, people, loop, *, urgency="urgent", title="化工厂泄漏
     event, _ = event_report(actor=None, channel="resident_web", category=MatterCategory.objects.get(code="LS01"),
                             lon=at[0], lat=at[1], title=title, urgency=urgency)
     return event
+
+
+def duty_world(tree, people, loop) -> dict:
+    """Path parameters naming real duty rows, for the API fuzz run (tests/test_api_fuzz.py): a day
+    of the roster, an urgent event's alarm and a handover."""
+    from .models import DutyHandover
+
+    day = today()
+    put_on_roster(tree.t1, day, people.town_leader)
+    alarm = urgent_event(tree, people, loop, title="燃气泄漏").duty_alarm
+    handover = DutyHandover.objects.create(town=tree.t1, date=day, outgoing=people.town_leader, summary="无")
+    return {"date": day.isoformat(), "alarm_id": alarm.pk, "handover_id": handover.pk}
