@@ -142,6 +142,15 @@ def alarm_acknowledge(*, alarm: Alarm, actor, note: str = "", at: dt.datetime | 
     if not done:  # answered by someone else meanwhile
         raise Conflict("告警已响应 / The alarm was answered already.", code="alarm.not_open")
     alarm.refresh_from_db()
+    # Everyone the alarm reached hears that it was answered (inbox only: the texts were the alarm).
+    told = {n["user"] for n in alarm.notified} - {getattr(actor, "pk", None)}
+    if told:
+        from jiewang.accounts.models import User
+
+        with translation.override(settings.LANGUAGE_CODE):
+            title = _("Alarm acknowledged by %(who)s: %(title)s") % {"who": actor, "title": event.title}
+        notify(users=User.objects.filter(pk__in=told), kind="duty.alarm_acknowledged", title=title,
+               body=note or event.number, event_number=event.number, url=f"/events/{event.number}/")
     event_note(event=event, action="acknowledge_alarm", actor=actor, role=role, comment=note,
                data={"alarm": alarm.pk, "stage": alarm.stage}, at=at)
     audit_record(actor=actor, action="alarm.acknowledge", obj=alarm,

@@ -97,6 +97,9 @@ def test_acknowledging_stops_the_clock(tree, people, loop, duty, client_for):
         "acknowledged", duty.leader.pk, "已赶赴现场")
     a = Alarm.objects.get(pk=alarm.pk)
     assert (a.state, a.next_step_at, a.acknowledged_by) == (AlarmState.ACKNOWLEDGED, None, duty.leader)
+    # The commander, told of the alarm, hears that it was answered (the acknowledger does not).
+    assert inbox(duty.commander, "duty.alarm_acknowledged") == ["告警已由 duty_leader 响应：化工厂泄漏"]
+    assert inbox(duty.leader, "duty.alarm_acknowledged") == []
     act = EventActivity.objects.get(event=event, action="acknowledge_alarm")
     assert (act.actor, act.actor_role, act.comment) == (duty.leader, "duty_leader", "已赶赴现场")
     before = state(alarm)
