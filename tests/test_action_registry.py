@@ -49,6 +49,15 @@ def assist_signed_ctx(t, p, lp):
     return {"event": Event.objects.get(pk=e.pk), "assignment": assist}
 
 
+def whistle_request_ctx(t, p, lp):
+    """A community's pending request that the town center blow the whistle (吹哨申请)."""
+    from jiewang.dispatching.services.whistle_requests import whistle_request_create
+
+    e = make_event(t, p, lp, "reported", level="community")
+    wr = whistle_request_create(event=e, actor=p.community_staff, departments=[lp.cgj], problem="请中心吹哨")
+    return {"event": Event.objects.get(pk=e.pk), "whistle_request": wr}
+
+
 DEPT = lambda c, t, p, lp: {"lead_department_id": lp.cgj.id, "comment": "请办理"}  # noqa: E731
 
 
@@ -111,11 +120,19 @@ ACTION_CASES: dict[str, ActionCase] = {
                                                 .isoformat(), "comment": "需采购材料"}),
     "decide_extension": ActionCase("town_operator", "other_district_admin", extension_ctx,
                                    lambda c, t, p, lp: {"approve": True}),
-    "whistle": ActionCase("community_staff", "other_community_staff", ev("reported", level="community"),
+    # grids and communities whistle directly only where their district allows it (not by default)
+    "whistle": ActionCase("town_operator", "other_district_admin", ev("reported", level="town"),
                           lambda c, t, p, lp: {"department_ids": [lp.cgj.id], "problem": "请到场"}),
+    "request_whistle": ActionCase("community_staff", "other_community_staff", ev("reported", level="community"),
+                                  lambda c, t, p, lp: {"department_ids": [lp.cgj.id], "problem": "请中心吹哨"}),
+    "approve_whistle_request": ActionCase("town_operator", "other_district_admin", whistle_request_ctx,
+                                          lambda c, t, p, lp: {"department_ids": [lp.cgj.id, lp.sthj.id]}),
+    "decline_whistle_request": ActionCase("town_operator", "other_district_admin", whistle_request_ctx,
+                                          lambda c, t, p, lp: {"comment": "街道自行处理"}),
+    "withdraw_whistle_request": ActionCase("community_staff", "other_community_staff", whistle_request_ctx),
     "report_in": ActionCase("loop.cgj_staff", "other_district_admin", whistle_ctx,
                             lambda c, t, p, lp: {"responder_name": "王"}),
-    "rate_summons": ActionCase("community_staff", "other_community_staff", reported_in_ctx,
+    "rate_summons": ActionCase("town_operator", "other_district_admin", reported_in_ctx,
                                lambda c, t, p, lp: {"attended": True, "rating": 5}),
     "remind": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town"),
                          lambda c, t, p, lp: {"comment": "请加快"}),
@@ -123,7 +140,8 @@ ACTION_CASES: dict[str, ActionCase] = {
     "acknowledge_alarm": ActionCase("town_leader", "other_district_admin", alarm_ctx,
                                     lambda c, t, p, lp: {"note": "已调度处置"}),
 }
-SUBJECT_KEY = {"assignment": "assignment", "summons": "summons", "extension": "request", "alarm": "alarm"}
+SUBJECT_KEY = {"assignment": "assignment", "summons": "summons", "extension": "request",
+               "whistle_request": "whistle_request", "alarm": "alarm"}
 
 
 def test_every_action_has_a_case():

@@ -57,8 +57,8 @@ def wsgi_app(settings):
 def world(tree, people, loop):
     """Rows for the fuzzer to meet, and the path parameters that name them: a third pass of every
     operation with a path sends its generated query and body to these real rows (an event in
-    dispatch with its assignment, an extension request and a whistle's summons; an area, a town,
-    a user, a grant, a category), where random ids would mostly find nothing."""
+    dispatch with its assignment, an extension request, a whistle's summons and a whistle request;
+    an area, a town, a user, a grant, a category), where random ids would mostly find nothing."""
     import datetime as dt
 
     from django.utils import timezone
@@ -74,11 +74,15 @@ def world(tree, people, loop):
     extension = ExtensionRequest.objects.create(event=event, requested_by=loop.cgj_staff, reason="需要协调",
                                                 requested_due_at=timezone.now() + dt.timedelta(days=30))
     whistle = whistle_blow(event=event, actor=people.admin, departments=[loop.sthj], problem="联合执法")
+    from jiewang.dispatching.services.whistle_requests import whistle_request_create
+
+    wrequest = whistle_request_create(event=event, actor=people.admin, departments=[loop.cgj], problem="请中心吹哨")
     return {
         "number": event.number, "area_id": tree.g1.id, "town_id": tree.t1.id, "user_id": people.nobody.id,
         "grant_id": RoleGrant.objects.filter(user=people.grid_worker).first().id, "code": "LS01",
         "assignment_id": Assignment.objects.filter(event=event).first().id, "request_id": extension.id,
-        "summons_id": whistle.summonses.first().id, **duty_world(tree, people, loop),
+        "summons_id": whistle.summonses.first().id, "whistle_request_id": wrequest.id,
+        **duty_world(tree, people, loop),
     }
 
 
@@ -87,7 +91,7 @@ def world(tree, people, loop):
 KNOWN_FINDINGS: dict[str, set[str]] = {}
 
 SUBJECTS = {"assignments": "assignment_id", "extensions": "request_id", "summonses": "summons_id",
-            "alarms": "alarm_id"}
+            "whistle-requests": "whistle_request_id", "alarms": "alarm_id"}
 
 
 def _real_path_parameters(operation, world) -> dict:

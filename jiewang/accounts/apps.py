@@ -10,6 +10,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self):
+        from jiewang.core.worker import register_periodic
+
         from . import permissions
 
         permissions.register()
+        register_periodic("accounts.sessions_clear_expired", 3600, "jiewang.accounts.services:sessions_clear_expired")

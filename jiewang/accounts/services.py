@@ -171,3 +171,14 @@ def department_create(*, actor, area: Area, name: str, board_kind: str, code: st
     dept = Department.objects.create(area=area, name=name, board_kind=board_kind, code=code, phone=phone)
     audit_record(actor=actor, action="department.create", obj=dept)
     return dept
+
+
+def sessions_clear_expired() -> int:
+    """Delete the expired rows of ``django_session`` (what ``manage.py clearsessions`` does), so
+    that the table holds live sessions only. Their cached copies expire in the cache by
+    themselves (the database cache culls expired entries). Idempotent; run hourly by the worker.
+    Returns the number of rows deleted."""
+    from django.contrib.sessions.models import Session
+
+    deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+    return deleted

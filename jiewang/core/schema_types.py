@@ -17,6 +17,8 @@ Use them in every input schema and route signature that takes an integer:
 And for times, ``Moment``: a datetime between the years 1900 and 2200, a naive one read in the
 server's time zone (``TIME_ZONE``, Asia/Shanghai) — a bare ``datetime`` let a naive value reach
 comparisons with aware ones and the database (a 500), and year 1 or 9999 overflow on conversion.
+``Day`` is a calendar date in the same years (a day of the server's time zone, e.g. "reported
+between" filters).
 """
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def _moment(value: dt.datetime) -> dt.datetime:
 
 
 Moment = Annotated[dt.datetime, AfterValidator(_moment)]
+
+
+def _day(value: dt.date) -> dt.date:
+    if not 1900 <= value.year <= 2200:
+        raise ValueError("must be between the years 1900 and 2200")
+    return value
+
+
+Day = Annotated[dt.date, AfterValidator(_day)]
 
 
 class Pagination(LimitOffsetPagination):

@@ -1,7 +1,8 @@
 """Dispatching's rows of the action registry (:mod:`jiewang.events.registry`): dispatch,
 redispatch and arbitration, the department's steps on its assignment (sign for, return, dispute,
-an assisting department's feedback), extensions, the whistle and its report-ins, and the command
-center's reminders. Registered in ``DispatchingConfig.ready()``."""
+an assisting department's feedback), extensions, the whistle, whistle requests (吹哨申请) and
+report-ins with their rating, and the command center's reminders. Registered in
+``DispatchingConfig.ready()``."""
 
 from __future__ import annotations
 
@@ -9,18 +10,19 @@ from django.utils.translation import gettext_lazy as _
 
 from jiewang.accounts.choices import Role
 from jiewang.events.choices import EventStatus as S
-from jiewang.events.lifecycle import OPEN_WORK
-from jiewang.events.registry import EventAction, Response, Subject, register, register_subject
+from jiewang.events.lifecycle import LEVEL_ROLES, OPEN_WORK
+from jiewang.events.registry import EventAction, Response, Subject, register, register_subject, role_for
 from jiewang.events.schemas import EventOut, event_out_fresh
 
 from . import schemas as s
 from .models import OPEN_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus, SummonsStatus
-from .models import WhistleSummons
+from .models import WhistleRequest, WhistleRequestStatus, WhistleSummons
 
 GW, CS, OP, LD, DS, DA = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
                           Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN)
 CENTER = frozenset({OP, LD, DA})
 WHISTLERS = frozenset({GW, CS, OP, LD})
+REQUESTERS = frozenset({GW, CS})
 URGEABLE = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.FEEDBACK})
 ASSIGNED = frozenset({S.DISPATCHED, S.HANDLING, S.FEEDBACK})
 ASSIGNMENTS = Response(200, list[s.AssignmentOut], s.assignments_out)
@@ -38,6 +40,12 @@ def _whistles():
     from .services import whistles
 
     return whistles
+
+
+def _requests():
+    from .services import whistle_requests
+
+    return whistle_requests
 
 
 # ---- sub-objects ------------------------------------------------------------------------------
@@ -60,6 +68,13 @@ SUBJECTS = (
             candidates=lambda event: list(WhistleSummons.objects.filter(whistle__event=event)
                                           .select_related("whistle", "department").order_by("id")),
             department_id_of=lambda x: x.department_id, describe=lambda x: x.department.name),
+    Subject("whistle_request", "whistle_request_id", "whistle-requests",
+            load=lambda pk: WhistleRequest.objects.select_related("event", "area").filter(pk=pk).first(),
+            event_id_of=lambda r: r.event_id,
+            candidates=lambda event: list(WhistleRequest.objects.filter(event=event,
+                                                                       status=WhistleRequestStatus.PENDING)
+                                          .select_related("area").order_by("id")),
+            describe=lambda r: f"{r.area.name}: {r.problem[:40]}"),
     Subject("extension", "request_id", "extensions",
             load=lambda pk: ExtensionRequest.objects.select_related("event").filter(pk=pk).first(),
             event_id_of=lambda r: r.event_id,
@@ -95,6 +110,12 @@ def _summon_choices(ctx):
     return choices, []
 
 
+def _requested_choices(ctx):
+    """The departments serving the event, the request's ones ticked (the center may change them)."""
+    choices, _defaults = _departments(ctx)
+    return choices, [str(pk) for pk in ctx.subject.departments.values_list("pk", flat=True)]
+
+
 def _arbitrate_lead(ctx):
     choices, _defaults = _departments(ctx)
     return [("", "—")] + choices, ""
@@ -127,6 +148,41 @@ def _whistle(c, p):
     depts = _whistles().resolve_departments(actor=c.user, department_ids=p.department_ids)
     return _whistles().whistle_blow(event=c.event, actor=c.user, departments=depts, problem=p.problem,
                                     urgent=p.urgent)
+
+
+def _request(c, p):
+    depts = _whistles().resolve_departments(actor=c.user, department_ids=p.department_ids)
+    return _requests().whistle_request_create(event=c.event, actor=c.user, departments=depts, problem=p.problem,
+                                              urgent=p.urgent)
+
+
+def _approve(c, p):
+    depts = _whistles().resolve_departments(actor=c.user, department_ids=p.department_ids)
+    return _requests().whistle_request_approve(request=c.subject, actor=c.user, departments=depts,
+                                               problem=p.problem, urgent=p.urgent, comment=p.comment)
+
+
+def _may_whistle_directly(ctx) -> bool:
+    """Grid workers and community staff see the whistle only where their district allows it
+    (elsewhere they see the request; the service refuses a direct whistle, 403)."""
+    from jiewang.events.registry import get
+
+    return not _whistles().needs_request(role_for(get("whistle"), ctx), ctx.event)
+
+
+def _no_pending_request(ctx) -> bool:
+    return not WhistleRequest.objects.filter(event=ctx.event, status=WhistleRequestStatus.PENDING).exists()
+
+
+def _rateable(x) -> bool | str:
+    """A summons is rated once, after its department reported in (or missed its report-in)."""
+    if x.rating is not None:
+        return "whistle.already_rated"
+    return True if x.status != SummonsStatus.SUMMONED else "whistle.not_reported_in"
+
+
+def _summoning_level(x) -> frozenset[str]:
+    return LEVEL_ROLES.get(x.whistle.level, frozenset())
 
 
 def _supervise(action):
@@ -237,13 +293,54 @@ ROWS = (
         done=_("Extension decided."), description="The command center approves or rejects an extension."),
     EventAction(
         "whistle", "吹哨", _("Blow the whistle"), WHISTLERS, s.WhistleIn, statuses=frozenset(OPEN_WORK),
-        status_conflict="whistle.event_not_open",
+        status_conflict="whistle.event_not_open", when=_may_whistle_directly,
         run=_whistle, response=Response(201, s.WhistleOut, s.whistle_out),
         surfaces=frozenset({"event_page", "command"}),
         labels={"department_ids": _("Departments to summon"), "problem": _("Problem"),
                 "urgent": _("Urgent (report in within 30 minutes)")},
         choices={"department_ids": _summon_choices}, done=_("Whistle blown."),
-        description="Summon departments (吹哨): each must report in (报到) before its deadline."),
+        description="Summon departments (吹哨): each must report in (报到) before its deadline. Grid workers "
+                    "and community staff only where their district allows it (else 403 whistle.direct_not_allowed)."),
+    EventAction(
+        "request_whistle", "吹哨申请", _("Ask the center to blow the whistle"), REQUESTERS, s.WhistleRequestIn,
+        statuses=frozenset(OPEN_WORK), status_conflict="whistle.event_not_open", when=_no_pending_request,
+        run=_request, response=Response(201, s.WhistleRequestOut, s.whistle_request_out),
+        labels={"department_ids": _("Departments you want summoned"), "problem": _("Problem"),
+                "urgent": _("Urgent (report in within 30 minutes)")},
+        choices={"department_ids": _summon_choices}, done=_("Whistle request sent to the command center."),
+        description="A grid or community asks the town command center to blow the whistle (吹哨申请)."),
+    EventAction(
+        "approve_whistle_request", "批准吹哨", _("Approve and blow the whistle"), CENTER, s.ApproveWhistleRequestIn,
+        statuses=frozenset(OPEN_WORK), status_conflict="whistle.event_not_open", subject="whistle_request",
+        subject_ok=lambda r: r.status == WhistleRequestStatus.PENDING,
+        subject_conflict="whistle_request.already_decided", subject_path="approve",
+        run=_approve, response=Response(200, s.WhistleRequestOut, s.whistle_request_out),
+        surfaces=frozenset({"event_page", "command"}), primary=True,
+        labels={"department_ids": _("Departments to summon"), "problem": _("Problem"), "urgent": _("Urgent"),
+                "comment": _("Comment (optional)")},
+        choices={"department_ids": _requested_choices, "problem": lambda c: ((), c.subject.problem),
+                 "urgent": lambda c: ([("1", _("Yes")), ("0", _("No"))], c.subject.is_urgent)},
+        done=_("Whistle blown."),
+        description="The command center approves a whistle request and blows the whistle to the departments "
+                    "it chooses (the requested ones by default)."),
+    EventAction(
+        "decline_whistle_request", "不予吹哨", _("Decline the whistle request"), CENTER, s.ReasonIn,
+        statuses=frozenset(OPEN_WORK), status_conflict="whistle.event_not_open", subject="whistle_request",
+        subject_ok=lambda r: r.status == WhistleRequestStatus.PENDING,
+        subject_conflict="whistle_request.already_decided", subject_path="decline",
+        run=lambda c, p: _requests().whistle_request_decline(request=c.subject, actor=c.user, reason=p.comment),
+        response=Response(200, s.WhistleRequestOut, s.whistle_request_out),
+        surfaces=frozenset({"event_page", "command"}), labels={"comment": _("Why not")},
+        done=_("Whistle request declined."), description="The command center declines, with a reason."),
+    EventAction(
+        "withdraw_whistle_request", "撤回吹哨申请", _("Withdraw the whistle request"), REQUESTERS, s.NoteIn,
+        statuses=frozenset(OPEN_WORK), status_conflict="whistle.event_not_open", subject="whistle_request",
+        subject_roles=lambda r: LEVEL_ROLES.get(r.level, frozenset()), who="of the level that asked",
+        subject_ok=lambda r: r.status == WhistleRequestStatus.PENDING,
+        subject_conflict="whistle_request.already_decided", subject_path="withdraw",
+        run=lambda c, p: _requests().whistle_request_withdraw(request=c.subject, actor=c.user, comment=p.comment),
+        response=Response(200, s.WhistleRequestOut, s.whistle_request_out),
+        done=_("Whistle request withdrawn."), description="The requesting level takes back a pending request."),
     EventAction(
         "report_in", "报到", _("Report in"), frozenset({DS}), s.ReportInIn, statuses=frozenset(OPEN_WORK),
         subject="summons", subject_department=True,
@@ -257,12 +354,12 @@ ROWS = (
         done=_("Reported in."), description="The summoned department acknowledges and names its responder."),
     EventAction(
         "rate_summons", "报到评价", _("Rate the department's response"), WHISTLERS, s.RateSummonsIn,
-        statuses=frozenset(S.values), subject="summons", subject_ok=lambda x: x.rating is None,
-        subject_conflict="whistle.already_rated", subject_path="rate",
+        statuses=frozenset(S.values), subject="summons", subject_ok=_rateable,
+        subject_roles=_summoning_level, who="of the level that blew the whistle", subject_path="rate",
         run=lambda c, p: _whistles().summons_rate(summons=c.subject, actor=c.user, attended=p.attended,
                                                   rating=p.rating, comment=p.comment),
-        response=Response(200, s.SummonsOut, s.summons_out),
-        labels={"attended": _("Attended"), "rating": _("Rating (1–5)")},
+        response=Response(200, s.SummonsOut, s.summons_out), surfaces=frozenset({"event_page", "command"}),
+        labels={"attended": _("Attended"), "rating": _("Rating (1–5)"), "comment": _("Comment (optional)")},
         choices={"rating": lambda c: ([(str(i), str(i)) for i in range(5, 0, -1)], "5")},
         done=_("Rating recorded."), description="The summoning level records attendance and rates (双向考核)."),
     EventAction(

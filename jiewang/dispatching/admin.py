@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import AuditedModelAdmin
 
-from .models import Assignment, ExtensionRequest, Whistle, WhistleSummons
+from .models import Assignment, ExtensionRequest, Whistle, WhistlePolicy, WhistleRequest, WhistleSummons
 
 
 @admin.register(Assignment)
@@ -48,4 +48,28 @@ class WhistleSummonsAdmin(AuditedModelAdmin):
     raw_id_fields = ("whistle", "department", "reported_in_by", "rated_by")
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WhistleRequest)
+class WhistleRequestAdmin(AuditedModelAdmin):
+    list_display = ("event", "level", "area", "is_urgent", "status", "requested_at", "decided_at")
+    list_filter = ("status",)
+    raw_id_fields = ("event", "area", "requested_by", "decided_by", "whistle")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WhistlePolicy)
+class WhistlePolicyAdmin(AuditedModelAdmin):
+    """Read here; set on /manage/whistles/ (the service checks the district and the version)."""
+
+    list_display = ("district", "direct_whistle_allowed", "updated_at", "updated_by")
+    raw_id_fields = ("district", "updated_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
         return False

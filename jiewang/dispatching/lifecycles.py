@@ -1,5 +1,5 @@
 """The lifecycles of dispatching's rows as tables (see :mod:`jiewang.core.lifecycle`):
-assignments, whistle summonses and extension requests. Each status is changed only through
+assignments, whistle summonses, extension requests and whistle requests. Each status is changed only through
 :func:`jiewang.dispatching.services.moves.move` with a row of these tables. Moves that *follow*
 an event move (an assignment is completed when its event is closed) are applied by the
 transition hook :func:`jiewang.dispatching.services.moves.follow_event`.
@@ -12,6 +12,7 @@ from jiewang.core.lifecycle import Lifecycle, Move
 from .models import AssignmentStatus as A
 from .models import ExtensionStatus as X
 from .models import SummonsStatus as W
+from .models import WhistleRequestStatus as R
 
 OPEN = (A.DISPATCHED, A.SIGNED, A.FEEDBACK)
 EVENT_CLOSES = ("verify_pass", "close_on_spot")
@@ -44,4 +45,14 @@ EXTENSION = Lifecycle("Extension request", "dispatching.ExtensionRequest", X,
          follows=("feedback", "redispatch", "escalate", "shelve", *EVENT_CLOSES)),
 ))
 
-LIFECYCLES = (ASSIGNMENT, SUMMONS, EXTENSION)
+# 吹哨申请: decided by the command center, withdrawn by the requester, or lapsed when the event's
+# work ends first (closed on the spot, verified, voided or merged).
+WHISTLE_REQUEST = Lifecycle("Whistle request", "dispatching.WhistleRequest", R,
+                            error_code="whistle_request.transition_not_allowed", moves=(
+    Move("approve", (R.PENDING,), R.APPROVED, "批准吹哨", "decided_at"),
+    Move("decline", (R.PENDING,), R.DECLINED, "不予吹哨", "decided_at"),
+    Move("withdraw", (R.PENDING,), R.WITHDRAWN, "撤回申请", "decided_at"),
+    Move("lapse", (R.PENDING,), R.LAPSED, "失效", "decided_at", follows=("void", *EVENT_CLOSES)),
+))
+
+LIFECYCLES = (ASSIGNMENT, SUMMONS, EXTENSION, WHISTLE_REQUEST)

@@ -169,3 +169,66 @@ class WhistleSummons(models.Model):
 
     def __str__(self):
         return f"{self.whistle_id} → {self.department_id} ({self.status})"
+
+
+class WhistleRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the center")  # 待审批
+    APPROVED = "approved", _("Approved, whistle blown")  # 已吹哨
+    DECLINED = "declined", _("Declined by the center")  # 不予吹哨
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
+    LAPSED = "lapsed", _("Lapsed")  # the event's work ended before a decision
+
+
+class WhistleRequest(models.Model):
+    """A request to blow the whistle (吹哨申请): a grid worker or community staff asks the town
+    command center to summon district departments on an event, naming the problem and the
+    departments it wants. The center approves (and blows the whistle itself, to the departments
+    it chooses) or declines with a reason; the requester may withdraw it; it lapses when the
+    event's work ends first."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="whistle_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    level = models.CharField(max_length=16)  # HandlingLevel of the requester: grid or community
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    problem = models.TextField()
+    is_urgent = models.BooleanField(default=False)
+    departments = models.ManyToManyField("accounts.Department", related_name="+", blank=True)
+    status = models.CharField(max_length=10, choices=WhistleRequestStatus.choices,
+                              default=WhistleRequestStatus.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_comment = models.TextField(blank=True, default="")  # the reason of a decline
+    whistle = models.OneToOneField(Whistle, null=True, blank=True, on_delete=models.SET_NULL, related_name="request")
+
+    class Meta:
+        verbose_name = _("whistle request")
+        verbose_name_plural = _("whistle requests")
+        ordering = ["requested_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["event"], condition=Q(status="pending"),
+                                               name="whistle_request_one_pending")]
+        indexes = [models.Index(fields=["status", "requested_at"], name="whistle_request_queue_idx")]
+
+    def __str__(self):
+        return f"{self.event_id} 吹哨申请 ({self.status})"
+
+
+class WhistlePolicy(models.Model):
+    """A district's rule on whistles: whether grid workers and community staff may summon
+    departments directly (吹哨), or must ask their town's command center (吹哨申请). Districts
+    differ; a district without a row does not allow it (the center decides)."""
+
+    district = models.OneToOneField("areas.Area", on_delete=models.CASCADE, related_name="+")
+    direct_whistle_allowed = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        verbose_name = _("whistle policy")
+        verbose_name_plural = _("whistle policies")
+
+    def __str__(self):
+        return f"{self.district_id}: {'direct' if self.direct_whistle_allowed else 'through the center'}"

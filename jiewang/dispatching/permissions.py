@@ -39,7 +39,26 @@ def _roles_on_event(actor, event) -> set[str]:
         {"department_assist"} if AssignmentRole.ASSIST in roles else set())
 
 
+def _policy_q(grants: list[Grant], user, action: str) -> Q:
+    """A district's whistle policy: changed by the district's administrators, read by everyone
+    at or under the district."""
+    from jiewang.core.scope import Action, ancestor_ids, subtree_q
+
+    q = subtree_q("district__path", grants)
+    if action == Action.VIEW and grants:
+        q |= Q(district_id__in=ancestor_ids(grants))
+    return q
+
+
 def register() -> None:
+    from jiewang.accounts.permissions import STAFF_ROLES
+    from jiewang.core.scope import Action, register_scope
+
+    from .models import WhistlePolicy
+
+    register_scope(WhistlePolicy, roles={Action.VIEW: STAFF_ROLES, Action.ADD: {Role.DISTRICT_ADMIN},
+                                         Action.CHANGE: {Role.DISTRICT_ADMIN}}, to_q=_policy_q)
+
     from jiewang.events.permissions import SCOPE_EXTENSIONS
     from jiewang.events.roles import register_role_source
 

@@ -59,6 +59,7 @@ class SummonsOut(Schema):
     responder_name: str
     attended: bool | None
     rating: int | None
+    rating_comment: str
 
 
 class WhistleOut(Schema):
@@ -75,7 +76,7 @@ class WhistleOut(Schema):
 def summons_out(s, _ctx=None) -> dict:
     return {"id": s.id, "department_id": s.department_id, "department_name": s.department.name, "status": s.status,
             "reported_in_at": s.reported_in_at, "responder_name": s.responder_name, "attended": s.attended,
-            "rating": s.rating}
+            "rating": s.rating, "rating_comment": s.rating_comment}
 
 
 def whistle_out(w, _ctx=None) -> dict:
@@ -140,3 +141,42 @@ class RateSummonsIn(Schema):
     attended: bool
     rating: int = Field(..., ge=1, le=5)
     comment: str = Field("", max_length=2000)
+
+
+# ---- whistle requests (吹哨申请) ----------------------------------------------------------------
+
+class WhistleRequestIn(Schema):
+    department_ids: list[DbId] = Field(..., min_length=1, max_length=20,
+                                       description="the departments the requester wants summoned")
+    problem: str = Field(..., max_length=2000)
+    urgent: bool = False
+
+
+class ApproveWhistleRequestIn(Schema):
+    department_ids: list[DbId] = Field(..., min_length=1, max_length=20,
+                                       description="the departments the center summons (its choice)")
+    problem: str = Field("", max_length=2000, description="empty: the request's")
+    urgent: bool | None = Field(None, description="null: as requested")
+    comment: str = Field("", max_length=2000)
+
+
+class WhistleRequestOut(Schema):
+    id: int
+    event_number: str
+    level: str
+    area_name: str
+    problem: str
+    is_urgent: bool
+    status: str
+    requested_at: dt.datetime
+    department_ids: list[int]
+    decided_at: dt.datetime | None
+    decision_comment: str
+    whistle_id: int | None
+
+
+def whistle_request_out(r, _ctx=None) -> dict:
+    return {"id": r.id, "event_number": r.event.number, "level": r.level, "area_name": r.area.name,
+            "problem": r.problem, "is_urgent": r.is_urgent, "status": r.status, "requested_at": r.requested_at,
+            "department_ids": sorted(r.departments.values_list("pk", flat=True)), "decided_at": r.decided_at,
+            "decision_comment": r.decision_comment, "whistle_id": r.whistle_id}

@@ -89,6 +89,47 @@ def summons_missing_list(*, user, **filters) -> QuerySet:
         .order_by("whistle__report_in_due_at", "id")
 
 
+def whistle_request_pending_list(*, user, **filters) -> QuerySet:
+    """Whistle requests (吹哨申请) awaiting the command center, urgent first, then oldest first."""
+    from .models import WhistleRequest, WhistleRequestStatus
+
+    return WhistleRequest.objects.filter(status=WhistleRequestStatus.PENDING,
+                                         event_id__in=_scoped_events(user, filters)) \
+        .select_related("event", "event__grid", "area", "requested_by").prefetch_related("departments") \
+        .order_by("-is_urgent", "requested_at", "id")
+
+
+def whistle_request_get(*, user, request_id: int):
+    from .models import WhistleRequest
+
+    r = WhistleRequest.objects.select_related("event", "event__grid", "area", "requested_by").filter(
+        pk=request_id, event_id__in=_visible_events(user)).first()
+    if r is None:
+        raise NotFound("吹哨申请不存在 / Whistle request not found.", code="whistle_request.not_found")
+    return r
+
+
+def summons_to_rate_list(*, user, level: str = "town", **filters) -> QuerySet:
+    """Summonses of whistles blown at ``level`` whose department reported in (or missed it) and
+    that nobody rated yet: the summoning level's ratings to give (双向考核)."""
+    from .models import SummonsStatus
+
+    return WhistleSummons.objects.filter(rating__isnull=True, whistle__level=level,
+                                         status__in=[SummonsStatus.REPORTED_IN, SummonsStatus.LATE,
+                                                     SummonsStatus.MISSED],
+                                         whistle__event_id__in=_scoped_events(user, filters)) \
+        .select_related("whistle", "whistle__event", "whistle__event__grid", "department") \
+        .order_by("whistle__blown_at", "id")
+
+
+def whistle_requests_of_event(*, user, event: Event) -> list:
+    """Every whistle request of ``event`` (the caller has read the event through a selector)."""
+    from .models import WhistleRequest
+
+    return list(WhistleRequest.objects.filter(event=event).select_related("area", "requested_by", "decided_by")
+                .prefetch_related("departments").order_by("requested_at", "id"))
+
+
 def whistles_in_progress(*, user, **filters) -> QuerySet:
     """Open whistles (not closed) on events in the user's scope, newest first."""
     from .models import Whistle
@@ -174,3 +215,21 @@ def default_targets(departments, event) -> tuple[int | None, set[int]]:
             if best.pk not in picked:
                 picked.append(best.pk)
     return (picked[0] if picked else None), set(picked[1:])
+
+
+def whistle_policy_districts(*, user) -> list[dict]:
+    """The districts whose whistle policy ``user`` may set (its district administrator grants;
+    every district for a superuser), each with its policy row or None (not allowed)."""
+    from jiewang.accounts.choices import Role
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.areas.models import Area
+    from jiewang.core.scope import subtree_q, user_grants
+
+    from .models import WhistlePolicy
+
+    qs = Area.objects.filter(level=AreaLevel.DISTRICT, valid_to__isnull=True)
+    if not user.is_superuser:
+        qs = qs.filter(subtree_q("path", [g for g in user_grants(user) if g.role == Role.DISTRICT_ADMIN]))
+    districts = list(qs.order_by("path")[:200])
+    policies = {p.district_id: p for p in WhistlePolicy.objects.filter(district__in=districts)}
+    return [{"district": d, "policy": policies.get(d.pk)} for d in districts]

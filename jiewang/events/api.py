@@ -20,6 +20,7 @@ from . import selectors
 from .choices import EventChannel, EventSource, EventStatus, Urgency
 from .models import Event, MatterCategory
 from .schemas import EventOut, event_out
+from .search import EventSearchIn, event_search_page
 from .services import catalog
 from .services.intake import event_for_retry, event_report
 
@@ -104,6 +105,36 @@ def list_events(request, filters: Query[EventFilters]):
     rows = rows[: filters.limit]
     return {"items": [event_out(e) for e in rows],
             "next_cursor": selectors.encode_cursor(rows[-1]) if more and rows else None}
+
+
+class EventSearchPage(Schema):
+    total: int
+    page: int
+    page_size: int
+    pages: int
+    items: list[EventOut]
+
+
+@router.get("/search", response=EventSearchPage,
+            summary="Find events in your scope: number, words, category, board, status, area, dates … (paged)")
+def search_events(request, criteria: Query[EventSearchIn]):
+    page = event_search_page(user=request.user, criteria=criteria)
+    return {**page, "items": [event_out(e) for e in page["items"]]}
+
+
+@router.get("/export", response={200: None},
+            summary="The events of a search as an Excel workbook (.xlsx; at most 50,000; audited)")
+def export_events(request, criteria: Query[EventSearchIn]):
+    from django.http import HttpResponse
+    from django.utils import timezone
+
+    from .services.export import event_export
+
+    content, _count = event_export(actor=request.user, criteria=criteria)
+    name = timezone.localtime().strftime("events-%Y%m%d-%H%M.xlsx")
+    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
 
 
 @router.get("/{number}", response=EventOut, summary="One event")

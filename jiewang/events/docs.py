@@ -21,7 +21,8 @@ def _who(action) -> str:
     if action.subject_department:
         return f"staff of the {action.subject}'s department"
     roles = ", ".join(sorted(action.roles))
-    return roles + (" (of the level holding the event)" if action.level_bound else "")
+    return roles + (" (of the level holding the event)" if action.level_bound else "") + \
+        (f" ({action.who})" if action.who else "")
 
 
 def _route(action) -> str:

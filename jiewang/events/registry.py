@@ -75,6 +75,10 @@ class EventAction:
     statuses: frozenset[str] | None = None  # for actions that make no move: the statuses it applies in
     subject: str = ""  # "" (the event itself) or a registered Subject's name
     subject_department: bool = False  # who: staff of the subject's department
+    # who, by the subject: the roles it admits (e.g. a summons is rated by the level that blew the
+    # whistle), intersected with ``roles``; ``who`` says it in words for docs/lifecycle.md.
+    subject_roles: Callable[[Any], frozenset[str]] | None = None
+    who: str = ""
     # The subject is in a state the action applies to: True, or False / a 409 code saying why not.
     subject_ok: Callable[[Any], bool | str] | None = None
     subject_conflict: str = ""  # the 409 code when it is not
@@ -118,6 +122,7 @@ def register(*actions: EventAction) -> None:
         assert a.surfaces <= SURFACES, f"{a.name}: unknown surface"
         assert not a.subject or a.subject in SUBJECTS, f"{a.name}: register subject {a.subject!r} first"
         REGISTRY[a.name] = a
+    _FROM_STATUS.clear()
 
 
 def register_subject(subject: Subject) -> None:
@@ -133,6 +138,19 @@ def get(name: str) -> EventAction:
 
 def actions() -> list[EventAction]:
     return list(REGISTRY.values())
+
+
+_FROM_STATUS: dict[str, tuple[str, ...]] = {}
+
+
+def names_from(status: str) -> tuple[str, ...]:
+    """The names, sorted, of the actions whose status rule lets them apply to an event in
+    ``status`` (who may do them is another matter). Computed once per status; every event in the
+    API carries this list, so it is on the intake's hot path."""
+    hit = _FROM_STATUS.get(status)
+    if hit is None:
+        hit = _FROM_STATUS[status] = tuple(sorted(a.name for a in REGISTRY.values() if status in a.sources))
+    return hit
 
 
 class ActionContext:
@@ -171,6 +189,8 @@ def role_for(action: EventAction, ctx: ActionContext) -> str | None:
     allowed = set(action.roles)
     if action.level_bound:
         allowed &= set(LEVEL_ROLES.get(ctx.event.level, ()))
+    if action.subject_roles is not None and ctx.subject is not None:
+        allowed &= set(action.subject_roles(ctx.subject))
     held = ctx.held & allowed
     if not held:
         return None

@@ -81,7 +81,7 @@ def event_out(event: Event) -> dict:
         "reporter_phone": mask_phone(event.reporter_phone),
         "due_provisional": _due_provisional(event),
         "duplicate_of": event.duplicate_of.number if event.duplicate_of_id else None,
-        "actions": sorted(registry_actions_from(event.status)),
+        "actions": list(registry_names_from(event.status)),
     }
 
 
@@ -91,12 +91,12 @@ def _due_provisional(event: Event) -> bool:
     return event.due_at is not None and provisional_between(event.reported_at, event.due_at)
 
 
-def registry_actions_from(status: str) -> set[str]:
+def registry_names_from(status: str) -> tuple[str, ...]:
     """The registry's actions whose status rule lets them apply to an event in ``status`` (who
     may do them is another matter: the event page shows those)."""
-    from .registry import actions
+    from .registry import names_from
 
-    return {a.name for a in actions() if status in a.sources}
+    return names_from(status)
 
 
 def event_out_fresh(event: Event, _ctx=None) -> dict:

@@ -176,11 +176,12 @@ def queue_to_dispatch(*, user, **filters) -> QuerySet:
 
 
 def queue_in_progress(*, user, **filters) -> QuerySet:
-    """Dispatched or being handled: overdue first, then by the nearest deadline."""
+    """Dispatched or being handled above the grids and communities (theirs are in
+    :func:`queue_local`): overdue first, then by the nearest deadline."""
     from django.db.models import F
 
     return event_list(user=user, **filters).filter(status__in=["dispatched", "handling"]) \
-        .order_by("-is_overdue", F("due_at").asc(nulls_last=True), "id")
+        .exclude(level__in=LOCAL_LEVELS).order_by("-is_overdue", F("due_at").asc(nulls_last=True), "id")
 
 
 def queue_to_verify(*, user, **filters) -> QuerySet:
@@ -193,14 +194,32 @@ def queue_to_verify(*, user, **filters) -> QuerySet:
         .order_by("queue_rank", "feedback_at", "closed_at", "id")
 
 
+# The levels below the command center: grid workers and community staff hold the event.
+LOCAL_LEVELS = ("grid", "community")
+
+
+def queue_local(*, user, **filters) -> QuerySet:
+    """Being handled in the grids and communities (level grid or community, not ended: the map's
+    open statuses), the command center's view of work it does not hold: overdue first, then by
+    the nearest deadline. Its count is the map's "held by grids and communities" figure
+    (``grid_counts``' ``local``) whenever every such event has a grid."""
+    from django.db.models import F
+
+    return event_list(user=user, **filters).filter(status__in=MAP_OPEN_STATUSES, level__in=LOCAL_LEVELS) \
+        .order_by("-is_overdue", F("due_at").asc(nulls_last=True), "reported_at", "id")
+
+
 def grid_counts(*, user, area=None, **filters) -> dict[int, dict]:
-    """Open and overdue events per grid in the user's scope: ``{grid_id: {"open": n, "overdue": m}}``.
-    Only grids with at least one open event appear."""
+    """Open and overdue events per grid in the user's scope, and how many of them the grid or its
+    community holds (level grid/community, :func:`queue_local`):
+    ``{grid_id: {"open": n, "overdue": m, "local": k}}``. Only grids with at least one open event
+    appear."""
     from django.db.models import Count
 
     rows = event_list(user=user, area=area, **filters).filter(status__in=MAP_OPEN_STATUSES, grid__isnull=False) \
-        .order_by().values("grid_id").annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True)))
-    return {r["grid_id"]: {"open": r["open"], "overdue": r["overdue"]} for r in rows}
+        .order_by().values("grid_id").annotate(open=Count("id"), overdue=Count("id", filter=Q(is_overdue=True)),
+                                               local=Count("id", filter=Q(level__in=LOCAL_LEVELS)))
+    return {r["grid_id"]: {"open": r["open"], "overdue": r["overdue"], "local": r["local"]} for r in rows}
 
 
 # Cells are this many screen pixels wide; from POINTS_FROM_ZOOM on every event is its own point.

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from jiewang.accounts.choices import Role
-from jiewang.accounts.permissions import COMMAND_LEADERS
+from jiewang.accounts.permissions import COMMAND_LEADERS, STAFF_ROLES
 from jiewang.core.scope import user_grants
 
 # (url name, label msgid, roles that see it); superusers see everything.
@@ -14,6 +14,7 @@ SECTIONS = [
     ("web:duty", "Duty", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
     ("web:department", "Department workbench", {Role.DEPARTMENT_STAFF}),
+    ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]

@@ -109,3 +109,25 @@ def test_signing_out_deletes_the_session(people):
     replay = Client()  # the old cookie, kept by someone
     replay.cookies["sessionid"] = key
     assert _unauthenticated(replay.get("/api/me"))
+
+
+def test_worker_clears_expired_sessions_only(people):
+    """The hourly job deletes expired session rows and keeps live ones; a second run deletes nothing."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiewang.accounts.services import sessions_clear_expired
+    from jiewang.core.worker import JOBS
+
+    live, live_key = _signed_in(people)
+    old = SessionStore()
+    old["x"] = 1
+    old.create()
+    Session.objects.filter(session_key=old.session_key).update(expire_date=timezone.now() - dt.timedelta(seconds=1))
+    assert JOBS["accounts.sessions_clear_expired"].target == "jiewang.accounts.services:sessions_clear_expired"
+    assert sessions_clear_expired() == 1
+    assert not Session.objects.filter(session_key=old.session_key).exists()
+    assert Session.objects.filter(session_key=live_key).exists()
+    assert live.get("/api/me").status_code == 200
+    assert sessions_clear_expired() == 0

@@ -1,5 +1,5 @@
-"""The one place that changes the status of an assignment, a whistle summons or an extension
-request: :func:`move` applies a row of its lifecycle table (:mod:`jiewang.dispatching.lifecycles`)
+"""The one place that changes the status of an assignment, a whistle summons, an extension
+request or a whistle request: :func:`move` applies a row of its lifecycle table (:mod:`jiewang.dispatching.lifecycles`)
 and stops the row's own clocks when it ends. :func:`follow_event` (a transition hook of the
 events app) applies the moves that follow an event move, as the tables say."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 from jiewang.events.lifecycle import ENDED
 from jiewang.events.services.clocks import clock_stop
 
-from ..lifecycles import ASSIGNMENT, EXTENSION, SUMMONS
-from ..models import Assignment, AssignmentStatus, ExtensionRequest, Whistle, WhistleSummons
+from ..lifecycles import ASSIGNMENT, EXTENSION, SUMMONS, WHISTLE_REQUEST
+from ..models import Assignment, AssignmentStatus, ExtensionRequest, Whistle, WhistleRequest, WhistleSummons
 
 # Statuses after which a row's own clocks stop, and how (met: the step was done).
 _ENDS = {
@@ -35,14 +35,17 @@ def move(obj, name: str, *, at, changes: dict | None = None):
         return m
     if isinstance(obj, ExtensionRequest):
         return EXTENSION.apply(obj, name, at=at, changes=changes)
+    if isinstance(obj, WhistleRequest):
+        return WHISTLE_REQUEST.apply(obj, name, at=at, changes=changes)
     raise TypeError(f"no lifecycle for {type(obj).__name__}")
 
 
 def follow_event(event, activity) -> None:
-    """Transition hook: apply the assignment and extension moves that follow ``activity``'s move;
-    when the event's work ends, its open whistles close."""
+    """Transition hook: apply the assignment, extension and whistle-request moves that follow
+    ``activity``'s move; when the event's work ends, its open whistles close."""
     at = activity.at
-    for lifecycle, model in ((ASSIGNMENT, Assignment), (EXTENSION, ExtensionRequest)):
+    for lifecycle, model in ((ASSIGNMENT, Assignment), (EXTENSION, ExtensionRequest),
+                             (WHISTLE_REQUEST, WhistleRequest)):
         for m in lifecycle.followers(activity.action):
             rows = model.objects.select_for_update().filter(event=event, status__in=m.sources, **dict(m.where))
             extra = _FOLLOW_CHANGES.get(m.name)

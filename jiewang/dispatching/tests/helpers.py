@@ -25,9 +25,10 @@ def refused(response, status: int, code: str | None = None) -> dict:
 
 def snapshot(event) -> dict:
     """Everything about ``event`` an action may change: the event row, its activities, clocks,
-    assignments, extension requests, whistles and summonses, notifications and audit entries."""
+    assignments, extension requests, whistles and summonses, whistle requests, notifications and
+    audit entries."""
     from jiewang.audit.models import AuditEntry
-    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleSummons
+    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleRequest, WhistleSummons
     from jiewang.events.models import Deadline, Event, EventActivity
     from jiewang.notifications.models import Notification
 
@@ -44,6 +45,8 @@ def snapshot(event) -> dict:
         "whistles": Whistle.objects.filter(event=e).count(),
         "summonses": sorted(WhistleSummons.objects.filter(whistle__event=e).values_list(
             "id", "status", "reported_in_at", "rating", "escalated_at")),
+        "whistle_requests": sorted(WhistleRequest.objects.filter(event=e).values_list(
+            "id", "status", "decided_at", "decision_comment", "whistle_id")),
         "notifications": Notification.objects.filter(event_number=e.number).count(),
         "audit": AuditEntry.objects.count(),  # all of them: take the snapshot after any other setup
     }

@@ -1,4 +1,4 @@
-"""The lifecycles of assignments, whistle summonses and extension requests as tables
+"""The lifecycles of assignments, whistle summonses, extension requests and whistle requests as tables
 (:mod:`jiewang.dispatching.lifecycles`): the exact rows, every (move, status) pair allowed or
 refused with the lifecycle's own 409 code, moves applied to real rows (only the fields the move
 changes are written; a refused move writes nothing), and the ``follows`` coupling to the event's
@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from jiewang.core.errors import Conflict
 from jiewang.core.lifecycle import Lifecycle, Move, check_follows
-from jiewang.dispatching.lifecycles import ASSIGNMENT, EXTENSION, LIFECYCLES, SUMMONS
+from jiewang.dispatching.lifecycles import ASSIGNMENT, EXTENSION, LIFECYCLES, SUMMONS, WHISTLE_REQUEST
 from jiewang.dispatching.models import Assignment, AssignmentStatus, ExtensionStatus, SummonsStatus
+from jiewang.dispatching.models import WhistleRequestStatus
 from jiewang.dispatching.services.moves import move
 from jiewang.events import registry
 from jiewang.events.lifecycle import EVENT
@@ -43,14 +44,21 @@ TABLES = {
         "reject": ({"pending"}, "rejected", "decided_at", ()),
         "lapse": ({"pending"}, "lapsed", "decided_at", ("feedback", "redispatch", "escalate", "shelve", *CLOSES)),
     },
+    WHISTLE_REQUEST: {
+        "approve": ({"pending"}, "approved", "decided_at", ()),
+        "decline": ({"pending"}, "declined", "decided_at", ()),
+        "withdraw": ({"pending"}, "withdrawn", "decided_at", ()),
+        "lapse": ({"pending"}, "lapsed", "decided_at", ("void", *CLOSES)),
+    },
 }
 CODES = {ASSIGNMENT: "assignment.transition_not_allowed", SUMMONS: "whistle.transition_not_allowed",
-         EXTENSION: "extension.transition_not_allowed"}
-STATUSES = {ASSIGNMENT: AssignmentStatus, SUMMONS: SummonsStatus, EXTENSION: ExtensionStatus}
+         EXTENSION: "extension.transition_not_allowed", WHISTLE_REQUEST: "whistle_request.transition_not_allowed"}
+STATUSES = {ASSIGNMENT: AssignmentStatus, SUMMONS: SummonsStatus, EXTENSION: ExtensionStatus,
+            WHISTLE_REQUEST: WhistleRequestStatus}
 
 
 def test_the_tables_are_exactly_these():
-    assert LIFECYCLES == (ASSIGNMENT, SUMMONS, EXTENSION)
+    assert LIFECYCLES == (ASSIGNMENT, SUMMONS, EXTENSION, WHISTLE_REQUEST)
     for lifecycle, rows in TABLES.items():
         got = {m.name: (set(m.sources), m.target, m.stamp, tuple(m.follows)) for m in lifecycle.moves}
         assert got == rows, lifecycle.name

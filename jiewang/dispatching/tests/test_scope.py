@@ -23,13 +23,17 @@ BODIES = [{}, {"comment": 1, "department_ids": "x", "approve": "maybe", "rating"
 
 @pytest.fixture
 def foreign(walk, people):
-    """A handling event of 南区 with its lead assignment, a summons and a pending extension."""
+    """A handling event of 南区 with its lead assignment, a summons, a pending extension and a
+    pending whistle request."""
+    from jiewang.dispatching.services.whistle_requests import whistle_request_create
+
     e = walk("handling", at=G4, lead=people.other_department)
     s = wsvc.whistle_blow(event=e, actor=people.admin, departments=[people.other_department],
                           problem="x").summonses.get()
     svc.extension_request(event=e, actor=people.admin, requested_due_at=e.due_at + dt.timedelta(days=1), reason="x")
+    wr = whistle_request_create(event=e, actor=people.admin, departments=[people.other_department], problem="x")
     return {"event": e, "assignment": e.assignments.get(), "summons": s,
-            "extension": ExtensionRequest.objects.get(event=e)}
+            "extension": ExtensionRequest.objects.get(event=e), "whistle_request": wr}
 
 
 def test_every_dispatching_action_on_a_foreign_event_is_404(foreign, people, loop, client_for):
@@ -37,7 +41,8 @@ def test_every_dispatching_action_on_a_foreign_event_is_404(foreign, people, loo
     before = snapshot(e)
     names = [row.name for row in action_table.ROWS]
     assert {"dispatch", "redispatch", "arbitrate", "sign", "return", "dispute", "assist_feedback", "extension",
-            "decide_extension", "whistle", "report_in", "rate_summons", "remind", "supervise"} <= set(names)
+            "decide_extension", "whistle", "report_in", "rate_summons", "remind", "supervise", "request_whistle",
+            "approve_whistle_request", "decline_whistle_request", "withdraw_whistle_request"} <= set(names)
     for user in (people.town_operator, people.district_admin, people.grid_worker, loop.cgj_staff):
         c = client_for(user)
         for name in names:

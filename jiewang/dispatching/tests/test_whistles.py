@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from jiewang.core.errors import ValidationFailed
-from jiewang.dispatching.models import Whistle, WhistleSummons
+from jiewang.dispatching.models import Whistle, WhistlePolicy, WhistleSummons
 from jiewang.dispatching.services import whistles as wsvc
 from jiewang.events.models import Deadline
 from jiewang.events.services import actions
@@ -54,6 +54,7 @@ def test_blow_summons_each_department_with_a_report_in_clock(walk, tree, people,
 
 
 def test_an_urgent_whistle_from_the_grid(walk, tree, people, loop, client_for):
+    WhistlePolicy.objects.create(district=tree.d1, direct_whistle_allowed=True)  # 北区 lets grids whistle
     e = walk("handling")
     r = blow(client_for(people.grid_worker), e, department_ids=[loop.sthj.pk], problem="污水外溢", urgent=True)
     assert r.status_code == 201, r.content
@@ -204,9 +205,19 @@ def test_rate_a_summons(walk, people, loop, client_for):
     s = w.summonses.get(department=loop.sthj)
     op = client_for(people.town_operator)
     before = snapshot(e)
+    # not before the department reported in
+    refused(api(op, f"/summonses/{s.pk}/rate", {"attended": True, "rating": 5}), 409, "whistle.not_reported_in")
+    assert snapshot(e) == before
+    for summons, staff in ((s, loop.sthj_staff), (w.summonses.get(department=loop.cgj), loop.cgj_staff)):
+        wsvc.summons_report_in(summons=summons, actor=staff, responder_name="王")
+    before = snapshot(e)
     for bad in (0, 6, "five", None):
         refused(api(op, f"/summonses/{s.pk}/rate", {"attended": True, "rating": bad}), 422, "validation_failed")
     refused(api(client_for(loop.sthj_staff), f"/summonses/{s.pk}/rate", {"attended": True, "rating": 5}), 403)
+    # the town blew it: the grid and the community see the event but do not rate the town's summons
+    for other in (people.grid_worker, people.community_staff):
+        refused(api(client_for(other), f"/summonses/{s.pk}/rate", {"attended": True, "rating": 5}), 403,
+                "event.action_not_permitted")
     refused(api(client_for(people.other_district_admin), f"/summonses/{s.pk}/rate", {}), 404)
     assert snapshot(e) == before
     for rating, summons in ((1, s), (5, w.summonses.get(department=loop.cgj))):
@@ -230,7 +241,7 @@ def test_rating_after_the_event_closed(walk, people, loop, client_for):
     wsvc.summons_report_in(summons=s, actor=loop.sthj_staff, responder_name="李四")
     actions.event_feedback(event=fresh(e), actor=loop.cgj_staff, comment="已办结")
     actions.event_verify(event=fresh(e), actor=people.town_operator, passed=True)
-    r = api(client_for(people.grid_worker), f"/summonses/{s.pk}/rate", {"attended": True, "rating": 4})
+    r = api(client_for(people.town_leader), f"/summonses/{s.pk}/rate", {"attended": True, "rating": 4})
     assert r.status_code == 200, r.content
     assert fresh(s).rating == 4
 

@@ -103,6 +103,9 @@ def test_escalated_dispatched_returned_redone(tree, people, loop, client_for):
 
 @pytest.mark.django_db
 def test_whistle_one_late_one_never(tree, people, loop, client_for):
+    from jiewang.dispatching.models import WhistlePolicy
+
+    WhistlePolicy.objects.create(district=tree.d1, direct_whistle_allowed=True)  # communities whistle directly here
     worker, staff = client_for(people.grid_worker), client_for(people.community_staff)
     n = post(worker, "/api/events", {"category": "SL04", **IN_G1, "title": "电动车楼道充电",
                                       "channel": "patrol", "attributes": {"hazard": ["fire", "electric"]}}).json()["number"]

@@ -152,8 +152,11 @@ def test_overdue_handling_is_supervised_and_flagged_not_moved(tree, people, cate
 @pytest.mark.django_db
 def test_missed_summons_is_escalated_exactly_once(tree, people, loop, category):
     from jiewang.dispatching.models import WhistleSummons
+    from jiewang.dispatching.models import WhistlePolicy
     from jiewang.dispatching.services.whistles import summons_escalate_missed, summons_report_in, whistle_blow
     from jiewang.events.services import actions
+
+    WhistlePolicy.objects.create(district=tree.d1, direct_whistle_allowed=True)  # communities whistle directly here
 
     blown = at(2026, 9, 30, 10, 0)
     event = report(people, category, at(2026, 9, 30, 9, 0), channel="patrol", actor=people.grid_worker)

@@ -121,10 +121,14 @@ def decorate(events, user) -> list:
 
 
 def decorate_subject_rows(rows, user, kind: str) -> list:
-    """Extension, dispute and summons rows: each with its own actions (decide, arbitrate, urge)."""
+    """Extension, dispute, whistle-request and summons rows: each with its own actions (decide,
+    arbitrate, approve or decline, urge, rate)."""
     for row in rows:
         if kind == "summons":
             row.row_actions = forms_for(user, row.whistle.event, "command", subjects=[], names=("remind",))
+        elif kind == "rating":
+            row.row_actions = forms_for(user, row.whistle.event, "command", subjects=[row], event_level=False,
+                                        names=("rate_summons",))
         else:
             row.row_actions = forms_for(user, row.event, "command", subjects=[row], event_level=False)
     return rows
@@ -137,6 +141,7 @@ EVENT_QUEUES = [
     ("accept", gettext_noop("To accept"), event_selectors.queue_to_accept),
     ("dispatch", gettext_noop("To dispatch"), event_selectors.queue_to_dispatch),
     ("progress", gettext_noop("In progress"), event_selectors.queue_in_progress),
+    ("local", gettext_noop("Being handled in the grids and communities"), event_selectors.queue_local),
     ("verify", gettext_noop("To verify or visit"), event_selectors.queue_to_verify),
 ]
 
@@ -156,6 +161,8 @@ def index(request):
         ext = dispatch_selectors.extension_pending_list(user=request.user, **kw)
         disputes = dispatch_selectors.dispute_pending_list(user=request.user, **kw)
         summonses = dispatch_selectors.summons_missing_list(user=request.user, **kw)
+        wrequests = dispatch_selectors.whistle_request_pending_list(user=request.user, **kw)
+        to_rate = dispatch_selectors.summons_to_rate_list(user=request.user, **kw)
         queues += [
             {"key": "extensions", "label": _("Extension requests"), "count": ext.count(),
              "rows": decorate_subject_rows(list(ext[:QUEUE_LIMIT]), request.user, "extension"), "kind": "extension"},
@@ -165,6 +172,11 @@ def index(request):
             {"key": "whistles", "label": _("Whistles with missing report-ins"), "count": summonses.count(),
              "rows": decorate_subject_rows(list(summonses[:QUEUE_LIMIT]), request.user, "summons"),
              "kind": "summons"},
+            {"key": "whistle-requests", "label": _("Whistle requests"), "count": wrequests.count(),
+             "rows": decorate_subject_rows(list(wrequests[:QUEUE_LIMIT]), request.user, "whistle_request"),
+             "kind": "whistle_request"},
+            {"key": "ratings", "label": _("Report-ins to rate"), "count": to_rate.count(),
+             "rows": decorate_subject_rows(list(to_rate[:QUEUE_LIMIT]), request.user, "rating"), "kind": "rating"},
         ]
     grids = []
     if root is not None:
@@ -173,11 +185,12 @@ def index(request):
     counts = event_selectors.grid_counts(user=request.user, **kw) if root is not None else {}
     grid_rows = [{"grid": g, **counts[g.id]} for g in grids if g.id in counts]
     grid_rows.sort(key=lambda r: (-r["overdue"], -r["open"], r["grid"].path))
+    map_totals = {k: sum(r[k] for r in counts.values()) for k in ("open", "overdue", "local")}
     return render(request, "web/command/index.html", {
         "root": root, "roots": roots, "form": form, "queues": queues, "grids": grids[:GRID_SELECT_LIMIT],
         "boards": BoardKind.choices, "statuses": EventStatus.choices,
         "categories": event_selectors.category_list(user=request.user).filter(parent__isnull=True),
-        "grid_rows": grid_rows, "satisfactions": Satisfaction.choices,
+        "grid_rows": grid_rows, "map_totals": map_totals, "satisfactions": Satisfaction.choices,
         "tile_url": getattr(settings, "MAP_TILE_URL", ""),
         "query": request.GET.urlencode(), "next": request.get_full_path(), "now_": timezone.now(),
     })
@@ -202,8 +215,7 @@ def map_grids(request):
         "geojson_url": f"/api/areas/{root.id}/geojson?level=grid",
         "bbox": [root.min_lon, root.min_lat, root.max_lon, root.max_lat],
         "grids": {str(k): {**v, "name": names.get(k, "")} for k, v in counts.items()},
-        "totals": {"open": sum(v["open"] for v in counts.values()),
-                   "overdue": sum(v["overdue"] for v in counts.values())},
+        "totals": {k: sum(v[k] for v in counts.values()) for k in ("open", "overdue", "local")},
     })
 
 
@@ -250,7 +262,8 @@ def map_points(request):
 
 def row_for(request, number: str) -> dict:
     """The re-rendered row an htmx action swaps in: the row kind the form came from
-    (``row`` = ``event``, ``extension:ID``, ``dispute:ID`` or ``summons:ID``)."""
+    (``row`` = ``event``, ``extension:ID``, ``dispute:ID``, ``summons:ID``, ``whistle_request:ID`` or
+    ``rating:ID``)."""
     user = request.user
     kind, _sep, ident = request.POST.get("row", "event").partition(":")
     ctx = {"queue": request.POST.get("queue", "")}
@@ -259,6 +272,14 @@ def row_for(request, number: str) -> dict:
             ctx["s"] = decorate_subject_rows([dispatch_selectors.summons_get(user=user, summons_id=int(ident))],
                                              user, "summons")[0]
             return {"row_template": "web/command/_summons_row.html", "row_context": ctx}
+        if kind == "rating" and ident.isdigit():
+            ctx["s"] = decorate_subject_rows([dispatch_selectors.summons_get(user=user, summons_id=int(ident))],
+                                             user, "rating")[0]
+            return {"row_template": "web/command/_rating_row.html", "row_context": ctx}
+        if kind == "whistle_request" and ident.isdigit():
+            r = dispatch_selectors.whistle_request_get(user=user, request_id=int(ident))
+            ctx["r"] = decorate_subject_rows([r], user, "whistle_request")[0]
+            return {"row_template": "web/command/_whistle_request_row.html", "row_context": ctx}
         if kind == "dispute" and ident.isdigit():
             a = dispatch_selectors.assignment_get(user=user, assignment_id=int(ident))
             ctx["a"] = decorate_subject_rows([a], user, "dispute")[0]

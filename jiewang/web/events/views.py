@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from jiewang.accounts.choices import Role
+from jiewang.accounts.permissions import STAFF_ROLES
 from jiewang.core.crypto import mask_phone
 from jiewang.core.errors import NotFound
 from jiewang.dispatching import selectors as dispatch_selectors
@@ -29,6 +30,10 @@ from jiewang.events.models import DeadlineKind, DeadlineState, Event
 from jiewang.events.roles import actor_roles_on_event
 
 from ..actions import forms_for
+from ..command.helpers import role_required
+
+# Every staff role finds events in its scope (the search page and its export).
+search_required = role_required(STAFF_ROLES)
 
 # Labels of the actions (buttons) and of the timeline's lines, English msgids.
 ACTION_LABELS = {
@@ -62,6 +67,10 @@ ACTION_LABELS = {
     "whistle": gettext_lazy("Blow the whistle"),
     "report_in": gettext_lazy("Report in"),
     "rate_summons": gettext_lazy("Summons rated"),
+    "request_whistle": gettext_lazy("Whistle requested from the command center"),
+    "approve_whistle_request": gettext_lazy("Whistle request approved"),
+    "decline_whistle_request": gettext_lazy("Whistle request declined"),
+    "withdraw_whistle_request": gettext_lazy("Whistle request withdrawn"),
     "whistle_escalated": gettext_lazy("Missed report-in escalated"),
     "photo": gettext_lazy("Add a photo"),
     "merge": gettext_lazy("Duplicate merged"),
@@ -146,6 +155,7 @@ def event_page(request, number: str):
     assignments = dispatch_selectors.assignment_list(user=user, event=event)
     whistles = list(Whistle.objects.filter(event=event).prefetch_related("summonses__department")
                     .order_by("blown_at"))
+    whistle_requests = dispatch_selectors.whistle_requests_of_event(user=user, event=event)
     timeline = event_selectors.event_timeline(user=user, number=number)
     now = timezone.now()
     clocks = [_clock(d, now) for d in deadlines]
@@ -160,6 +170,7 @@ def event_page(request, number: str):
         "past_clocks": [c for c in clocks if not (c["open"] or c["state"] == "paused")],
         "assignments": assignments,
         "whistles": whistles,
+        "whistle_requests": whistle_requests,
         "photos": list(event_selectors.event_photo_list(user=user, event=event)),
         "timeline": [{"a": a, "label": action_label(a.action),
                       "role": ROLE_LABELS.get(a.actor_role, a.actor_role),
@@ -181,3 +192,149 @@ def event_photo(request, number: str, photo_id: int):
     except NotFound as exc:
         raise Http404 from exc
     return FileResponse(photo.file.open("rb"), content_type=photo.content_type)
+
+
+# ---- finding any event (/events/) ----------------------------------------------------------
+
+SEARCH_SORTS = [("newest", gettext_lazy("Newest first")), ("oldest", gettext_lazy("Oldest first")),
+                ("due", gettext_lazy("Nearest deadline")), ("number", gettext_lazy("Number"))]
+
+
+def _search_context(request) -> dict:
+    """The criteria of the page's GET form, their validation errors, and the form's choices."""
+    from jiewang.accounts.choices import BoardKind
+    from jiewang.areas import selectors as area_selectors
+    from jiewang.core.errors import ApplicationError
+    from jiewang.events.choices import EventChannel, EventSource, HandlingLevel, Urgency
+    from jiewang.events.search import criteria_from_query
+
+    errors: dict = {}
+    error = None
+    try:
+        criteria = criteria_from_query(request.GET)
+    except ApplicationError as exc:
+        criteria, error, errors = None, exc.message, exc.fields
+    area = None
+    if criteria is not None and criteria.area_id:
+        try:
+            area = area_selectors.area_get(user=request.user, area_id=criteria.area_id)
+        except NotFound:
+            area = None  # the search itself answers the 404
+    categories = list(event_selectors.category_list(user=request.user))
+    return {
+        "criteria": criteria, "error": error, "errors": errors, "area": area,
+        "form": {k: request.GET.get(k, "") for k in ("number", "q", "category", "board", "area_id", "channel",
+                                                      "source", "urgency", "level", "reported_from",
+                                                      "reported_to", "sort", "page_size")},
+        "form_statuses": request.GET.getlist("status"), "form_overdue": request.GET.get("overdue") in ("true", "on", "1"),
+        "statuses": EventStatus.choices, "boards": BoardKind.choices, "channels": EventChannel.choices,
+        "sources": EventSource.choices, "urgencies": Urgency.choices, "levels": HandlingLevel.choices,
+        "sorts": SEARCH_SORTS,
+        "category_groups": [(c, _children(categories).get(c.id, [])) for c in categories if c.parent_id is None],
+        "areas": _search_areas(request.user),
+    }
+
+
+def _children(categories) -> dict:
+    out: dict = {}
+    for c in categories:
+        if c.parent_id is not None:
+            out.setdefault(c.parent_id, []).append(c)
+    return out
+
+
+SEARCH_AREA_LIMIT = 300
+
+
+def _search_areas(user) -> list:
+    """Areas to pick from: the user's grant nodes and everything below them down to the grids
+    (at most :data:`SEARCH_AREA_LIMIT`, broadest first); deeper or more areas by id in the URL."""
+    from django.db.models import Q
+
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.areas.models import Area
+    from jiewang.core.scope import Action, restrict, user_grants
+
+    qs = restrict(Area.objects.current(), user, Action.VIEW).filter(level__lte=AreaLevel.GRID)
+    if not user.is_superuser:
+        paths = [g.path for g in user_grants(user) if g.path]
+        if not paths:
+            return []
+        q = Q()
+        for p in paths:
+            q |= Q(path__startswith=p)
+        qs = qs.filter(q)
+    return list(qs.order_by("level", "path").only("id", "name", "level", "path")[:SEARCH_AREA_LIMIT])
+
+
+def _search_rows(events) -> list:
+    now = timezone.now()
+    for ev in events:
+        ev.overdue_now = bool(ev.is_overdue or (ev.due_at and ev.due_at < now
+                                                 and ev.status not in ("closed", "rated", "voided")))
+        ev.status_colour = EventStatus.colour(ev.status)
+    return events
+
+
+@search_required
+def event_search(request):
+    """查找事件: a filter form, the result count, one page of events (each a link to its page) and
+    an export of the same filters to Excel."""
+    from jiewang.core.errors import ApplicationError
+    from jiewang.events.search import event_search_page
+
+    ctx = _search_context(request)
+    result = None
+    if ctx["criteria"] is not None:
+        try:
+            result = event_search_page(user=request.user, criteria=ctx["criteria"])
+        except NotFound:
+            return _not_found(request)
+        except ApplicationError as exc:
+            ctx["error"], ctx["errors"] = exc.message, exc.fields
+    if result is not None:
+        result["items"] = _search_rows(result["items"])
+        params = request.GET.copy()
+        params.pop("page", None)
+        ctx["query"] = params.urlencode()
+        page = result["page"]
+        ctx["prev_page"] = page - 1 if page > 1 else None
+        ctx["next_page"] = page + 1 if page < result["pages"] else None
+    ctx["result"] = result
+    ctx["export_query"] = request.GET.urlencode()
+    ctx["export_cap"] = _export_cap()
+    status = 422 if ctx["error"] else 200
+    return render(request, "web/events/search.html", ctx, status=status)
+
+
+def _export_cap() -> int:
+    from jiewang.events.services.export import EXPORT_ROW_CAP
+
+    return EXPORT_ROW_CAP
+
+
+@search_required
+def event_export(request):
+    """The current filters' events as an .xlsx download (audited); a refusal (too many rows, a bad
+    filter) goes back to the search page with its message."""
+    from django.contrib import messages
+    from django.http import HttpResponse
+    from django.shortcuts import redirect
+    from django.urls import reverse
+
+    from jiewang.core.errors import ApplicationError
+    from jiewang.events.search import criteria_from_query
+    from jiewang.events.services.export import event_export as export_service
+
+    back = reverse("web:events") + ("?" + request.GET.urlencode() if request.GET else "")
+    try:
+        content, _count = export_service(actor=request.user, criteria=criteria_from_query(request.GET))
+    except NotFound:
+        return _not_found(request)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect(back)
+    name = timezone.localtime().strftime("events-%Y%m%d-%H%M.xlsx")
+    resp = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp

@@ -53,6 +53,10 @@ def can_manage_people(user) -> bool:
     return user.is_superuser or bool(_roles(user) & PEOPLE_MANAGERS)
 
 
+def can_set_whistle_policy(user) -> bool:
+    return user.is_superuser or Role.DISTRICT_ADMIN in _roles(user)
+
+
 def can_load_holidays(user) -> bool:
     return user.is_authenticated and may_load(user)
 
@@ -79,11 +83,13 @@ def requires(check):
 def index(request):
     catalog, people = can_edit_catalog(request.user), can_manage_people(request.user)
     holidays = can_load_holidays(request.user)
-    if not (catalog or people or holidays):
+    whistles = can_set_whistle_policy(request.user)
+    if not (catalog or people or holidays or whistles):
         return _forbidden(request)
     if people and not (catalog or holidays):
         return redirect("web:manage-users")
-    return render(request, "web/manage/index.html", {"catalog": catalog, "people": people, "holidays": holidays})
+    return render(request, "web/manage/index.html", {"catalog": catalog, "people": people, "holidays": holidays,
+                                                     "whistles": whistles})
 
 
 # ---- the matter catalog ---------------------------------------------------------------------
@@ -370,3 +376,31 @@ def area_options(request):
     """The area picker's options for a search (htmx swaps them into the select)."""
     return render(request, "web/manage/_area_options.html",
                   {"areas": _area_choices(request.user, request.GET.get("area_q", ""))})
+
+
+# ---- the district's whistle policy (吹哨) -------------------------------------------------------
+
+@requires(can_set_whistle_policy)
+def whistle_policy(request):
+    """Whether grid workers and community staff of each district may summon departments directly,
+    or ask their town's command center (吹哨申请); set through
+    ``dispatching.services.whistle_requests.whistle_policy_set`` (version-checked)."""
+    from jiewang.dispatching import selectors as dispatch_selectors
+    from jiewang.dispatching.services.whistle_requests import whistle_policy_set
+
+    if request.method == "POST":
+        try:
+            district = area_selectors.area_get(user=request.user, area_id=int(request.POST.get("district", "0")))
+            version = request.POST.get("version", "")
+            whistle_policy_set(actor=request.user, district=district,
+                               direct_whistle_allowed=request.POST.get("direct") == "1",
+                               expected_version=int(version) if version.isdigit() else None)
+        except (ValueError, NotFound):
+            messages.error(request, _("District not found."))
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("web:manage-whistles")
+    return render(request, "web/manage/whistles.html",
+                  {"rows": dispatch_selectors.whistle_policy_districts(user=request.user)})

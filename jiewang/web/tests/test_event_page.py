@@ -41,10 +41,11 @@ def test_page_shows_the_facts_and_masked_phone(tree, people, loop, client_for):
 def test_each_role_sees_its_actions_on_a_reported_grid_event(tree, people, loop, client_for):
     e = make_event(tree, people, loop, "reported", category="LS01")
     gw = actions_on(page_of(client_for(people.grid_worker), e))
-    assert {"escalate", "void", "photo", "whistle"} <= gw and "accept" not in gw
+    # the district does not let grids whistle directly (the default): they ask the town center
+    assert {"escalate", "void", "photo", "request_whistle"} <= gw and not {"accept", "whistle"} & gw
     cs = actions_on(page_of(client_for(people.community_staff), e))
     assert "accept" not in cs and "escalate" not in cs  # level-bound: the grid holds it
-    assert "whistle" in cs
+    assert "request_whistle" in cs and "whistle" not in cs
     admin = actions_on(page_of(client_for(people.admin), e))
     assert {"accept", "void", "escalate"} <= admin
 

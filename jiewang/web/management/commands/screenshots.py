@@ -38,6 +38,7 @@ PAGES = [
     ("command", "town_operator", "/command/"),
     ("grid", "grid_worker", "/grid/"),
     ("department", "department_staff", "/dept/"),
+    ("events", "town_operator", "/events/"),
     ("event", "town_operator", "/events/{event}/"),
     ("event-department", "department_staff", "/events/{dept_event}/"),
     ("event-grid", "grid_worker", "/events/{grid_event}/"),
