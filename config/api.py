@@ -291,6 +291,10 @@ api.add_router("/events", dispatch_event_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/hotline", hotline_router)
 api.add_router("/", dispatching_router)
+
+from jiewang.duty.api import router as duty_router  # noqa: E402
+
+api.add_router("/duty", duty_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "jiewang.notifications",
     "jiewang.events",
     "jiewang.dispatching",
+    "jiewang.duty",
     "jiewang.open311",
     "jiewang.web",
 ]
@@ -206,6 +207,12 @@ NOTIFICATION_SENDERS = {
     "sms": os.environ.get("NOTIFY_SMS_SENDER", "jiewang.notifications.senders.ConsoleSender"),
     "email": os.environ.get("NOTIFY_EMAIL_SENDER", "jiewang.notifications.senders.ConsoleSender"),
 }
+
+# The duty (jiewang.duty): an urgent event's alarm must be acknowledged within this many minutes,
+# else it climbs to the commander, and after as many again to the district; the roster may be
+# planned this many days ahead (31: on a month's last day the whole next month can be filled in).
+DUTY_ALARM_RESPONSE_MINUTES = float(os.environ.get("DUTY_ALARM_RESPONSE_MINUTES", 15))
+DUTY_ROSTER_DAYS_AHEAD = int(os.environ.get("DUTY_ROSTER_DAYS_AHEAD", 31))
 
 # --- Resident portal: abuse guard without CAPTCHA (closed networks) ---------------------------
 # Rate-limit counters and the sessions' cache live in Django's database cache: shared by every

@@ -71,6 +71,14 @@ def unplaced_ctx(t, p, lp):
     return {"event": event}
 
 
+def alarm_ctx(t, p, lp):
+    """An urgent event's open alarm (raised by intake) in 一街道."""
+    from jiewang.duty.testing import urgent_event
+
+    event = urgent_event(t, p, lp)
+    return {"event": event, "alarm": event.duty_alarm}
+
+
 ACTION_CASES: dict[str, ActionCase] = {
     "place": ActionCase("town_operator", "other_district_admin", unplaced_ctx,
                         lambda c, t, p, lp: {"lon": 106.05, "lat": 29.2, "comment": "按地址定位"}),
@@ -129,9 +137,11 @@ ACTION_CASES: dict[str, ActionCase] = {
     "remind": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town"),
                          lambda c, t, p, lp: {"comment": "请加快"}),
     "supervise": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town")),
+    "acknowledge_alarm": ActionCase("town_leader", "other_district_admin", alarm_ctx,
+                                    lambda c, t, p, lp: {"note": "已调度处置"}),
 }
 SUBJECT_KEY = {"assignment": "assignment", "summons": "summons", "extension": "request",
-               "whistle_request": "whistle_request"}
+               "whistle_request": "whistle_request", "alarm": "alarm"}
 
 
 def test_every_action_has_a_case():

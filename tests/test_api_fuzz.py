@@ -66,6 +66,7 @@ def world(tree, people, loop):
     from jiewang.accounts.models import RoleGrant
     from jiewang.dispatching.models import Assignment, ExtensionRequest
     from jiewang.dispatching.services.whistles import whistle_blow
+    from jiewang.duty.testing import duty_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -81,6 +82,7 @@ def world(tree, people, loop):
         "grant_id": RoleGrant.objects.filter(user=people.grid_worker).first().id, "code": "LS01",
         "assignment_id": Assignment.objects.filter(event=event).first().id, "request_id": extension.id,
         "summons_id": whistle.summonses.first().id, "whistle_request_id": wrequest.id,
+        **duty_world(tree, people, loop),
     }
 
 
@@ -89,7 +91,7 @@ def world(tree, people, loop):
 KNOWN_FINDINGS: dict[str, set[str]] = {}
 
 SUBJECTS = {"assignments": "assignment_id", "extensions": "request_id", "summonses": "summons_id",
-            "whistle-requests": "whistle_request_id"}
+            "whistle-requests": "whistle_request_id", "alarms": "alarm_id"}
 
 
 def _real_path_parameters(operation, world) -> dict:

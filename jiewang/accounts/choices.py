@@ -23,6 +23,9 @@ class Role(models.TextChoices):
     COMMUNITY_STAFF = "community_staff", _("Community staff")  # 村社工作人员
     TOWN_OPERATOR = "town_operator", _("Command-center operator")  # 指挥中心值班员
     TOWN_LEADER = "town_leader", _("Town leader")  # 镇街领导
+    COMMANDER = "commander", _("Commander")  # 指挥长 (the town party secretary)
+    DEPUTY_COMMANDER = "deputy_commander", _("Deputy commander")  # 副指挥长
+    DUTY_LEADER = "duty_leader", _("Duty leader")  # 值班长
     DEPARTMENT_STAFF = "department_staff", _("Department staff")  # 职能部门工作人员
     DISTRICT_ADMIN = "district_admin", _("District administrator")  # 区县管理员
     RESIDENT = "resident", _("Resident")  # 居民
@@ -34,6 +37,9 @@ ROLE_LEVELS: dict[str, tuple[int, ...]] = {
     Role.COMMUNITY_STAFF: (AreaLevel.COMMUNITY,),
     Role.TOWN_OPERATOR: (AreaLevel.TOWN,),
     Role.TOWN_LEADER: (AreaLevel.TOWN,),
+    Role.COMMANDER: (AreaLevel.TOWN,),
+    Role.DEPUTY_COMMANDER: (AreaLevel.TOWN,),
+    Role.DUTY_LEADER: (AreaLevel.TOWN,),
     Role.DEPARTMENT_STAFF: (AreaLevel.CITY, AreaLevel.DISTRICT, AreaLevel.TOWN),
     Role.DISTRICT_ADMIN: (AreaLevel.CITY, AreaLevel.DISTRICT),
     Role.RESIDENT: (AreaLevel.COMMUNITY, AreaLevel.GRID, AreaLevel.MICROGRID),

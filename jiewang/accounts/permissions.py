@@ -14,15 +14,18 @@ from jiewang.core.scope import Action, Grant, ancestor_ids, register_scope, subt
 
 from .choices import Role
 
+# The town command center's leaders (指挥长, 副指挥长, 值班长): they see what a town leader sees in
+# their town (events, people, boards); what they may change is the duty's (jiewang.duty).
+COMMAND_LEADERS = {Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.DUTY_LEADER}
 STAFF_ROLES = {
     Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
-    Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN,
+    Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN, *COMMAND_LEADERS,
 }
 ALL_ROLES = STAFF_ROLES | {Role.RESIDENT}
 # Who may edit areas and boundaries (grid adjustment) within their subtree.
 AREA_EDITORS = {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}
 # Who may read people (users) within their subtree, and who may create users and grant roles.
-PEOPLE_READERS = {Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}
+PEOPLE_READERS = {Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}
 PEOPLE_MANAGERS = {Role.TOWN_LEADER, Role.DISTRICT_ADMIN}
 
 

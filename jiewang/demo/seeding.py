@@ -75,6 +75,8 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("district_admin", Role.DISTRICT_ADMIN, "区县管理员", AreaLevel.DISTRICT),
     DemoUser("town_leader", Role.TOWN_LEADER, "镇街领导", AreaLevel.TOWN),
     DemoUser("town_operator", Role.TOWN_OPERATOR, "指挥中心值班员", AreaLevel.TOWN),
+    DemoUser("commander", Role.COMMANDER, "指挥长", AreaLevel.TOWN),
+    DemoUser("duty_leader", Role.DUTY_LEADER, "值班长", AreaLevel.TOWN),
     DemoUser("community_staff", Role.COMMUNITY_STAFF, "社区工作人员", AreaLevel.COMMUNITY),
     DemoUser("grid_worker", Role.GRID_WORKER, "网格员", AreaLevel.GRID),
     DemoUser("department_staff", Role.DEPARTMENT_STAFF, "部门工作人员", AreaLevel.DISTRICT),
@@ -229,6 +231,7 @@ def _write(plan: CityPlan, progress: Progress | None, timings: dict[str, float],
 
     t = time.perf_counter()
     counts["users"] = _write_users(plan, ids)
+    counts["duty roster days"] = _write_roster(plan, ids)
     timings["users"] = time.perf_counter() - t
 
     if grid_workers:
@@ -338,6 +341,31 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
     return len(new)
 
 
+def _write_roster(plan: CityPlan, ids: dict[int, int]) -> int:
+    """The demo town's duty roster (值班表) for this month and the coming week: the duty leader on
+    weekdays, the town leader at weekends (领导带班), the center's operator every day."""
+    from jiewang.duty.models import DutyDay
+    from jiewang.duty.services.common import local_date
+
+    town_id = ids[_demo_branch(plan)[AreaLevel.TOWN].index]
+    users = dict(User.objects.filter(username__in=["duty_leader", "town_leader", "town_operator"])
+                 .values_list("username", "id"))
+    today = local_date()
+    day, last = today.replace(day=1), max((today.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+                                         - dt.timedelta(days=1), today + dt.timedelta(days=7))
+    days = []
+    while day <= last:
+        if not DutyDay.objects.filter(town_id=town_id, date=day).exists():
+            days.append(DutyDay(town_id=town_id, date=day,
+                                leader_id=users["duty_leader" if day.weekday() < 5 else "town_leader"]))
+        day += dt.timedelta(days=1)
+    DutyDay.objects.bulk_create(days)
+    through = DutyDay.operators.through
+    through.objects.bulk_create([through(dutyday_id=d.pk, user_id=users["town_operator"])
+                                 for d in DutyDay.objects.filter(town_id=town_id, date__in=[d.date for d in days])])
+    return len(days)
+
+
 def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
     """One full-time grid worker (专职网格员) per grid, bulk created with unusable passwords."""
     rng = np.random.default_rng([plan.seed, 3])
@@ -367,7 +395,8 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 
 
 # Configuration that a reseed keeps as it is (the catalog is seeded idempotently).
-FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride"}
+FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
+                   "duty.dutyday"}  # the demo town's roster, replaced with the city
 
 
 def _ensure_only_demo_data(root: Area) -> None:
@@ -392,7 +421,10 @@ def _ensure_only_demo_data(root: Area) -> None:
 
 
 def _delete_demo(root: Area, progress) -> None:
+    from jiewang.duty.models import DutyDay
+
     subtree = Area.objects.filter(path__startswith=root.path)
+    DutyDay.objects.filter(town__in=subtree).delete()
     RoleGrant.objects.filter(area__in=subtree).delete()
     User.objects.filter(username__in=[d.username for d in DEMO_USERS]).delete()
     # Bulk grid workers never sign in or act, so nothing refers to them: a plain DELETE.

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from django.db.models import Q
 
 from jiewang.accounts.choices import Role
-from jiewang.accounts.permissions import STAFF_ROLES
+from jiewang.accounts.permissions import COMMAND_LEADERS, STAFF_ROLES
 from jiewang.core.scope import Action, Grant, register_scope, subtree_q
 
-AREA_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}
+AREA_ROLES = {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN,
+              *COMMAND_LEADERS}
 # fn(grants, user) -> Q, OR-ed into the event scope.
 SCOPE_EXTENSIONS: list[Callable[[list[Grant], object], Q]] = []
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from django.urls import reverse
 
 from jiewang.accounts.choices import Role
-from jiewang.accounts.permissions import STAFF_ROLES
+from jiewang.accounts.permissions import COMMAND_LEADERS, STAFF_ROLES
 from jiewang.core.scope import user_grants
 
 # (url name, label msgid, roles that see it); superusers see everything.
 SECTIONS = [
-    ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}),
+    ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
+    ("web:duty", "Duty", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
     ("web:department", "Department workbench", {Role.DEPARTMENT_STAFF}),
     ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home

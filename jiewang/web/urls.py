@@ -17,4 +17,5 @@ urlpatterns = [
     path("report/", include("jiewang.web.resident.urls")),  # 居民
     path("events/", include("jiewang.web.events.urls")),  # the shared event page
     path("manage/", include("jiewang.web.manage.urls")),  # 事项清单, users and grants
+    path("duty/", include("jiewang.web.duty.urls")),  # 值班: roster, log, handover
 ]

@@ -46,6 +46,7 @@ from .intake import (
     _place,
     _validate_attributes,
     event_for_retry,
+    run_intake_hooks,
 )
 from .transition import event_transition
 
@@ -114,6 +115,7 @@ def event_report_unplaced(*, actor, channel: str, category: MatterCategory, town
                 data={"channel": channel, "level": HandlingLevel.TOWN, "locate": LocationStatus.UNPLACED})
             clock_start(event=event, kind="accept", start=now, fresh=True)
             notify_event(event, kind="event.report", title=f"待定位：{event.title}", users=recipients)
+            run_intake_hooks(event)
             return event, True
     except IntegrityError:
         existing = event_for_retry(idempotency_key)

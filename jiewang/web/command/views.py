@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from jiewang.accounts.choices import BoardKind, Role
+from jiewang.accounts.permissions import COMMAND_LEADERS
 from jiewang.areas import selectors as area_selectors
 from jiewang.areas.choices import AreaLevel
 from jiewang.core.errors import ApplicationError, NotFound, ValidationFailed
@@ -28,7 +29,7 @@ from jiewang.events.choices import EventStatus, Satisfaction
 from ..actions import forms_for
 from .helpers import day_start, parse_day, role_required
 
-COMMAND_ROLES = {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}
+COMMAND_ROLES = {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}
 QUEUE_LIMIT = 50
 GRID_SELECT_LIMIT = 500
 

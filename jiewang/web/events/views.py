@@ -80,6 +80,8 @@ ACTION_LABELS = {
     "remind": gettext_lazy("Reminder"),
     "supervise": gettext_lazy("Supervision"),
     "place": gettext_lazy("Placed on the map"),
+    "alarm": gettext_lazy("Alarm raised"),  # jiewang.duty
+    "alarm_escalate": gettext_lazy("Alarm escalated"),
 }
 ROLE_LABELS = {**{r.value: r.label for r in Role}, "superuser": gettext_lazy("Superuser"),
                "department_assist": gettext_lazy("Assisting department staff"),
