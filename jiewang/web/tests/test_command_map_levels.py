@@ -70,7 +70,7 @@ def test_district_map_shows_towns(reported, people, client_for):
     assert '<tr><td>一街道</td><td>2</td><td>1</td><td>2</td></tr>' in page
     assert '<option value="town" selected>镇街</option>' in page
     assert 'data-t-by="各{level}未办结事件"' in page
-    assert '<summary id="area-counts-summary">各镇街未办结事件 (1)</summary>' in page
+    assert '<span id="area-counts-summary">各镇街未办结事件</span> (<span data-map-open>2</span>)' in page
 
 
 @pytest.mark.django_db
