@@ -13,3 +13,9 @@ class AccountsConfig(AppConfig):
         from . import permissions
 
         permissions.register()
+        # django-axes (the sign-in lockout) names its app "Axes" and has no zh-Hans translation: the
+        # admin shows this name instead (its models' names are translated in our .po).
+        from django.apps import apps
+
+        if apps.is_installed("axes"):
+            apps.get_app_config("axes").verbose_name = _("Sign-in lockouts")

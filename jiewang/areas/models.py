@@ -156,6 +156,7 @@ class BoundaryRevision(models.Model):
 
     class Meta:
         verbose_name = _("boundary revision")
+        verbose_name_plural = _("boundary revisions")
 
     def __str__(self) -> str:
         return f"boundary revision {self.revision}"

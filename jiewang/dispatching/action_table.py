@@ -5,6 +5,7 @@ center's reminders. Registered in ``DispatchingConfig.ready()``."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiewang.accounts.choices import Role
@@ -65,7 +66,7 @@ SUBJECTS = (
             event_id_of=lambda r: r.event_id,
             candidates=lambda event: list(ExtensionRequest.objects.filter(event=event,
                                                                          status=ExtensionStatus.PENDING)),
-            describe=lambda r: f"{r.requested_due_at:%Y-%m-%d %H:%M} — {r.reason}"),
+            describe=lambda r: f"{timezone.localtime(r.requested_due_at):%Y-%m-%d %H:%M} — {r.reason}"),
 )
 
 

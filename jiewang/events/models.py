@@ -73,6 +73,8 @@ class EventNumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["town", "year"], name="event_seq_unique")]
+        verbose_name = _("event number sequence")
+        verbose_name_plural = _("event number sequences")
 
     def __str__(self):
         return f"{self.town_id}/{self.year}: {self.last}"
