@@ -22,7 +22,8 @@ from urllib.parse import urljoin, urlsplit
 ALLOWED_WORDS = {
     "API", "GeoJSON", "JSON", "Open311", "GeoReport", "PWA", "SMS", "ID", "IDs", "GPS", "URL",
     "Excel", "CSV", "XML", "OpenAPI", "WGS84", "Leaflet", "htmx", "axe", "Jiewang", "English",
-    "OK", "PDF", "PNG", "JPEG", "AM", "PM", "km", "m", "GB", "MB", "KB", "Django",
+    "OK", "PDF", "PNG", "JPEG", "WebP", "JavaScript", "HTTP", "IP", "AM", "PM", "km", "m", "GB", "MB", "KB",
+    "Django",
 }
 # A token with a digit, an underscore, a dot or an @ is a code, a number, a login or an address.
 TOKEN = re.compile(r"[A-Za-z0-9_.@/:+-]*[A-Za-z][A-Za-z0-9_.@/:+-]*")
@@ -33,6 +34,9 @@ SKIPPED_ELEMENTS = {"script", "style", "template", "svg:style"}
 SKIP_PREFIXES = ("/logout/", "/i18n/", "/static/", "/media/", "/api/", "/open311/", "/sw.js",
                  "/manifest.webmanifest", "/admin/logout/", "/admin/password_change/", "/admin/jsi18n/")
 SKIP_SUFFIXES = (".json", ".geojson", ".xlsx", ".csv", ".png", ".jpg", ".js", ".css", ".ico", ".svg")
+# Pages read for their links only: django-axes names its log rows in English ("Access Log for …"),
+# a third-party string the admin shows as the page's heading.
+LINKS_ONLY = re.compile(r"^/admin/axes/\w+/\d+/")
 MAX_PAGES = 250
 PER_PATTERN = 3
 
@@ -68,9 +72,47 @@ class VisibleText(HTMLParser):
             self.parts.append(data)
 
 
-def read_page(html: str) -> tuple[str, list[str]]:
-    """(visible text, hrefs of the links) of an HTML page."""
-    parser = VisibleText()
+class AdminLabels(VisibleText):
+    """The admin's own words only: headings, column headers, filter titles, form labels, buttons
+    and the navigation — not the stored values it lists and edits (a JSON field, a status code,
+    permission names that Django stores in English), which are data, not interface."""
+
+    LABELS = {"h1", "h2", "h3", "label", "caption", "legend", "button"}
+
+    def __init__(self):
+        super().__init__()
+        self._open: list[str] = []
+        self._thead = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in SKIPPED_ELEMENTS:
+            self._skip += 1
+            return
+        if tag == "a" and a.get("href"):
+            self.links.append(a["href"])
+        if tag == "thead":
+            self._thead += 1
+        if tag in self.LABELS or (tag == "th" and self._thead) or (tag == "caption"):
+            self._open.append(tag)
+        if tag == "input" and a.get("type") == "submit" and a.get("value"):
+            self.parts.append(a["value"])
+
+    def handle_endtag(self, tag):
+        super().handle_endtag(tag)
+        if tag == "thead" and self._thead:
+            self._thead -= 1
+        if self._open and self._open[-1] == tag:
+            self._open.pop()
+
+    def handle_data(self, data):
+        if not self._skip and self._open:
+            self.parts.append(data)
+
+
+def read_page(html: str, *, admin: bool = False) -> tuple[str, list[str]]:
+    """(visible text, hrefs of the links) of an HTML page (the admin's: its labels only)."""
+    parser = AdminLabels() if admin else VisibleText()
     parser.feed(html)
     parser.close()
     return " ".join(p.strip() for p in parser.parts if p.strip()), parser.links
@@ -116,8 +158,8 @@ def crawl(client, *, role: str, start: list[str], allowed_users: set[str] = froz
         if "text/html" not in response.get("Content-Type", ""):
             continue
         read.append(final)
-        text, links = read_page(response.content.decode())
-        words = english_words(text, allowed)
+        text, links = read_page(response.content.decode(), admin=final.startswith("/admin/"))
+        words = [] if LINKS_ONLY.match(final) else english_words(text, allowed)
         if words:
             first = words[0]
             at = text.find(first)

@@ -13,7 +13,6 @@ from django.utils import timezone, translation
 
 from jiewang.core.errors import ValidationFailed, in_language
 from jiewang.events.models import Event
-from jiewang.events.services import public
 
 from .test_command import act
 from .test_resident import form, receipt_token
@@ -143,7 +142,7 @@ def test_whistle_notification_says_the_local_time(tree, people, loop):
                           urgent=False)
     due = event.whistles.get().report_in_due_at
     local = timezone.localtime(due).strftime("%H:%M")
-    assert local != due.astimezone(dt.timezone.utc).strftime("%H:%M")  # Asia/Shanghai is UTC+8
+    assert local != due.astimezone(dt.UTC).strftime("%H:%M")  # Asia/Shanghai is UTC+8
     n = Notification.objects.get(kind="whistle.summons", recipient=loop.cgj_staff)
     assert n.body == f"{event.number} 请于 {local} 前报到"
     assert all(f"请于 {local} 前报到" in m.body for m in OutboundMessage.objects.filter(channel="sms"))
