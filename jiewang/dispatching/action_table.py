@@ -6,6 +6,7 @@ report-ins with their rating, and the command center's reminders. Registered in
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiewang.accounts.choices import Role
@@ -80,7 +81,7 @@ SUBJECTS = (
             event_id_of=lambda r: r.event_id,
             candidates=lambda event: list(ExtensionRequest.objects.filter(event=event,
                                                                          status=ExtensionStatus.PENDING)),
-            describe=lambda r: f"{r.requested_due_at:%Y-%m-%d %H:%M} — {r.reason}"),
+            describe=lambda r: f"{timezone.localtime(r.requested_due_at):%Y-%m-%d %H:%M} — {r.reason}"),
 )
 
 

@@ -74,7 +74,7 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event_id} → {self.department or self.post} ({self.role})"
+        return f"{self.event_id} → {self.department or self.post} ({self.get_role_display()})"
 
 
 class ExtensionStatus(models.TextChoices):
@@ -106,7 +106,7 @@ class ExtensionRequest(models.Model):
                                                name="extension_one_pending")]
 
     def __str__(self):
-        return f"{self.event_id} → {self.requested_due_at:%Y-%m-%d %H:%M} ({self.status})"
+        return f"{self.event_id} → {timezone.localtime(self.requested_due_at):%Y-%m-%d %H:%M} ({self.get_status_display()})"
 
 
 class Whistle(models.Model):
@@ -130,7 +130,7 @@ class Whistle(models.Model):
         ordering = ["-blown_at"]
 
     def __str__(self):
-        return f"{self.event_id} 吹哨 {self.blown_at:%Y-%m-%d %H:%M}"
+        return f"{self.event_id} 吹哨 {timezone.localtime(self.blown_at):%Y-%m-%d %H:%M}"
 
 
 class SummonsStatus(models.TextChoices):
@@ -168,7 +168,7 @@ class WhistleSummons(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.whistle_id} → {self.department_id} ({self.status})"
+        return f"{self.whistle_id} → {self.department_id} ({self.get_status_display()})"
 
 
 class WhistleRequestStatus(models.TextChoices):

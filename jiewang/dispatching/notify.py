@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import timezone
+
 from jiewang.accounts.choices import Role
 from jiewang.accounts.models import RoleGrant, User
 from jiewang.notifications.services import notify
@@ -34,5 +36,5 @@ def notify_assignments(event, action: str) -> None:
 def on_whistle(whistle) -> None:
     depts = whistle.summonses.values_list("department_id", flat=True)
     notify(users=department_staff(depts), kind="whistle.summons", title=f"吹哨报到：{whistle.problem[:60]}",
-           body=f"{whistle.event.number} 请于 {whistle.report_in_due_at:%H:%M} 前报到",
+           body=f"{whistle.event.number} 请于 {timezone.localtime(whistle.report_in_due_at):%H:%M} 前报到",
            event_number=whistle.event.number, url=f"/events/{whistle.event.number}/", sms=True)

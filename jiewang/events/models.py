@@ -73,6 +73,8 @@ class EventNumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["town", "year"], name="event_seq_unique")]
+        verbose_name = _("event number sequence")
+        verbose_name_plural = _("event number sequences")
 
     def __str__(self):
         return f"{self.town_id}/{self.year}: {self.last}"
@@ -211,7 +213,8 @@ class EventActivity(models.Model):
         indexes = [models.Index(fields=["event", "at"])]
 
     def __str__(self):
-        return f"{self.event_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        status = EventStatus(self.to_status).label if self.to_status in EventStatus.values else ""
+        return f"{self.event_id} {status} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
 
 
 class EventPhoto(models.Model):
@@ -237,7 +240,7 @@ class EventPhoto(models.Model):
         ordering = ["event", "uploaded_at"]
 
     def __str__(self):
-        return f"{self.event_id} {self.kind} {self.sha256[:12]}"
+        return f"{self.event_id} {self.get_kind_display()} {self.sha256[:12]}"
 
 
 class DeadlineKind(models.TextChoices):
@@ -321,8 +324,9 @@ class Deadline(models.Model):
         ]
 
     def __str__(self):
-        about = f" {self.subject_type}:{self.subject_id}" if self.subject_type else ""
-        return f"{self.event_id} {self.kind}{about} → {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
+        about = f" {self.get_subject_type_display()} {self.subject_id}" if self.subject_type else ""
+        return (f"{self.event_id} {self.get_kind_display()}{about} → {timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
+                f" ({self.get_state_display()})")
 
 
 class ReporterCode(models.Model):

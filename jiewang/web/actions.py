@@ -266,7 +266,7 @@ def action_post(request, number: str, action: str):
                     event_photo_add(event=event, actor=request.user, data=f.read(), kind=PhotoKind.FEEDBACK)
         ok = str(spec.done) if spec.done else _("Done: %(action)s.") % {"action": spec.title}
     except ApplicationError as exc:
-        error = exc.message
+        error = exc.text
         if exc.fields and exc.code == "validation_failed":
             error = f"{error} ({', '.join(f'{k}: {v}' for k, v in exc.fields.items())})"
     row = _row(request, surface, event, subject) if is_htmx(request) else {}

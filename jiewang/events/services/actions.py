@@ -213,6 +213,8 @@ def event_rate(*, event: Event, actor, satisfaction: str, comment: str = "",
     """The reporter's own rating online (``actor`` None: an anonymous reporter proven by the
     tracking token, see :mod:`.public`)."""
     role = authorize("rate", actor=actor, event=event)
+    if actor is None:
+        role = "reporter"  # the anonymous reporter, proven by the tracking token (not the system)
     if satisfaction not in Satisfaction.values:
         raise ValidationFailed("满意度无效 / Invalid satisfaction.", code="event.satisfaction_invalid")
     return _rate(event=event, actor=actor, role=role, action="rate", contacted=True, resolved=None,

@@ -111,7 +111,7 @@ def escalate(request, number: str):
         actions.event_escalate(event=event, actor=request.user, reason=request.POST.get("reason", ""),
                                expected_version=_version(request))
     except ApplicationError as exc:
-        messages.error(request, f"{event.number}: {exc.message}")
+        messages.error(request, f"{event.number}: {exc.text}")
     else:
         messages.success(request, _("%(number)s was escalated to the next level.") % {"number": event.number})
     return redirect("web:grid")
@@ -142,7 +142,7 @@ def verify(request, number: str):
                 if f is not None:
                     event_photo_add(event=event, actor=request.user, data=f.read(), kind=kind)
     except ApplicationError as exc:
-        messages.error(request, f"{number}: {exc.message}")
+        messages.error(request, f"{number}: {exc.text}")
     else:
         messages.success(request, (_("%(number)s passed verification and is closed.") if outcome == "pass"
                                    else _("%(number)s was sent back for rework.")) % {"number": number})

@@ -179,7 +179,7 @@ def catalog_edit(request, code: str):
                                 grid_may_self_handle=values["grid_may_self_handle"], is_active=values["is_active"],
                                 default_department_codes=codes, deadlines=table)
             except ApplicationError as exc:
-                error = exc.message
+                error = exc.text
                 field_errors = {k: _("Invalid.") for k in exc.fields}
             else:
                 messages.success(request, _("Saved: %(name)s.") % {"name": values["name"]})
@@ -222,7 +222,7 @@ def _holiday_arguments(values: dict) -> tuple[dict, dict]:
         try:
             kwargs[name] = parse(values[name])
         except ApplicationError as exc:
-            errors[name] = exc.message
+            errors[name] = exc.text
     return kwargs, errors
 
 
@@ -251,7 +251,7 @@ def holiday_load(request):
                     return redirect("web:manage-holidays")
                 plan = holiday_arrangement_check(actor=request.user, **kwargs)
             except ApplicationError as exc:
-                error, field_errors = exc.message, dict(exc.fields)
+                error, field_errors = exc.text, dict(exc.fields)
     try:
         hint_year = int(values["year"])
         statutory = [(d, NAMES_ZH[k]) for d, k in statutory_holidays(hint_year).items()] \
@@ -329,7 +329,7 @@ def user_list(request):
                 if form["role"]:
                     _grant_from_post(request, subject)
         except ApplicationError as exc:
-            error = exc.message
+            error = exc.text
         else:
             messages.success(request, _("User %(name)s created.") % {"name": subject.username})
             return redirect("web:manage-user", user_id=subject.pk)
@@ -349,7 +349,7 @@ def user_detail(request, user_id: int):
         try:
             _grant_from_post(request, subject)
         except ApplicationError as exc:
-            error = exc.message
+            error = exc.text
         else:
             messages.success(request, _("Role granted."))
             return redirect("web:manage-user", user_id=subject.pk)
@@ -370,7 +370,7 @@ def grant_revoke(request, user_id: int, grant_id: int):
             raise NotFound(_("This grant does not exist or has ended."), code="role.not_found")
         role_revoke(actor=request.user, grant=grant)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("Role revoked."))
     return redirect("web:manage-user", user_id=user_id)
