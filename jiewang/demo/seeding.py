@@ -109,6 +109,7 @@ class SeedResult:
     logins: list[DemoLogin] = field(default_factory=list)
     repaired_geometries: int = 0
     root_id: int | None = None
+    history: object = None  # a jiewang.demo.history.HistoryResult when history was generated
 
 
 def demo_root() -> Area | None:
@@ -120,11 +121,18 @@ def demo_root() -> Area | None:
 
 def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
               grid_workers: bool = False, progress: Progress | None = None,
-              plan: CityPlan | None = None) -> SeedResult:
+              plan: CityPlan | None = None, history: int | None = None,
+              history_rate: float | None = None, now: dt.datetime | None = None,
+              strict_history: bool = False) -> SeedResult:
     """Generate the demo city and write it. Does nothing if it exists (unless ``force``, see the
     module docstring). ``grid_workers`` also creates one grid worker per grid (username
     ``gw`` + the grid's 15-digit code, unusable password: for benchmarks and realistic lists, not
-    for signing in). ``plan`` lets a caller pass an already generated plan."""
+    for signing in). ``plan`` lets a caller pass an already generated plan.
+
+    ``history`` months of past events (default :func:`default_history_months`; 0 for none) are
+    then generated through the services (:mod:`jiewang.demo.history`), ending at ``now``
+    (default: the real current time), at ``history_rate`` events per grid and week; at the
+    ``city`` scale only in the demo district (the one the demo logins work in)."""
     timings: dict[str, float] = {}
     root = demo_root()
     if root is not None and not force:
@@ -151,8 +159,37 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
                            "grid_workers": grid_workers, "counts": result.counts})
+    # The history runs after the city committed: the locator's index of this boundary revision is
+    # built from committed areas (a rolled-back city must not leave an index behind on disk).
+    months = default_history_months(plan.scale) if history is None else history
+    if months > 0:
+        from .history import generate_history
+
+        t = time.perf_counter()
+        new_root = Area.objects.get(pk=result.root_id)
+        scope = _history_scope(new_root, plan) if plan.scale != "small" else None
+        hist = generate_history(root=new_root, months=months, seed=plan.seed, rate=history_rate,
+                                scale=plan.scale, scope=scope, now=now, strict=strict_history,
+                                progress=progress)
+        audit_record(actor=None, action="demo.history", obj=new_root, data=hist.as_dict())
+        result.history = hist
+        result.counts["history events"] = hist.events
+        timings["history"] = time.perf_counter() - t
     result.logins = demo_logins()
     return result
+
+
+def default_history_months(scale: str) -> int:
+    from .history import DEFAULT_MONTHS
+
+    return DEFAULT_MONTHS
+
+
+def _history_scope(root: Area, plan: CityPlan) -> Area:
+    """At the city scale the history covers the demo district (62,000 grids would take hours
+    through the services)."""
+    district = _demo_branch(plan)[AreaLevel.DISTRICT]
+    return Area.objects.get(parent=root, code=district.code)
 
 
 # --- Writing -------------------------------------------------------------------------------------
