@@ -121,7 +121,7 @@ def demo_root() -> Area | None:
 
 def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
               grid_workers: bool = False, progress: Progress | None = None,
-              plan: CityPlan | None = None, history: int | None = None,
+              plan: CityPlan | None = None, history: int = 0,
               history_rate: float | None = None, now: dt.datetime | None = None,
               strict_history: bool = False) -> SeedResult:
     """Generate the demo city and write it. Does nothing if it exists (unless ``force``, see the
@@ -129,10 +129,10 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
     ``gw`` + the grid's 15-digit code, unusable password: for benchmarks and realistic lists, not
     for signing in). ``plan`` lets a caller pass an already generated plan.
 
-    ``history`` months of past events (default :func:`default_history_months`; 0 for none) are
-    then generated through the services (:mod:`jiewang.demo.history`), ending at ``now``
+    ``history`` months of past events (none by default here; ``manage.py seed_demo`` asks for
+    :data:`jiewang.demo.history.DEFAULT_MONTHS`) are then generated through the services (:mod:`jiewang.demo.history`), ending at ``now``
     (default: the real current time), at ``history_rate`` events per grid and week; at the
-    ``city`` scale only in the demo district (the one the demo logins work in)."""
+    ``city`` scale only in the demo town (the one the demo logins work in)."""
     timings: dict[str, float] = {}
     root = demo_root()
     if root is not None and not force:
@@ -161,7 +161,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
                            "grid_workers": grid_workers, "counts": result.counts})
     # The history runs after the city committed: the locator's index of this boundary revision is
     # built from committed areas (a rolled-back city must not leave an index behind on disk).
-    months = default_history_months(plan.scale) if history is None else history
+    months = history
     if months > 0:
         from .history import generate_history
 
@@ -179,17 +179,12 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
     return result
 
 
-def default_history_months(scale: str) -> int:
-    from .history import DEFAULT_MONTHS
-
-    return DEFAULT_MONTHS
-
-
 def _history_scope(root: Area, plan: CityPlan) -> Area:
-    """At the city scale the history covers the demo district (62,000 grids would take hours
-    through the services)."""
-    district = _demo_branch(plan)[AreaLevel.DISTRICT]
-    return Area.objects.get(parent=root, code=district.code)
+    """At the city scale the history covers the demo town, the street the demo logins work in
+    (~90 grids): 62,000 grids, or even the 1,200 of its district, would take hours through the
+    services."""
+    town = _demo_branch(plan)[AreaLevel.TOWN]
+    return Area.objects.get(path__startswith=root.path, level=AreaLevel.TOWN, code=town.code)
 
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -407,18 +402,52 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride"}
 
 
+# Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
+# the recorded history, untouched since (see _history_untouched).
+HISTORY_APPS = {"events", "dispatching", "notifications"}
+
+
+def _history_untouched(root: Area) -> list[str]:
+    """Why the events in the database are not just the demo history as seeded (empty: they are).
+    The ``demo.history`` audit row records the history's event ids and its end; anything beyond
+    (another event, an activity after the end) is someone's real work."""
+    from jiewang.audit.models import AuditEntry
+    from jiewang.events.models import Event, EventActivity
+
+    if not Event.objects.exists():
+        return []
+    entry = AuditEntry.objects.filter(action="demo.history", object_id=str(root.pk)).order_by("-id").first()
+    data = entry.data if entry else {}
+    if not data.get("first_id") or not data.get("until"):
+        return ["events that are not the demo history"]
+    reasons = []
+    if Event.objects.exclude(id__range=(data["first_id"], data["last_id"])).exists():
+        reasons.append("events other than the demo history")
+    if EventActivity.objects.filter(at__gt=dt.datetime.fromisoformat(data["until"])).exists():
+        reasons.append("work on the demo events since they were seeded")
+    return reasons
+
+
 def _ensure_only_demo_data(root: Area) -> None:
-    """Refuse a --force reseed unless the database holds nothing but the demo city."""
+    """Refuse a --force reseed unless the database holds nothing but the demo city (and its
+    history, untouched)."""
+    from .history import HISTORY_STAFF_RE
+
     reasons = []
     if Area.objects.exclude(path__startswith=root.path).exists():
         reasons.append("areas outside the demo city")
     usernames = [d.username for d in DEMO_USERS]
-    if User.objects.exclude(username__in=usernames).exclude(username__regex=GRID_WORKER_RE).exists():
+    if User.objects.exclude(username__in=usernames).exclude(username__regex=GRID_WORKER_RE) \
+            .exclude(username__regex=HISTORY_STAFF_RE).exists():
         reasons.append("users other than the demo logins")
+    history = _history_untouched(root)
+    reasons += history
     for model in apps.get_models():
         if model._meta.app_label in FORCE_OK_APPS or model._meta.proxy or not model._meta.managed:
             continue
         if model._meta.label_lower in FORCE_OK_MODELS:
+            continue
+        if model._meta.app_label in HISTORY_APPS and not history:
             continue
         if model._default_manager.exists():
             reasons.append(f"{model._meta.label} rows")
@@ -428,7 +457,24 @@ def _ensure_only_demo_data(root: Area) -> None:
                        fields={"reasons": reasons})
 
 
+def _delete_demo_history() -> None:
+    """The history's rows (checked to be nothing else by _ensure_only_demo_data), children first,
+    as plain DELETEs."""
+    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleSummons
+    from jiewang.events.models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto
+    from jiewang.notifications.models import Notification, OutboundMessage
+
+    for model in (WhistleSummons, Whistle, ExtensionRequest, Assignment, EventPhoto, Deadline, EventActivity,
+                  Event, EventNumberSequence, Notification, OutboundMessage):
+        model.objects.all()._raw_delete(connection.alias)
+
+
 def _delete_demo(root: Area, progress) -> None:
+    from .history import HISTORY_STAFF_RE
+
+    _delete_demo_history()
+    # History staff are named on audit rows: the collector sets those to NULL.
+    User.objects.filter(username__regex=HISTORY_STAFF_RE).exclude(username__regex=GRID_WORKER_RE).delete()
     subtree = Area.objects.filter(path__startswith=root.path)
     RoleGrant.objects.filter(area__in=subtree).delete()
     User.objects.filter(username__in=[d.username for d in DEMO_USERS]).delete()
