@@ -678,23 +678,23 @@ SCENARIOS: list[Scenario] = [
 ]
 BY_NAME = {sc.name: sc for sc in SCENARIOS}
 
-# Work still open today, per town: (scenario, the state its story halts in, how long ago it
-# started in days). Every queue of every role has something in it on first start.
+# Work still open today, per town: (scenario, the state its story halts in, about how many days
+# ago it started: long enough to get there). Every queue of every role has work on first start.
 BACKLOG: list[tuple[str, str, float]] = [
     ("community_handled", "reported", 0.1),
     ("unplaced_placed", "unplaced", 0.2),
-    ("town_on_time", "accepted", 0.5),
-    ("town_on_time", "dispatched", 1),
-    ("town_on_time", "handling", 2),
-    ("grid_close_on_spot", "handling", 0.2),
-    ("community_handled", "handling", 1),
-    ("disputed_arbitrated", "disputed", 2),
-    ("extension", "extension", 4),
-    ("whistle", "whistle", 0.05),
-    ("town_on_time", "feedback", 5),
-    ("town_late", "feedback", 12),
+    ("town_on_time", "accepted", 1),
+    ("town_on_time", "dispatched", 2),
+    ("town_on_time", "handling", 4),
+    ("grid_close_on_spot", "handling", 0.5),
+    ("community_handled", "handling", 3),
+    ("disputed_arbitrated", "disputed", 10),
+    ("extension", "extension", 30),
+    ("whistle", "whistle", 3),
+    ("town_on_time", "feedback", 20),
+    ("town_late", "feedback", 30),
     ("shelved_resumed", "shelved", 20),
-    ("town_on_time", "closed", 8),
+    ("town_on_time", "closed", 25),
 ]
 
 
