@@ -195,9 +195,8 @@ def _build_cast(root: Area, grids: list[GridInfo], rng: np.random.Generator) -> 
     from .seeding import DEMO_USERS
 
     demo = {u.username: u for u in User.objects.filter(username__in=[d.username for d in DEMO_USERS])}
-    demo_grants = {}
-    for g in RoleGrant.objects.filter(user__in=list(demo.values())).select_related("area", "department"):
-        demo_grants[(g.role, g.area_id)] = demo[next(n for n, u in demo.items() if u.pk == g.user_id)]
+    by_pk = {u.pk: u for u in demo.values()}
+    demo_grants = {(g.role, g.area_id): by_pk[g.user_id] for g in RoleGrant.objects.filter(user__in=list(demo.values()))}
     wanted: dict[str, tuple[str, str, int, Department | None]] = {}  # key -> (username, role, area, dept)
     area_codes = dict(Area.objects.filter(path__startswith=root.path, level__lte=AreaLevel.GRID)
                       .values_list("id", "code"))
@@ -218,7 +217,7 @@ def _build_cast(root: Area, grids: list[GridInfo], rng: np.random.Generator) -> 
                                         Role.DEPARTMENT_STAFF, d.area_id, d)
     users: dict[str, User] = {}
     # The demo logins act on their own areas (department staff: for their own department).
-    for key, (_username, role, area_id, dept) in wanted.items():
+    for key, (_username, role, area_id, _dept) in wanted.items():
         u = demo_grants.get((role, area_id))
         if u is not None and role != Role.DEPARTMENT_STAFF:
             users[key] = u
@@ -433,7 +432,7 @@ def generate_history(*, root: Area, months: int = DEFAULT_MONTHS, seed: int = 1,
                 story = scenarios.draw(world, grids[gi], day, random.Random(f"{seed}:{n}"), pick)
                 sim.spawn(story.start, story)
                 result.stories[story.scenario] += 1
-            for n, story in enumerate(scenarios.backlog(world, grids, random.Random(f"{seed}:backlog"))):
+            for story in scenarios.backlog(world, grids, random.Random(f"{seed}:backlog")):
                 sim.spawn(story.start, story)
                 result.stories[story.scenario + " (open today)"] += 1
             sim.run(progress)

@@ -207,8 +207,8 @@ class Story:
             actor = self.cast.grid_worker(self.grid) if ev.level == "grid" else self.cast.community_staff(self.grid)
             actions.event_escalate(event=ev, actor=actor, reason="超出本级处置能力，上报上级")
 
-    def level_actor(self):
-        level = self.ev.level
+    def level_actor(self, event: Event | None = None):
+        level = (event or self.ev).level
         if level == "grid":
             return self.cast.grid_worker(self.grid)
         if level == "community":
@@ -219,7 +219,8 @@ class Story:
 
     def accept(self, *, late: bool = False):
         yield self.late("accept", 0.5, 3) if late else self.within("accept", 0.1, 0.7)
-        actions.event_accept(event=self.ev, actor=self.level_actor(), comment="已立案")
+        ev = self.ev
+        actions.event_accept(event=ev, actor=self.level_actor(ev), comment="已立案")
         self.checkpoint("accepted")
 
     def departments_for(self, cat: MatterCategory, assists: int = 0):
@@ -243,7 +244,7 @@ class Story:
 
     def open_assignments(self, role: str | None = None) -> list[Assignment]:
         qs = Assignment.objects.filter(event_id=self.event_id, status__in=OPEN_ASSIGNMENT) \
-            .select_related("event", "department").order_by("id")
+            .select_related("department").order_by("id")  # the services load the event themselves
         if role:
             qs = qs.filter(role=role)
         return list(qs)
@@ -264,16 +265,17 @@ class Story:
                 dsvc.assignment_feedback(assignment=a, actor=self.cast.staff_of(a.department),
                                          comment="协办部分已完成")
 
-    def handler(self):
-        ev = self.ev
+    def handler(self, event: Event | None = None):
+        ev = event or self.ev
         if ev.level == "department":
             lead = self.open_assignments(AssignmentRole.LEAD)[0]
             return self.cast.staff_of(lead.department)
-        return self.level_actor()
+        return self.level_actor(ev)
 
     def feedback(self, *, late: bool = False, what: str = "已按要求处置完毕"):
         yield self.late("handle", 1, 30) if late else self.within("handle", 0.2, 0.8)
-        actions.event_feedback(event=self.ev, actor=self.handler(), comment=what)
+        ev = self.ev
+        actions.event_feedback(event=ev, actor=self.handler(ev), comment=what)
         self.checkpoint("feedback")
 
     def verify(self, *, passed: bool = True):
@@ -591,7 +593,8 @@ def voided(s: Story):
     channel = s.rng.choice([EventChannel.RESIDENT_WEB, EventChannel.OPEN311, EventChannel.HOTLINE])
     s.report(channel, s.category(lambda c: True))
     yield s.within("accept", 0.1, 0.6)
-    actions.event_void(event=s.ev, actor=s.level_actor(), reason=s.rng.choice(
+    ev = s.ev
+    actions.event_void(event=ev, actor=s.level_actor(ev), reason=s.rng.choice(
         ["经核实不属实", "重复咨询，已电话答复", "不属于受理范围"]))
 
 
