@@ -306,13 +306,12 @@ class Halt(Exception):  # noqa: N818 - a control signal, not an error
 class Simulation:
     """The queue of stories, the clock and the sweeper (see the module docstring)."""
 
-    def __init__(self, *, clock: PastClock, end: dt.datetime, strict: bool = False):
-        self.clock, self.end, self.strict = clock, end, strict
+    def __init__(self, *, clock: PastClock, end: dt.datetime, result: HistoryResult, strict: bool = False):
+        self.clock, self.end, self.strict, self.result = clock, end, strict, result
         self._queue: list = []
         self._seq = 0
         self._last_clock_id = Deadline.objects.aggregate(m=Max("id"))["m"] or 0
         self._due: dt.datetime | None = self._next_due_full()
-        self.result = HistoryResult()
 
     def spawn(self, at: dt.datetime, story) -> None:
         self._seq += 1
@@ -425,8 +424,7 @@ def generate_history(*, root: Area, months: int = DEFAULT_MONTHS, seed: int = 1,
         pick = random.Random(f"{seed}:history")
         start_moment = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=timezone.get_current_timezone())
         with PastClock(start_moment) as clock:
-            sim = Simulation(clock=clock, end=end, strict=strict)
-            sim.result = result
+            sim = Simulation(clock=clock, end=end, result=result, strict=strict)
             world = scenarios.World(sim=sim, cast=cast, categories=categories, end=end)
             for n, (day, gi) in enumerate(plan):
                 story = scenarios.draw(world, grids[gi], day, random.Random(f"{seed}:{n}"), pick)

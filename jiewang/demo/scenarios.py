@@ -83,9 +83,6 @@ class Story:
     def close(self) -> None:
         self._gen.close()
 
-    def __lt__(self, other):  # heap ties are broken by a sequence number first; never reached
-        return id(self) < id(other)
-
     def checkpoint(self, state: str) -> None:
         if self.halt == state:
             raise Halt(state)
