@@ -415,6 +415,11 @@ def generate_history(*, root: Area, months: int = DEFAULT_MONTHS, seed: int = 1,
         return result
     first_day = (timezone.localtime(end) - dt.timedelta(days=round(months * 30.44))).date()
     last_day = timezone.localtime(end).date()
+    from jiewang.areas.locator import get_locator
+
+    # The city was just written: intake must not locate with a locator loaded before it (a process
+    # checks the boundary revision only every few seconds).
+    get_locator(refresh=True)
     with transaction.atomic():
         grids = history_grids(root, scope=scope)
         cast = _build_cast(root, grids, np.random.default_rng([seed, 5]))
