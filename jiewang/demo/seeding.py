@@ -13,7 +13,10 @@ is written unless ``force``. ``force`` deletes the demo city and reseeds it, and
 nothing) unless the database holds only demo data: every area is in the demo tree, every user is
 a demo login, and no model outside the areas/accounts/audit apps (and Django's own bookkeeping:
 sessions, admin log, axes) has any row — real events or patrols are never thrown away by a demo
-command. Audit rows are kept (the trail is append-only).
+command. Audit rows are kept (the trail is append-only). The demo history
+(:mod:`jiewang.demo.history`, written after the city commits) is replaced too, but only as
+seeded: its events are the ones its ``demo.history`` audit row names and nobody has acted on
+them since (no activity after the history's end); its staff users go with it.
 
 Bulk grid workers (``grid_workers=True``, ``--grid-workers``): one per grid, username ``gw`` + the
 grid's code, unusable password, bulk created; --force deletes them with the demo city.
