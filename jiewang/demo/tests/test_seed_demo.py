@@ -247,13 +247,13 @@ def test_seed_writes_the_plan_with_paths_boundaries_boards_and_departments():
 @pytest.mark.django_db
 def test_seeding_twice_does_not_duplicate():
     out = StringIO()
-    call_command("seed_demo", "--scale", "small", "--seed", "5", stdout=out)
+    call_command("seed_demo", "--scale", "small", "--seed", "5", "--history", "0", stdout=out)
     assert "Demo city seeded" in out.getvalue()
     before = (_stored_counts(), AreaBoundary.objects.count(), Board.objects.count(),
               Post.objects.count(), Department.objects.count(), User.objects.count(),
               RoleGrant.objects.count(), BoundaryRevision.current())
     out = StringIO()
-    call_command("seed_demo", "--scale", "small", "--seed", "5", stdout=out)
+    call_command("seed_demo", "--scale", "small", "--seed", "5", "--history", "0", stdout=out)
     assert "already exists" in out.getvalue() and "grid_worker" in out.getvalue()
     after = (_stored_counts(), AreaBoundary.objects.count(), Board.objects.count(),
              Post.objects.count(), Department.objects.count(), User.objects.count(),
@@ -265,7 +265,7 @@ def test_seeding_twice_does_not_duplicate():
 @pytest.mark.django_db
 def test_force_replaces_a_demo_only_database():
     seed_demo(scale="small", seed=1)
-    call_command("seed_demo", "--scale", "small", "--seed", "2", "--force", stdout=StringIO())
+    call_command("seed_demo", "--scale", "small", "--seed", "2", "--history", "0", "--force", stdout=StringIO())
     plan = generate_city("small", 2)
     stored = sorted(Area.objects.values_list("code", "name"))
     assert stored == sorted((n.code, n.name) for n in plan.nodes)
@@ -285,7 +285,7 @@ def test_grid_workers_one_per_grid_with_unusable_passwords_and_replaced_by_force
     assert sorted(g.area.code for g in grants) == sorted(
         Area.objects.filter(level=AreaLevel.GRID).values_list("code", flat=True))
     assert all(g.role == "grid_worker" and g.user.username == "gw" + g.area.code for g in grants)
-    call_command("seed_demo", "--scale", "small", "--seed", "6", "--force", stdout=StringIO())
+    call_command("seed_demo", "--scale", "small", "--seed", "6", "--history", "0", "--force", stdout=StringIO())
     assert User.objects.count() == len(DEMO_USERS)
     assert RoleGrant.objects.count() == len(DEMO_USERS) - 1
 
@@ -296,7 +296,7 @@ def test_force_refuses_when_other_data_exists():
     User.objects.create_user("someone", password="not-a-demo-2026")
     codes = sorted(Area.objects.values_list("code", "name"))
     with pytest.raises(CommandError, match="demo.not_only_demo"):
-        call_command("seed_demo", "--scale", "small", "--seed", "2", "--force", stdout=StringIO())
+        call_command("seed_demo", "--scale", "small", "--seed", "2", "--history", "0", "--force", stdout=StringIO())
     assert sorted(Area.objects.values_list("code", "name")) == codes
     assert AuditEntry.objects.filter(action="demo.seed").count() == 1
 
