@@ -16,7 +16,7 @@ from .choices import Role
 
 STAFF_ROLES = {
     Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
-    Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN,
+    Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER, Role.DISTRICT_ADMIN,
 }
 ALL_ROLES = STAFF_ROLES | {Role.RESIDENT}
 # Who may edit areas and boundaries (grid adjustment) within their subtree.

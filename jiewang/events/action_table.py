@@ -14,6 +14,7 @@ from .registry import EventAction, Response, register
 
 GW, CS, OP, LD, DS, DA, RES = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
                                Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN, Role.RESIDENT)
+PS = Role.POST_STAFF
 EVENT = Response(200, s.EventOut, s.event_out_fresh)
 REASON = _("Reason")
 
@@ -95,7 +96,7 @@ ROWS = (
                                                      expected_version=p.expected_version),
         response=EVENT, description="The community (or the town) handles an accepted event itself."),
     EventAction(
-        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, DA}), s.ReasonIn,
+        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, PS, DA}), s.ReasonIn,
         moves=("feedback",), level_bound=True,
         run=lambda c, p: _svc().event_feedback(event=c.event, actor=c.user, comment=p.comment,
                                                expected_version=p.expected_version),
@@ -146,7 +147,7 @@ ROWS = (
         response=EVENT, labels={"satisfaction": _("Satisfaction")}, done=_("Thank you for your rating."),
         description="The reporter's own rating; 不满意 sends the event back for redo."),
     EventAction(
-        "photo", "上传照片", _("Add a photo"), frozenset({GW, CS, OP, LD, DS, "department_assist", RES, SYSTEM}),
+        "photo", "上传照片", _("Add a photo"), frozenset({GW, CS, OP, LD, DS, PS, "department_assist", RES, SYSTEM}),
         s.PhotoIn, statuses=frozenset(v for v in EventStatus.values if v not in ("voided", "rated")),
         run=_photo, response=Response(201, s.PhotoOut, s.photo_out), path="photos", multipart=True,
         labels={"kind": _("Kind")}, done=_("Photo added."),

@@ -139,6 +139,7 @@ class CategoryOut(Schema):
     closable_level: str
     grid_may_self_handle: bool
     default_department_codes: list[str]
+    default_post_name: str
     deadlines: dict
     attributes: list[dict]
     keywords: str
@@ -147,7 +148,7 @@ class CategoryOut(Schema):
 
 def category_out(c: MatterCategory) -> dict:
     return {**{f: getattr(c, f) for f in ("code", "name", "board_kind", "closable_level", "grid_may_self_handle",
-                                            "default_department_codes", "deadlines", "attributes", "keywords",
+                                            "default_department_codes", "default_post_name", "deadlines", "attributes", "keywords",
                                             "is_active")},
             "parent_code": c.parent.code if c.parent_id else None}
 
@@ -165,6 +166,7 @@ class CategoryUpdateIn(Schema):
     closable_level: str | None = None
     grid_may_self_handle: bool | None = None
     default_department_codes: list[str] | None = None
+    default_post_name: str | None = Field(None, max_length=64)
     deadlines: dict | None = None
     attributes: list[dict] | None = None
     keywords: str | None = Field(None, max_length=200)

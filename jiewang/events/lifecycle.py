@@ -58,7 +58,7 @@ LEVEL_ROLES = {
     "grid": frozenset({GW}),
     "community": frozenset({CS}),
     "town": frozenset({OP, LD}),
-    "department": frozenset({DS}),
+    "department": frozenset({DS, Role.POST_STAFF}),  # the staff of the lead handler (department or post)
     "district": frozenset({DA}),
 }
 

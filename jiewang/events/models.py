@@ -41,6 +41,9 @@ class MatterCategory(models.Model):
     # Department codes (Department.code, the same across districts) that lead by default; the
     # first leads, the others assist.
     default_department_codes = models.JSONField(_("default departments"), default=list, blank=True)
+    # The post (岗位/站所, by name) of the event's town proposed first as the lead when the command
+    # center dispatches; the departments come second (jiewang.accounts.board_seed.DEPARTMENT_POST).
+    default_post_name = models.CharField(_("default post"), max_length=64, blank=True, default="")
     # {"normal": {"accept": [2, "working_hours"], "handle": [3, "working_days"], "verify": [1,
     # "working_days"]}, "urgent": {...}, "emergency": {...}}; urgencies without an entry fall back
     # to "normal".

@@ -11,7 +11,7 @@ from jiewang.core.scope import user_grants
 SECTIONS = [
     ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN}),
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
-    ("web:department", "Department workbench", {Role.DEPARTMENT_STAFF}),
+    ("web:department", "Handling workbench", {Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER}),
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]

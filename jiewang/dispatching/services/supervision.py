@@ -28,7 +28,7 @@ LABELS = {"remind": "催办", "supervise": "督办"}
 def event_supervise(*, event: Event, actor, action: str, comment: str = "") -> EventActivity:
     """Record a 催办 (``action="remind"``) or 督办 (``"supervise"``) on ``event`` and notify the
     ones who must act. Refused (nothing written) outside the actor's scope (404), without a
-    command-center role on the event (403) or when the event is no longer being worked on (409)."""
+    command-center or board-leader role on the event (403) or when the event is no longer being worked on (409)."""
     if action not in LABELS:
         raise ValidationFailed("无效的督办类型 / Invalid supervision kind.", code="supervision.kind_invalid")
     label = LABELS[action]
@@ -42,12 +42,10 @@ def event_supervise(*, event: Event, actor, action: str, comment: str = "") -> E
     from jiewang.events.notify import users_with_role, who_must_act
     from jiewang.notifications.services import notify
 
-    from ..notify import department_staff
+    from ..notify import handler_staff
 
     users = list(who_must_act(locked))
-    depts = Assignment.objects.filter(event=locked, status__in=OPEN_ASSIGNMENT, department__isnull=False) \
-        .values_list("department_id", flat=True)
-    users += department_staff(list(depts))
+    users += handler_staff(Assignment.objects.filter(event=locked, status__in=OPEN_ASSIGNMENT))
     if action == "supervise":
         users += users_with_role(locked, [Role.TOWN_LEADER])
     users = [u for u in users if actor is None or u.pk != actor.pk]

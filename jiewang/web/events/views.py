@@ -73,7 +73,7 @@ ACTION_LABELS = {
     "place": gettext_lazy("Placed on the map"),
 }
 ROLE_LABELS = {**{r.value: r.label for r in Role}, "superuser": gettext_lazy("Superuser"),
-               "department_assist": gettext_lazy("Assisting department staff"),
+               "department_assist": gettext_lazy("Assisting handler's staff"),
                "system": gettext_lazy("System")}
 
 

@@ -147,6 +147,7 @@ def catalog_edit(request, code: str):
         "name": category.name, "keywords": category.keywords, "closable_level": category.closable_level,
         "grid_may_self_handle": category.grid_may_self_handle, "is_active": category.is_active,
         "default_department_codes": ", ".join(category.default_department_codes),
+        "default_post_name": category.default_post_name,
     }
     table = category.deadlines
     if request.method == "POST":
@@ -157,6 +158,7 @@ def catalog_edit(request, code: str):
             "grid_may_self_handle": post.get("grid_may_self_handle") == "1",
             "is_active": post.get("is_active") == "1",
             "default_department_codes": post.get("default_department_codes", ""),
+            "default_post_name": post.get("default_post_name", "").strip()[:64],
         }
         table, field_errors = _parse_deadlines(post)
         codes = [c.strip() for c in values["default_department_codes"].replace("，", ",").split(",") if c.strip()]
@@ -167,7 +169,8 @@ def catalog_edit(request, code: str):
                 category_update(actor=request.user, category=category, name=values["name"],
                                 keywords=values["keywords"], closable_level=values["closable_level"],
                                 grid_may_self_handle=values["grid_may_self_handle"], is_active=values["is_active"],
-                                default_department_codes=codes, deadlines=table)
+                                default_department_codes=codes, default_post_name=values["default_post_name"],
+                                deadlines=table)
             except ApplicationError as exc:
                 error = exc.message
                 field_errors = {k: _("Invalid.") for k in exc.fields}
