@@ -175,6 +175,25 @@ def post_create(*, actor, board: Board, name: str, duties: str = "") -> Post:
 
 
 @transaction.atomic
+def post_update(*, actor, post: Post, name: str, duties: str = "") -> Post:
+    """Rename a post or change its duties (a town's own edit of its seeded posts)."""
+    post = Post.objects.select_for_update().select_related("board").get(pk=post.pk)
+    town = Area.objects.get(pk=post.board.town_id)
+    ensure_allowed(actor, Action.VIEW, town)
+    _ensure_area_manager(actor, town)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("岗位名称必填 / Name required.", code="post.name_required")
+    if Post.objects.filter(board=post.board, name=name).exclude(pk=post.pk).exists():
+        raise Conflict("岗位已存在 / Post exists.", code="post.name_taken")
+    before = {"name": post.name, "duties": post.duties}
+    post.name, post.duties = name[:64], (duties or "").strip()
+    post.save(update_fields=["name", "duties"])
+    audit_record(actor=actor, action="post.update", obj=post, data={"before": before})
+    return post
+
+
+@transaction.atomic
 def department_create(*, actor, area: Area, name: str, code: str = "", phone: str = "") -> Department:
     """Register a functional department of a district or the city (or a town office)."""
     if area.level not in (AreaLevel.CITY, AreaLevel.DISTRICT, AreaLevel.TOWN):

@@ -143,6 +143,28 @@ def _arbitrate(c, p):
                                   lead=lead, assists=assists, expected_version=p.expected_version)
 
 
+def _sending():
+    from .services import sending
+
+    return sending
+
+
+def _send_down(c, p):
+    area = _sending().resolve_area(actor=c.user, area_id=p.area_id)
+    return _sending().event_send_down(event=c.event, actor=c.user, area=area, instructions=p.comment,
+                                      expected_version=p.expected_version)
+
+
+def _area_choices(ctx):
+    """The villages/communities and grids of the event's town (each community, then its grids);
+    proposed: the event's grid, else its community."""
+    from .selectors import areas_below
+
+    areas = areas_below(user=ctx.user, town=ctx.event.town)
+    default = ctx.event.grid_id or ctx.event.community_id
+    return [(str(a.pk), ("\u3000" if a.level != 4 else "") + a.name) for a in areas], str(default or "")
+
+
 def _whistle(c, p):
     depts = _whistles().resolve_departments(actor=c.user, department_ids=p.department_ids)
     return _whistles().whistle_blow(event=c.event, actor=c.user, departments=depts, problem=p.problem,
@@ -183,6 +205,13 @@ ROWS = (
         choices=DEPARTMENT_CHOICES, hidden=LEAD_HIDDEN, done=_("Dispatched."),
         description="Give an accepted event to one lead (主办: a post of the town's boards, proposed first, or a "
                     "department) and any assisting departments (协办)."),
+    EventAction(
+        "send_down", "交办", _("Send down"), CENTER, s.SendDownIn, moves=("send_down",),
+        run=_send_down, response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "command"}),
+        labels={"area_id": _("Village/community or grid"), "comment": _("Instructions")},
+        choices={"area_id": _area_choices}, done=_("Sent down."),
+        description="Give an accepted event to a village/community or a grid of the town (交办/下派): its "
+                    "staff sign for, handle and feed back; the command center verifies."),
     EventAction(
         "redispatch", "改派/转办", _("Redispatch"), CENTER, s.RedispatchIn, moves=("redispatch",),
         run=lambda c, p: _dispatch(c, p, action="redispatch"), response=ASSIGNMENTS,

@@ -17,9 +17,10 @@ def department_ids(grants) -> set[int]:
 
 
 def _event_scope(grants: list[Grant], user) -> Q:
-    """Events given to the user's handlers (assigned or whistled), and the work of the boards
-    they lead. Area handlers' staff see their area's events already (the area scope)."""
-    keys = [k for k, role in staff_keys(grants).items() if role in (Role.DEPARTMENT_STAFF, Role.POST_STAFF)]
+    """Events given to the user's handlers (assigned or whistled: a department, a post, an area
+    the event was sent down to, possibly away from where it happened), and the work of the boards
+    they lead."""
+    keys = list(staff_keys(grants))
     boards = led_board_ids(grants)
     if not keys and not boards:
         return Q(pk__in=[])

@@ -112,6 +112,22 @@ class ArbitrateIn(DispatchIn):
     comment: str = Field(..., max_length=2000, description="the ruling (required)")
 
 
+class SendDownIn(Schema):
+    area_id: DbId = Field(..., description="the village/community or grid of the event's town")
+    comment: str = Field("", max_length=2000)
+    expected_version: Version | None = None
+
+
+class TaskIn(Schema):
+    area_id: DbId = Field(..., description="the village/community or grid the task is for")
+    category_code: str = Field(..., max_length=32)
+    title: str = Field(..., max_length=120)
+    description: str = Field("", max_length=4000)
+    due_at: Moment
+    checklist: list[str] = Field([], max_length=30)
+    urgency: str = Field("normal", max_length=16)
+
+
 class NoInput(Schema):
     pass
 

@@ -174,6 +174,15 @@ def departments_serving(*, user, event) -> list:
     return serving(departments_visible(user=user), event)
 
 
+def areas_below(*, user, town) -> list:
+    """The current villages/communities and grids of ``town`` the user may see, in tree order."""
+    from jiewang.areas.models import Area
+
+    qs = Area.objects.filter(path__startswith=town.path, level__in=[4, 5, 6], valid_to__isnull=True) \
+        .order_by("path")
+    return list(restrict(qs, user, Action.VIEW) if user is not None else qs)
+
+
 def posts_serving(*, user, event) -> list:
     """The posts of the event's town the user may dispatch to, by board and name."""
     from jiewang.accounts.models import Post

@@ -45,6 +45,14 @@ def _place(ctx, p):
                        expected_version=p.expected_version)
 
 
+def _checklist(ctx):
+    """A task's checklist items still open (ticked when feeding back); none for other events."""
+    from .models import ChecklistItem
+
+    items = ChecklistItem.objects.filter(event=ctx.event, done_at__isnull=True).order_by("order", "id")
+    return [(str(i.pk), i.text) for i in items], []
+
+
 def _may_go_up(ctx) -> bool:
     from .services.actions import NEXT_LEVEL
 
@@ -96,13 +104,15 @@ ROWS = (
                                                      expected_version=p.expected_version),
         response=EVENT, description="The community (or the town) handles an accepted event itself."),
     EventAction(
-        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, PS, DA}), s.ReasonIn,
+        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, PS, DA}), s.FeedbackIn,
         moves=("feedback",), level_bound=True,
         run=lambda c, p: _svc().event_feedback(event=c.event, actor=c.user, comment=p.comment,
-                                               expected_version=p.expected_version),
-        response=EVENT, surfaces=frozenset({"event_page", "department"}), attachments=True, primary=True,
-        labels={"comment": _("What was done")}, done=_("Fed back: the command center will verify."),
-        description="The handler (the lead department, or the level handling it) says it is done."),
+                                               expected_version=p.expected_version, checked=p.checked),
+        response=EVENT, surfaces=frozenset({"event_page", "department"}), attachments=True,
+        primary=True, labels={"comment": _("What was done"), "checked": _("Checklist: done")},
+        choices={"checked": _checklist}, done=_("Fed back: the command center will verify."),
+        description="The handler (the lead department or post, the level handling it, or the village/community "
+                    "or grid a task was sent down to, ticking its checklist) says it is done."),
     EventAction(
         "close_on_spot", "就地办结", _("Close on the spot"), frozenset({GW}), s.ReasonIn, moves=("close_on_spot",),
         run=lambda c, p: _svc().event_close_on_spot(event=c.event, actor=c.user, comment=p.comment,

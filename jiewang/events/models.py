@@ -212,6 +212,27 @@ class EventActivity(models.Model):
         return f"{self.event_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
+class ChecklistItem(models.Model):
+    """One item of a task's checklist (交办任务清单): what the command center (or a board leader)
+    asks the village/community or grid to do; the handler ticks the items it did when it feeds
+    back, and the sender sees which are done when it verifies."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checklist")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("item"), max_length=200)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["event", "order", "id"]
+
+    def __str__(self):
+        return self.text
+
+
 class EventPhoto(models.Model):
     """A photo attached to an event at some step (report, before/after, feedback, verification),
     stored through Django storage, with the EXIF time and position it carried."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from jiewang.accounts.models import Department, Post
 from jiewang.core.errors import NotFound, ValidationFailed
-from jiewang.events.choices import HandlingLevel
+from jiewang.events.choices import EventSource, HandlingLevel
 from jiewang.events.models import Event
 from jiewang.events.registry import authorize
 from jiewang.events.services.clocks import clock_start, clock_stop
@@ -155,7 +155,9 @@ def assignment_sign(*, assignment: Assignment, actor) -> Assignment:
     if a.role == AssignmentRole.LEAD:
         event, _ = event_transition(event=a.event, action="sign", actor=actor, role=role, at=now,
                                     data={"assignment": a.pk})
-        clock_start(event=event, kind="handle", start=now)
+        # A task sent down keeps the deadline its sender gave; other work gets the category's.
+        if event.source != EventSource.SENT_DOWN or event.due_at is None:
+            clock_start(event=event, kind="handle", start=now)
     else:
         event_note(event=a.event, action="assist_sign", actor=actor, role=role,
                    data={"assignment": a.pk, "department": handler_name(a)}, at=now)

@@ -246,3 +246,38 @@ def test_seeding_a_towns_posts_is_idempotent_and_keeps_local_edits(tree):
     assert board_seed_town(actor=None, town=tree.t3) == []
     assert Post.objects.get(board__town=tree.t3, name="社保所").duties == "本镇：社保与医保"
     assert Post.objects.filter(board__town=tree.t3).count() == len(made) + 1
+
+
+def test_a_town_leader_grants_a_post_and_a_board_on_the_manage_page(tree, people, town, client_for):
+    c = client_for(people.town_leader)
+    page = c.get("/manage/users/").content.decode()
+    assert 'name="post"' in page and "综合执法大队" in page and 'name="board"' in page
+    r = c.post("/manage/users/", {"username": "new_post_staff", "role": "post_staff", "area": tree.t1.pk,
+                                  "post": town.zfdd.pk})
+    assert r.status_code == 302, r.content[:300]
+    g = RoleGrant.objects.get(user__username="new_post_staff")
+    assert (g.role, g.post_id, g.area_id) == ("post_staff", town.zfdd.pk, tree.t1.pk)
+    r = c.post("/manage/users/", {"username": "new_leader", "role": "board_leader", "area": tree.t1.pk,
+                                  "board": town.zfdd.board_id})
+    assert r.status_code == 302 and RoleGrant.objects.get(user__username="new_leader").board_id == town.zfdd.board_id
+    # without the post: refused, nobody created
+    r = c.post("/manage/users/", {"username": "half", "role": "post_staff", "area": tree.t1.pk})
+    assert r.status_code == 422 and not User.objects.filter(username="half").exists()
+
+
+def test_the_manage_page_edits_a_towns_posts(tree, people, town, client_for):
+    c = client_for(people.town_leader)
+    page = c.get("/manage/boards/").content.decode()
+    assert "综合执法大队" in page and "派出所" in page
+    r = c.post("/manage/boards/", {"town": tree.t1.pk, "op": "edit", "post": town.pcs.pk, "name": "派出所",
+                                   "duties": "治安、反诈"})
+    assert r.status_code == 302
+    assert Post.objects.get(pk=town.pcs.pk).duties == "治安、反诈"
+    r = c.post("/manage/boards/", {"town": tree.t1.pk, "op": "add", "board": town.zfdd.board_id,
+                                   "name": "禁毒办", "duties": "禁毒宣传"})
+    assert r.status_code == 302 and Post.objects.filter(board=town.zfdd.board, name="禁毒办").exists()
+    # another town's post is not this page's to edit; the grid worker may not come in
+    other = Post.objects.get(board__town=tree.t2, name="派出所")
+    c.post("/manage/boards/", {"town": tree.t2.pk, "op": "edit", "post": other.pk, "name": "改名"})
+    assert Post.objects.get(pk=other.pk).name == "派出所"
+    assert client_for(people.grid_worker).get("/manage/boards/").status_code == 403

@@ -125,11 +125,16 @@ def event_handle_locally(*, event: Event, actor, comment: str = "", expected_ver
 
 @transaction.atomic
 def event_feedback(*, event: Event, actor, comment: str, expected_version: int | None = None,
-                   data: dict | None = None) -> Event:
-    """办结反馈: the handler says it is done; verification on site is due next."""
+                   data: dict | None = None, checked: list[int] | None = None) -> Event:
+    """办结反馈: the handler says it is done; verification on site is due next. A task sent down
+    ticks the ``checked`` items of its checklist (recorded on the timeline)."""
     role = authorize("feedback", actor=actor, event=event)
     comment = require_reason(comment, "event.feedback_required")
     now = timezone.now()
+    if checked:
+        from .tasks import checklist_tick
+
+        data = {**(data or {}), "checklist": checklist_tick(event=event, actor=actor, item_ids=checked, at=now)}
     event, _ = event_transition(event=event, action="feedback", actor=actor, role=role, comment=comment, data=data,
                                 expected_version=expected_version, at=now, met=("handle",))
     clock_start(event=event, kind="verify", start=now)

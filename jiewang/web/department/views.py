@@ -89,6 +89,7 @@ def index(request):
     return render(request, "web/department/index.html", {
         "handlers": handler_names(keys, boards) if len(keys) + len(boards) <= 5 else [],
         "has_work": bool(keys or boards),
+        "can_send_down": bool(boards),
         "assignments": assignments,
         "summonses": _decorate_summonses(request.user, summonses),
         "history": dispatch_selectors.handler_history(user=request.user, keys=keys, board_ids=boards),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import boards, views
 
 urlpatterns = [
     path("", views.index, name="manage"),
@@ -12,4 +12,5 @@ urlpatterns = [
     path("users/<int:user_id>/", views.user_detail, name="manage-user"),
     path("users/<int:user_id>/grants/<int:grant_id>/revoke/", views.grant_revoke, name="manage-revoke"),
     path("areas/", views.area_options, name="manage-areas"),
+    path("boards/", boards.boards, name="manage-boards"),
 ]

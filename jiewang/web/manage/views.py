@@ -285,7 +285,23 @@ def _grant_context(request) -> dict:
     return {"roles": _grantable_roles(request.user), "area_q": area_q,
             "areas": _area_choices(request.user, area_q),
             "departments": account_selectors.department_list(user=request.user).order_by("area__path", "name"),
+            "posts": _posts(request.user)[:1000], "boards": _boards(request.user)[:500],
             "role_levels": {r: [str(AreaLevel(lv).label) for lv in lvs] for r, lvs in ROLE_LEVELS.items()}}
+
+
+def _posts(user):
+    from jiewang.accounts.models import Post
+    from jiewang.core.scope import Action, restrict
+
+    return restrict(Post.objects.select_related("board__town"), user, Action.VIEW) \
+        .order_by("board__town__path", "board__kind", "name")
+
+
+def _boards(user):
+    from jiewang.accounts.models import Board
+    from jiewang.core.scope import Action, restrict
+
+    return restrict(Board.objects.select_related("town"), user, Action.VIEW).order_by("town__path", "kind")
 
 
 def _grant_from_post(request, subject):
@@ -300,8 +316,17 @@ def _grant_from_post(request, subject):
         department = account_selectors.department_list(user=request.user).filter(pk=post["department"]).first()
         if department is None:
             raise NotFound(_("A department was not found."), code="department.not_found")
+    held, board = None, None
+    if post.get("post"):
+        held = _posts(request.user).filter(pk=post["post"]).first() if post["post"].isdigit() else None
+        if held is None:
+            raise NotFound(_("A post was not found."), code="post.not_found")
+    if post.get("board"):
+        board = _boards(request.user).filter(pk=post["board"]).first() if post["board"].isdigit() else None
+        if board is None:
+            raise NotFound(_("A board was not found."), code="board.not_found")
     return role_grant(actor=request.user, user=subject, role=post.get("role", ""), area=area,
-                      department=department)
+                      department=department, post=held, board=board)
 
 
 @requires(can_manage_people)
@@ -312,7 +337,7 @@ def user_list(request):
     if request.method == "POST":
         post = request.POST
         form = {k: post.get(k, "").strip() for k in ("username", "display_name", "phone", "role", "area",
-                                                     "department")}
+                                                     "department", "post", "board")}
         try:
             with transaction.atomic():
                 subject = user_create(actor=request.user, username=form["username"],
