@@ -12,10 +12,6 @@ from jiewang.core.scope import Grant, user_grants
 from .handlers import DEPARTMENT, assignments_q, board_q, handler_of, led_board_ids, staff_keys, user_keys
 
 
-def department_ids(grants) -> set[int]:
-    return {pk for (kind, pk) in staff_keys(grants) if kind == DEPARTMENT}
-
-
 def _event_scope(grants: list[Grant], user) -> Q:
     """Events given to the user's handlers (assigned or whistled: a department, a post, an area
     the event was sent down to, possibly away from where it happened), and the work of the boards

@@ -281,3 +281,12 @@ def test_the_manage_page_edits_a_towns_posts(tree, people, town, client_for):
     c.post("/manage/boards/", {"town": tree.t2.pk, "op": "edit", "post": other.pk, "name": "改名"})
     assert Post.objects.get(pk=other.pk).name == "派出所"
     assert client_for(people.grid_worker).get("/manage/boards/").status_code == 403
+
+
+def test_a_supervision_of_a_posts_work_reaches_its_board_leader(walk, people, town, client_for):
+    e = walk("accepted", category="SL01")
+    dispatch_to_post(client_for(people.town_operator), e, town.zfdd)
+    assert api(client_for(people.town_operator), f"/events/{e.number}/supervise", {"comment": "督办"}).status_code == 200
+    told = set(Notification.objects.filter(kind="event.supervise", event_number=e.number)
+               .values_list("recipient__username", flat=True))
+    assert {"zfdd_staff", "safety_leader", "town_leader"} <= told and "economy_leader" not in told

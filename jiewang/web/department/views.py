@@ -45,10 +45,6 @@ def my_work(request) -> tuple[set, set[int]]:
     return keys, led_board_ids(user_grants(request.user))
 
 
-def my_department_ids(request) -> set[int]:
-    return {pk for kind, pk in my_work(request)[0] if kind == DEPARTMENT}
-
-
 def handler_names(keys, board_ids) -> list[str]:
     """What the page's heading names: the departments, the posts, the boards led."""
     from jiewang.accounts.models import Board, Department, Post
