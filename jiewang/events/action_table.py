@@ -53,6 +53,15 @@ def _checklist(ctx):
     return [(str(i.pk), i.text) for i in items], []
 
 
+def _not_own_task(ctx) -> bool:
+    """A task sent down is verified by its sender's side (the command center), not by the
+    village/community or grid it was sent to (see ``event_verify``)."""
+    from .registry import get, role_for
+    from .services.actions import TASK_VERIFY_REFUSED
+
+    return not (ctx.event.source == "sent_down" and role_for(get("verify"), ctx) in TASK_VERIFY_REFUSED)
+
+
 def _may_go_up(ctx) -> bool:
     from .services.actions import NEXT_LEVEL
 
@@ -123,7 +132,7 @@ ROWS = (
         "verify", "核查", _("Verify"), frozenset({GW, CS, OP}), s.VerifyIn, moves=("verify_pass", "verify_fail"),
         run=lambda c, p: _svc().event_verify(event=c.event, actor=c.user, passed=p.passed, comment=p.comment,
                                              expected_version=p.expected_version),
-        response=EVENT, surfaces=frozenset({"event_page", "command"}), primary=True,
+        response=EVENT, surfaces=frozenset({"event_page", "command"}), primary=True, when=_not_own_task,
         labels={"passed": _("Result"), "comment": _("Comment (required when it fails)")},
         choices={"passed": lambda c: ([("1", _("Passed: close")), ("0", _("Failed: back for rework"))], "1")},
         done=_("Verification recorded."),

@@ -209,3 +209,23 @@ def test_escalating_work_sent_down_withdraws_it_from_the_area(walk, tree, people
     assert r.status_code == 200, r.content
     assert (fresh(e).status, Assignment.objects.get(pk=a.pk).status) == ("reported", "withdrawn")
     assert e.number not in gw.get("/grid/").content.decode().split('id="h-handle"')[0]
+
+
+def test_a_task_is_verified_by_its_sender_not_by_the_grid(tree, people, loop, client_for):
+    from jiewang.dispatching.services.sending import task_send_down
+    from jiewang.events.models import MatterCategory
+
+    a = task_send_down(actor=people.town_operator, area=tree.g1, category=MatterCategory.objects.get(code="LS01"),
+                       title="清理楼道杂物", due_at=timezone.now() + dt.timedelta(days=1))
+    gw = client_for(people.grid_worker)
+    assert api(gw, f"/assignments/{a.pk}/sign").status_code == 200
+    assert api(gw, f"/events/{a.event.number}/feedback", {"comment": "已清理"}).status_code == 200
+    e = fresh(a.event)
+    assert 'data-action="verify"' not in gw.get(f"/events/{e.number}/").content.decode()
+    before = snapshot(e)
+    for c in (gw, client_for(people.community_staff)):
+        refused(api(c, f"/events/{e.number}/verify", {"passed": True}), 403, "task.verify_by_sender")
+    assert snapshot(e) == before
+    op = client_for(people.town_operator)
+    assert 'data-action="verify"' in op.get(f"/events/{e.number}/").content.decode()
+    assert api(op, f"/events/{e.number}/verify", {"passed": True}).status_code == 200
