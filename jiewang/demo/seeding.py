@@ -83,11 +83,14 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("community_staff", Role.COMMUNITY_STAFF, "社区工作人员", AreaLevel.COMMUNITY),
     DemoUser("grid_worker", Role.GRID_WORKER, "网格员", AreaLevel.GRID),
     DemoUser("department_staff", Role.DEPARTMENT_STAFF, "部门工作人员", AreaLevel.DISTRICT),
+    DemoUser("post_staff", Role.POST_STAFF, "综合执法大队工作人员", AreaLevel.TOWN),
+    DemoUser("board_leader", Role.BOARD_LEADER, "平安法治板块分管领导", AreaLevel.TOWN),
     DemoUser("resident", Role.RESIDENT, "居民", AreaLevel.GRID),
 ]
 GRID_WORKER_PREFIX = "gw"  # bulk grid workers: gw + the grid's 15-digit code
 GRID_WORKER_RE = r"^gw[0-9]{15}$"
 DEMO_DEPARTMENT_SUFFIX = "城市管理局"  # department_staff works for the district's 城市管理局
+DEMO_POST = "综合执法大队"  # post_staff holds this post of the demo town; board_leader leads its board
 
 
 @dataclass
@@ -299,8 +302,10 @@ def _set_paths(level: int, root_id: int) -> None:
 
 
 def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple[int, int]:
+    from jiewang.accounts.board_seed import BOARD_NAMES, TOWN_POSTS
+
     boards = [Board(town_id=ids[t.index], kind=kind, name=name)
-              for t in towns for kind, name, _posts in names.BOARDS]
+              for t in towns for kind, name in BOARD_NAMES.items()]
     for start in range(0, len(boards), BATCH):
         Board.objects.bulk_create(boards[start:start + BATCH], batch_size=BATCH)
         _progress(progress, "boards", min(start + BATCH, len(boards)), len(boards))
@@ -309,9 +314,8 @@ def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple
             town_id__in=[ids[t.index] for t in towns]).values_list("town_id", "kind", "id")}
         for b in boards:
             b.pk = b.id = got[(b.town_id, b.kind)]
-    posts_of = {kind: posts for kind, _name, posts in names.BOARDS}
     posts = [Post(board_id=b.pk, name=pname, duties=duties)
-             for b in boards for pname, duties in posts_of[b.kind]]
+             for b in boards for pname, duties in TOWN_POSTS[b.kind]]
     for start in range(0, len(posts), BATCH):
         Post.objects.bulk_create(posts[start:start + BATCH], batch_size=BATCH)
         _progress(progress, "posts", min(start + BATCH, len(posts)), len(posts))
@@ -319,16 +323,15 @@ def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple
 
 
 def _write_departments(plan: CityPlan, ids: dict[int, int]) -> list[Department]:
-    depts = [Department(area_id=ids[0], name=name, board_kind=kind,
-                        code=f"{plan.root.code}-{k:02d}", phone=f"023-6{k:02d}12345")
-             for k, (name, kind) in enumerate(names.CITY_DEPARTMENTS, start=1)]
+    depts = [Department(area_id=ids[0], name=name, code=f"{plan.root.code}-{k:02d}", phone=f"023-6{k:02d}12345")
+             for k, name in enumerate(names.CITY_DEPARTMENTS, start=1)]
     from jiewang.events.catalog_data import DISTRICT_DEPARTMENTS
 
     for d in plan.level(AreaLevel.DISTRICT):
         # The matter catalog routes by department code (the same code in every district): 城市管理局
         # of 江北区 is "江北区城市管理局" with code "cgj".
-        for k, (code, name, kind) in enumerate(DISTRICT_DEPARTMENTS, start=1):
-            depts.append(Department(area_id=ids[d.index], name=d.name + name, board_kind=kind,
+        for k, (code, name) in enumerate(DISTRICT_DEPARTMENTS, start=1):
+            depts.append(Department(area_id=ids[d.index], name=d.name + name,
                                     code=code, phone=f"023-{d.code[-3:]}{k:02d}123"))
     Department.objects.bulk_create(depts, batch_size=BATCH)
     return depts
@@ -355,6 +358,8 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
     district_id = ids[branch[AreaLevel.DISTRICT].index]
     dept = Department.objects.get(area_id=district_id,
                                   name=branch[AreaLevel.DISTRICT].name + DEMO_DEPARTMENT_SUFFIX)
+    town_id = ids[branch[AreaLevel.TOWN].index]
+    post = Post.objects.select_related("board").get(board__town_id=town_id, name=DEMO_POST)
     usernames = [d.username for d in DEMO_USERS]
     existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     password = make_password(DEMO_PASSWORD)  # once: Argon2 is slow on purpose
@@ -371,7 +376,9 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
         user = users[d.username]
         if not RoleGrant.objects.filter(user=user, role=d.role, area_id=area_id).exists():
             grants.append(RoleGrant(user=users[d.username], role=d.role, area_id=area_id,
-                                    department=dept if d.role == Role.DEPARTMENT_STAFF else None))
+                                    department=dept if d.role == Role.DEPARTMENT_STAFF else None,
+                                    post=post if d.role == Role.POST_STAFF else None,
+                                    board=post.board if d.role == Role.BOARD_LEADER else None))
     RoleGrant.objects.bulk_create(grants)
     return len(new)
 
@@ -544,7 +551,7 @@ def demo_logins() -> list[DemoLogin]:
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     grants: dict[int, list[RoleGrant]] = {}
     for g in (RoleGrant.objects.active().filter(user__in=list(users.values()))
-              .select_related("area", "department")):
+              .select_related("area", "department", "post", "board")):
         grants.setdefault(g.user_id, []).append(g)
     root = demo_root()
     verdict: dict[str, bool] = {}  # one hash check per distinct hash (demo users share one)
@@ -564,5 +571,6 @@ def demo_logins() -> list[DemoLogin]:
         if g is None:
             continue
         rows.append(DemoLogin(d.username, pw, d.role, str(Role(d.role).label), g.area.name,
-                              g.area.code, g.department.name if g.department else ""))
+                              g.area.code, g.department.name if g.department else
+                              g.post.name if g.post else g.board.name if g.board else ""))
     return rows

@@ -84,7 +84,7 @@ ACTION_LABELS = {
     "alarm_escalate": gettext_lazy("Alarm escalated"),
 }
 ROLE_LABELS = {**{r.value: r.label for r in Role}, "superuser": gettext_lazy("Superuser"),
-               "department_assist": gettext_lazy("Assisting department staff"),
+               "department_assist": gettext_lazy("Assisting handler's staff"),
                "system": gettext_lazy("System"), "reporter": gettext_lazy("Reporter")}
 
 
