@@ -11,7 +11,8 @@ DESKTOP_1366 = {"width": 1366, "height": 800}
 WORKSPACES = {
     "admin": "/command/", "district_admin": "/command/", "town_leader": "/command/",
     "town_operator": "/command/", "community_staff": "/grid/", "grid_worker": "/grid/",
-    "department_staff": "/dept/", "resident": "/report/",
+    "department_staff": "/dept/", "resident": "/report/", "commander": "/command/", "duty_leader": "/command/",
+    "post_staff": "/dept/", "board_leader": "/dept/",
 }
 
 
