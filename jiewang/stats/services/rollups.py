@@ -38,6 +38,8 @@ DIMS = ("board_kind", "category_id", "channel", "source", "status")
 STATE_FIELDS = ("area_path", "board_kind", "category_id", "channel", "source", "status", "reported_day",
                 "closed_day", "is_overdue", "satisfaction")
 CLOSED = (EventStatus.CLOSED, EventStatus.RATED)
+# "Open" in the rollups: work not finished (a closed event awaiting its return visit is done).
+UNFINISHED = tuple(s for s in EventStatus.values if s not in (EventStatus.VOIDED, *CLOSED))
 EVENT_FIELDS = ("id", "area_path", "board_kind", "category_id", "channel", "source", "status", "reported_at",
                 "closed_at", "is_overdue", "satisfaction")
 
@@ -60,7 +62,7 @@ def contribution(state: tuple) -> dict[tuple, list[int]]:
     of its path, see :func:`_apply_deltas`). The definitions are the ones docs/architecture.md gives."""
     _path, board, category, channel, source, status, reported_day, closed_day, overdue, satisfaction = state
     dims = (board, category, channel, source, status)
-    is_open = status in EventStatus.open_values()
+    is_open = status in UNFINISHED
     out: dict[tuple, list[int]] = {}
     out[(reported_day, *dims)] = [1, int(is_open), int(overdue), int(overdue and is_open), 0, 0, 0, 0, 0]
     if closed_day is not None:

@@ -15,7 +15,6 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 
 from jiewang.core.errors import ApplicationError
-from jiewang.events.choices import EventStatus
 from jiewang.events.models import Event, EventActivity
 from jiewang.stats.models import Rollup, RollupEventState, RollupMark
 from jiewang.stats.services import rollups as svc
@@ -24,7 +23,7 @@ pytestmark = pytest.mark.django_db(transaction=False)
 SH = ZoneInfo("Asia/Shanghai")
 DIMS = ("board_kind", "category_id", "channel", "source", "status")
 POINTS = [(106.05, 29.2), (106.2, 29.2), (106.3, 29.2), (106.7, 29.5)]  # g1, g2, g3, g4
-OPEN = EventStatus.open_values()
+OPEN = svc.UNFINISHED
 
 
 def raw_counts(tree) -> dict:
