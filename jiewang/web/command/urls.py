@@ -1,9 +1,10 @@
 from django.urls import path
 
-from . import views
+from . import situation, views
 
 urlpatterns = [
     path("", views.index, name="command"),
     path("map/grids.json", views.map_grids, name="command_map_grids"),
     path("map/points.json", views.map_points, name="command_map_points"),
+    path("screen/", situation.screen_view(), name="command_screen"),
 ]
