@@ -70,9 +70,13 @@ def baseline(db: str, area, days: int, today: dt.date) -> dict:
     from jiewang.stats.services.rollups import UNFINISHED
 
     tz = dt.timezone(dt.timedelta(hours=8))
+    def ts(moment: dt.datetime):  # SQLite compares the stored UTC text, PostgreSQL an aware value
+        return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S") if db == "sqlite" else moment
+
     t0 = dt.datetime.combine(today, dt.time(), tz)
-    m0 = t0.replace(day=1)
-    s0 = t0 - dt.timedelta(days=days - 1)
+    m0 = ts(t0.replace(day=1))
+    s0 = ts(t0 - dt.timedelta(days=days - 1))
+    t0 = ts(t0)
     day_of = ("date(e.{col}, '+8 hours')" if db == "sqlite" else "date(e.{col} AT TIME ZONE 'Asia/Shanghai')")
     like = area.path + "%"
     child_col = {1: "town_id", 2: "town_id", 3: "community_id", 4: "grid_id"}.get(area.level, "grid_id")
