@@ -7,7 +7,8 @@ Definitions (docs/architecture.md, "Rollups" and "The situation"):
 - *closed*: events whose status is closed or rated and whose ``closed_at`` falls in the period
   (an event sent back for redo is no longer closed, and counts again when it closes again);
 - *overdue* in a period: events reported in it that carry the overdue mark (``is_overdue``: a
-  handling or acceptance clock ran out), whatever their status; *overdue now*: open events with it;
+  handling or acceptance clock ran out), voided ones excluded, whatever else their status;
+  *overdue now*: unfinished events (not voided, closed or rated) with it; *open now*: unfinished;
 - *on-time closure rate* (按期办结率): closed in the period without the overdue mark / closed in the
   period; ``None`` when nothing closed;
 - *satisfaction rate* (满意率): (满意 + 0.9 × 基本满意) / rated, over the events closed in the
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from jiewang.accounts.choices import BoardKind, Role
@@ -29,7 +30,7 @@ from jiewang.core.scope import user_grants
 from jiewang.events.choices import EventStatus
 from jiewang.events.models import MatterCategory
 
-from .models import Rollup
+from .models import Rollup, RollupDay, RollupMonth
 from .services.rollups import UNFINISHED
 
 # Who sees the situation of the areas under their grants. Department staff read only the events
@@ -69,18 +70,24 @@ def _local_today() -> dt.date:
     return timezone.localtime(timezone.now(), timezone.get_default_timezone()).date()
 
 
-def _sums(today: dt.date):
-    """Conditional sums over a month of rows: this month's and today's new, closed, overdue."""
-    valid = ~Q(status__in=[EventStatus.VOIDED])
-    return {
-        "new_month": Sum("new", filter=valid), "closed_month": Sum("closed"), "overdue_month": Sum("overdue", filter=valid),
-        "new_today": Sum("new", filter=valid & Q(day=today)), "closed_today": Sum("closed", filter=Q(day=today)),
-        "overdue_today": Sum("overdue", filter=valid & Q(day=today)),
-    }
+# Sums of the three figures by which the breakdowns are shown; "new" leaves voided events out.
+FIGURES = {"new": Sum("new") - Sum("voided"), "closed": Sum("closed"), "overdue": Sum("overdue")}
 
 
-def _split(row: dict) -> dict:
-    return {p: {k: row.get(f"{k}_{p}") or 0 for k in ("new", "closed", "overdue")} for p in ("today", "month")}
+def _figures(row: dict | None) -> dict:
+    row = row or {}
+    return {k: row.get(k) or 0 for k in FIGURES}
+
+
+def _breakdown(column: str, month_qs, today_qs, order_by_new: bool = False, limit: int | None = None) -> list:
+    """[(key, {"today": figures, "month": figures})] grouped by ``column``."""
+    month = month_qs.values(column).annotate(**FIGURES).order_by()
+    if order_by_new:
+        month = month.order_by("-new", column)[:limit]
+    month = {r[column]: r for r in month}
+    today = {r[column]: r for r in today_qs.filter(**{f"{column}__in": list(month)} if limit else {})
+             .values(column).annotate(**FIGURES).order_by()}
+    return [(k, {"today": _figures(today.get(k)), "month": _figures(v)}) for k, v in month.items()]
 
 
 def _rate(num, den) -> float | None:
@@ -88,71 +95,74 @@ def _rate(num, den) -> float | None:
 
 
 def _period(qs) -> dict:
-    r = qs.aggregate(new=Sum("new", filter=~Q(status=EventStatus.VOIDED)), closed=Sum("closed"),
-                     overdue=Sum("overdue", filter=~Q(status=EventStatus.VOIDED)), on_time=Sum("closed_on_time"),
-                     rated=Sum("rated"), satisfied=Sum("satisfied"), basically=Sum("basically"))
+    r = qs.aggregate(new=Sum("new"), voided=Sum("voided"), closed=Sum("closed"), overdue=Sum("overdue"),
+                     on_time=Sum("closed_on_time"), rated=Sum("rated"), satisfied=Sum("satisfied"),
+                     basically=Sum("basically"))
     r = {k: v or 0 for k, v in r.items()}
-    return {"new": r["new"], "closed": r["closed"], "overdue": r["overdue"], "closed_on_time": r["on_time"],
-            "rated": r["rated"], "satisfied": r["satisfied"], "basically_satisfied": r["basically"],
-            "on_time_rate": _rate(r["on_time"], r["closed"]),
+    return {"new": r["new"] - r["voided"], "closed": r["closed"], "overdue": r["overdue"],
+            "closed_on_time": r["on_time"], "rated": r["rated"], "satisfied": r["satisfied"],
+            "basically_satisfied": r["basically"], "on_time_rate": _rate(r["on_time"], r["closed"]),
             "satisfaction_rate": _rate(r["satisfied"] + 0.9 * r["basically"], r["rated"])}
 
 
 def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
-    """The situation of an area (see the module docstring for every number's definition)."""
+    """The situation of an area (see the module docstring for every number's definition). Reads:
+    RollupDay for today, the stocks and the trend; RollupMonth for the month, its boards,
+    categories, child areas and top grids; Rollup (every dimension) for today's boards and
+    categories only."""
     area = situation_area(user=user, area_id=area_id)
     if days not in TREND_DAYS:
         days = 30
     today = _local_today()
     month_start = today.replace(day=1)
-    own = Rollup.objects.filter(area_id=area.id)
-    month = own.filter(day__gte=month_start, day__lte=today)
-    stock = own.filter(open__gt=0).aggregate(open=Sum("open"), overdue=Sum("open_overdue"))
+    day_own = RollupDay.objects.filter(area_id=area.id)
+    month_own = RollupMonth.objects.filter(area_id=area.id, month=month_start)
+    today_full = Rollup.objects.filter(area_id=area.id, day=today)
+    stock = day_own.filter(open__gt=0).aggregate(open=Sum("open"), overdue=Sum("open_overdue"))
 
-    boards = {r["board_kind"]: r for r in month.values("board_kind").annotate(**_sums(today)).order_by()}
-    by_board = [{"board": k, "label": str(label), **_split(boards.get(k, {}))} for k, label in BoardKind.choices]
+    boards = dict(_breakdown("board_kind", month_own, today_full))
+    by_board = [{"board": k, "label": str(label), **boards.get(k, {"today": _figures(None), "month": _figures(None)})}
+                for k, label in BoardKind.choices]
 
-    cats = list(month.values("category_id").annotate(**_sums(today)).order_by("-new_month", "category_id")
-                [:CATEGORY_LIMIT])
-    names = dict(MatterCategory.objects.filter(id__in=[c["category_id"] for c in cats]).values_list("id", "name"))
-    by_category = [{"category_id": c["category_id"], "name": names.get(c["category_id"], ""), **_split(c)}
-                   for c in cats]
+    cats = _breakdown("category_id", month_own, today_full, order_by_new=True, limit=CATEGORY_LIMIT)
+    names = dict(MatterCategory.objects.filter(id__in=[k for k, _ in cats]).values_list("id", "name"))
+    by_category = [{"category_id": k, "name": names.get(k, ""), **v} for k, v in cats]
 
     children = list(Area.objects.current().filter(parent=area).order_by("code").values("id", "name", "level"))
     child_ids = [c["id"] for c in children]
-    kids = {r["area_id"]: r for r in Rollup.objects.filter(area_id__in=child_ids, day__gte=month_start, day__lte=today)
-            .values("area_id").annotate(**_sums(today)).order_by()}
-    kid_stock = {r["area_id"]: r for r in Rollup.objects.filter(area_id__in=child_ids, open__gt=0)
+    kids_month = {r["area_id"]: r for r in RollupMonth.objects.filter(area_id__in=child_ids, month=month_start)
+                  .values("area_id").annotate(**FIGURES).order_by()}
+    kids_today = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, day=today)
+                  .values("area_id").annotate(**FIGURES).order_by()}
+    kid_stock = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, open__gt=0)
                  .values("area_id").annotate(open=Sum("open"), overdue=Sum("open_overdue")).order_by()}
-    by_area = [{"area_id": c["id"], "name": c["name"], **_split(kids.get(c["id"], {})),
+    by_area = [{"area_id": c["id"], "name": c["name"], "today": _figures(kids_today.get(c["id"])),
+                "month": _figures(kids_month.get(c["id"])),
                 "open_now": (kid_stock.get(c["id"]) or {}).get("open") or 0,
                 "overdue_now": (kid_stock.get(c["id"]) or {}).get("overdue") or 0} for c in children]
 
-    grids = Rollup.objects.filter(level=AreaLevel.GRID, day__gte=month_start, day__lte=today,
-                                  area_path__startswith=area.path)
-    top = list(grids.values("area_id").annotate(new=Sum("new", filter=~Q(status=EventStatus.VOIDED)),
-                                                overdue=Sum("overdue")).filter(new__gt=0)
-               .order_by("-new", "-overdue", "area_id")[:TOP_LIMIT])
+    grids = RollupMonth.objects.filter(level=AreaLevel.GRID, month=month_start, area_path__startswith=area.path)
+    top = list(grids.values("area_id").annotate(new=Sum("new") - Sum("voided"), overdue=Sum("overdue"))
+               .filter(new__gt=0).order_by("-new", "-overdue", "area_id")[:TOP_LIMIT])
     grid_names = dict(Area.objects.filter(id__in=[t["area_id"] for t in top]).values_list("id", "name"))
     top_grids = [{"area_id": t["area_id"], "name": grid_names.get(t["area_id"], ""), "new": t["new"],
                   "overdue": t["overdue"] or 0} for t in top]
 
     since = today - dt.timedelta(days=days - 1)
-    series = {r["day"]: r for r in own.filter(day__gte=since, day__lte=today).values("day").annotate(
-        new=Sum("new", filter=~Q(status=EventStatus.VOIDED)), closed=Sum("closed"),
-        overdue=Sum("overdue", filter=~Q(status=EventStatus.VOIDED))).order_by()}
+    series = {r["day"]: r for r in day_own.filter(day__gte=since, day__lte=today)
+              .values("day", "new", "voided", "closed", "overdue")}
     trend = []
     for i in range(days):
         d = since + dt.timedelta(days=i)
-        r = series.get(d, {})
-        trend.append({"day": d.isoformat(), "new": r.get("new") or 0, "closed": r.get("closed") or 0,
-                      "overdue": r.get("overdue") or 0})
+        r = series.get(d)
+        trend.append({"day": d.isoformat(), "new": r["new"] - r["voided"] if r else 0,
+                      "closed": r["closed"] if r else 0, "overdue": r["overdue"] if r else 0})
 
     return {
         "area": {"id": area.id, "name": area.name, "level": area.level, "code": area.code},
         "today": today.isoformat(), "month_start": month_start.isoformat(),
         "now": {"open": stock["open"] or 0, "overdue": stock["overdue"] or 0},
-        "periods": {"today": _period(own.filter(day=today)), "month": _period(month)},
+        "periods": {"today": _period(day_own.filter(day=today)), "month": _period(month_own)},
         "by_board": by_board, "by_category": by_category, "by_area": by_area, "top_grids": top_grids,
         "overdue_units": overdue_units(area), "whistles_pending": whistles_pending(area),
         "trend": {"days": days, "series": trend},

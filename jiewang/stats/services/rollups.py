@@ -29,11 +29,12 @@ from jiewang.areas.models import Area
 from jiewang.events.choices import EventStatus, Satisfaction
 from jiewang.events.models import Event, EventActivity
 
-from ..models import Rollup, RollupEventState, RollupMark
+from ..models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
 
 GRACE = dt.timedelta(seconds=120)
 BATCH = 2000
-COUNTS = ("new", "open", "overdue", "open_overdue", "closed", "closed_on_time", "rated", "satisfied", "basically")
+COUNTS = ("new", "voided", "open", "overdue", "open_overdue", "closed", "closed_on_time", "rated", "satisfied",
+          "basically")
 DIMS = ("board_kind", "category_id", "channel", "source", "status")
 STATE_FIELDS = ("area_path", "board_kind", "category_id", "channel", "source", "status", "reported_day",
                 "closed_day", "is_overdue", "satisfaction")
@@ -63,15 +64,17 @@ def contribution(state: tuple) -> dict[tuple, list[int]]:
     _path, board, category, channel, source, status, reported_day, closed_day, overdue, satisfaction = state
     dims = (board, category, channel, source, status)
     is_open = status in UNFINISHED
+    voided = status == EventStatus.VOIDED
+    late = overdue and not voided
     out: dict[tuple, list[int]] = {}
-    out[(reported_day, *dims)] = [1, int(is_open), int(overdue), int(overdue and is_open), 0, 0, 0, 0, 0]
+    out[(reported_day, *dims)] = [1, int(voided), int(is_open), int(late), int(late and is_open), 0, 0, 0, 0, 0]
     if closed_day is not None:
         row = out.setdefault((closed_day, *dims), [0] * len(COUNTS))
-        row[4] += 1
-        row[5] += int(not overdue)
-        row[6] += int(bool(satisfaction))
-        row[7] += int(satisfaction == Satisfaction.SATISFIED)
-        row[8] += int(satisfaction == Satisfaction.BASICALLY)
+        row[5] += 1
+        row[6] += int(not overdue)
+        row[7] += int(bool(satisfaction))
+        row[8] += int(satisfaction == Satisfaction.SATISFIED)
+        row[9] += int(satisfaction == Satisfaction.BASICALLY)
     return out
 
 
@@ -79,36 +82,47 @@ def _path_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p]
 
 
-def _apply_deltas(deltas: dict[tuple, list[int]]) -> None:
-    """Add ``deltas`` {(area_path, day, *DIMS): counts} to the rows of every node on each path."""
-    per_node: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
-    for (path, *key), counts in deltas.items():
-        if not any(counts):
-            continue
-        for node in _path_ids(path):
-            acc = per_node[(node, *key)]
-            for i, c in enumerate(counts):
-                acc[i] += c
-    rows = {k: v for k, v in per_node.items() if any(v)}
+def _upsert(model, key: tuple[str, ...], extra: tuple[str, ...], rows: dict[tuple, list[int]], nodes: dict) -> None:
+    """Add ``rows`` {(node, *rest of key): counts} to ``model``'s table (INSERT … ON CONFLICT DO
+    UPDATE, on SQLite and PostgreSQL alike), then drop the rows that fell to zero everywhere."""
+    rows = {k: v for k, v in rows.items() if any(v)}
     if not rows:
         return
-    nodes = dict((a, (lv, p)) for a, lv, p in Area.objects.filter(
-        id__in={k[0] for k in rows}).values_list("id", "level", "path"))
-    table = Rollup._meta.db_table
-    cols = ("area_id", "level", "area_path", "day", *DIMS, *COUNTS)
-    key = ("area_id", "day", *DIMS)
+    table = model._meta.db_table
+    cols = (*key, *extra, *COUNTS)
     sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS))
-    params = []
-    for (node, day, *dims), counts in sorted(rows.items(), key=lambda kv: (kv[0][0], kv[0][1], *map(str, kv[0][2:]))):
-        level, path = nodes.get(node, (0, ""))
-        params.append((node, level, path, day, *dims, *counts))
+    # A fixed order: two transactions touching the same rows lock them in the same order.
+    params = [(*k, *(nodes.get(k[0], (0, ""))[: len(extra)]), *v)
+              for k, v in sorted(rows.items(), key=lambda kv: tuple(map(str, kv[0])))]
     with connection.cursor() as cur:
         cur.executemany(sql, params)
-    # Rows that fell to zero everywhere say nothing: drop them (a rebuild would not have them).
-    zero = {f"{c}": 0 for c in COUNTS}
-    Rollup.objects.filter(area_id__in={r[0] for r in params}, day__in={r[3] for r in params}, **zero).delete()
+    zero = {c: 0 for c in COUNTS}
+    model.objects.filter(area_id__in={k[0] for k in rows}, **{f"{key[1]}__in": {k[1] for k in rows}}, **zero).delete()
+
+
+def _apply_deltas(deltas: dict[tuple, list[int]]) -> None:
+    """Add ``deltas`` {(area_path, day, *DIMS): counts} to the rows of every node on each path, in
+    the three tables."""
+    full: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
+    month: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
+    daily: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
+    for (path, day, board, category, channel, source, status), counts in deltas.items():
+        if not any(counts):
+            continue
+        for node in _path_ids(path):
+            for acc in (full[(node, day, board, category, channel, source, status)],
+                        month[(node, day.replace(day=1), board, category)], daily[(node, day)]):
+                for i, c in enumerate(counts):
+                    acc[i] += c
+    if not full:
+        return
+    nodes = {a: (lv, p) for a, lv, p in Area.objects.filter(
+        id__in={k[0] for k in full}).values_list("id", "level", "path")}
+    _upsert(Rollup, ("area_id", "day", *DIMS), ("level", "area_path"), full, nodes)
+    _upsert(RollupMonth, ("area_id", "month", "board_kind", "category_id"), ("level", "area_path"), month, nodes)
+    _upsert(RollupDay, ("area_id", "day"), (), daily, nodes)
 
 
 def apply_events(event_ids: Iterable[int]) -> int:
@@ -204,8 +218,8 @@ def rollups_rebuild(*, now: dt.datetime | None = None, chunk: int = 5000) -> int
             mark = recent - 1
         else:
             mark = EventActivity.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        Rollup.objects.all().delete()
-        RollupEventState.objects.all().delete()
+        for model in (Rollup, RollupMonth, RollupDay, RollupEventState):
+            model.objects.all().delete()
         last, total = 0, 0
         while True:
             ids = list(Event.objects.filter(id__gt=last).order_by("id").values_list("id", flat=True)[:chunk])

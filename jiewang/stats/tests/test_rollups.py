@@ -16,7 +16,7 @@ from django.db.models.functions import TruncDate
 
 from jiewang.core.errors import ApplicationError
 from jiewang.events.models import Event, EventActivity
-from jiewang.stats.models import Rollup, RollupEventState, RollupMark
+from jiewang.stats.models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
 from jiewang.stats.services import rollups as svc
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -34,8 +34,8 @@ def raw_counts(tree) -> dict:
     for area in areas:
         base = Event.objects.filter(area_path__startswith=area.path).order_by()
         by_report = base.annotate(day=TruncDate("reported_at", tzinfo=SH)).values("day", *DIMS).annotate(
-            new=Count("id"), open=Count("id", filter=Q(status__in=OPEN)),
-            overdue=Count("id", filter=Q(is_overdue=True)),
+            new=Count("id"), voided=Count("id", filter=Q(status="voided")), open=Count("id", filter=Q(status__in=OPEN)),
+            overdue=Count("id", filter=Q(is_overdue=True) & ~Q(status="voided")),
             open_overdue=Count("id", filter=Q(is_overdue=True, status__in=OPEN)))
         by_close = base.filter(status__in=["closed", "rated"], closed_at__isnull=False) \
             .annotate(day=TruncDate("closed_at", tzinfo=SH)).values("day", *DIMS).annotate(
@@ -52,7 +52,24 @@ def raw_counts(tree) -> dict:
     return {k: dict(v) for k, v in out.items()}
 
 
+def coarser_tables_agree() -> None:
+    """RollupMonth and RollupDay hold the sums of Rollup's rows at their grain, and no zero rows."""
+    for model, grain in ((RollupMonth, ("area_id", "month", "board_kind", "category_id")),
+                         (RollupDay, ("area_id", "day"))):
+        want: dict = defaultdict(lambda: defaultdict(int))
+        for r in Rollup.objects.values("area_id", "day", "board_kind", "category_id", *svc.COUNTS):
+            r["month"] = r["day"].replace(day=1)
+            key = tuple(r[g] for g in grain)
+            for c in svc.COUNTS:
+                if r[c]:
+                    want[key][c] += r[c]
+        got = {tuple(r[g] for g in grain): {c: r[c] for c in svc.COUNTS if r[c]}
+               for r in model.objects.values(*grain, *svc.COUNTS)}
+        assert got == {k: dict(v) for k, v in want.items()}, model.__name__
+
+
 def rollup_counts() -> dict:
+    coarser_tables_agree()
     out = {}
     for r in Rollup.objects.all().values("area_id", "day", *DIMS, *svc.COUNTS):
         key = (r.pop("area_id"), r.pop("day"), *(r.pop(d) for d in DIMS))
@@ -171,7 +188,7 @@ def test_crash_mid_batch_applies_nothing_and_the_rerun_counts_once(tree, people,
     monkeypatch.setattr(svc, "_apply_deltas", crash)
     with pytest.raises(RuntimeError):
         svc.rollups_apply()
-    assert not Rollup.objects.exists() and not RollupEventState.objects.exists()
+    assert not Rollup.objects.exists() and not RollupEventState.objects.exists() and not RollupDay.objects.exists()
     assert not RollupMark.objects.filter(activity_id__gt=0).exists()
     monkeypatch.setattr(svc, "_apply_deltas", real)
     svc.rollups_apply()
