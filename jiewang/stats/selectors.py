@@ -27,7 +27,6 @@ from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.core.errors import NotFound, PermissionDenied
 from jiewang.core.scope import user_grants
-from jiewang.events.choices import EventStatus
 from jiewang.events.models import MatterCategory
 
 from .models import Rollup, RollupDay, RollupMonth
