@@ -2,9 +2,17 @@
 draws its charts with the vendored ECharts from the embedded numbers, and refetches
 ``/api/situation`` on its own (the clock fast-forwarded), cycling the trend to 90 days."""
 
+import os
+
 from .conftest import axe_check, login
 
 SCREEN = {"width": 1920, "height": 1080}
+SHOTS = os.environ.get("JIEWANG_SHOTS", "")  # a folder: save screenshots there (for a look by eye)
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"))
 
 
 def test_the_big_screen_draws_and_refreshes_itself(live_server, live_tree, live_people, live_loop, new_page):
@@ -18,6 +26,7 @@ def test_the_big_screen_draws_and_refreshes_itself(live_server, live_tree, live_
     login(page, live_server.url, live_people.town_leader, next_url="/command/")
     assert page.locator("#situation").count() == 1  # the top of the command center
     page.wait_for_function("() => document.querySelector('#situation-trend canvas') !== null")
+    shot(page, "situation-command")
     page.clock.install()
     page.goto(f"{live_server.url}/command/screen/?area={live_tree.t1.id}")
     for chart in ("c-trend", "c-areas", "c-boards", "c-categories", "c-rates"):
@@ -29,6 +38,7 @@ def test_the_big_screen_draws_and_refreshes_itself(live_server, live_tree, live_
     assert size[0] <= 1920 and size[1] <= 1080, size
     box = page.locator("#screen").bounding_box()
     assert (round(box["width"]), round(box["height"])) == (1920, 1080)
+    shot(page, "situation-screen")
     axe_check(page)
     first = page.evaluate("() => document.getElementById('screen').dataset.renderedAt")
     with page.expect_response(lambda r: "/api/situation" in r.url and "days=90" in r.url) as resp:
