@@ -30,7 +30,7 @@ from jiewang.core.scope import user_grants
 from jiewang.events.models import MatterCategory
 
 from .models import Rollup, RollupDay, RollupMonth
-from .services.rollups import UNFINISHED
+from .services.rollups import COUNTS, UNFINISHED
 
 # Who sees the situation of the areas under their grants. Department staff read only the events
 # of their department and residents their own reports: neither sees an area's totals.
@@ -41,12 +41,17 @@ CATEGORY_LIMIT = 20
 LIVE_LIMIT = 10
 
 
+def _areas():
+    """Current areas without their boundaries (a city's GeoJSON is large and not needed here)."""
+    return Area.objects.current().only("id", "level", "code", "name", "path", "parent_id")
+
+
 def situation_roots(user) -> list[Area]:
     """The areas whose situation ``user`` may read (with everything below them), broadest first."""
     if user.is_superuser:
-        return list(Area.objects.current().filter(parent__isnull=True).order_by("code")[:20])
+        return list(_areas().filter(parent__isnull=True).order_by("code")[:20])
     ids = {g.area_id for g in user_grants(user) if g.role in SITUATION_ROLES}
-    return sorted(Area.objects.current().filter(id__in=ids), key=lambda a: (a.level, a.path))
+    return sorted(_areas().filter(id__in=ids), key=lambda a: (a.level, a.path))
 
 
 def situation_area(*, user, area_id: int | None = None) -> Area:
@@ -59,7 +64,7 @@ def situation_area(*, user, area_id: int | None = None) -> Area:
         if not roots:
             raise NotFound("区域不存在 / Area not found.", code="area.not_found")
         return roots[0]
-    area = Area.objects.current().filter(pk=area_id).first()
+    area = _areas().filter(pk=area_id).first()
     if area is None or not (user.is_superuser or any(area.path.startswith(r.path) for r in roots)):
         raise NotFound("区域不存在 / Area not found.", code="area.not_found")
     return area
@@ -78,30 +83,38 @@ def _figures(row: dict | None) -> dict:
     return {k: row.get(k) or 0 for k in FIGURES}
 
 
-def _breakdown(column: str, month_qs, today_qs, order_by_new: bool = False, limit: int | None = None) -> list:
-    """[(key, {"today": figures, "month": figures})] grouped by ``column``."""
-    month = month_qs.values(column).annotate(**FIGURES).order_by()
-    if order_by_new:
-        month = month.order_by("-new", column)[:limit]
-    month = {r[column]: r for r in month}
-    today = {r[column]: r for r in today_qs.filter(**{f"{column}__in": list(month)} if limit else {})
-             .values(column).annotate(**FIGURES).order_by()}
-    return [(k, {"today": _figures(today.get(k)), "month": _figures(v)}) for k, v in month.items()]
+def _totals(rows) -> dict:
+    acc = dict.fromkeys(COUNTS, 0)
+    for r in rows:
+        for c in COUNTS:
+            acc[c] += r.get(c) or 0
+    return acc
+
+
+def _short(t: dict) -> dict:
+    return {"new": t["new"] - t["voided"], "closed": t["closed"], "overdue": t["overdue"]}
+
+
+def _grouped(column: str, month_rows: list[dict], today_rows: list[dict]) -> dict:
+    """{key: {"today": figures, "month": figures}} of the rows grouped by ``column`` (in Python: a
+    month of one area is a few hundred rows)."""
+    month: dict = {}
+    today: dict = {}
+    for rows, into in ((month_rows, month), (today_rows, today)):
+        for r in rows:
+            into.setdefault(r[column], []).append(r)
+    return {k: {"today": _short(_totals(today.get(k, []))), "month": _short(_totals(v))} for k, v in month.items()}
 
 
 def _rate(num, den) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def _period(qs) -> dict:
-    r = qs.aggregate(new=Sum("new"), voided=Sum("voided"), closed=Sum("closed"), overdue=Sum("overdue"),
-                     on_time=Sum("closed_on_time"), rated=Sum("rated"), satisfied=Sum("satisfied"),
-                     basically=Sum("basically"))
-    r = {k: v or 0 for k, v in r.items()}
-    return {"new": r["new"] - r["voided"], "closed": r["closed"], "overdue": r["overdue"],
-            "closed_on_time": r["on_time"], "rated": r["rated"], "satisfied": r["satisfied"],
-            "basically_satisfied": r["basically"], "on_time_rate": _rate(r["on_time"], r["closed"]),
-            "satisfaction_rate": _rate(r["satisfied"] + 0.9 * r["basically"], r["rated"])}
+def _period(t: dict) -> dict:
+    return {"new": t["new"] - t["voided"], "closed": t["closed"], "overdue": t["overdue"],
+            "closed_on_time": t["closed_on_time"], "rated": t["rated"], "satisfied": t["satisfied"],
+            "basically_satisfied": t["basically"], "on_time_rate": _rate(t["closed_on_time"], t["closed"]),
+            "satisfaction_rate": _rate(t["satisfied"] + 0.9 * t["basically"], t["rated"])}
 
 
 def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
@@ -114,16 +127,21 @@ def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
         days = 30
     today = _local_today()
     month_start = today.replace(day=1)
+    since = today - dt.timedelta(days=days - 1)
     day_own = RollupDay.objects.filter(area_id=area.id)
-    month_own = RollupMonth.objects.filter(area_id=area.id, month=month_start)
-    today_full = Rollup.objects.filter(area_id=area.id, day=today)
     stock = day_own.filter(open__gt=0).aggregate(open=Sum("open"), overdue=Sum("open_overdue"))
+    series = {r["day"]: r for r in day_own.filter(day__gte=since, day__lte=today).values("day", *COUNTS)}
+    month_rows = list(RollupMonth.objects.filter(area_id=area.id, month=month_start)
+                      .values("board_kind", "category_id", *COUNTS))
+    today_rows = list(Rollup.objects.filter(area_id=area.id, day=today).values("board_kind", "category_id")
+                      .annotate(**{c: Sum(c) for c in COUNTS}).order_by())
 
-    boards = dict(_breakdown("board_kind", month_own, today_full))
-    by_board = [{"board": k, "label": str(label), **boards.get(k, {"today": _figures(None), "month": _figures(None)})}
-                for k, label in BoardKind.choices]
+    boards = _grouped("board_kind", month_rows, today_rows)
+    empty = {"today": _short(_totals([])), "month": _short(_totals([]))}
+    by_board = [{"board": k, "label": str(label), **boards.get(k, empty)} for k, label in BoardKind.choices]
 
-    cats = _breakdown("category_id", month_own, today_full, order_by_new=True, limit=CATEGORY_LIMIT)
+    cats = sorted(_grouped("category_id", month_rows, today_rows).items(),
+                  key=lambda kv: (-kv[1]["month"]["new"], kv[0]))[:CATEGORY_LIMIT]
     names = dict(MatterCategory.objects.filter(id__in=[k for k, _ in cats]).values_list("id", "name"))
     by_category = [{"category_id": k, "name": names.get(k, ""), **v} for k, v in cats]
 
@@ -147,21 +165,16 @@ def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
     top_grids = [{"area_id": t["area_id"], "name": grid_names.get(t["area_id"], ""), "new": t["new"],
                   "overdue": t["overdue"] or 0} for t in top]
 
-    since = today - dt.timedelta(days=days - 1)
-    series = {r["day"]: r for r in day_own.filter(day__gte=since, day__lte=today)
-              .values("day", "new", "voided", "closed", "overdue")}
     trend = []
     for i in range(days):
         d = since + dt.timedelta(days=i)
-        r = series.get(d)
-        trend.append({"day": d.isoformat(), "new": r["new"] - r["voided"] if r else 0,
-                      "closed": r["closed"] if r else 0, "overdue": r["overdue"] if r else 0})
+        trend.append({"day": d.isoformat(), **_short(series.get(d) or dict.fromkeys(COUNTS, 0))})
 
     return {
         "area": {"id": area.id, "name": area.name, "level": area.level, "code": area.code},
         "today": today.isoformat(), "month_start": month_start.isoformat(),
         "now": {"open": stock["open"] or 0, "overdue": stock["overdue"] or 0},
-        "periods": {"today": _period(day_own.filter(day=today)), "month": _period(month_own)},
+        "periods": {"today": _period(_totals([series.get(today) or {}])), "month": _period(_totals(month_rows))},
         "by_board": by_board, "by_category": by_category, "by_area": by_area, "top_grids": top_grids,
         "overdue_units": overdue_units(area), "whistles_pending": whistles_pending(area),
         "trend": {"days": days, "series": trend},
