@@ -219,3 +219,10 @@ def test_rebuild_command(tree, people, loop):
                           board_kind="x", category_id=0, channel="x", source="x", status="x", new=5)
     call_command("rollups_rebuild")
     assert rollup_counts() == raw_counts(tree)
+
+
+def test_the_worker_runs_the_job():
+    from jiewang.core.worker import JOBS
+
+    job = JOBS["stats.rollups_apply"]
+    assert job.target == "jiewang.stats.services.rollups:run_periodic_apply" and job.every_seconds == 10
