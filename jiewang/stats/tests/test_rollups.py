@@ -169,7 +169,7 @@ def test_history_covers_the_hard_moves(tree, people, loop):
     random_history(tree, people, loop, random.Random(1), n_events=14, apply_between=False)
     acts = set(EventActivity.objects.values_list("action", flat=True))
     assert {"void", "merge", "accept", "dispatch", "sign", "feedback", "verify_pass", "verify_fail", "visit",
-            "redo", "overdue"} - acts == set()
+            "redo", "overdue", "redispatch", "return", "shelve", "resume"} - acts == set()
     assert Event.objects.filter(duplicate_of__isnull=False).exists()
     assert Event.objects.filter(rework_count__gt=0).exists()
     assert Event.objects.filter(is_overdue=True).exists()
