@@ -92,6 +92,9 @@ MATRIX = [
          "other_community_staff", visible=lambda d, t, p: p.department.id in ids(d)),
     Case("GET", "/api/areas/{town_id}/boards", lambda t, p: f"/api/areas/{t.t1.id}/boards", "town_operator",
          "other_community_staff"),
+    # 态势 (jiewang.stats): the situation of an area under the user's grants
+    Case("GET", "/api/situation", lambda t, p: f"/api/situation?area={t.c1.id}", "community_staff",
+         "other_community_staff"),
 ]
 
 # Endpoints that are not scoped to an area: signing in/out and "me".
