@@ -118,9 +118,10 @@ def compute(area: Area, kind: str, start, end) -> tuple[list[dict], list[dict]]:
                 continue
             excluded = {e for e, codes in exclusions if not codes or ind.code in codes}
             per_ind[ind.pk] = fdef.fn(ctx, population, excluded)
-        found = {m for counts in per_ind.values() for m in counts}
         names = dict(known)
-        names.update(names_of(population, found - set(known)))
+        if population == Population.DEPARTMENT:  # a town's departments: those its events name
+            found = {m for counts in per_ind.values() for m in counts}
+            names.update(names_of(population, found - set(known)))
         for ind in [i for i in inds if i.pk in per_ind]:
             for member_id, name in names.items():
                 num, den = per_ind[ind.pk].get(member_id, (0.0, 0.0))
@@ -145,8 +146,8 @@ def score_rows(results: list[dict]) -> list[dict]:
             row["ws"] += ind.weight * r["score"]
     rows = list(acc.values())
     for row in rows:
-        row["score"] = round(row.pop("ws") / row["w"], 2) if row["w"] else None
-        del row["w"]
+        w, ws = row.pop("w"), row.pop("ws")
+        row["score"] = round(ws / w, 2) if w else None
         row["grade"] = grade(row["score"])
         row["rank"] = None
         row["list_kind"] = ""
