@@ -4,7 +4,7 @@ read only their own department's rows of published runs."""
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.db.models import F, Q
 
 from jiewang.core.errors import NotFound
 from jiewang.core.scope import Action, restrict, user_grants
@@ -57,7 +57,7 @@ def run_scores(*, user, run: Run, population: str | None = None, scheme: str | N
         qs = qs.filter(population=population)
     if scheme:
         qs = qs.filter(scheme=scheme)
-    return qs.order_by("population", "scheme", "rank", "member_name", "member_id")
+    return qs.order_by("population", "scheme", F("rank").asc(nulls_last=True), "member_name", "member_id")
 
 
 def member_breakdown(*, user, run: Run, population: str, member_id: int) -> tuple[list[MemberScore], list[Result]]:
