@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from jiewang.core.schema_types import DbId
 from jiewang.events.selectors import event_get
@@ -156,7 +156,7 @@ def exclusion_out(e) -> dict:
 
 @router.get("/indicators", response=list[IndicatorOut], summary="考核指标: the active indicators")
 def indicator_list(request):
-    return list(selectors.indicators())
+    return list(selectors.indicators(user=request.user))
 
 
 @router.get("/runs", response=list[RunOut], summary="考核结果: the runs in scope (newest first)")
@@ -171,7 +171,7 @@ def run_list(request, q: Query[RunQuery]):
 def run_compute(request, payload: ComputeIn):
     area = engine.assessed_area(payload.area_id)
     run = engine.run_compute(actor=request.user, area=area, period=payload.period)
-    return 201, run_out(run)
+    return Status(201, run_out(run))
 
 
 @router.get("/runs/{int:run_id}", response=RunDetailOut, summary="A run: ranking, lists and differences")
@@ -210,7 +210,7 @@ def exclusion_request(request, payload: ExclusionIn):
     event = event_get(user=request.user, number=payload.event_number)
     ex = ex_svc.exclusion_request(actor=request.user, event=event, kind=payload.kind, reason=payload.reason,
                                   indicator_codes=payload.indicator_codes)
-    return 201, exclusion_out(ex)
+    return Status(201, exclusion_out(ex))
 
 
 @router.post("/exclusions/{int:exclusion_id}/decide", response=ExclusionOut, summary="Approve or refuse")

@@ -90,8 +90,12 @@ def pending_exclusions(*, user):
     return exclusions(user=user, status=ExclusionStatus.PENDING)
 
 
-def indicators():
-    return Indicator.objects.filter(is_active=True).order_by("population", "scheme", "order", "code")
+def indicators(*, user):
+    """The active indicators, for anyone who reads runs or is assessed as a department."""
+    qs = Indicator.objects.filter(is_active=True).order_by("population", "scheme", "order", "code")
+    if user.is_superuser or any(g.role in READERS or g.department_id for g in user_grants(user)):
+        return qs
+    return qs.none()
 
 
 def assessable_areas(*, user):
