@@ -127,3 +127,14 @@ def build_october(tree, people, loop) -> October:
     visit(e7, at(9, 30, 10), True, True, "satisfied")
 
     return October(cat, *(fresh(e) for e in (e1, e2, e3, e4, e5, e6, e7)))
+
+
+def assessment_world(tree, people, loop, event) -> dict:
+    """Rows for the API fuzzer: a draft run of 一街道 and a pending exclusion of ``event``."""
+    from jiewang.assessment.models import Exclusion
+    from jiewang.assessment.services.engine import run_compute
+
+    run = run_compute(actor=None, area=tree.t1, period="2026-10")
+    ex = Exclusion.objects.create(event=event, area_path=tree.t1.path, kind="other", reason="申请",
+                                  requested_by=people.town_operator)
+    return {"run_id": run.id, "exclusion_id": ex.id, "population": "department", "member_id": loop.cgj.id}
