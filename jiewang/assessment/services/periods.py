@@ -18,8 +18,13 @@ KINDS_IN = {PeriodKind.MONTH: (PeriodKind.MONTH,), PeriodKind.QUARTER: (PeriodKi
             PeriodKind.YEAR: (PeriodKind.MONTH, PeriodKind.QUARTER, PeriodKind.YEAR)}
 
 
+def local_zone():
+    """The deployment's zone (TIME_ZONE, Asia/Shanghai)."""
+    return timezone.get_default_timezone()
+
+
 def _midnight(d: dt.date) -> dt.datetime:
-    return dt.datetime.combine(d, dt.time.min, tzinfo=timezone.get_default_timezone())
+    return dt.datetime.combine(d, dt.time.min, tzinfo=local_zone())
 
 
 def parse_period(text: str) -> tuple[str, dt.datetime, dt.datetime]:

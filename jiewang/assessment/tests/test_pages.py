@@ -51,3 +51,16 @@ def test_exclusions_through_the_page(october, tree, people, client_for):
     assert "暴雨" in leader.get("/assessment/exclusions/").content.decode()
     leader.post(f"/assessment/exclusions/{ex.id}/decide/", {"decision": "approve", "comment": "属实"})
     assert Exclusion.objects.get().status == "approved"
+
+
+def test_a_department_sees_its_own_row_of_the_published_ranking(october, tree, people, loop, client_for):
+    from jiewang.assessment.services.engine import run_publish
+
+    run = run_compute(actor=None, area=tree.t1, period="2026-10")
+    c = client_for(people.department_staff)
+    html = c.get("/assessment/?period=2026-10").content.decode()
+    assert "北区城市管理局" not in html  # a draft is not theirs to see
+    run_publish(actor=None, run=run)
+    html = c.get("/assessment/?period=2026-10").content.decode()
+    assert "北区城市管理局" in html and "北区生态环境局" not in html and "/publish/" not in html
+    assert c.get(f"/assessment/runs/{run.id}/department/{loop.sthj.id}/").status_code == 404

@@ -172,3 +172,40 @@ def test_assess_command_and_the_monthly_job(october, tree, capsys):
     # every town and district but 一街道 (already has a run of October)
     assert sorted(r.area.code for r in made) == sorted(["500101", "500102", "500101002", "500102001"])
     assert compute_last_month(dt.date(2026, 11, 2)) == []  # a second run does nothing
+
+
+def test_the_monthly_job_is_registered():
+    from jiewang.core.worker import JOBS
+
+    job = JOBS["assessment.last_month"]
+    assert (job.target, job.every_seconds) == ("jiewang.assessment.services.engine:run_periodic", 3600)
+
+
+@pytest.mark.parametrize("text,kind,start,end", [
+    ("2026-11", "month", (2026, 11, 1), (2026, 12, 1)),
+    ("2026-12", "month", (2026, 12, 1), (2027, 1, 1)),
+    ("2026-Q4", "quarter", (2026, 10, 1), (2027, 1, 1)),
+    ("2026-Q1", "quarter", (2026, 1, 1), (2026, 4, 1)),
+    ("2026", "year", (2026, 1, 1), (2027, 1, 1)),
+])
+def test_periods(text, kind, start, end):
+    import datetime as dt
+
+    from jiewang.assessment.services.periods import local_zone, parse_period
+
+    got = parse_period(text)
+    assert got == (kind, dt.datetime(*start, tzinfo=local_zone()), dt.datetime(*end, tzinfo=local_zone()))
+
+
+@pytest.mark.parametrize("text", ["2026-13", "2026-00", "2026-Q5", "26-11", "1999", "2026-1", ""])
+def test_bad_periods(text):
+    from jiewang.assessment.services.periods import parse_period
+
+    with pytest.raises(ValidationFailed):
+        parse_period(text)
+
+
+def test_a_quarter_run_counts_the_months_indicators(october, tree, loop):
+    run = run_compute(actor=None, area=tree.t1, period="2026-Q4")
+    r = run.results.get(indicator__code="dept.on_time", member_id=loop.cgj.pk)
+    assert (r.numerator, r.denominator) == (1, 2)  # E7 (September) is in Q3
