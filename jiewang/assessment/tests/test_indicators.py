@@ -155,3 +155,48 @@ def test_ranking_ties_share_a_rank_and_lists_follow_the_rule():
     assert [(r["member_name"], r["score"], r["rank"], r["list_kind"]) for r in out] == [
         ("丙", 100.0, 1, "red"), ("乙", 80.0, 2, ""), ("甲", 80.0, 2, ""), ("己", 50.0, 4, "black"),
         ("丁", 40.0, 5, "black"), ("戊", None, None, "")]
+
+
+def test_posts(tree, people, loop):
+    """November: P1 dispatched to 综治岗 (sign-for 2 h late, closed on time, 基本满意); P2 to the same
+    post, signed on time, closed late after one failed verification; 二街道's post gets nothing."""
+    from jiewang.accounts.models import Board, Post
+    from jiewang.assessment.testing import G1, LIMITS, at, step
+    from jiewang.dispatching.services import assignments as dsvc
+    from jiewang.events.models import Event, MatterCategory
+    from jiewang.events.services import actions
+    from jiewang.events.services.intake import event_report
+
+    post = Post.objects.create(board=Board.objects.create(town=tree.t1, kind="safety", name="平安法治"), name="综治岗")
+    other = Post.objects.create(board=Board.objects.create(town=tree.t2, kind="safety", name="平安法治"), name="综治岗")
+    cat = MatterCategory.objects.create(code="TASP", name="岗位事项", board_kind="safety", deadlines=LIMITS)
+    admin = people.admin
+
+    def fresh(e):
+        return Event.objects.get(pk=e.pk)
+
+    def story(day, sign_hour, feedback_day, fail):
+        e, _ = step(at(11, day, 9), event_report, actor=people.town_operator, channel="hotline", category=cat,
+                    title="岗位", reported_at=at(11, day, 9), **G1)
+        step(at(11, day, 9), actions.event_accept, event=fresh(e), actor=admin)
+        step(at(11, day, 9), dsvc.event_dispatch, event=fresh(e), actor=admin, lead=post)
+        step(at(11, day, sign_hour), dsvc.assignment_sign, assignment=fresh(e).assignments.get(), actor=admin)
+        if fail:
+            step(at(11, day, 15), actions.event_feedback, event=fresh(e), actor=admin, comment="已办")
+            step(at(11, day, 16), actions.event_verify, event=fresh(e), actor=admin, passed=False, comment="返工")
+        step(at(11, feedback_day, 9), actions.event_feedback, event=fresh(e), actor=admin, comment="已办结")
+        step(at(11, feedback_day, 10), actions.event_verify, event=fresh(e), actor=admin, passed=True)
+        return e
+
+    p1 = story(2, 11, 3, False)
+    step(at(11, 4, 10), actions.event_return_visit, event=fresh(p1), actor=admin, contacted=True, resolved=True,
+         satisfaction="basically")
+    story(9, 9, 13, True)  # signed at once; reworked on the 9th (clock from 16:00, due the 11th); closed the 13th
+    t = table(run_compute(actor=None, area=tree.t1, period="2026-11"))
+    assert {k[0]: v[:2] for k, v in t.items() if k[1] == post.pk and k[0].startswith("post.")} == {
+        "post.sign": (1, 2),  # P1 late, P2 on time
+        "post.on_time": (1, 2),  # P2 closed after its reworked clock's due moment
+        "post.rework": (1, 2),  # P2
+        "post.satisfaction": (1, 1),  # P1 基本满意
+    }
+    assert not any(k[1] == other.pk for k in t if k[0].startswith("post."))  # another town's post
