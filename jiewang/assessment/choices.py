@@ -8,6 +8,7 @@ class Population(models.TextChoices):
     """Who an indicator assesses."""
 
     DEPARTMENT = "department", _("Departments")  # 职能部门
+    BOARD = "board", _("Boards")  # 板块
     POST = "post", _("Posts")  # 岗位
     TOWN = "town", _("Towns")  # 镇街
     COMMUNITY = "community", _("Villages/communities")  # 村社
@@ -51,6 +52,6 @@ class ListKind(models.TextChoices):
 
 
 # Populations assessed by a town's run and by a district's run.
-TOWN_POPULATIONS = (Population.DEPARTMENT, Population.POST, Population.COMMUNITY, Population.GRID,
+TOWN_POPULATIONS = (Population.DEPARTMENT, Population.BOARD, Population.POST, Population.COMMUNITY, Population.GRID,
                     Population.GRID_WORKER)
 DISTRICT_POPULATIONS = (Population.TOWN, Population.DEPARTMENT)

@@ -6,7 +6,7 @@ exact definitions are in ``docs/assessment.md``; keep the two in step.
 
 Attribution of an event to a member: a town, community or grid by the event's own ``town``,
 ``community``, ``grid`` (kept as at report time); a department or post by the event's lead
-assignment (主办: not withdrawn or returned); a grid worker by the event's reporter.
+assignment (主办: not withdrawn or returned), to a board (板块) by the lead post's board; a grid worker by the event's reporter.
 """
 
 from __future__ import annotations
@@ -25,6 +25,8 @@ from jiewang.events.models import Deadline, DeadlineState, Event, EventActivity
 
 from .choices import Population
 
+# An assignment's column naming the member of each unit population (a board through its post).
+UNIT_COLUMN = {Population.DEPARTMENT: "department_id", Population.POST: "post_id", Population.BOARD: "post__board_id"}
 OPEN_CLOCK = ("running", "warned", "overdue")
 # Statuses of an event that is being worked on after acceptance (not shelved: 挂账 leaves the
 # denominators, as the standard has it).
@@ -32,7 +34,7 @@ WORKING = (EventStatus.ACCEPTED, EventStatus.DISPATCHED, EventStatus.HANDLING, E
 PUBLIC_CHANNELS = (EventChannel.RESIDENT_WEB, EventChannel.OPEN311, EventChannel.HOTLINE)
 EVENT_POPULATIONS = frozenset(Population.values)
 REGIONS = frozenset({Population.TOWN, Population.COMMUNITY, Population.GRID})
-UNITS = frozenset({Population.DEPARTMENT, Population.POST})
+UNITS = frozenset({Population.DEPARTMENT, Population.BOARD, Population.POST})
 
 
 @dataclass
@@ -88,7 +90,7 @@ def owners(ctx: Context, population: str, event_ids) -> dict[int, list[int]]:
                 if member is not None:
                     out[eid].append(member)
         return out
-    column = "department_id" if population == Population.DEPARTMENT else "post_id"
+    column = UNIT_COLUMN[population]
     for chunk in _chunks(ids):
         rows = Assignment.objects.filter(event_id__in=chunk, role="lead").exclude(
             status__in=["withdrawn", "returned"]).values_list("event_id", column)
@@ -259,7 +261,7 @@ def sign_on_time(ctx, population, excluded):
     late = set(clocks.filter(late_q(ctx.end)).values_list("pk", flat=True))
     rows = [(pk, sid, eid) for pk, sid, eid in clocks.filter(Q(state=DeadlineState.MET) | Q(pk__in=late))
             .values_list("pk", "subject_id", "event_id") if eid not in excluded]
-    column = "department_id" if population == Population.DEPARTMENT else "post_id"
+    column = UNIT_COLUMN[population]
     who = dict(Assignment.objects.filter(pk__in=[r[1] for r in rows]).values_list("pk", column))
     result: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for pk, sid, _eid in rows:

@@ -28,6 +28,11 @@ INDICATORS = [
     ("post.on_time", "按期办结率", "general", "closed_on_time", "post", 0.9, 40, H),
     ("post.rework", "返工率", "general", "rework_rate", "post", 0.05, 20, L),
     ("post.satisfaction", "满意率", "general", "satisfaction", "post", 0.9, 20, H),
+    # Boards (四板块): the same, over the events led by their posts
+    ("board.sign", "按时签收率", "general", "sign_on_time", "board", 0.95, 20, H),
+    ("board.on_time", "按期办结率", "general", "closed_on_time", "board", 0.9, 40, H),
+    ("board.rework", "返工率", "general", "rework_rate", "board", 0.05, 20, L),
+    ("board.satisfaction", "满意率", "general", "satisfaction", "board", 0.9, 20, H),
     # Regions (towns, communities, grids): GB/T 30428.4 — 10% 监督举报率 + 30% 结案率 + 40% 按期结案率,
     # with 满意率 in the place of the 立案数 score (20%); 超期率 shown.
     *[(f"{p}.{c}", n, "general", f, p, t, w, d) for p in ("town", "community", "grid") for c, n, f, t, w, d in [

@@ -13,7 +13,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from jiewang.accounts.choices import Role
-from jiewang.accounts.models import Department, Post, RoleGrant, User
+from jiewang.accounts.models import Board, Department, Post, RoleGrant, User
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
@@ -58,6 +58,8 @@ def members(area: Area, population: str) -> dict[int, str]:
                     .values_list("pk", "name"))
     if population == Population.POST:
         return {p.pk: p.name for p in Post.objects.filter(board__town__path__startswith=area.path)}
+    if population == Population.BOARD:
+        return dict(Board.objects.filter(town__path__startswith=area.path).values_list("pk", "name"))
     if population == Population.DEPARTMENT:
         if area.level == AreaLevel.TOWN:
             return {}
@@ -74,6 +76,8 @@ def names_of(population: str, ids) -> dict[int, str]:
         return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
     if population == Population.POST:
         return dict(Post.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if population == Population.BOARD:
+        return dict(Board.objects.filter(pk__in=ids).values_list("pk", "name"))
     if population == Population.GRID_WORKER:
         return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
     return dict(Area.objects.filter(pk__in=ids).values_list("pk", "name"))

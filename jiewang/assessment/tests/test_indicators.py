@@ -157,7 +157,7 @@ def test_ranking_ties_share_a_rank_and_lists_follow_the_rule():
         ("丁", 40.0, 5, "black"), ("戊", None, None, "")]
 
 
-def test_posts(tree, people, loop):
+def test_posts_and_boards(tree, people, loop):
     """November: P1 dispatched to 综治岗 (sign-for 2 h late, closed on time, 基本满意); P2 to the same
     post, signed on time, closed late after one failed verification; 二街道's post gets nothing."""
     from jiewang.accounts.models import Board, Post
@@ -200,3 +200,7 @@ def test_posts(tree, people, loop):
         "post.satisfaction": (1, 1),  # P1 基本满意
     }
     assert not any(k[1] == other.pk for k in t if k[0].startswith("post."))  # another town's post
+    # the post's board (平安法治 of 一街道) counts the same events
+    assert {k[0]: v[:2] for k, v in t.items() if k[1] == post.board_id and k[0].startswith("board.")} == {
+        "board.sign": (1, 2), "board.on_time": (1, 2), "board.rework": (1, 2), "board.satisfaction": (1, 1)}
+    assert ("board.on_time", other.board_id) not in t  # 二街道's board is not 一街道's to assess
