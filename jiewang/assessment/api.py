@@ -181,7 +181,7 @@ def run_detail(request, run_id: DbId, q: Query[ScoreQuery]):
     return {**run_out(run), "scores": [score_out(s) for s in selectors.run_scores(
         user=request.user, run=run, population=q.population, scheme=q.scheme)],
         "diff": run.diff if whole else [d for d in run.diff if d["population"] == "department"
-                                        and d["member_id"] in selectors._department_view(request.user)]}
+                                        and d["member_id"] in selectors.department_view(request.user)]}
 
 
 @router.get("/runs/{int:run_id}/members/{population}/{int:member_id}", response=MemberOut,

@@ -14,7 +14,7 @@ from .models import Exclusion, Indicator, MemberScore, Result, Run
 from .permissions import READERS, staff_department_ids
 
 
-def _department_view(user) -> set[int]:
+def department_view(user) -> set[int]:
     """The departments whose own rows ``user`` reads (staff only, not readers of the runs)."""
     if user is None or user.is_superuser:
         return set()
@@ -23,7 +23,7 @@ def _department_view(user) -> set[int]:
 
 def runs(*, user, area=None, period: str | None = None):
     qs = restrict(Run.objects.all(), user, Action.VIEW)
-    depts = _department_view(user)
+    depts = department_view(user)
     if depts:
         paths = [g.path for g in user_grants(user) if g.department_id in depts]
         q = Q(pk__in=[])
@@ -52,7 +52,7 @@ def reads_whole_run(user, run: Run) -> bool:
 def run_scores(*, user, run: Run, population: str | None = None, scheme: str | None = None):
     qs = run.scores.all()
     if not reads_whole_run(user, run):
-        qs = qs.filter(population=Population.DEPARTMENT, member_id__in=list(_department_view(user)))
+        qs = qs.filter(population=Population.DEPARTMENT, member_id__in=list(department_view(user)))
     if population:
         qs = qs.filter(population=population)
     if scheme:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from jiewang.audit.services import audit_record
-from jiewang.core.errors import Conflict, NotFound, ValidationFailed
+from jiewang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from jiewang.events.models import Event
 
 from ..choices import ExclusionKind, ExclusionStatus
@@ -38,10 +38,7 @@ def exclusion_request(*, actor, event: Event, kind: str, reason: str, indicator_
     department assigned or summoned), else 403; 409 when one is already pending; 422 bad input."""
     _event_visible(actor, event)
     if actor is not None and not actor.is_superuser:
-        held = {g for g in _roles_on(actor, event)}
-        if not held & set(REQUESTERS):
-            from jiewang.core.errors import PermissionDenied
-
+        if not _roles_on(actor, event) & set(REQUESTERS):
             raise PermissionDenied("您没有执行此操作的权限 / You may not do this here.", code="permission_denied")
     reason = (reason or "").strip()
     codes = sorted(set(indicator_codes or []))
