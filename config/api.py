@@ -299,6 +299,9 @@ api.add_router("/duty", duty_router)
 from jiewang.stats.api import router as situation_router  # noqa: E402
 
 api.add_router("/", situation_router)
+from jiewang.assessment.api import router as assessment_router  # noqa: E402
+
+api.add_router("/assessment", assessment_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

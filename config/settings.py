@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jiewang.dispatching",
     "jiewang.duty",
     "jiewang.stats",
+    "jiewang.assessment",
     "jiewang.open311",
     "jiewang.web",
 ]

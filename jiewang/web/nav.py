@@ -15,6 +15,8 @@ SECTIONS = [
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
     ("web:department", "Handling workbench", {Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER}),
     ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
+    ("web:assessment", "Assessment", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,
+                                      *COMMAND_LEADERS}),
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]
