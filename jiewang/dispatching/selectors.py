@@ -119,6 +119,22 @@ def whistle_request_get(*, user, request_id: int):
     return r
 
 
+def whistle_requests_by(*, user, limit: int = 20) -> list:
+    """The user's own whistle requests (吹哨申请) on events they still see: pending ones first,
+    then the latest decisions (a grid worker's workspace shows their state and a decline's reason)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .models import WhistleRequest, WhistleRequestStatus
+
+    if not user.is_authenticated:
+        return []
+    pending_first = Case(When(status=WhistleRequestStatus.PENDING, then=Value(0)), default=Value(1),
+                         output_field=IntegerField())
+    return list(WhistleRequest.objects.filter(requested_by=user, event_id__in=_visible_events(user))
+                .select_related("event").prefetch_related("departments")
+                .order_by(pending_first, "-requested_at", "-id")[:limit])
+
+
 def summons_to_rate_list(*, user, level: str = "town", **filters) -> QuerySet:
     """Summonses of whistles blown at ``level`` whose department reported in (or missed it) and
     that nobody rated yet: the summoning level's ratings to give (双向考核)."""

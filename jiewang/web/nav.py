@@ -18,6 +18,7 @@ SECTIONS = [
     ("web:assessment", "Assessment", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,
                                       *COMMAND_LEADERS}),
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
+    ("web:resident-mine", "My reports", {Role.RESIDENT}),  # 我的反映; also anonymous and role-less people
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]
 
@@ -26,8 +27,8 @@ def sections_for(user) -> list[tuple[str, str]]:
     from django.utils.translation import gettext as _
 
     if not user.is_authenticated:
-        return [(reverse("web:resident"), _("Report a problem"))]
-    roles = {g.role for g in user_grants(user)}
+        return [(reverse("web:resident"), _("Report a problem")), (reverse("web:resident-mine"), _("My reports"))]
+    roles = {g.role for g in user_grants(user)} or {Role.RESIDENT}  # a person without a role is a resident
     out = []
     for name, label, allowed in SECTIONS:
         if user.is_superuser or allowed is None or roles & allowed:
@@ -45,6 +46,12 @@ def home_url_for(user) -> str:
     return reverse("web:resident")
 
 
+def current_section(path: str, sections) -> str:
+    """The section ``path`` belongs to: the longest section URL it starts with ("" for none)."""
+    return max((url for url, _label in sections if path.startswith(url)), key=len, default="")
+
+
 def nav(request) -> dict:
     """Template context processor."""
-    return {"nav_sections": sections_for(request.user) if hasattr(request, "user") else []}
+    sections = sections_for(request.user) if hasattr(request, "user") else []
+    return {"nav_sections": sections, "nav_current": current_section(getattr(request, "path", ""), sections)}

@@ -88,6 +88,8 @@ def index(request):
         "can_send_down": bool(boards),
         "assignments": assignments,
         "summonses": _decorate_summonses(request.user, summonses),
+        # Whistles summon district departments only: a post's staff and a board leader get none.
+        "summoned": bool(dept_ids) or bool(summonses),
         "history": dispatch_selectors.handler_history(user=request.user, keys=keys, board_ids=boards),
         "next": request.get_full_path(), "now_": timezone.now(),
     })

@@ -25,7 +25,7 @@ SHELL_STATIC = ["web/site.css", "web/portal.css", "web/grid.js", "web/offline-qu
                 "web/icons/icon-192.png", "web/icons/icon-512.png",
                 # The location screen's map; optional (the form works without it), so precached
                 # only where the front-end libraries are installed (see shell_static()).
-                "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css"]
+                "vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css", "web/leaflet-lang.js"]
 
 
 def shell_static() -> list[str]:

@@ -76,7 +76,18 @@ def _tasks(user) -> dict:
         e.status_label = EventStatus(e.status).label
         e.may_escalate = e.level in levels and e.status in (EventStatus.REPORTED, EventStatus.ACCEPTED,
                                                             EventStatus.HANDLING)
-    return {"handle": handle, "verify": verify, "due": due, "now": now, "sent": _sent_down(user)}
+    return {"handle": handle, "verify": verify, "due": due, "now": now, "sent": _sent_down(user),
+            "whistle_requests": _my_whistle_requests(user)}
+
+
+def _my_whistle_requests(user) -> list:
+    """The worker's own whistle requests (吹哨申请): pending first, then the latest decisions."""
+    from jiewang.dispatching import selectors as dispatch_selectors
+
+    rows = dispatch_selectors.whistle_requests_by(user=user)
+    for r in rows:
+        r.event.url = event_url(r.event.number)
+    return rows
 
 
 def _sent_down(user) -> list:
