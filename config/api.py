@@ -295,6 +295,11 @@ api.add_router("/", dispatching_router)
 from jiewang.duty.api import router as duty_router  # noqa: E402
 
 api.add_router("/duty", duty_router)
+
+from jiewang.warning.api import device_router, router as warning_router  # noqa: E402
+
+api.add_router("/warnings", warning_router)
+api.add_router("/devices", device_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "jiewang.events",
     "jiewang.dispatching",
     "jiewang.duty",
+    "jiewang.warning",
     "jiewang.open311",
     "jiewang.web",
 ]
