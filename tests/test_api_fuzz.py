@@ -67,6 +67,7 @@ def world(tree, people, loop):
     from jiewang.dispatching.models import Assignment, ExtensionRequest
     from jiewang.dispatching.services.whistles import whistle_blow
     from jiewang.duty.testing import duty_world
+    from jiewang.warning.testing import warning_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -83,6 +84,7 @@ def world(tree, people, loop):
         "assignment_id": Assignment.objects.filter(event=event).first().id, "request_id": extension.id,
         "summons_id": whistle.summonses.first().id, "whistle_request_id": wrequest.id,
         **duty_world(tree, people, loop),
+        **warning_world(tree, people, loop),
     }
 
 

@@ -82,6 +82,9 @@ class SensorReading(models.Model):
         verbose_name_plural = _("sensor readings")
         indexes = [models.Index(fields=["device", "measured_at"], name="reading_device_time_idx")]
 
+    def __str__(self):
+        return f"{self.device_id} {self.kind}={self.value:g} @ {self.measured_at:%Y-%m-%d %H:%M}"
+
 
 class WarningCursor(models.Model):
     """The high-water mark of the evaluation: the last event / reading id evaluated."""
@@ -89,6 +92,9 @@ class WarningCursor(models.Model):
     name = models.CharField(max_length=16, unique=True)
     last_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"{self.name} > {self.last_id}"
 
 
 class Alert(models.Model):

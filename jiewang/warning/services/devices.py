@@ -91,7 +91,7 @@ def readings_ingest(*, device: Device, readings: list[dict], now: dt.datetime | 
     if not readings:
         raise ValidationFailed("读数为空 / The batch is empty.", code="device.batch_empty",
                                fields={"readings": "at least one"})
-    rows, errors = [], {}
+    rows, errors, codes = [], {}, {}
     for i, r in enumerate(readings):
         kind, value, at = r.get("kind"), r.get("value"), r.get("time")
         if kind not in ReadingKind.values:
@@ -106,11 +106,12 @@ def readings_ingest(*, device: Device, readings: list[dict], now: dt.datetime | 
             continue
         if not now - MAX_AGE <= at <= now + MAX_SKEW:
             errors[f"readings.{i}.time"] = "within the last 7 days"
+            codes[f"readings.{i}.time"] = "device.reading_time_out_of_range"
             continue
         rows.append(SensorReading(device=device, kind=kind, value=float(value), measured_at=at, received_at=now))
     if errors:
         first = sorted(errors)[0]
-        code = "device.reading_time_out_of_range" if first.endswith(".time") else "device.reading_invalid"
+        code = codes.get(first, "device.reading_invalid")
         raise ValidationFailed("读数无效 / Invalid readings.", code=code, fields=errors)
     with transaction.atomic():
         SensorReading.objects.bulk_create(rows)
