@@ -18,4 +18,5 @@ urlpatterns = [
     path("events/", include("jiewang.web.events.urls")),  # the shared event page
     path("manage/", include("jiewang.web.manage.urls")),  # 事项清单, users and grants
     path("duty/", include("jiewang.web.duty.urls")),  # 值班: roster, log, handover
+    path("warnings/", include("jiewang.web.warning.urls")),  # 预警: handling an alert
 ]
