@@ -33,7 +33,7 @@ SUPERVISE_AT_MOST = 20
 
 def _locked(actor, alert: Alert) -> Alert:
     ensure_allowed(actor, Action.CHANGE, alert)
-    return Alert.objects.select_for_update().select_related("rule", "area", "device").get(pk=alert.pk)
+    return Alert.objects.select_for_update(of=("self",)).select_related("rule", "area", "device").get(pk=alert.pk)
 
 
 @transaction.atomic
