@@ -14,8 +14,10 @@ outside the actor's scope 404, a role that may not 403, the wrong state 409.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict, ValidationFailed
@@ -72,9 +74,11 @@ def _to_event(actor, alert: Alert, note: str) -> tuple[Event, dict]:
     if alert.lon is None or category is None:
         raise Conflict("该预警无法转为事件（没有位置或类别）/ This alert has no point or category to report.",
                        code="alert.not_convertible", fields={"to": ConvertTo.EVENT})
-    description = "\n".join(x for x in (f"由预警转入：{alert.rule.name}", note) if x)
+    with translation.override(settings.LANGUAGE_CODE):
+        origin = _("From the early warning rule: %(rule)s") % {"rule": alert.rule.name}
+    description = "\n".join(x for x in (origin, note) if x)
     urgent = alert.kind in (RuleKind.SENSOR, RuleKind.KEYWORD)
-    event, _ = event_report(actor=None, channel=EventChannel.SENSOR, category=category, lon=alert.lon, lat=alert.lat,
+    event, _created = event_report(actor=None, channel=EventChannel.SENSOR, category=category, lon=alert.lon, lat=alert.lat,
                             title=alert.title[:120], description=description, source=EventSource.PROACTIVE,
                             urgency=Urgency.URGENT if urgent else Urgency.NORMAL,
                             idempotency_key=f"warning-alert-{alert.pk}",
@@ -103,7 +107,8 @@ def _to_supervision(actor, alert: Alert, note: str) -> tuple[None, dict]:
     if not events:
         raise Conflict("没有可催办的在办事件 / No event in progress to supervise.",
                        code="alert.nothing_to_supervise", fields={"to": ConvertTo.SUPERVISION})
-    comment = note or f"预警催办：{alert.title}"
+    with translation.override(settings.LANGUAGE_CODE):
+        comment = note or _("Early warning: %(title)s") % {"title": alert.title}
     for event in events:
         event_supervise(event=event, actor=actor, action="remind", comment=comment[:500])
     return None, {"supervised": [e.number for e in events]}

@@ -19,15 +19,17 @@ import datetime as dt
 import math
 import threading
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
 from jiewang.events.models import Deadline, Event, MatterCategory
 
-from ..choices import RuleKind
+from ..choices import ReadingKind, RuleKind
 from ..models import Alert, Device, SensorReading, WarningCursor, WarningRule
 from . import adjacency
 
@@ -75,6 +77,12 @@ def _epoch(at: dt.datetime) -> float:
 
 def _bucket(at: dt.datetime, seconds: float) -> str:
     return str(int(_epoch(at) // seconds))
+
+
+def _t(message: str, **args) -> str:
+    """An alert's title in the deployment's language (what the command center reads)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % {k: str(v) for k, v in args.items()}
 
 
 def metres(lon1, lat1, lon2, lat2) -> float:
@@ -129,7 +137,8 @@ def _cluster(rule, e, areas) -> Alert | None:
         return None  # this cluster (or one overlapping it) alerted already
     grid = areas(e.grid_id)
     return _raise(rule=rule, area=grid, key=_bucket(e.reported_at, window.total_seconds()),
-                  title=f"{grid.name}：{rule.params['hours']:g}小时内{len(ids)}起同类事件",
+                  title=_t("%(area)s: %(n)s events of one kind within %(hours)s hours", area=grid.name, n=len(ids),
+                           hours=f"{rule.params['hours']:g}"),
                   observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
                   detail={"count": len(ids), "hours": rule.params["hours"], "grid": e.grid_id})
 
@@ -161,7 +170,8 @@ def _hotspot(rule, e, areas) -> Alert | None:
     area = _common_area(involved, areas)
     names = "、".join(areas(g).name for g in involved)
     return _raise(rule=rule, area=area, key=_bucket(e.reported_at, window.total_seconds()),
-                  title=f"热点：{names} {rule.params['hours']:g}小时内{len(rows)}起同类事件",
+                  title=_t("Hot spot: %(area)s, %(n)s events of one kind within %(hours)s hours", area=names, n=len(rows),
+                           hours=f"{rule.params['hours']:g}"),
                   observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat,
                   event_ids=[i for i, _ in rows],
                   detail={"count": len(rows), "hours": rule.params["hours"], "grids": involved})
@@ -185,7 +195,8 @@ def _repeat(rule, e, areas) -> Alert | None:
             return None  # this place alerted already within the window
     area = areas(e.grid_id or e.town_id)
     return _raise(rule=rule, area=area, key=f"e{ids[0]}",
-                  title=f"重复投诉：{e.title}（{rule.params['days']:g}天内{len(ids)}次）"[:120],
+                  title=_t("Repeated reports: %(title)s (%(n)s times within %(days)s days)", title=e.title, n=len(ids),
+                           days=f"{rule.params['days']:g}"),
                   observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
                   detail={"count": len(ids), "days": rule.params["days"], "radius_m": radius})
 
@@ -195,7 +206,8 @@ def _keyword(rule, e, areas) -> Alert | None:
     if not found:
         return None
     area = areas(e.grid_id or e.town_id)
-    return _raise(rule=rule, area=area, key=f"event:{e.pk}", title=f"敏感词（{'、'.join(found)}）：{e.title}"[:120],
+    return _raise(rule=rule, area=area, key=f"event:{e.pk}", title=_t("Keywords (%(words)s): %(title)s",
+                                                                    words="、".join(found), title=e.title),
                   observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=[e.pk],
                   detail={"words": found, "event": e.number})
 
@@ -252,7 +264,8 @@ def _sensor(rule, r: SensorReading, device: Device) -> Alert | None:
         return None
     cat = rule.category_id
     return _raise(rule=rule, area=device.area, key=f"d{device.pk}:{_bucket(r.measured_at, quiet.total_seconds())}",
-                  title=f"{device.name}：{r.get_kind_display()} {r.value:g} 超过阈值 {p['threshold']:g}",
+                  title=_t("%(device)s: %(kind)s %(value)s over the threshold %(threshold)s", device=device.name,
+                           kind=ReadingKind(r.kind).label, value=f"{r.value:g}", threshold=f"{p['threshold']:g}"),
                   observed_at=r.measured_at, category_id=cat, lon=device.lon, lat=device.lat, device=device,
                   detail={"reading": r.kind, "value": r.value, "threshold": p["threshold"], "reading_id": r.pk})
 
@@ -315,7 +328,8 @@ def evaluate_trend(now: dt.datetime | None = None) -> list[Alert]:
             year, wk, _ = now.isocalendar()
             label = _target_name(target, pk)
             a = _raise(rule=rule, area=rule.area, key=f"{target}:{pk}:{year}-W{wk:02d}",
-                       title=f"超期率上升：{label} {prev_rate:.0f}% → {rate:.0f}%", observed_at=now,
+                       title=_t("Overdue rate rising: %(name)s %(before)s%% → %(now)s%%", name=label,
+                                before=f"{prev_rate:.0f}", now=f"{rate:.0f}"), observed_at=now,
                        **{f"{target}_id": pk},
                        detail={"target": target, "rate": round(rate, 1), "previous_rate": round(prev_rate, 1),
                                "assignments": n, "overdue": late, "previous_assignments": pn})
