@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import AuditedModelAdmin
 
-from .models import Alert, Device, WarningRule
+from .models import Alert, Device, SensorReading, WarningCursor, WarningRule
 
 
 @admin.register(WarningRule)
@@ -37,6 +37,32 @@ class DeviceAdmin(AuditedModelAdmin):
 
     def has_add_permission(self, request):
         return False  # registered through the API, which shows the key once
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SensorReading)
+class SensorReadingAdmin(AuditedModelAdmin):
+    list_display = ("device", "kind", "value", "measured_at", "received_at")
+    list_filter = ("kind",)
+
+    def has_add_permission(self, request):
+        return False  # readings come from the devices
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WarningCursor)
+class WarningCursorAdmin(AuditedModelAdmin):
+    """The evaluation's high-water marks: deleting one makes the worker evaluate everything again
+    (alerts are deduplicated, so nothing is raised twice)."""
+
+    list_display = ("name", "last_id", "updated_at")
+
+    def has_add_permission(self, request):
+        return False
 
     def has_change_permission(self, request, obj=None):
         return False
