@@ -14,7 +14,7 @@ class RuleIn(Schema):
     area_id: DbId
     kind: RuleKind
     name: str = Field(..., max_length=100)
-    params: dict[str, Any] = Field(default_factory=dict, description="per kind, see docs/architecture.md")
+    params: dict[str, Any] = Field(default_factory=dict, description="per kind: see jiewang/warning/services/rules.py")
     enabled: bool = True
 
 

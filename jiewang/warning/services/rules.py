@@ -1,6 +1,22 @@
 """Writing the rules (district administrators, town leaders, commanders): create and update, each
 audited, an update naming the ``version`` it read. A rule's ``params`` are validated per kind
-(:func:`clean_params`); a bad one is a 422 ``warning.bad_params`` naming the field."""
+(:func:`clean_params`); a bad one is a 422 ``warning.bad_params`` naming the field.
+
+Parameters per kind (``SPECS``; defaults in brackets):
+
+* ``cluster``: ``category`` (a matter code), ``count`` N, ``hours`` T — N events of the category in
+  one grid within T hours.
+* ``hotspot``: ``category``, ``count``, ``hours``, ``distance_m`` [0] — N events of the category
+  across a grid and its neighbours (touching, or within D metres), at least two grids involved.
+* ``repeat``: ``category``, ``count`` [2], ``radius_m`` R, ``days`` T — N reports of the category
+  within R metres of each other within T days (重复投诉).
+* ``trend``: ``points`` X, ``min_assignments`` [5] — a department's or post's overdue rate over
+  the last 7 days above the 7 days before by X percentage points.
+* ``keyword``: ``words`` — any listed word in the event's title or description (jieba).
+* ``sensor``: ``reading`` (water_level | smoke | gas | temperature), ``threshold``, ``category``
+  (of the event a conversion creates), ``quiet_hours`` [1] — a reading above the threshold; one
+  alert per device and quiet period.
+"""
 
 from __future__ import annotations
 
