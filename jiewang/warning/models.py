@@ -87,10 +87,14 @@ class SensorReading(models.Model):
 
 
 class WarningCursor(models.Model):
-    """The high-water mark of the evaluation: the last event / reading id evaluated."""
+    """The high-water mark of the evaluation: the last event / reading id evaluated, and the ids
+    below it that were missing when it moved (``gaps``: ``[[id, first seen (epoch s)], …]``): on
+    PostgreSQL a lower id may commit after a higher one, so a missing id is looked for again on
+    every run for ``engine.GAP_SECONDS`` before it counts as a rolled-back insert."""
 
     name = models.CharField(max_length=16, unique=True)
     last_id = models.BigIntegerField(default=0)
+    gaps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import threading
+import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -34,6 +35,9 @@ from ..models import Alert, Device, SensorReading, WarningCursor, WarningRule
 from . import adjacency
 
 BATCH = 1000
+GAP_SECONDS = 120  # how long an id missing below the mark is waited for (a transaction still open)
+MAX_GAPS = 10_000
+EVENT_MAX_AGE = dt.timedelta(days=3)
 M_PER_DEG_LAT = 110_540.0
 
 
@@ -234,22 +238,44 @@ def _cursor(name: str) -> WarningCursor:
     return WarningCursor.objects.select_for_update().get(name=name)
 
 
+def _next_rows(cursor: WarningCursor, qs, limit: int) -> list:
+    """The rows past the cursor (up to ``limit``) and those of its gaps that have appeared since."""
+    rows = list(qs.filter(id__gt=cursor.last_id).order_by("id")[:limit])
+    waiting = [g[0] for g in cursor.gaps]
+    late = list(qs.filter(id__in=waiting).order_by("id")) if waiting else []
+    return late + rows
+
+
+def _advance(cursor: WarningCursor, rows: list) -> None:
+    """Move the cursor past ``rows``, remembering the ids skipped (see ``WarningCursor.gaps``)."""
+    now = time.time()
+    seen = {r.id for r in rows}
+    top = max([cursor.last_id, *seen])
+    gaps = [g for g in cursor.gaps if g[0] not in seen and now - g[1] < GAP_SECONDS]
+    if top - cursor.last_id <= MAX_GAPS:
+        gaps += [[i, now] for i in range(cursor.last_id + 1, top) if i not in seen]
+    WarningCursor.objects.filter(pk=cursor.pk).update(last_id=top, gaps=gaps[-MAX_GAPS:], updated_at=timezone.now())
+
+
 def evaluate_events(limit: int = BATCH) -> list[Alert]:
     """Evaluate the next batch of new events against the event rules; returns the alerts raised."""
     raised: list[Alert] = []
     with transaction.atomic():
         cursor = _cursor("events")
-        events = list(Event.objects.filter(id__gt=cursor.last_id).order_by("id").only(*EVENT_FIELDS)[:limit])
+        events = _next_rows(cursor, Event.objects.only(*EVENT_FIELDS), limit)
         if not events:
             return raised
         rules, areas = _Rules(), _area_cache()
+        oldest = timezone.now() - EVENT_MAX_AGE
         for e in events:
+            if e.reported_at < oldest:
+                continue  # a backdated import of history: counted in windows, never a trigger
             for kind, fn in EVENT_RULES.items():
                 for rule in rules.of(kind, e.area_path):
                     alert = fn(rule, e, areas)
                     if alert is not None:
                         raised.append(alert)
-        WarningCursor.objects.filter(pk=cursor.pk).update(last_id=events[-1].id, updated_at=timezone.now())
+        _advance(cursor, events)
     return raised
 
 
@@ -274,8 +300,7 @@ def evaluate_readings(limit: int = BATCH * 5) -> list[Alert]:
     raised: list[Alert] = []
     with transaction.atomic():
         cursor = _cursor("readings")
-        readings = list(SensorReading.objects.filter(id__gt=cursor.last_id).select_related("device__area")
-                        .order_by("id")[:limit])
+        readings = _next_rows(cursor, SensorReading.objects.select_related("device__area"), limit)
         if not readings:
             return raised
         rules = _Rules()
@@ -284,7 +309,7 @@ def evaluate_readings(limit: int = BATCH * 5) -> list[Alert]:
                 alert = _sensor(rule, r, r.device)
                 if alert is not None:
                     raised.append(alert)
-        WarningCursor.objects.filter(pk=cursor.pk).update(last_id=readings[-1].id, updated_at=timezone.now())
+        _advance(cursor, readings)
     return raised
 
 

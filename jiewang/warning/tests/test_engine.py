@@ -188,3 +188,24 @@ def test_periodic_job_twice_fires_nothing_new(tree, people, loop):
     assert run_periodic() == {"events": 3, "readings": 0}
     assert run_periodic() == {"events": 0, "readings": 0}
     assert Alert.objects.count() == 3
+
+
+def test_history_is_no_trigger_and_late_commits_are_caught(tree, people, loop):
+    from jiewang.events.models import Event
+
+    rule(tree.t1, "keyword", {"words": ["讨薪"]})
+    report(title="讨薪", hours_ago=24 * 5)  # a backdated import
+    assert evaluate() == []
+    # an id below the mark that was missing when it moved (a transaction committed late)
+    late = report(title="讨薪")
+    newer = report(title="路灯不亮")
+    cursor = WarningCursor.objects.get(name="events")
+    row = {f.attname: getattr(late, f.attname) for f in Event._meta.concrete_fields}
+    Event.objects.filter(pk=late.pk).delete()
+    assert evaluate() == []
+    assert [g[0] for g in WarningCursor.objects.get(name="events").gaps] == [late.pk]
+    assert WarningCursor.objects.get(name="events").last_id == newer.pk > cursor.last_id
+    Event.objects.create(**row)
+    (alert,) = evaluate()
+    assert alert.event_ids == [late.pk]
+    assert WarningCursor.objects.get(name="events").gaps == []
