@@ -206,7 +206,10 @@ def _repeat(rule, e, areas) -> Alert | None:
 
 
 def _keyword(rule, e, areas) -> Alert | None:
-    found = keywords_in(f"{e.title}\n{e.description}", rule.params["words"])
+    tokens = getattr(e, "_tokens", None)
+    if tokens is None:  # cut once per event, with every keyword rule's words known
+        e._tokens = tokens = set(segment(f"{e.title}\n{e.description}", areas.words))
+    found = sorted(tokens & set(rule.params["words"]))
     if not found:
         return None
     area = areas(e.grid_id or e.town_id)
@@ -222,15 +225,17 @@ EVENT_FIELDS = ("id", "number", "grid_id", "town_id", "area_path", "category_id"
                 "title", "description")
 
 
-def _area_cache():
-    cache: dict[int, Area] = {}
+class _Areas:
+    """The areas one run reads (by id, each once), and the words of its keyword rules."""
 
-    def get(pk: int) -> Area:
-        if pk not in cache:
-            cache[pk] = Area.objects.get(pk=pk)
-        return cache[pk]
+    def __init__(self, words=()):
+        self.cache: dict[int, Area] = {}
+        self.words = sorted(set(words))
 
-    return get
+    def __call__(self, pk: int) -> Area:
+        if pk not in self.cache:
+            self.cache[pk] = Area.objects.get(pk=pk)
+        return self.cache[pk]
 
 
 def _cursor(name: str) -> WarningCursor:
@@ -265,7 +270,8 @@ def evaluate_events(limit: int = BATCH) -> list[Alert]:
         events = _next_rows(cursor, Event.objects.only(*EVENT_FIELDS), limit)
         if not events:
             return raised
-        rules, areas = _Rules(), _area_cache()
+        rules = _Rules()
+        areas = _Areas(w for r in rules.by_kind.get(RuleKind.KEYWORD, ()) for w in r.params["words"])
         oldest = timezone.now() - EVENT_MAX_AGE
         for e in events:
             if e.reported_at < oldest:
