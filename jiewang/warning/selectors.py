@@ -33,9 +33,13 @@ def alert_list(*, user, state: str | None = None, kind: str | None = None):
     return qs
 
 
-def alert_queue(*, user, limit: int = 20) -> list[Alert]:
-    """The command center's queue: open and acknowledged alerts, newest first."""
-    return list(alert_list(user=user).filter(state__in=OPEN_STATES)[:limit])
+def alert_queue(*, user, under: str = "", limit: int = 20) -> list[Alert]:
+    """The command center's queue: open and acknowledged alerts (of the areas under the path
+    ``under``), newest first."""
+    qs = alert_list(user=user).filter(state__in=OPEN_STATES)
+    if under:
+        qs = qs.filter(area_path__startswith=under)
+    return list(qs[:limit])
 
 
 def alert_get(*, user, alert_id: int) -> Alert:

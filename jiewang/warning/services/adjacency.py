@@ -48,9 +48,10 @@ def _compute(distance_m: float) -> dict[int, frozenset[int]]:
     return out
 
 
-def neighbours(grid_id: int, distance_m: float = 0.0) -> frozenset[int]:
-    """The grids neighbouring ``grid_id`` (not itself)."""
-    key = (BoundaryRevision.current(), float(distance_m))
+def neighbours(grid_id: int, distance_m: float = 0.0, *, revision: int | None = None) -> frozenset[int]:
+    """The grids neighbouring ``grid_id`` (not itself). ``revision``: the boundary revision the
+    caller read (once per batch), else read here."""
+    key = (BoundaryRevision.current() if revision is None else revision, float(distance_m))
     table = _cache.get(key)
     if table is None:
         with _lock:

@@ -26,7 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from jiewang.areas.models import Area
+from jiewang.areas.models import Area, BoundaryRevision
 from jiewang.audit.services import audit_record
 from jiewang.events.models import Deadline, Event, MatterCategory
 
@@ -160,7 +160,7 @@ def _common_area(ids: list[int], areas) -> Area:
 def _hotspot(rule, e, areas) -> Alert | None:
     if e.grid_id is None or e.category_id != rule.category_id:
         return None
-    grids = {e.grid_id, *adjacency.neighbours(e.grid_id, rule.params["distance_m"])}
+    grids = {e.grid_id, *adjacency.neighbours(e.grid_id, rule.params["distance_m"], revision=areas.revision)}
     window = dt.timedelta(hours=rule.params["hours"])
     start = e.reported_at - window
     rows = list(Event.objects.filter(grid_id__in=grids, category_id=e.category_id, reported_at__gt=start,
@@ -231,6 +231,14 @@ class _Areas:
     def __init__(self, words=()):
         self.cache: dict[int, Area] = {}
         self.words = sorted(set(words))
+        self._revision = None
+
+    @property
+    def revision(self) -> int:
+        """The boundary revision, read once per run (the neighbours are cached per revision)."""
+        if self._revision is None:
+            self._revision = BoundaryRevision.current()
+        return self._revision
 
     def __call__(self, pk: int) -> Area:
         if pk not in self.cache:

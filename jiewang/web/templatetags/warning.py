@@ -16,6 +16,6 @@ def warning_panel(context, root):
     out = {"show": False, "csrf_token": context.get("csrf_token")}
     if root is None:
         return out
-    alerts = [a for a in selectors.alert_queue(user=request.user, limit=50) if a.area_path.startswith(root.path)][:20]
+    alerts = selectors.alert_queue(user=request.user, under=root.path, limit=20)
     out.update({"show": bool(alerts), "alerts": alerts, "next": request.get_full_path()})
     return out
