@@ -396,7 +396,8 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 
 # Configuration that a reseed keeps as it is (the catalog is seeded idempotently).
 FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
-                   "duty.dutyday"}  # the demo town's roster, replaced with the city
+                   "duty.dutyday",  # the demo town's roster, replaced with the city
+                   "warning.warningcursor"}  # the early warning's high-water marks (made by its migration)
 
 
 def _ensure_only_demo_data(root: Area) -> None:
