@@ -26,6 +26,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from jiewang.accounts.choices import Role
 from jiewang.areas.models import Area, BoundaryRevision
 from jiewang.audit.services import audit_record
 from jiewang.events.models import Deadline, Event, MatterCategory
@@ -103,9 +104,47 @@ def _raise(*, rule: WarningRule, area: Area, key: str, title: str, observed_at: 
                                          title=title[:120], observed_at=observed_at, **fields)
     except IntegrityError:
         return None
+    told = _tell(alert)
     audit_record(actor=None, action="alert.raise", obj=alert,
-                 data={"rule": rule.pk, "kind": rule.kind, "area": area.pk, "key": key, "detail": alert.detail})
+                 data={"rule": rule.pk, "kind": rule.kind, "area": area.pk, "key": key, "detail": alert.detail,
+                       "notified": told})
     return alert
+
+
+# Who hears of a new alert in their inbox: the command center of the alert's town (its operators,
+# the duty leaders, the commander), or the district's administrators for an alert above the towns.
+# A sensor or keyword alert also goes out by SMS to the town's duty leaders and commander.
+TOWN_LISTENERS = (Role.TOWN_OPERATOR, Role.DUTY_LEADER, Role.COMMANDER)
+URGENT_KINDS = (RuleKind.SENSOR, RuleKind.KEYWORD)
+
+
+def _tell(alert: Alert) -> list[int]:
+    from jiewang.accounts.models import RoleGrant, User
+    from jiewang.notifications.services import notify
+
+    parts = [int(x) for x in alert.area_path.strip("/").split("/") if x]
+    if len(parts) >= 3:
+        where, roles = parts[2], TOWN_LISTENERS
+    elif len(parts) == 2:
+        where, roles = parts[1], (Role.DISTRICT_ADMIN,)
+    else:
+        return []
+    grants = RoleGrant.objects.active().filter(area_id=where, role__in=roles).values_list("user_id", "role")
+    by_role: dict[int, set] = {}
+    for uid, role in grants:
+        by_role.setdefault(uid, set()).add(role)
+    users = list(User.objects.filter(pk__in=by_role, is_active=True).order_by("id"))
+    if not users:
+        return []
+    with translation.override(settings.LANGUAGE_CODE):
+        title = gettext("New early warning: %(title)s") % {"title": alert.title}
+        body = str(RuleKind(alert.kind).label)
+    urgent = alert.kind in URGENT_KINDS
+    loud = [u for u in users if urgent and by_role[u.pk] & {Role.DUTY_LEADER, Role.COMMANDER}]
+    quiet = [u for u in users if u not in loud]
+    notify(users=quiet, kind="warning.alert", title=title, body=body, url="/command/")
+    notify(users=loud, kind="warning.alert", title=title, body=body, url="/command/", sms=True)
+    return [u.pk for u in users]
 
 
 class _Rules:

@@ -209,3 +209,21 @@ def test_history_is_no_trigger_and_late_commits_are_caught(tree, people, loop):
     (alert,) = evaluate()
     assert alert.event_ids == [late.pk]
     assert late.pk not in [g[0] for g in WarningCursor.objects.get(name="events").gaps]
+
+
+def test_a_new_alert_reaches_the_towns_command_center(tree, people, loop):
+    from jiewang.duty.testing import build_duty
+    from jiewang.notifications.models import Notification, OutboundMessage
+
+    duty = build_duty(tree, people)
+    rule(tree.t1, "keyword", {"words": ["讨薪"]})
+    report(title="农民工讨薪")
+    (alert,) = evaluate()
+    told = set(Notification.objects.filter(kind="warning.alert").values_list("recipient_id", flat=True))
+    assert told == {people.town_operator.pk, duty.commander.pk, duty.leader.pk, duty.leader2.pk}
+    texted = set(OutboundMessage.objects.filter(body__contains="讨薪").values_list("recipient_id", flat=True))
+    assert texted == {duty.commander.pk, duty.leader.pk, duty.leader2.pk}
+    assert Notification.objects.get(kind="warning.alert", recipient=people.town_operator).url == "/command/"
+    # 二街道's duty leader hears nothing of it
+    assert not Notification.objects.filter(recipient=duty.other_leader).exists()
+    assert AuditEntry.objects.get(action="alert.raise").data["notified"] == sorted(told)
