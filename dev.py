@@ -67,6 +67,7 @@ VENDOR_FILES = {
     "leaflet": ("leaflet", [("dist/leaflet.js", "leaflet.js"), ("dist/leaflet.css", "leaflet.css"),
                             ("dist/images/", "images"), ("LICENSE", "LICENSE")]),
     "axe-core": ("axe-core", [("axe.min.js", "axe.min.js"), ("LICENSE", "LICENSE")]),
+    "echarts": ("echarts", [("dist/echarts.min.js", "echarts.min.js"), ("LICENSE", "LICENSE")]),
 }
 VENDOR = ROOT / "frontend" / "vendor"
 

@@ -71,7 +71,7 @@ def prepare_database(db: str, env: dict, log) -> dict:
                 log(f"copying the seeded city from {SHARED_SQLITE}")
                 shutil.copy(SHARED_SQLITE, work)
             run_manage(env, "migrate", "--noinput", "-v", "0")
-            run_manage(env, "seed_demo", "--scale", "city", "--seed", "1")
+            run_manage(env, "seed_demo", "--scale", "city", "--seed", "1", "--history", "0")
             shutil.copy(work, pristine)
         for p in (Path(str(work) + "-wal"), Path(str(work) + "-shm")):
             p.unlink(missing_ok=True)
@@ -80,7 +80,7 @@ def prepare_database(db: str, env: dict, log) -> dict:
     else:
         ensure_pg_database(env["DATABASE_URL"], log)
         run_manage(env, "migrate", "--noinput", "-v", "0")
-        run_manage(env, "seed_demo", "--scale", "city", "--seed", "1")  # no-op once seeded
+        run_manage(env, "seed_demo", "--scale", "city", "--seed", "1", "--history", "0")  # no-op once seeded
     timings["database ready (copy/migrate/seed check)"] = time.perf_counter() - t
     return timings
 

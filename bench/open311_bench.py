@@ -99,7 +99,7 @@ def prepare(args, env) -> tuple[bool, dict]:
         return False, timings
     data.ensure_pg_database(env["DATABASE_URL"], log)
     data.run_manage(env, "migrate", "--noinput", "-v", "0")
-    data.run_manage(env, "seed_demo", "--scale", "city", "--seed", "1")  # no-op once seeded
+    data.run_manage(env, "seed_demo", "--scale", "city", "--seed", "1", "--history", "0")  # no-op once seeded
     timings["database ready (migrate/seed check)"] = time.perf_counter() - t
     return False, timings
 

@@ -296,6 +296,13 @@ from jiewang.duty.api import router as duty_router  # noqa: E402
 
 api.add_router("/duty", duty_router)
 
+from jiewang.stats.api import router as situation_router  # noqa: E402
+
+api.add_router("/", situation_router)
+from jiewang.assessment.api import router as assessment_router  # noqa: E402
+
+api.add_router("/assessment", assessment_router)
+
 from jiewang.warning.api import device_router, router as warning_router  # noqa: E402
 
 api.add_router("/warnings", warning_router)

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "jiewang.events",
     "jiewang.dispatching",
     "jiewang.duty",
+    "jiewang.stats",
+    "jiewang.assessment",
     "jiewang.warning",
     "jiewang.open311",
     "jiewang.web",

@@ -106,6 +106,8 @@ ACTION_CASES: dict[str, ActionCase] = {
     "photo": ActionCase("grid_worker", "other_community_staff", ev("reported"), lambda c, t, p, lp: {"kind": "before"}),
     "dispatch": ActionCase("town_operator", "other_district_admin", ev("accepted", level="town"), DEPT),
     "redispatch": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town"), DEPT),
+    "send_down": ActionCase("town_operator", "other_district_admin", ev("accepted", level="town"),
+                            lambda c, t, p, lp: {"area_id": t.g1.id, "comment": "请网格处理"}),
     "arbitrate": ActionCase("town_operator", "other_district_admin", disputed_ctx,
                             lambda c, t, p, lp: {"keep": True, "comment": "仍由城管负责"}),
     "sign": ActionCase("loop.cgj_staff", "other_district_admin", assignment_ctx),

@@ -66,6 +66,7 @@ def world(tree, people, loop):
     from jiewang.accounts.models import RoleGrant
     from jiewang.dispatching.models import Assignment, ExtensionRequest
     from jiewang.dispatching.services.whistles import whistle_blow
+    from jiewang.assessment.testing import assessment_world
     from jiewang.duty.testing import duty_world
     from jiewang.warning.testing import warning_world
     from jiewang.events.testing import make_event
@@ -84,6 +85,7 @@ def world(tree, people, loop):
         "assignment_id": Assignment.objects.filter(event=event).first().id, "request_id": extension.id,
         "summons_id": whistle.summonses.first().id, "whistle_request_id": wrequest.id,
         **duty_world(tree, people, loop),
+        **assessment_world(tree, people, loop, event),
         **warning_world(tree, people, loop),
     }
 

@@ -93,14 +93,15 @@ def resident_form(**over):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("data, message", [
-    (png_declaring(20000, 20000), "The image has too many pixels"),
-    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "The image is corrupt"),
+    (png_declaring(20000, 20000), "图片像素过多"),
+    (b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, "图片已损坏"),
 ], ids=["bomb", "corrupt"])
 def test_resident_portal_refuses_the_same_photos_with_the_form_again(tree, people, loop, data, message):
     r = Client().post("/report/", {**resident_form(), "photo": upload(data)})
     assert r.status_code == 422
     page = r.content.decode()
     assert message in page and 'name="stamp"' in page  # the form, with the reason, to correct and resend
+    assert "The image" not in page  # the page speaks one language (zh-Hans here)
     assert Event.objects.count() == 0 and EventPhoto.objects.count() == 0
 
 

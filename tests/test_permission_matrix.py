@@ -92,6 +92,9 @@ MATRIX = [
          "other_community_staff", visible=lambda d, t, p: p.department.id in ids(d)),
     Case("GET", "/api/areas/{town_id}/boards", lambda t, p: f"/api/areas/{t.t1.id}/boards", "town_operator",
          "other_community_staff"),
+    # 态势 (jiewang.stats): the situation of an area under the user's grants
+    Case("GET", "/api/situation", lambda t, p: f"/api/situation?area={t.c1.id}", "community_staff",
+         "other_community_staff"),
 ]
 
 # Endpoints that are not scoped to an area: signing in/out and "me".
@@ -121,10 +124,11 @@ def test_every_endpoint_is_in_the_matrix():
     from tests.test_permission_matrix_events import MATRIX as EVENT_MATRIX
     from tests.test_permission_matrix_events import UNSCOPED as EVENT_UNSCOPED
     from jiewang.duty.tests.test_api_matrix import DUTY_ROUTES
+    from jiewang.assessment.tests.test_api import ASSESSMENT_ROUTES
     from jiewang.warning.tests.test_api import WARNING_ROUTES
 
     covered = ({(c.method, c.template) for c in MATRIX + EVENT_MATRIX} | UNSCOPED | EVENT_UNSCOPED | ACTION_ROUTES
-               | DUTY_ROUTES | WARNING_ROUTES)
+               | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES)
     assert declared - covered == set(), "add these endpoints to MATRIX"
     assert covered - declared == set(), "MATRIX names endpoints that do not exist"
 

@@ -88,7 +88,18 @@ EVT = "/api/events/{number}"
 V = lambda path: lambda c: path.format(number=num(c))  # noqa: E731
 DEPT = lambda c, t, p, lp: {"lead_department_id": lp.cgj.id, "comment": "请办理"}  # noqa: E731
 
+def _task_body(c, t, p, lp):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return {"area_id": t.g1.id, "category_code": "LS01", "title": "排查独居老人",
+            "due_at": (timezone.now() + dt.timedelta(days=2)).isoformat(), "checklist": ["走访登记"]}
+
+
 MATRIX = [
+    ECase("POST", "/api/tasks", "town_operator", "other_district_admin", lambda t, p, lp: {},
+          lambda c: "/api/tasks", body=_task_body),
     ECase("POST", "/api/events", "grid_worker", "other_community_staff", lambda t, p, lp: {},
           lambda c: "/api/events",
           body=lambda c, t, p, lp: {"category": "LS01", "lon": 106.05, "lat": 29.2, "title": "巡查发现",
@@ -116,7 +127,8 @@ UNSCOPED = {("GET", "/api/catalog"), ("PATCH", "/api/catalog/{code}"),
 
 REFUSAL_CODES = {"not_found", "event.not_found", "assignment.not_found", "summons.not_found",
                  "extension.not_found", "event.channel_not_permitted", "event.action_not_permitted",
-                 "dispatch.not_your_assignment", "whistle.not_your_summons"}
+                 "dispatch.not_your_assignment", "whistle.not_your_summons",
+                 "area.not_found", "task.not_permitted"}  # a task sent down to an area outside scope
 
 
 def who(name, people, loop):

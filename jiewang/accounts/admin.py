@@ -9,7 +9,7 @@ from .models import Board, Department, Post, RoleGrant, User
 class RoleGrantInline(admin.TabularInline):
     model = RoleGrant
     fk_name = "user"
-    raw_id_fields = ("area", "department", "post", "granted_by")
+    raw_id_fields = ("area", "department", "post", "board", "granted_by")
     extra = 0
 
 
@@ -37,22 +37,22 @@ class BoardAdmin(AuditedModelAdmin):
 
 @admin.register(Post)
 class PostAdmin(AuditedModelAdmin):
-    list_display = ("name", "board")
+    list_display = ("name", "board", "duties")
     search_fields = ("name", "board__town__name")
     raw_id_fields = ("board",)
 
 
 @admin.register(Department)
 class DepartmentAdmin(AuditedModelAdmin):
-    list_display = ("name", "area", "board_kind", "is_active")
-    list_filter = ("board_kind", "is_active")
+    list_display = ("name", "code", "area", "is_active")
+    list_filter = ("is_active",)
     search_fields = ("name",)
     raw_id_fields = ("area",)
 
 
 @admin.register(RoleGrant)
 class RoleGrantAdmin(AuditedModelAdmin):
-    list_display = ("user", "role", "area", "department", "granted_at", "valid_to")
+    list_display = ("user", "role", "area", "department", "post", "board", "granted_at", "valid_to")
     list_filter = ("role",)
-    raw_id_fields = ("user", "area", "department", "post", "granted_by")
+    raw_id_fields = ("user", "area", "department", "post", "board", "granted_by")
     search_fields = ("user__username", "area__name")

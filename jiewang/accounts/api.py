@@ -15,7 +15,7 @@ from jiewang.core.schema_types import DbId, Pagination
 from jiewang.core.scope import Action, restrict
 
 from . import selectors, services
-from .choices import BoardKind, Role
+from .choices import Role
 from .models import Board, RoleGrant
 
 router = Router(tags=["accounts"])
@@ -31,6 +31,7 @@ class GrantOut(Schema):
     department_id: int | None
     department_name: str | None
     post_id: int | None
+    board_id: int | None
     granted_at: dt.datetime
     valid_to: dt.datetime | None
 
@@ -126,7 +127,8 @@ class GrantIn(Schema):
     role: Role
     area_id: DbId
     department_id: DbId | None = None
-    post_id: DbId | None = None
+    post_id: DbId | None = Field(None, description="post staff: the post held")
+    board_id: DbId | None = Field(None, description="board leaders: the board led")
 
 
 class UserCreateIn(Schema):
@@ -172,8 +174,13 @@ def _grant(request, subject, payload: GrantIn):
         post = restrict(Post.objects.select_related("board"), request.user, Action.VIEW).filter(pk=payload.post_id).first()
         if post is None:
             raise NotFound("岗位不存在 / Post not found.", code="post.not_found")
+    board = None
+    if payload.board_id is not None:
+        board = restrict(Board.objects.all(), request.user, Action.VIEW).filter(pk=payload.board_id).first()
+        if board is None:
+            raise NotFound("板块不存在 / Board not found.", code="board.not_found")
     return services.role_grant(actor=request.user, user=subject, role=payload.role, area=area,
-                               department=department, post=post)
+                               department=department, post=post, board=board)
 
 
 @router.post("/grants/{int:grant_id}/revoke", response=GrantOut, summary="Revoke a role grant")
@@ -191,7 +198,6 @@ class DepartmentOut(Schema):
     id: int
     name: str
     code: str
-    board_kind: str
     area_id: int
     area_name: str
 
@@ -202,9 +208,9 @@ class DepartmentOut(Schema):
 
 @router.get("/departments", response=list[DepartmentOut], summary="Departments visible to you")
 @paginate(Pagination)
-def list_departments(request, area_id: DbId | None = None, board_kind: BoardKind | None = None):
+def list_departments(request, area_id: DbId | None = None):
     area = area_selectors.area_get(user=request.user, area_id=area_id) if area_id else None
-    return selectors.department_list(user=request.user, area=area, board_kind=board_kind)
+    return selectors.department_list(user=request.user, area=area)
 
 
 class PostOut(Schema):

@@ -7,8 +7,8 @@ from jiewang.areas.choices import AreaLevel
 
 
 class BoardKind(models.TextChoices):
-    """The four boards (四板块) that group a town's offices and posts, and the line of work a
-    department belongs to."""
+    """The four boards (四板块) that group a town's offices and posts (a town's own structure:
+    district departments belong to no board)."""
 
     PARTY_BUILDING = "party_building", _("Party building")  # 党的建设
     ECONOMY = "economy", _("Economic development")  # 经济发展
@@ -27,6 +27,8 @@ class Role(models.TextChoices):
     DEPUTY_COMMANDER = "deputy_commander", _("Deputy commander")  # 副指挥长
     DUTY_LEADER = "duty_leader", _("Duty leader")  # 值班长
     DEPARTMENT_STAFF = "department_staff", _("Department staff")  # 职能部门工作人员
+    POST_STAFF = "post_staff", _("Post staff")  # 岗位工作人员 (names the post held)
+    BOARD_LEADER = "board_leader", _("Board leader")  # 分管领导 (names the board led)
     DISTRICT_ADMIN = "district_admin", _("District administrator")  # 区县管理员
     RESIDENT = "resident", _("Resident")  # 居民
 
@@ -41,6 +43,8 @@ ROLE_LEVELS: dict[str, tuple[int, ...]] = {
     Role.DEPUTY_COMMANDER: (AreaLevel.TOWN,),
     Role.DUTY_LEADER: (AreaLevel.TOWN,),
     Role.DEPARTMENT_STAFF: (AreaLevel.CITY, AreaLevel.DISTRICT, AreaLevel.TOWN),
+    Role.POST_STAFF: (AreaLevel.TOWN,),
+    Role.BOARD_LEADER: (AreaLevel.TOWN,),
     Role.DISTRICT_ADMIN: (AreaLevel.CITY, AreaLevel.DISTRICT),
     Role.RESIDENT: (AreaLevel.COMMUNITY, AreaLevel.GRID, AreaLevel.MICROGRID),
 }

@@ -46,7 +46,11 @@ class User(AbstractUser):
 
 
 class Board(models.Model):
-    """One of a town's four boards (四板块). Which posts it holds is configurable per town."""
+    """One of a town's four boards (四板块). Which posts it holds is configurable per town (seeded
+    from :data:`jiewang.accounts.board_seed.TOWN_POSTS`). Its leader in charge (分管领导) is a
+    ``board_leader`` :class:`RoleGrant` naming it: a role, not a field, so that a leader may lead
+    two boards, a board may change hands with history, and the grant drives scope and pages like
+    every other role."""
 
     town = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="boards")
     kind = models.CharField(_("kind"), max_length=24, choices=BoardKind.choices)
@@ -63,8 +67,9 @@ class Board(models.Model):
 
 
 class Post(models.Model):
-    """A post (岗位) of a board, run by a town leader: e.g. 综治岗 in 平安法治. Events can be
-    dispatched to a post."""
+    """A post (岗位) of a board: e.g. 综治岗 in 平安法治, or one of the town's own offices and
+    stations (站所: 综合执法大队, 派出所, 司法所 …). Events are dispatched to a post; its staff
+    (``post_staff`` grants naming it) handle them, its board's leader supervises."""
 
     board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="posts")
     name = models.CharField(_("name"), max_length=64)
@@ -81,20 +86,20 @@ class Post(models.Model):
 
 
 class Department(models.Model):
-    """A functional department (职能部门) of a district or the city (or a town's dispatched office),
-    tied to one board's line of work so that the town can route events to it."""
+    """A functional department (职能部门) of a district or the city (or a town's dispatched office).
+    Departments belong to no board (boards are a town's own structure, 块 not 条); the matter
+    catalog routes to them by ``code``."""
 
     area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="departments")
     name = models.CharField(_("name"), max_length=100)
     code = models.CharField(_("code"), max_length=32, blank=True, default="")
-    board_kind = models.CharField(_("line of work"), max_length=24, choices=BoardKind.choices)
     phone = models.CharField(_("duty phone"), max_length=32, blank=True, default="")
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         verbose_name = _("department")
         verbose_name_plural = _("departments")
-        ordering = ["area", "board_kind", "name"]
+        ordering = ["area", "name"]
         constraints = [models.UniqueConstraint(fields=["area", "name"], name="department_unique_name_in_area")]
 
     def __str__(self):
@@ -109,7 +114,8 @@ class RoleGrantQuerySet(models.QuerySet):
 
 class RoleGrant(models.Model):
     """A role held by a user on an area node and its whole subtree. Department staff also name
-    their department; board posts name the post they hold."""
+    their department, post staff the post they hold (a post of the grant's town), board leaders
+    the board they lead."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_grants")
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
@@ -118,6 +124,7 @@ class RoleGrant(models.Model):
         Department, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants"
     )
     post = models.ForeignKey(Post, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants")
+    board = models.ForeignKey(Board, null=True, blank=True, on_delete=models.PROTECT, related_name="role_grants")
     granted_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -130,11 +137,22 @@ class RoleGrant(models.Model):
         verbose_name = _("role grant")
         verbose_name_plural = _("role grants")
         constraints = [
-            models.UniqueConstraint(fields=["user", "role", "area"], name="rolegrant_unique"),
+            # One grant per role and area; a person may hold several posts or lead several boards
+            # of one town (one grant each).
+            models.UniqueConstraint(fields=["user", "role", "area"], name="rolegrant_unique",
+                                    condition=Q(post__isnull=True) & Q(board__isnull=True)),
+            models.UniqueConstraint(fields=["user", "post"], name="rolegrant_unique_post",
+                                    condition=Q(post__isnull=False)),
+            models.UniqueConstraint(fields=["user", "board"], name="rolegrant_unique_board",
+                                    condition=Q(board__isnull=False)),
             models.CheckConstraint(
                 condition=~Q(role=Role.DEPARTMENT_STAFF) | Q(department__isnull=False),
                 name="rolegrant_department_staff_needs_department",
             ),
+            models.CheckConstraint(condition=~Q(role=Role.POST_STAFF) | Q(post__isnull=False),
+                                   name="rolegrant_post_staff_needs_post"),
+            models.CheckConstraint(condition=~Q(role=Role.BOARD_LEADER) | Q(board__isnull=False),
+                                   name="rolegrant_board_leader_needs_board"),
         ]
 
     def __str__(self):

@@ -19,7 +19,7 @@ from .choices import Role
 COMMAND_LEADERS = {Role.COMMANDER, Role.DEPUTY_COMMANDER, Role.DUTY_LEADER}
 STAFF_ROLES = {
     Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
-    Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN, *COMMAND_LEADERS,
+    Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS,
 }
 ALL_ROLES = STAFF_ROLES | {Role.RESIDENT}
 # Who may edit areas and boundaries (grid adjustment) within their subtree.

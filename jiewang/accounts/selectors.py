@@ -30,12 +30,10 @@ def user_get(*, user, user_id: int) -> User:
     return found
 
 
-def department_list(*, user, area: Area | None = None, board_kind: str | None = None) -> QuerySet:
+def department_list(*, user, area: Area | None = None) -> QuerySet:
     qs = restrict(Department.objects.select_related("area"), user, Action.VIEW).filter(is_active=True)
     if area is not None:
         qs = qs.filter(area__path__startswith=area.path)
-    if board_kind:
-        qs = qs.filter(board_kind=board_kind)
     return qs
 
 

@@ -17,15 +17,10 @@ from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from jiewang.core.scope import Action, ensure_allowed, user_grants
 
-from .choices import ROLE_LEVELS, BoardKind, Role
+from .choices import ROLE_LEVELS, Role
 from .models import Board, Department, Post, RoleGrant, User
 
-BOARD_NAMES = {
-    BoardKind.PARTY_BUILDING: "党的建设",
-    BoardKind.ECONOMY: "经济发展",
-    BoardKind.LIVELIHOOD: "民生服务",
-    BoardKind.SAFETY: "平安法治",
-}
+from .board_seed import BOARD_NAMES, TOWN_POSTS
 
 
 def _ensure_area_manager(actor, area: Area, roles=(Role.TOWN_LEADER, Role.DISTRICT_ADMIN)) -> None:
@@ -73,8 +68,9 @@ def user_create(*, actor, username: str, password: str | None, display_name: str
 
 @transaction.atomic
 def role_grant(*, actor, user: User, role: str, area: Area, department: Department | None = None,
-               post: Post | None = None) -> RoleGrant:
-    """Grant ``role`` on ``area`` (and its subtree) to ``user``."""
+               post: Post | None = None, board: Board | None = None) -> RoleGrant:
+    """Grant ``role`` on ``area`` (and its subtree) to ``user``. Post staff name the post they
+    hold and board leaders the board they lead, both of the town ``area``."""
     if role not in Role.values:
         raise ValidationFailed(f"未知角色 / Unknown role {role!r}.", code="role.unknown")
     ensure_allowed(actor, Action.VIEW, area)
@@ -93,16 +89,26 @@ def role_grant(*, actor, user: User, role: str, area: Area, department: Departme
     elif department is not None:
         raise ValidationFailed("只有部门人员有部门 / Only department staff have a department.",
                                code="role.department_not_allowed")
+    if (role == Role.POST_STAFF) != (post is not None):
+        raise ValidationFailed("岗位工作人员须指定岗位（且仅此角色）/ Post staff, and only they, name a post.",
+                               code="role.post_required", fields={"post": "required"})
+    if (role == Role.BOARD_LEADER) != (board is not None):
+        raise ValidationFailed("分管领导须指定板块（且仅此角色）/ Board leaders, and only they, name a board.",
+                               code="role.board_required", fields={"board": "required"})
     if post is not None and post.board.town_id != area.id:
         raise ValidationFailed("岗位不属于该镇街 / The post belongs to another town.", code="role.post_mismatch")
-    if RoleGrant.objects.active().filter(user=user, role=role, area=area).exists():
+    if board is not None and board.town_id != area.id:
+        raise ValidationFailed("板块不属于该镇街 / The board belongs to another town.", code="role.board_mismatch")
+    twin = RoleGrant.objects.filter(user=user, role=role, area=area, post=post, board=board)
+    if twin.active().exists():
         raise Conflict("该角色已授予 / The role is already granted.", code="role.already_granted")
-    RoleGrant.objects.filter(user=user, role=role, area=area).delete()  # an expired twin
+    twin.delete()  # an expired twin
     grant = RoleGrant.objects.create(user=user, role=role, area=area, department=department, post=post,
-                                     granted_by=actor)
+                                     board=board, granted_by=actor)
     audit_record(actor=actor, action="role.grant", obj=grant,
                  data={"user": user.pk, "role": role, "area": area.pk,
-                       "department": department.pk if department else None})
+                       "department": department.pk if department else None,
+                       "post": post.pk if post else None, "board": board.pk if board else None})
     return grant
 
 
@@ -137,6 +143,22 @@ def board_setup_town(*, actor, town: Area) -> list[Board]:
 
 
 @transaction.atomic
+def board_seed_town(*, actor, town: Area) -> list[Post]:
+    """Give a town its four boards and the seeded posts and stations of each
+    (:data:`.board_seed.TOWN_POSTS`); idempotent: a post the town has (or renamed away and
+    re-adds) is left alone, only missing ones are created. The posts it created."""
+    boards = {b.kind: b for b in board_setup_town(actor=actor, town=town)}
+    have = set(Post.objects.filter(board__town=town).values_list("board__kind", "name"))
+    made = []
+    for kind, posts in TOWN_POSTS.items():
+        for name, duties in posts:
+            if (kind, name) not in have:
+                post = Post.objects.create(board=boards[kind], name=name, duties=duties)
+                audit_record(actor=actor, action="post.create", obj=post, data={"seeded": True})
+                made.append(post)
+    return made
+
+@transaction.atomic
 def post_create(*, actor, board: Board, name: str, duties: str = "") -> Post:
     """Add a post (岗位) to a town's board."""
     town = Area.objects.get(pk=board.town_id)
@@ -153,22 +175,38 @@ def post_create(*, actor, board: Board, name: str, duties: str = "") -> Post:
 
 
 @transaction.atomic
-def department_create(*, actor, area: Area, name: str, board_kind: str, code: str = "",
-                      phone: str = "") -> Department:
+def post_update(*, actor, post: Post, name: str, duties: str = "") -> Post:
+    """Rename a post or change its duties (a town's own edit of its seeded posts)."""
+    post = Post.objects.select_for_update().select_related("board").get(pk=post.pk)
+    town = Area.objects.get(pk=post.board.town_id)
+    ensure_allowed(actor, Action.VIEW, town)
+    _ensure_area_manager(actor, town)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed("岗位名称必填 / Name required.", code="post.name_required")
+    if Post.objects.filter(board=post.board, name=name).exclude(pk=post.pk).exists():
+        raise Conflict("岗位已存在 / Post exists.", code="post.name_taken")
+    before = {"name": post.name, "duties": post.duties}
+    post.name, post.duties = name[:64], (duties or "").strip()
+    post.save(update_fields=["name", "duties"])
+    audit_record(actor=actor, action="post.update", obj=post, data={"before": before})
+    return post
+
+
+@transaction.atomic
+def department_create(*, actor, area: Area, name: str, code: str = "", phone: str = "") -> Department:
     """Register a functional department of a district or the city (or a town office)."""
     if area.level not in (AreaLevel.CITY, AreaLevel.DISTRICT, AreaLevel.TOWN):
         raise ValidationFailed("部门属于市、区县或镇街 / Departments belong to a city, district or town.",
                                code="department.wrong_level")
     ensure_allowed(actor, Action.VIEW, area)
     _ensure_area_manager(actor, area, roles=(Role.DISTRICT_ADMIN,))
-    if board_kind not in BoardKind.values:
-        raise ValidationFailed("未知板块 / Unknown board.", code="department.board_unknown")
     name = (name or "").strip()
     if not name:
         raise ValidationFailed("部门名称必填 / Name required.", code="department.name_required")
     if Department.objects.filter(area=area, name=name).exists():
         raise Conflict("部门已存在 / Department exists.", code="department.name_taken")
-    dept = Department.objects.create(area=area, name=name, board_kind=board_kind, code=code, phone=phone)
+    dept = Department.objects.create(area=area, name=name, code=code, phone=phone)
     audit_record(actor=actor, action="department.create", obj=dept)
     return dept
 

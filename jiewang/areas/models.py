@@ -135,7 +135,7 @@ class AreaBoundary(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.area_id} @ {self.valid_from:%Y-%m-%d %H:%M}"
+        return f"{self.area_id} @ {timezone.localtime(self.valid_from):%Y-%m-%d %H:%M}"
 
 
 class BoundaryRevision(models.Model):
@@ -156,9 +156,10 @@ class BoundaryRevision(models.Model):
 
     class Meta:
         verbose_name = _("boundary revision")
+        verbose_name_plural = _("boundary revisions")
 
     def __str__(self) -> str:
-        return f"boundary revision {self.revision}"
+        return f"{_('boundary revision')} {self.revision}"
 
     @classmethod
     def bump(cls) -> int:

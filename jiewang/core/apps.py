@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
@@ -6,3 +7,11 @@ class CoreConfig(AppConfig):
 
     name = "jiewang.core"
     label = "core"
+    verbose_name = _("Working calendar")  # its models: workday overrides, holiday arrangements
+
+    def ready(self):
+        from django.apps import apps
+
+        from .i18n import translate_automatic_verbose_names
+
+        translate_automatic_verbose_names(c for c in apps.get_app_configs() if c.name.startswith("jiewang."))

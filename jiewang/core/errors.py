@@ -15,6 +15,24 @@ bounded types of ``core/schema_types.py``), ``auth.locked_out`` (429, django-axe
 
 from __future__ import annotations
 
+import re
+
+# "中文 / English": the zh-Hans half ends in a CJK character or punctuation, the English half follows.
+_BILINGUAL = re.compile(r"^(?P<zh>.*?[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]) ?/ (?P<en>.+)$", re.S)
+
+
+def in_language(message: str, language: str | None = None) -> str:
+    """The half of a bilingual message ("中文 / English") in ``language`` (default: the active one);
+    a message in one language is returned as it is. Pages show this; the API keeps both halves."""
+    match = _BILINGUAL.match(message or "")
+    if not match:
+        return message
+    if language is None:
+        from django.utils.translation import get_language
+
+        language = get_language() or "zh-hans"
+    return match["zh"] if language.lower().startswith("zh") else match["en"]
+
 
 class ApplicationError(Exception):
     """A refusal the user can understand and act on."""
@@ -31,6 +49,11 @@ class ApplicationError(Exception):
         if status:
             self.status = status
         self.fields = fields or {}
+
+    @property
+    def text(self) -> str:
+        """The message in the active language only (what a page shows): see :func:`in_language`."""
+        return in_language(self.message)
 
     def as_dict(self) -> dict:
         return {"code": self.code, "message": self.message, "fields": self.fields}

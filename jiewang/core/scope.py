@@ -34,6 +34,8 @@ class Grant:
     area_id: int
     path: str
     department_id: int | None
+    post_id: int | None = None  # post staff: the post held
+    board_id: int | None = None  # board leaders: the board led
 
 
 @dataclass
@@ -59,7 +61,7 @@ def user_grants(user) -> list[Grant]:
     from . import fastsql
 
     rows = fastsql.execute(_grants_sql(), [user.pk, fastsql.now()], fetch="all")
-    grants = [Grant(role, area_id, path, dept) for role, area_id, path, dept in rows]
+    grants = [Grant(*row) for row in rows]
     user._jiewang_grants = grants
     return grants
 
@@ -79,7 +81,7 @@ def _grants_sql() -> str:
     def g(name):
         return column(grant, name)
 
-    return (f"SELECT {g('role')}, {g('area')}, {column(area, 'path')}, {g('department')} "
+    return (f"SELECT {g('role')}, {g('area')}, {column(area, 'path')}, {g('department')}, {g('post')}, {g('board')} "
             f"FROM {qn(grant._meta.db_table)} INNER JOIN {qn(area._meta.db_table)} "
             f"ON {g('area')} = {column(area, 'id')} "
             f"WHERE {g('user')} = %s AND ({g('valid_to')} IS NULL OR {g('valid_to')} > %s) ORDER BY {g('id')}")

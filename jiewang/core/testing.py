@@ -91,7 +91,7 @@ class People:
 
 
 def build_people(tree: Tree) -> People:
-    from jiewang.accounts.choices import BoardKind, Role
+    from jiewang.accounts.choices import Role
     from jiewang.accounts.models import Department, RoleGrant, User
 
     def user(name, phone="13800138000"):
@@ -104,8 +104,8 @@ def build_people(tree: Tree) -> People:
         RoleGrant.objects.create(user=u, role=role, area=area, **kw)
         return u
 
-    dept = Department.objects.create(area=tree.d1, name="北区城市管理局", board_kind=BoardKind.SAFETY)
-    other_dept = Department.objects.create(area=tree.d2, name="南区城市管理局", board_kind=BoardKind.SAFETY)
+    dept = Department.objects.create(area=tree.d1, name="北区城市管理局")
+    other_dept = Department.objects.create(area=tree.d2, name="南区城市管理局")
     admin = User.objects.create_superuser("admin", password="pw-admin-2026")
     return People(
         admin=admin,

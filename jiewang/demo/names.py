@@ -115,42 +115,17 @@ def institution_name(rng: np.random.Generator, taken: set[str], *, grid_type: st
 
 # --- Boards, posts and departments -------------------------------------------------------------
 
-# The four boards (四板块) of every town and their posts (岗位).
-BOARDS: list[tuple[str, str, list[tuple[str, str]]]] = [
-    ("party_building", "党的建设", [
-        ("组织岗", "基层党组织建设、党员发展与管理"),
-        ("宣传岗", "理论宣讲、意识形态、精神文明建设"),
-        ("群团岗", "工会、共青团、妇联等群团工作"),
-    ]),
-    ("economy", "经济发展", [
-        ("经济岗", "招商引资、企业服务、统计"),
-        ("农业岗", "农业生产、农村经营管理、乡村振兴"),
-        ("规划环保岗", "规划建设、生态环境保护、河长制"),
-    ]),
-    ("livelihood", "民生服务", [
-        ("民政岗", "社会救助、养老服务、残疾人工作"),
-        ("社保岗", "社会保险、就业创业、劳动保障"),
-        ("卫健岗", "公共卫生、医疗保障、计划生育"),
-        ("便民服务岗", "便民服务中心窗口、代办帮办"),
-    ]),
-    ("safety", "平安法治", [
-        ("综治岗", "社会治安综合治理、网格化管理、矛盾纠纷排查化解"),
-        ("司法岗", "人民调解、社区矫正、法治宣传"),
-        ("应急岗", "应急管理、安全生产、防汛减灾"),
-        ("信访岗", "来信来访、信访积案化解"),
-        ("综合执法岗", "综合行政执法"),
-    ]),
-]
-
-# District departments (职能部门) with the board whose line of work they serve.
-CITY_DEPARTMENTS: list[tuple[str, str]] = [
-    ("市城市管理局", "safety"),
-    ("市应急管理局", "safety"),
-    ("市公安局", "safety"),
-    ("市生态环境局", "economy"),
-    ("市民政局", "livelihood"),
-    ("市卫生健康委", "livelihood"),
-    ("市委组织部", "party_building"),
+# The boards and their posts (and the towns' own stations) come from
+# jiewang.accounts.board_seed.TOWN_POSTS, the list every town is seeded with.
+# The city's departments (职能部门; departments belong to no board).
+CITY_DEPARTMENTS: list[str] = [
+    "市城市管理局",
+    "市应急管理局",
+    "市公安局",
+    "市生态环境局",
+    "市民政局",
+    "市卫生健康委",
+    "市委组织部",
 ]
 
 

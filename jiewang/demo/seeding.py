@@ -13,7 +13,10 @@ is written unless ``force``. ``force`` deletes the demo city and reseeds it, and
 nothing) unless the database holds only demo data: every area is in the demo tree, every user is
 a demo login, and no model outside the areas/accounts/audit apps (and Django's own bookkeeping:
 sessions, admin log, axes) has any row — real events or patrols are never thrown away by a demo
-command. Audit rows are kept (the trail is append-only).
+command. Audit rows are kept (the trail is append-only). The demo history
+(:mod:`jiewang.demo.history`, written after the city commits) is replaced too, but only as
+seeded: its events are the ones its ``demo.history`` audit row names and nobody has acted on
+them since (no activity after the history's end); its staff users go with it.
 
 Bulk grid workers (``grid_workers=True``, ``--grid-workers``): one per grid, username ``gw`` + the
 grid's code, unusable password, bulk created; --force deletes them with the demo city.
@@ -80,11 +83,14 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("community_staff", Role.COMMUNITY_STAFF, "社区工作人员", AreaLevel.COMMUNITY),
     DemoUser("grid_worker", Role.GRID_WORKER, "网格员", AreaLevel.GRID),
     DemoUser("department_staff", Role.DEPARTMENT_STAFF, "部门工作人员", AreaLevel.DISTRICT),
+    DemoUser("post_staff", Role.POST_STAFF, "综合执法大队工作人员", AreaLevel.TOWN),
+    DemoUser("board_leader", Role.BOARD_LEADER, "平安法治板块分管领导", AreaLevel.TOWN),
     DemoUser("resident", Role.RESIDENT, "居民", AreaLevel.GRID),
 ]
 GRID_WORKER_PREFIX = "gw"  # bulk grid workers: gw + the grid's 15-digit code
 GRID_WORKER_RE = r"^gw[0-9]{15}$"
 DEMO_DEPARTMENT_SUFFIX = "城市管理局"  # department_staff works for the district's 城市管理局
+DEMO_POST = "综合执法大队"  # post_staff holds this post of the demo town; board_leader leads its board
 
 
 @dataclass
@@ -111,6 +117,7 @@ class SeedResult:
     logins: list[DemoLogin] = field(default_factory=list)
     repaired_geometries: int = 0
     root_id: int | None = None
+    history: object = None  # a jiewang.demo.history.HistoryResult when history was generated
 
 
 def demo_root() -> Area | None:
@@ -122,11 +129,18 @@ def demo_root() -> Area | None:
 
 def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
               grid_workers: bool = False, progress: Progress | None = None,
-              plan: CityPlan | None = None) -> SeedResult:
+              plan: CityPlan | None = None, history: int = 0,
+              history_rate: float | None = None, now: dt.datetime | None = None,
+              strict_history: bool = False) -> SeedResult:
     """Generate the demo city and write it. Does nothing if it exists (unless ``force``, see the
     module docstring). ``grid_workers`` also creates one grid worker per grid (username
     ``gw`` + the grid's 15-digit code, unusable password: for benchmarks and realistic lists, not
-    for signing in). ``plan`` lets a caller pass an already generated plan."""
+    for signing in). ``plan`` lets a caller pass an already generated plan.
+
+    ``history`` months of past events (none by default here; ``manage.py seed_demo`` asks for
+    :data:`jiewang.demo.history.DEFAULT_MONTHS`) are then generated through the services (:mod:`jiewang.demo.history`), ending at ``now``
+    (default: the real current time), at ``history_rate`` events per grid and week; at the
+    ``city`` scale only in the demo town (the one the demo logins work in)."""
     timings: dict[str, float] = {}
     root = demo_root()
     if root is not None and not force:
@@ -153,8 +167,32 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
                            "grid_workers": grid_workers, "counts": result.counts})
+    # The history runs after the city committed: the locator's index of this boundary revision is
+    # built from committed areas (a rolled-back city must not leave an index behind on disk).
+    months = history
+    if months > 0:
+        from .history import generate_history
+
+        t = time.perf_counter()
+        new_root = Area.objects.get(pk=result.root_id)
+        scope = _history_scope(new_root, plan) if plan.scale != "small" else None
+        hist = generate_history(root=new_root, months=months, seed=plan.seed, rate=history_rate,
+                                scale=plan.scale, scope=scope, now=now, strict=strict_history,
+                                progress=progress)
+        audit_record(actor=None, action="demo.history", obj=new_root, data=hist.as_dict())
+        result.history = hist
+        result.counts["history events"] = hist.events
+        timings["history"] = time.perf_counter() - t
     result.logins = demo_logins()
     return result
+
+
+def _history_scope(root: Area, plan: CityPlan) -> Area:
+    """At the city scale the history covers the demo town, the street the demo logins work in
+    (~90 grids): 62,000 grids, or even the 1,200 of its district, would take hours through the
+    services."""
+    town = _demo_branch(plan)[AreaLevel.TOWN]
+    return Area.objects.get(path__startswith=root.path, level=AreaLevel.TOWN, code=town.code)
 
 
 # --- Writing -------------------------------------------------------------------------------------
@@ -264,8 +302,10 @@ def _set_paths(level: int, root_id: int) -> None:
 
 
 def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple[int, int]:
+    from jiewang.accounts.board_seed import BOARD_NAMES, TOWN_POSTS
+
     boards = [Board(town_id=ids[t.index], kind=kind, name=name)
-              for t in towns for kind, name, _posts in names.BOARDS]
+              for t in towns for kind, name in BOARD_NAMES.items()]
     for start in range(0, len(boards), BATCH):
         Board.objects.bulk_create(boards[start:start + BATCH], batch_size=BATCH)
         _progress(progress, "boards", min(start + BATCH, len(boards)), len(boards))
@@ -274,9 +314,8 @@ def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple
             town_id__in=[ids[t.index] for t in towns]).values_list("town_id", "kind", "id")}
         for b in boards:
             b.pk = b.id = got[(b.town_id, b.kind)]
-    posts_of = {kind: posts for kind, _name, posts in names.BOARDS}
     posts = [Post(board_id=b.pk, name=pname, duties=duties)
-             for b in boards for pname, duties in posts_of[b.kind]]
+             for b in boards for pname, duties in TOWN_POSTS[b.kind]]
     for start in range(0, len(posts), BATCH):
         Post.objects.bulk_create(posts[start:start + BATCH], batch_size=BATCH)
         _progress(progress, "posts", min(start + BATCH, len(posts)), len(posts))
@@ -284,16 +323,15 @@ def _write_boards(towns: list[PlanNode], ids: dict[int, int], progress) -> tuple
 
 
 def _write_departments(plan: CityPlan, ids: dict[int, int]) -> list[Department]:
-    depts = [Department(area_id=ids[0], name=name, board_kind=kind,
-                        code=f"{plan.root.code}-{k:02d}", phone=f"023-6{k:02d}12345")
-             for k, (name, kind) in enumerate(names.CITY_DEPARTMENTS, start=1)]
+    depts = [Department(area_id=ids[0], name=name, code=f"{plan.root.code}-{k:02d}", phone=f"023-6{k:02d}12345")
+             for k, name in enumerate(names.CITY_DEPARTMENTS, start=1)]
     from jiewang.events.catalog_data import DISTRICT_DEPARTMENTS
 
     for d in plan.level(AreaLevel.DISTRICT):
         # The matter catalog routes by department code (the same code in every district): 城市管理局
         # of 江北区 is "江北区城市管理局" with code "cgj".
-        for k, (code, name, kind) in enumerate(DISTRICT_DEPARTMENTS, start=1):
-            depts.append(Department(area_id=ids[d.index], name=d.name + name, board_kind=kind,
+        for k, (code, name) in enumerate(DISTRICT_DEPARTMENTS, start=1):
+            depts.append(Department(area_id=ids[d.index], name=d.name + name,
                                     code=code, phone=f"023-{d.code[-3:]}{k:02d}123"))
     Department.objects.bulk_create(depts, batch_size=BATCH)
     return depts
@@ -320,6 +358,8 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
     district_id = ids[branch[AreaLevel.DISTRICT].index]
     dept = Department.objects.get(area_id=district_id,
                                   name=branch[AreaLevel.DISTRICT].name + DEMO_DEPARTMENT_SUFFIX)
+    town_id = ids[branch[AreaLevel.TOWN].index]
+    post = Post.objects.select_related("board").get(board__town_id=town_id, name=DEMO_POST)
     usernames = [d.username for d in DEMO_USERS]
     existing = set(User.objects.filter(username__in=usernames).values_list("username", flat=True))
     password = make_password(DEMO_PASSWORD)  # once: Argon2 is slow on purpose
@@ -336,7 +376,9 @@ def _write_users(plan: CityPlan, ids: dict[int, int]) -> int:
         user = users[d.username]
         if not RoleGrant.objects.filter(user=user, role=d.role, area_id=area_id).exists():
             grants.append(RoleGrant(user=users[d.username], role=d.role, area_id=area_id,
-                                    department=dept if d.role == Role.DEPARTMENT_STAFF else None))
+                                    department=dept if d.role == Role.DEPARTMENT_STAFF else None,
+                                    post=post if d.role == Role.POST_STAFF else None,
+                                    board=post.board if d.role == Role.BOARD_LEADER else None))
     RoleGrant.objects.bulk_create(grants)
     return len(new)
 
@@ -397,21 +439,56 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 # Configuration that a reseed keeps as it is (the catalog is seeded idempotently).
 FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.dutyday",  # the demo town's roster, replaced with the city
+                   "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
                    "warning.warningcursor"}  # the early warning's high-water marks (made by its migration)
 
 
+# Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
+# the recorded history, untouched since (see _history_untouched).
+HISTORY_APPS = {"events", "dispatching", "notifications"}
+
+
+def _history_untouched(root: Area) -> list[str]:
+    """Why the events in the database are not just the demo history as seeded (empty: they are).
+    The ``demo.history`` audit row records the history's event ids and its end; anything beyond
+    (another event, an activity after the end) is someone's real work."""
+    from jiewang.audit.models import AuditEntry
+    from jiewang.events.models import Event, EventActivity
+
+    if not Event.objects.exists():
+        return []
+    entry = AuditEntry.objects.filter(action="demo.history", object_id=str(root.pk)).order_by("-id").first()
+    data = entry.data if entry else {}
+    if not data.get("first_id") or not data.get("until"):
+        return ["events that are not the demo history"]
+    reasons = []
+    if Event.objects.exclude(id__range=(data["first_id"], data["last_id"])).exists():
+        reasons.append("events other than the demo history")
+    if EventActivity.objects.filter(at__gt=dt.datetime.fromisoformat(data["until"])).exists():
+        reasons.append("work on the demo events since they were seeded")
+    return reasons
+
+
 def _ensure_only_demo_data(root: Area) -> None:
-    """Refuse a --force reseed unless the database holds nothing but the demo city."""
+    """Refuse a --force reseed unless the database holds nothing but the demo city (and its
+    history, untouched)."""
+    from .history import HISTORY_STAFF_RE
+
     reasons = []
     if Area.objects.exclude(path__startswith=root.path).exists():
         reasons.append("areas outside the demo city")
     usernames = [d.username for d in DEMO_USERS]
-    if User.objects.exclude(username__in=usernames).exclude(username__regex=GRID_WORKER_RE).exists():
+    if User.objects.exclude(username__in=usernames).exclude(username__regex=GRID_WORKER_RE) \
+            .exclude(username__regex=HISTORY_STAFF_RE).exists():
         reasons.append("users other than the demo logins")
+    history = _history_untouched(root)
+    reasons += history
     for model in apps.get_models():
         if model._meta.app_label in FORCE_OK_APPS or model._meta.proxy or not model._meta.managed:
             continue
         if model._meta.label_lower in FORCE_OK_MODELS:
+            continue
+        if model._meta.app_label in HISTORY_APPS and not history:
             continue
         if model._default_manager.exists():
             reasons.append(f"{model._meta.label} rows")
@@ -421,9 +498,28 @@ def _ensure_only_demo_data(root: Area) -> None:
                        fields={"reasons": reasons})
 
 
-def _delete_demo(root: Area, progress) -> None:
-    from jiewang.duty.models import DutyDay
+def _delete_demo_history() -> None:
+    """The history's rows (checked to be nothing else by _ensure_only_demo_data), children first,
+    as plain DELETEs."""
+    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleSummons
+    from jiewang.events.models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto
+    from jiewang.notifications.models import Notification, OutboundMessage
 
+    for model in (WhistleSummons, Whistle, ExtensionRequest, Assignment, EventPhoto, Deadline, EventActivity,
+                  Event, EventNumberSequence, Notification, OutboundMessage):
+        model.objects.all()._raw_delete(connection.alias)
+
+
+def _delete_demo(root: Area, progress) -> None:
+    from jiewang.duty.models import Alarm, DutyDay
+
+    from .history import HISTORY_STAFF_RE
+
+    # Alarms of the history's last day (urgent events raise them live): before the events.
+    Alarm.objects.filter(town__path__startswith=root.path).delete()
+    _delete_demo_history()
+    # History staff are named on audit rows: the collector sets those to NULL.
+    User.objects.filter(username__regex=HISTORY_STAFF_RE).exclude(username__regex=GRID_WORKER_RE).delete()
     subtree = Area.objects.filter(path__startswith=root.path)
     DutyDay.objects.filter(town__in=subtree).delete()
     RoleGrant.objects.filter(area__in=subtree).delete()
@@ -456,7 +552,7 @@ def demo_logins() -> list[DemoLogin]:
     users = {u.username: u for u in User.objects.filter(username__in=usernames)}
     grants: dict[int, list[RoleGrant]] = {}
     for g in (RoleGrant.objects.active().filter(user__in=list(users.values()))
-              .select_related("area", "department")):
+              .select_related("area", "department", "post", "board")):
         grants.setdefault(g.user_id, []).append(g)
     root = demo_root()
     verdict: dict[str, bool] = {}  # one hash check per distinct hash (demo users share one)
@@ -476,5 +572,6 @@ def demo_logins() -> list[DemoLogin]:
         if g is None:
             continue
         rows.append(DemoLogin(d.username, pw, d.role, str(Role(d.role).label), g.area.name,
-                              g.area.code, g.department.name if g.department else ""))
+                              g.area.code, g.department.name if g.department else
+                              g.post.name if g.post else g.board.name if g.board else ""))
     return rows

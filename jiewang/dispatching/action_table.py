@@ -1,11 +1,13 @@
 """Dispatching's rows of the action registry (:mod:`jiewang.events.registry`): dispatch,
-redispatch and arbitration, the department's steps on its assignment (sign for, return, dispute,
-an assisting department's feedback), extensions, the whistle, whistle requests (吹哨申请) and
-report-ins with their rating, and the command center's reminders. Registered in
-``DispatchingConfig.ready()``."""
+redispatch and arbitration, the handler's steps on its assignment (sign for, return, dispute,
+an assisting handler's feedback — done by the staff of the assignment's handler, a department,
+a post or an area, :mod:`.handlers`), extensions, the whistle, whistle requests (吹哨申请) and
+report-ins with their rating, and the reminders of the command center and the board leaders.
+Registered in ``DispatchingConfig.ready()``."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from jiewang.accounts.choices import Role
@@ -15,12 +17,18 @@ from jiewang.events.registry import EventAction, Response, Subject, register, re
 from jiewang.events.schemas import EventOut, event_out_fresh
 
 from . import schemas as s
+from .handlers import handler_name, staff_role
 from .models import OPEN_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus, SummonsStatus
 from .models import WhistleRequest, WhistleRequestStatus, WhistleSummons
 
 GW, CS, OP, LD, DS, DA = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
                           Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN)
+PS, BL = Role.POST_STAFF, Role.BOARD_LEADER
 CENTER = frozenset({OP, LD, DA})
+# Staff of an assignment's handler: a department's, a post's, or (work sent down) an area's.
+HANDLER_STAFF = frozenset({DS, PS, CS, GW})
+# Who urges and supervises: the command center, and a board leader for the work of the board's posts.
+OVERSEERS = CENTER | {BL}
 WHISTLERS = frozenset({GW, CS, OP, LD})
 REQUESTERS = frozenset({GW, CS})
 URGEABLE = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.FEEDBACK})
@@ -51,23 +59,24 @@ def _requests():
 # ---- sub-objects ------------------------------------------------------------------------------
 
 def _describe_assignment(a) -> str:
-    return f"{a.department or a.post} · {a.get_role_display()}"
+    return f"{handler_name(a)} · {a.get_role_display()}"
 
 
 SUBJECTS = (
     Subject("assignment", "assignment_id", "assignments",
-            load=lambda pk: Assignment.objects.select_related("event", "department", "post").filter(pk=pk).first(),
+            load=lambda pk: Assignment.objects.select_related("event", "department", "post__board", "area")
+            .filter(pk=pk).first(),
             event_id_of=lambda a: a.event_id,
             candidates=lambda event: list(Assignment.objects.filter(event=event, status__in=OPEN_ASSIGNMENT)
-                                          .select_related("department", "post").order_by("id")),
-            department_id_of=lambda a: a.department_id, describe=_describe_assignment),
+                                          .select_related("department", "post__board", "area").order_by("id")),
+            handler_role=staff_role, describe=_describe_assignment),
     Subject("summons", "summons_id", "summonses",
             load=lambda pk: WhistleSummons.objects.select_related("whistle__event", "department")
             .filter(pk=pk).first(),
             event_id_of=lambda x: x.whistle.event_id,
             candidates=lambda event: list(WhistleSummons.objects.filter(whistle__event=event)
                                           .select_related("whistle", "department").order_by("id")),
-            department_id_of=lambda x: x.department_id, describe=lambda x: x.department.name),
+            handler_role=staff_role, describe=lambda x: x.department.name),
     Subject("whistle_request", "whistle_request_id", "whistle-requests",
             load=lambda pk: WhistleRequest.objects.select_related("event", "area").filter(pk=pk).first(),
             event_id_of=lambda r: r.event_id,
@@ -80,7 +89,7 @@ SUBJECTS = (
             event_id_of=lambda r: r.event_id,
             candidates=lambda event: list(ExtensionRequest.objects.filter(event=event,
                                                                          status=ExtensionStatus.PENDING)),
-            describe=lambda r: f"{r.requested_due_at:%Y-%m-%d %H:%M} — {r.reason}"),
+            describe=lambda r: f"{timezone.localtime(r.requested_due_at):%Y-%m-%d %H:%M} — {r.reason}"),
 )
 
 
@@ -96,8 +105,17 @@ def _departments(ctx):
 
 
 def _lead_choices(ctx):
-    choices, (lead, _assists) = _departments(ctx)
-    return [("", "—")] + choices, str(lead) if lead else ""
+    """The one lead: the posts of the event's town, then the departments serving it; proposed:
+    the category's post in the town first, its department second (:func:`.selectors.proposal`)."""
+    from .selectors import posts_serving, proposal
+
+    choices, (dept, _assists) = _departments(ctx)
+    posts = posts_serving(user=ctx.user, event=ctx.event)
+    post = proposal(posts, ctx.event)
+    options = [("", "—")] + [(f"post:{p.pk}", f"{_('Post')} · {p.board.name} · {p.name}") for p in posts] \
+        + [(f"department:{pk}", f"{_('Department')} · {name}") for pk, name in choices]
+    default = f"post:{post.pk}" if post else (f"department:{dept}" if dept else "")
+    return options, default
 
 
 def _assist_choices(ctx):
@@ -117,16 +135,21 @@ def _requested_choices(ctx):
 
 
 def _arbitrate_lead(ctx):
-    choices, _defaults = _departments(ctx)
-    return [("", "—")] + choices, ""
+    options, _default = _lead_choices(ctx)
+    return options, ""
 
 
-DEPARTMENT_CHOICES = {"lead_department_id": _lead_choices, "assist_department_ids": _assist_choices}
+DEPARTMENT_CHOICES = {"lead": _lead_choices, "assist_department_ids": _assist_choices}
+LEAD_HIDDEN = ("lead_post_id", "lead_department_id")
+
+
+def _targets(c, p):
+    return _svc().resolve_targets(actor=c.user, lead=p.lead, lead_department_id=p.lead_department_id,
+                                  lead_post_id=p.lead_post_id, assist_department_ids=p.assist_department_ids)
 
 
 def _dispatch(c, p, *, action):
-    lead, assists = _svc().resolve_targets(actor=c.user, lead_department_id=p.lead_department_id,
-                                           lead_post_id=p.lead_post_id, assist_department_ids=p.assist_department_ids)
+    lead, assists = _targets(c, p)
     if action == "dispatch":
         return _svc().event_dispatch(event=c.event, actor=c.user, lead=lead, assists=assists,
                                      instructions=p.comment, expected_version=p.expected_version)
@@ -137,11 +160,31 @@ def _dispatch(c, p, *, action):
 def _arbitrate(c, p):
     lead, assists = None, []
     if not p.keep:
-        lead, assists = _svc().resolve_targets(actor=c.user, lead_department_id=p.lead_department_id,
-                                               lead_post_id=p.lead_post_id,
-                                               assist_department_ids=p.assist_department_ids)
+        lead, assists = _targets(c, p)
     return _svc().event_arbitrate(event=c.event, actor=c.user, assignment=c.subject, keep=p.keep, reason=p.comment,
                                   lead=lead, assists=assists, expected_version=p.expected_version)
+
+
+def _sending():
+    from .services import sending
+
+    return sending
+
+
+def _send_down(c, p):
+    area = _sending().resolve_area(actor=c.user, area_id=p.area_id)
+    return _sending().event_send_down(event=c.event, actor=c.user, area=area, instructions=p.comment,
+                                      expected_version=p.expected_version)
+
+
+def _area_choices(ctx):
+    """The villages/communities and grids of the event's town (each community, then its grids);
+    proposed: the event's grid, else its community."""
+    from .selectors import areas_below
+
+    areas = areas_below(user=ctx.user, town=ctx.event.town)
+    default = ctx.event.grid_id or ctx.event.community_id
+    return [(str(a.pk), ("\u3000" if a.level != 4 else "") + a.name) for a in areas], str(default or "")
 
 
 def _whistle(c, p):
@@ -214,47 +257,55 @@ ROWS = (
         "dispatch", "派遣", _("Dispatch"), CENTER, s.DispatchIn, moves=("dispatch",),
         run=lambda c, p: _dispatch(c, p, action="dispatch"), response=ASSIGNMENTS,
         surfaces=frozenset({"event_page", "command"}), primary=True,
-        labels={"lead_department_id": _("Lead department"), "assist_department_ids": _("Assisting departments"),
-                "comment": _("Instructions")},
-        choices=DEPARTMENT_CHOICES, hidden=("lead_post_id",), done=_("Dispatched."),
-        description="Give an accepted event to one lead (主办) and any assisting departments (协办)."),
+        labels={"lead": _("Lead (a post of the town, or a department)"),
+                "assist_department_ids": _("Assisting departments"), "comment": _("Instructions")},
+        choices=DEPARTMENT_CHOICES, hidden=LEAD_HIDDEN, done=_("Dispatched."),
+        description="Give an accepted event to one lead (主办: a post of the town's boards, proposed first, or a "
+                    "department) and any assisting departments (协办)."),
+    EventAction(
+        "send_down", "交办", _("Send down"), CENTER, s.SendDownIn, moves=("send_down",),
+        run=_send_down, response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "command"}),
+        labels={"area_id": _("Village/community or grid"), "comment": _("Instructions")},
+        choices={"area_id": _area_choices}, done=_("Sent down."),
+        description="Give an accepted event to a village/community or a grid of the town (交办/下派): its "
+                    "staff sign for, handle and feed back; the command center verifies."),
     EventAction(
         "redispatch", "改派/转办", _("Redispatch"), CENTER, s.RedispatchIn, moves=("redispatch",),
         run=lambda c, p: _dispatch(c, p, action="redispatch"), response=ASSIGNMENTS,
-        labels={"lead_department_id": _("Lead department"), "assist_department_ids": _("Assisting departments"),
-                "comment": REASON},
-        choices=DEPARTMENT_CHOICES, hidden=("lead_post_id",), done=_("Redispatched."),
+        labels={"lead": _("Lead (a post of the town, or a department)"),
+                "assist_department_ids": _("Assisting departments"), "comment": REASON},
+        choices=DEPARTMENT_CHOICES, hidden=LEAD_HIDDEN, done=_("Redispatched."),
         description="Withdraw the open assignments and dispatch anew."),
     EventAction(
         "arbitrate", "仲裁", _("Arbitrate"), CENTER, s.ArbitrateIn, statuses=ASSIGNED, moves=("redispatch",),
         subject="assignment", subject_ok=lambda a: a.disputed_at is not None and a.arbitrated_at is None
         and a.status in OPEN_ASSIGNMENT, subject_conflict="dispatch.no_dispute",
         run=_arbitrate, response=ASSIGNMENTS, surfaces=frozenset({"event_page", "command"}),
-        labels={"keep": _("Ruling"), "lead_department_id": _("New lead (when redispatching)"),
+        labels={"keep": _("Ruling"), "lead": _("New lead (when redispatching)"),
                 "comment": _("Ruling")},
         choices={"keep": lambda c: ([("1", _("Keep the department responsible")),
                                      ("0", _("Redispatch to another lead"))], "1"),
-                 "lead_department_id": _arbitrate_lead},
-        hidden=("lead_post_id", "assist_department_ids"), done=_("Ruling recorded."),
+                 "lead": _arbitrate_lead},
+        hidden=(*LEAD_HIDDEN, "assist_department_ids"), done=_("Ruling recorded."),
         description="Rule on a disputed assignment: keep the department responsible, or redispatch."),
     EventAction(
-        "sign", "签收", _("Sign for"), frozenset({DS}), s.NoInput, statuses=ASSIGNED, moves=("sign",),
-        subject="assignment", subject_department=True,
+        "sign", "签收", _("Sign for"), HANDLER_STAFF, s.NoInput, statuses=ASSIGNED, moves=("sign",),
+        subject="assignment", subject_handler=True,
         subject_ok=lambda a: a.status == AssignmentStatus.DISPATCHED, subject_conflict="dispatch.not_awaiting_sign",
         run=lambda c, p: _svc().assignment_sign(assignment=c.subject, actor=c.user), response=ONE_ASSIGNMENT,
         surfaces=frozenset({"event_page", "department"}), primary=True, done=_("Signed for."),
-        description="The department takes its assignment; the lead's sign-for starts the handling."),
+        description="The handler takes its assignment; the lead's sign-for starts the handling."),
     EventAction(
-        "return", "退回", _("Return"), frozenset({DS}), s.ReasonIn, statuses=ASSIGNED, moves=("return",),
-        subject="assignment", subject_department=True,
+        "return", "退回", _("Return"), HANDLER_STAFF, s.ReasonIn, statuses=ASSIGNED, moves=("return",),
+        subject="assignment", subject_handler=True,
         subject_ok=lambda a: a.status == AssignmentStatus.DISPATCHED, subject_conflict="dispatch.not_awaiting_sign",
         run=lambda c, p: _svc().assignment_return(assignment=c.subject, actor=c.user, reason=p.comment),
         response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "department"}),
         labels={"comment": _("Why it is not ours")}, done=_("Returned to the command center."),
         description="A wrong dispatch goes back with a reason (the lead's return reopens dispatch)."),
     EventAction(
-        "dispute", "争议", _("Dispute responsibility"), frozenset({DS}), s.ReasonIn, statuses=ASSIGNED,
-        subject="assignment", subject_department=True,
+        "dispute", "争议", _("Dispute responsibility"), HANDLER_STAFF, s.ReasonIn, statuses=ASSIGNED,
+        subject="assignment", subject_handler=True,
         subject_ok=lambda a: "dispatch.not_signed" if a.status != AssignmentStatus.SIGNED
         else "dispatch.dispute_pending" if a.disputed_at and not a.arbitrated_at else True,
         run=lambda c, p: _svc().assignment_dispute(assignment=c.subject, actor=c.user, reason=p.comment),
@@ -263,8 +314,8 @@ ROWS = (
         done=_("Dispute sent to the command center for arbitration."),
         description="A department that signed for an event asks the command center to arbitrate."),
     EventAction(
-        "assist_feedback", "协办反馈", _("Report our part done"), frozenset({DS}), s.ReasonIn, statuses=ASSIGNED,
-        subject="assignment", subject_department=True,
+        "assist_feedback", "协办反馈", _("Report our part done"), HANDLER_STAFF, s.ReasonIn, statuses=ASSIGNED,
+        subject="assignment", subject_handler=True,
         subject_ok=lambda a: a.role == "assist" and a.status == AssignmentStatus.SIGNED,
         subject_conflict="dispatch.not_signed",
         run=lambda c, p: _svc().assignment_feedback(assignment=c.subject, actor=c.user, comment=p.comment),
@@ -272,7 +323,7 @@ ROWS = (
         labels={"comment": _("What was done")}, done=_("Your part is reported done."),
         description="An assisting department reports its part done."),
     EventAction(
-        "extension", "申请延期", _("Request an extension"), frozenset({DS, CS, GW}), s.ExtensionIn, level_bound=True,
+        "extension", "申请延期", _("Request an extension"), frozenset({DS, PS, CS, GW}), s.ExtensionIn, level_bound=True,
         statuses=frozenset({S.HANDLING}), when=_no_pending_extension, status_conflict="extension.not_handling",
         run=lambda c, p: _svc().extension_request(event=c.event, actor=c.user, requested_due_at=p.requested_due_at,
                                                   reason=p.comment),
@@ -343,7 +394,7 @@ ROWS = (
         done=_("Whistle request withdrawn."), description="The requesting level takes back a pending request."),
     EventAction(
         "report_in", "报到", _("Report in"), frozenset({DS}), s.ReportInIn, statuses=frozenset(OPEN_WORK),
-        subject="summons", subject_department=True,
+        subject="summons", subject_handler=True,
         subject_ok=lambda x: x.status in (SummonsStatus.SUMMONED, SummonsStatus.MISSED),
         subject_conflict="whistle.already_reported_in",
         run=lambda c, p: _whistles().summons_report_in(summons=c.subject, actor=c.user,
@@ -363,16 +414,16 @@ ROWS = (
         choices={"rating": lambda c: ([(str(i), str(i)) for i in range(5, 0, -1)], "5")},
         done=_("Rating recorded."), description="The summoning level records attendance and rates (双向考核)."),
     EventAction(
-        "remind", "催办", _("Urge (催办)"), CENTER, s.NoteIn, statuses=URGEABLE,
+        "remind", "催办", _("Urge (催办)"), OVERSEERS, s.NoteIn, statuses=URGEABLE,
         status_conflict="supervision.not_open", run=_supervise("remind"), response=Response(200, EventOut,
                                                                                             event_out_fresh),
-        surfaces=frozenset({"event_page", "command"}), done=_("Reminder sent."),
-        description="The command center urges the ones who hold the event."),
+        surfaces=frozenset({"event_page", "command", "department"}), done=_("Reminder sent."),
+        description="The command center (or the board leader, for a post's work) urges the ones who hold the event."),
     EventAction(
-        "supervise", "督办", _("Supervise (督办)"), CENTER, s.NoteIn, statuses=URGEABLE,
+        "supervise", "督办", _("Supervise (督办)"), OVERSEERS, s.NoteIn, statuses=URGEABLE,
         status_conflict="supervision.not_open", run=_supervise("supervise"),
-        response=Response(200, EventOut, event_out_fresh), surfaces=frozenset({"event_page", "command"}),
-        done=_("Supervision recorded and sent."),
+        response=Response(200, EventOut, event_out_fresh),
+        surfaces=frozenset({"event_page", "command", "department"}), done=_("Supervision recorded and sent."),
         description="Formal supervision: the holders and the town leaders are told (SMS when urgent)."),
 )
 

@@ -27,7 +27,8 @@ ASSIGNMENT = Lifecycle("Assignment", "dispatching.Assignment", A, error_code="as
     Move("rework", (A.FEEDBACK, A.DONE), A.SIGNED, "返工", clear=("closed_at",), follows=("verify_fail", "redo")),
     Move("complete", (A.SIGNED, A.FEEDBACK), A.DONE, "办结", "closed_at", follows=EVENT_CLOSES),
     Move("lapse", (A.DISPATCHED,), A.WITHDRAWN, "未签收即结案", "closed_at", follows=EVENT_CLOSES),
-    Move("withdraw", OPEN, A.WITHDRAWN, "撤回（改派）", "closed_at", follows=("redispatch",)),
+    # An event sent down that its village/community or grid escalates leaves their hands too.
+    Move("withdraw", OPEN, A.WITHDRAWN, "撤回（改派）", "closed_at", follows=("redispatch", "escalate")),
 ))
 
 SUMMONS = Lifecycle("Whistle summons", "dispatching.WhistleSummons", W, error_code="whistle.transition_not_allowed",

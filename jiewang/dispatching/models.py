@@ -1,7 +1,8 @@
 """Assignments of an event to the ones who must act, and whistles that summon departments.
 
-An :class:`Assignment` gives an event to one department (or a board's post): one lead (主办) and
-any number of assisting ones (协办). A :class:`Whistle` (吹哨) summons departments to one event;
+An :class:`Assignment` gives an event to one handler (承办方, :mod:`.handlers`): a department, a
+board's post, or a village/community or grid the work is sent down to (交办); one lead (主办)
+and any number of assisting ones (协办). A :class:`Whistle` (吹哨) summons departments to one event;
 each :class:`WhistleSummons` must be reported in (报到) before its deadline and is rated by the
 summoning level afterwards — the inputs of the two-way assessment (双向考核).
 """
@@ -33,13 +34,16 @@ OPEN_ASSIGNMENT = [AssignmentStatus.DISPATCHED, AssignmentStatus.SIGNED, Assignm
 
 
 class Assignment(models.Model):
-    """The event given to one department or post, as lead or assisting."""
+    """The event given to one handler — a department, a post or an area (sent down) — as lead or
+    assisting. Exactly one of ``department``, ``post``, ``area`` is set."""
 
     event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="assignments")
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="assignments")
     post = models.ForeignKey("accounts.Post", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="assignments")
+    # A village/community or grid the work is sent down to (交办/下派).
+    area = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     role = models.CharField(max_length=8, choices=AssignmentRole.choices)
     status = models.CharField(max_length=12, choices=AssignmentStatus.choices, default=AssignmentStatus.DISPATCHED)
     instructions = models.TextField(blank=True, default="")
@@ -64,8 +68,11 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         ordering = ["event", "dispatched_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(department__isnull=False) | Q(post__isnull=False),
-                                   name="assignment_has_target"),
+            models.CheckConstraint(
+                condition=(Q(department__isnull=False) & Q(post__isnull=True) & Q(area__isnull=True))
+                | (Q(department__isnull=True) & Q(post__isnull=False) & Q(area__isnull=True))
+                | (Q(department__isnull=True) & Q(post__isnull=True) & Q(area__isnull=False)),
+                name="assignment_one_handler"),
             models.UniqueConstraint(fields=["event", "department"],
                                     condition=Q(status__in=OPEN_ASSIGNMENT) & Q(department__isnull=False),
                                     name="assignment_one_open_per_department"),
@@ -74,7 +81,14 @@ class Assignment(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.event_id} → {self.department or self.post} ({self.role})"
+        return f"{self.event_id} → {self.department or self.post or self.area} ({self.get_role_display()})"
+
+    @property
+    def handler_name(self) -> str:
+        """The handler's name (承办方): the department, "board · post", or the area."""
+        from .handlers import handler_name
+
+        return handler_name(self)
 
 
 class ExtensionStatus(models.TextChoices):
@@ -106,7 +120,7 @@ class ExtensionRequest(models.Model):
                                                name="extension_one_pending")]
 
     def __str__(self):
-        return f"{self.event_id} → {self.requested_due_at:%Y-%m-%d %H:%M} ({self.status})"
+        return f"{self.event_id} → {timezone.localtime(self.requested_due_at):%Y-%m-%d %H:%M} ({self.get_status_display()})"
 
 
 class Whistle(models.Model):
@@ -130,7 +144,7 @@ class Whistle(models.Model):
         ordering = ["-blown_at"]
 
     def __str__(self):
-        return f"{self.event_id} 吹哨 {self.blown_at:%Y-%m-%d %H:%M}"
+        return f"{self.event_id} 吹哨 {timezone.localtime(self.blown_at):%Y-%m-%d %H:%M}"
 
 
 class SummonsStatus(models.TextChoices):
@@ -168,7 +182,7 @@ class WhistleSummons(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.whistle_id} → {self.department_id} ({self.status})"
+        return f"{self.whistle_id} → {self.department_id} ({self.get_status_display()})"
 
 
 class WhistleRequestStatus(models.TextChoices):

@@ -1,4 +1,6 @@
-"""Department staff act on events assigned or whistled to their department."""
+"""Handlers' staff act on events given to their handler (:mod:`.handlers`): department staff,
+post staff, and the community staff or grid workers of an area the work was sent down to; board
+leaders oversee the work of their boards' posts."""
 
 from __future__ import annotations
 
@@ -7,36 +9,52 @@ from django.db.models import Q
 from jiewang.accounts.choices import Role
 from jiewang.core.scope import Grant, user_grants
 
-
-def department_ids(grants) -> set[int]:
-    return {g.department_id for g in grants if g.role == Role.DEPARTMENT_STAFF and g.department_id}
+from .handlers import DEPARTMENT, assignments_q, board_q, handler_of, led_board_ids, staff_keys, user_keys
 
 
 def _event_scope(grants: list[Grant], user) -> Q:
-    depts = department_ids(grants)
-    if not depts:
+    """Events given to the user's handlers (assigned or whistled: a department, a post, an area
+    the event was sent down to, possibly away from where it happened), and the work of the boards
+    they lead."""
+    keys = list(staff_keys(grants))
+    boards = led_board_ids(grants)
+    if not keys and not boards:
         return Q(pk__in=[])
     from .models import Assignment, WhistleSummons
 
-    assigned = Assignment.objects.filter(department_id__in=depts).values("event_id")
-    summoned = WhistleSummons.objects.filter(department_id__in=depts).values("whistle__event_id")
-    return Q(pk__in=assigned) | Q(pk__in=summoned)
+    q = Q(pk__in=[])
+    if keys:
+        q |= Q(pk__in=Assignment.objects.filter(assignments_q(keys)).values("event_id"))
+    depts = [pk for kind, pk in keys if kind == DEPARTMENT]
+    if depts:
+        q |= Q(pk__in=WhistleSummons.objects.filter(department_id__in=depts).values("whistle__event_id"))
+    if boards:
+        q |= Q(pk__in=Assignment.objects.filter(board_q(boards)).values("event_id"))
+    return q
 
 
 def _roles_on_event(actor, event) -> set[str]:
-    """Staff of the department holding the event's open lead assignment act as
-    ``department_staff`` on the event (feed back, ask for an extension); staff of an assisting
-    department as ``department_assist`` (photos). Their own steps on an assignment (sign for,
-    return, dispute…) are the assignment's actions, allowed by its department."""
+    """Staff of the handler holding the event's open lead assignment act under their handler's
+    role (``department_staff``, ``post_staff``, ``community_staff``/``grid_worker`` for work sent
+    down) on the event: feed back, ask for an extension. Staff of an assisting handler act as
+    ``department_assist`` (photos). Their own steps on an assignment (sign for, return,
+    dispute…) are the assignment's actions, allowed by its handler (``subject_handler``). A
+    board leader holds ``board_leader`` on events given to a post of the board (urge, supervise)."""
     from .models import OPEN_ASSIGNMENT, Assignment, AssignmentRole
 
-    depts = department_ids(user_grants(actor))
-    if not depts:
+    keys = user_keys(actor)
+    boards = led_board_ids(user_grants(actor))
+    if not keys and not boards:
         return set()
-    roles = set(Assignment.objects.filter(event=event, department_id__in=depts, status__in=OPEN_ASSIGNMENT)
-                .values_list("role", flat=True))
-    return ({Role.DEPARTMENT_STAFF} if AssignmentRole.LEAD in roles else set()) | (
-        {"department_assist"} if AssignmentRole.ASSIST in roles else set())
+    roles: set[str] = set()
+    q = assignments_q(keys) | (board_q(boards) if boards else Q(pk__in=[]))
+    for a in Assignment.objects.filter(q, event=event, status__in=OPEN_ASSIGNMENT).select_related("post"):
+        role = keys.get(handler_of(a))
+        if role is not None:
+            roles.add(role if a.role == AssignmentRole.LEAD else "department_assist")
+        if a.post_id and a.post.board_id in boards:
+            roles.add(Role.BOARD_LEADER)
+    return roles
 
 
 def _policy_q(grants: list[Grant], user, action: str) -> Q:

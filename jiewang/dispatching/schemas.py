@@ -11,9 +11,12 @@ from jiewang.core.schema_types import DbId, Moment, Version
 class AssignmentOut(Schema):
     id: int
     event_number: str
+    handler_kind: str  # department | post | area
+    handler_name: str
     department_id: int | None
     department_name: str | None
     post_id: int | None
+    area_id: int | None
     role: str
     status: str
     instructions: str
@@ -25,8 +28,12 @@ class AssignmentOut(Schema):
 
 
 def assignment_out(a, _ctx=None) -> dict:
-    return {"id": a.id, "event_number": a.event.number, "department_id": a.department_id,
+    from .handlers import handler_name, handler_of
+
+    return {"id": a.id, "event_number": a.event.number, "handler_kind": handler_of(a)[0],
+            "handler_name": handler_name(a), "department_id": a.department_id,
             "department_name": a.department.name if a.department_id else None, "post_id": a.post_id,
+            "area_id": a.area_id,
             "role": a.role, "status": a.status, "instructions": a.instructions, "dispatched_at": a.dispatched_at,
             "signed_at": a.signed_at, "returned_at": a.returned_at, "return_reason": a.return_reason,
             "feedback_at": a.feedback_at}
@@ -88,6 +95,8 @@ def whistle_out(w, _ctx=None) -> dict:
 # ---- inputs ---------------------------------------------------------------------------------
 
 class DispatchIn(Schema):
+    lead: str = Field("", max_length=40, pattern=r"^((post|department):[0-9]{1,18})?$",
+                      description='the lead as "post:ID" or "department:ID" (or use one of the two ids)')
     lead_department_id: DbId | None = None
     lead_post_id: DbId | None = None
     assist_department_ids: list[DbId] = Field([], max_length=50)
@@ -102,6 +111,22 @@ class RedispatchIn(DispatchIn):
 class ArbitrateIn(DispatchIn):
     keep: bool = Field(..., description="true: the disputing department stays responsible")
     comment: str = Field(..., max_length=2000, description="the ruling (required)")
+
+
+class SendDownIn(Schema):
+    area_id: DbId = Field(..., description="the village/community or grid of the event's town")
+    comment: str = Field("", max_length=2000)
+    expected_version: Version | None = None
+
+
+class TaskIn(Schema):
+    area_id: DbId = Field(..., description="the village/community or grid the task is for")
+    category_code: str = Field(..., max_length=32)
+    title: str = Field(..., max_length=120)
+    description: str = Field("", max_length=4000)
+    due_at: Moment
+    checklist: list[str] = Field([], max_length=30)
+    urgency: str = Field("normal", max_length=16)
 
 
 class NoInput(Schema):

@@ -43,12 +43,22 @@ def summons_get(*, user, summons_id: int) -> WhistleSummons:
     return s
 
 
-def department_queue(*, user, department_ids: set[int]) -> QuerySet:
-    """Open assignments of the given departments (the department workbench)."""
+def _work_q(keys, board_ids):
+    from .handlers import assignments_q, board_q
+
+    q = assignments_q(keys)
+    if board_ids:
+        q |= board_q(board_ids)
+    return q
+
+
+def handler_queue(*, user, keys, board_ids=()) -> QuerySet:
+    """Open assignments of the handlers ``keys`` (:mod:`.handlers`) and of the posts of the
+    boards ``board_ids`` (a board leader's view): the handler workbench."""
     from .models import OPEN_ASSIGNMENT
 
-    return Assignment.objects.filter(department_id__in=department_ids, status__in=OPEN_ASSIGNMENT) \
-        .select_related("event", "department").order_by("dispatched_at")
+    return Assignment.objects.filter(_work_q(keys, board_ids), status__in=OPEN_ASSIGNMENT) \
+        .select_related("event", "department", "post__board", "area").order_by("dispatched_at", "id")
 
 
 # ---- the command center's and the department workbench's queues ---------------------------
@@ -138,7 +148,7 @@ def whistles_in_progress(*, user, **filters) -> QuerySet:
         .select_related("event").order_by("-blown_at", "-id")
 
 
-def department_summons_list(*, user, department_ids: set[int]) -> QuerySet:
+def department_summons_list(*, user, department_ids) -> QuerySet:
     """Summonses of the given departments still waiting for their report-in."""
     from .models import SummonsStatus
 
@@ -148,13 +158,14 @@ def department_summons_list(*, user, department_ids: set[int]) -> QuerySet:
         .select_related("whistle", "whistle__event", "department").order_by("whistle__report_in_due_at", "id")
 
 
-def department_history(*, user, department_ids: set[int], limit: int = 20) -> list[Assignment]:
-    """The departments' most recently finished assignments (done, returned or withdrawn)."""
+def handler_history(*, user, keys, board_ids=(), limit: int = 20) -> list[Assignment]:
+    """The handlers' (and the led boards') most recently finished assignments (done, returned
+    or withdrawn)."""
     from .models import AssignmentStatus
 
-    return list(Assignment.objects.filter(department_id__in=department_ids, status__in=[
+    return list(Assignment.objects.filter(_work_q(keys, board_ids), status__in=[
         AssignmentStatus.DONE, AssignmentStatus.RETURNED, AssignmentStatus.WITHDRAWN])
-        .select_related("event", "department").order_by("-closed_at", "-id")[:limit])
+        .select_related("event", "department", "post__board", "area").order_by("-closed_at", "-id")[:limit])
 
 
 def assignment_clocks(*, user, assignments) -> dict[int, dict]:
@@ -202,6 +213,33 @@ def serving(departments, event) -> list:
 
 def departments_serving(*, user, event) -> list:
     return serving(departments_visible(user=user), event)
+
+
+def areas_below(*, user, town) -> list:
+    """The current villages/communities and grids of ``town`` the user may see, in tree order."""
+    from jiewang.areas.models import Area
+
+    qs = Area.objects.filter(path__startswith=town.path, level__in=[4, 5, 6], valid_to__isnull=True) \
+        .order_by("path")
+    return list(restrict(qs, user, Action.VIEW) if user is not None else qs)
+
+
+def posts_serving(*, user, event) -> list:
+    """The posts of the event's town the user may dispatch to, by board and name."""
+    from jiewang.accounts.models import Post
+
+    qs = Post.objects.filter(board__town_id=event.town_id).select_related("board").order_by("board__kind", "name")
+    return list(restrict(qs, user, Action.VIEW)) if user is not None else list(qs)
+
+
+def proposal(posts, event):
+    """The post routing proposes first: the category's default post (``default_post_name``)
+    among ``posts`` (the event's town's), one of the category's board preferred; else None (the
+    category's department is proposed then, :func:`default_targets`)."""
+    name = getattr(event.category, "default_post_name", "")
+    named = [p for p in posts if name and p.name == name]
+    named.sort(key=lambda p: p.board.kind != event.category.board_kind)
+    return named[0] if named else None
 
 
 def default_targets(departments, event) -> tuple[int | None, set[int]]:

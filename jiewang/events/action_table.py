@@ -14,6 +14,7 @@ from .registry import EventAction, Response, register
 
 GW, CS, OP, LD, DS, DA, RES = (Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
                                Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN, Role.RESIDENT)
+PS = Role.POST_STAFF
 EVENT = Response(200, s.EventOut, s.event_out_fresh)
 REASON = _("Reason")
 
@@ -42,6 +43,23 @@ def _place(ctx, p):
 
     return event_place(event=ctx.event, actor=ctx.user, lon=p.lon, lat=p.lat, crs=p.crs, comment=p.comment,
                        expected_version=p.expected_version)
+
+
+def _checklist(ctx):
+    """A task's checklist items still open (ticked when feeding back); none for other events."""
+    from .models import ChecklistItem
+
+    items = ChecklistItem.objects.filter(event=ctx.event, done_at__isnull=True).order_by("order", "id")
+    return [(str(i.pk), i.text) for i in items], []
+
+
+def _not_own_task(ctx) -> bool:
+    """A task sent down is verified by its sender's side (the command center), not by the
+    village/community or grid it was sent to (see ``event_verify``)."""
+    from .registry import get, role_for
+    from .services.actions import TASK_VERIFY_REFUSED
+
+    return not (ctx.event.source == "sent_down" and role_for(get("verify"), ctx) in TASK_VERIFY_REFUSED)
 
 
 def _may_go_up(ctx) -> bool:
@@ -95,13 +113,15 @@ ROWS = (
                                                      expected_version=p.expected_version),
         response=EVENT, description="The community (or the town) handles an accepted event itself."),
     EventAction(
-        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, DA}), s.ReasonIn,
+        "feedback", "办结反馈", _("Report as done"), frozenset({GW, CS, OP, LD, DS, PS, DA}), s.FeedbackIn,
         moves=("feedback",), level_bound=True,
         run=lambda c, p: _svc().event_feedback(event=c.event, actor=c.user, comment=p.comment,
-                                               expected_version=p.expected_version),
-        response=EVENT, surfaces=frozenset({"event_page", "department"}), attachments=True, primary=True,
-        labels={"comment": _("What was done")}, done=_("Fed back: the command center will verify."),
-        description="The handler (the lead department, or the level handling it) says it is done."),
+                                               expected_version=p.expected_version, checked=p.checked),
+        response=EVENT, surfaces=frozenset({"event_page", "department"}), attachments=True,
+        primary=True, labels={"comment": _("What was done"), "checked": _("Checklist: done")},
+        choices={"checked": _checklist}, done=_("Fed back: the command center will verify."),
+        description="The handler (the lead department or post, the level handling it, or the village/community "
+                    "or grid a task was sent down to, ticking its checklist) says it is done."),
     EventAction(
         "close_on_spot", "就地办结", _("Close on the spot"), frozenset({GW}), s.ReasonIn, moves=("close_on_spot",),
         run=lambda c, p: _svc().event_close_on_spot(event=c.event, actor=c.user, comment=p.comment,
@@ -112,7 +132,7 @@ ROWS = (
         "verify", "核查", _("Verify"), frozenset({GW, CS, OP}), s.VerifyIn, moves=("verify_pass", "verify_fail"),
         run=lambda c, p: _svc().event_verify(event=c.event, actor=c.user, passed=p.passed, comment=p.comment,
                                              expected_version=p.expected_version),
-        response=EVENT, surfaces=frozenset({"event_page", "command"}), primary=True,
+        response=EVENT, surfaces=frozenset({"event_page", "command"}), primary=True, when=_not_own_task,
         labels={"passed": _("Result"), "comment": _("Comment (required when it fails)")},
         choices={"passed": lambda c: ([("1", _("Passed: close")), ("0", _("Failed: back for rework"))], "1")},
         done=_("Verification recorded."),
@@ -146,7 +166,7 @@ ROWS = (
         response=EVENT, labels={"satisfaction": _("Satisfaction")}, done=_("Thank you for your rating."),
         description="The reporter's own rating; 不满意 sends the event back for redo."),
     EventAction(
-        "photo", "上传照片", _("Add a photo"), frozenset({GW, CS, OP, LD, DS, "department_assist", RES, SYSTEM}),
+        "photo", "上传照片", _("Add a photo"), frozenset({GW, CS, OP, LD, DS, PS, "department_assist", RES, SYSTEM}),
         s.PhotoIn, statuses=frozenset(v for v in EventStatus.values if v not in ("voided", "rated")),
         run=_photo, response=Response(201, s.PhotoOut, s.photo_out), path="photos", multipart=True,
         labels={"kind": _("Kind")}, done=_("Photo added."),

@@ -2,7 +2,8 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import AuditedModelAdmin
 
-from .models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto, MatterCategory, ReporterCode
+from .models import (ChecklistItem, Deadline, Event, EventActivity, EventNumberSequence, EventPhoto, MatterCategory,
+                     ReporterCode)
 
 
 @admin.register(MatterCategory)
@@ -23,15 +24,26 @@ class ActivityInline(admin.TabularInline):
         return False
 
 
+class ChecklistInline(admin.TabularInline):
+    model = ChecklistItem
+    fields = ("order", "text", "done_at", "done_by")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Event)
 class EventAdmin(AuditedModelAdmin):
     """Read-only: events change only through the lifecycle services (API and pages)."""
 
     list_display = ("number", "title", "status", "level", "category", "reported_at", "due_at", "is_overdue")
-    list_filter = ("status", "level", "board_kind", "channel", "urgency", "is_overdue")
+    list_filter = ("status", "level", "board_kind", "channel", "source", "urgency", "is_overdue")
     search_fields = ("number", "title")
     date_hierarchy = "reported_at"
-    inlines = [ActivityInline]
+    inlines = [ChecklistInline, ActivityInline]
     show_full_result_count = False
 
     def has_change_permission(self, request, obj=None):
@@ -47,6 +59,20 @@ class EventPhotoAdmin(AuditedModelAdmin):
     raw_id_fields = ("event", "uploaded_by")
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(AuditedModelAdmin):
+    """Read-only: a task's items are written when it is sent down and ticked by its feedback."""
+
+    list_display = ("event", "order", "text", "done_at", "done_by")
+    raw_id_fields = ("event", "done_by")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
         return False
 
 

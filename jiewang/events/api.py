@@ -176,6 +176,7 @@ class CategoryOut(Schema):
     grid_may_self_handle: bool
     default_department_codes: list[str]
     default_departments: list[DepartmentRef]
+    default_post_name: str
     deadlines: dict
     attributes: list[dict]
     keywords: str
@@ -186,7 +187,7 @@ def category_out(c: MatterCategory, names: dict[str, str]) -> dict:
     """A category for the API; ``names`` maps department codes to names
     (:func:`jiewang.accounts.selectors.department_names_by_code`)."""
     return {**{f: getattr(c, f) for f in ("code", "name", "board_kind", "closable_level", "grid_may_self_handle",
-                                            "default_department_codes", "deadlines", "attributes", "keywords",
+                                            "default_department_codes", "default_post_name", "deadlines", "attributes", "keywords",
                                             "is_active")},
             "default_departments": [{"code": code, "name": names.get(code, "")}
                                     for code in c.default_department_codes],
@@ -209,6 +210,7 @@ class CategoryUpdateIn(Schema):
     closable_level: str | None = None
     grid_may_self_handle: bool | None = None
     default_department_codes: list[str] | None = None
+    default_post_name: str | None = Field(None, max_length=64)
     deadlines: dict | None = None
     attributes: list[dict] | None = None
     keywords: str | None = Field(None, max_length=200)

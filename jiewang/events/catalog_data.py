@@ -90,14 +90,15 @@ ATTRIBUTES = {
               "order": 2}],
 }
 
-# Departments of every district in the demo city, by code: (code, name, board).
+# Departments of every district in the demo city, by code: (code, name). Departments belong to no
+# board; jiewang.accounts.board_seed.DEPARTMENT_POST names the town post doing the same work.
 DISTRICT_DEPARTMENTS = [
-    ("cgj", "城市管理局", "safety"), ("ghzy", "规划和自然资源局", "economy"), ("sfj", "司法局", "safety"),
-    ("yjj", "应急管理局", "safety"), ("xf", "消防救援支队", "safety"), ("gaj", "公安分局", "safety"),
-    ("xfb", "信访办", "safety"), ("slj", "水利局", "safety"), ("jw", "交通运输委", "livelihood"),
-    ("swj", "水务集团", "livelihood"), ("gdj", "供电公司", "livelihood"), ("mzj", "民政局", "livelihood"),
-    ("rsj", "人力社保局", "livelihood"), ("ybj", "医保局", "livelihood"), ("sthj", "生态环境局", "economy"),
-    ("zjw", "住房城乡建委", "livelihood"), ("scjg", "市场监管局", "economy"), ("wjw", "卫生健康委", "livelihood"),
-    ("jw2", "教育委员会", "livelihood"), ("fgw", "发展改革委", "economy"), ("nyj", "农业农村委", "economy"),
-    ("zzb", "组织部", "party_building"), ("xcb", "宣传部", "party_building"), ("tw", "团区委", "party_building"),
+    ("cgj", "城市管理局"), ("ghzy", "规划和自然资源局"), ("sfj", "司法局"),
+    ("yjj", "应急管理局"), ("xf", "消防救援支队"), ("gaj", "公安分局"),
+    ("xfb", "信访办"), ("slj", "水利局"), ("jw", "交通运输委"),
+    ("swj", "水务集团"), ("gdj", "供电公司"), ("mzj", "民政局"),
+    ("rsj", "人力社保局"), ("ybj", "医保局"), ("sthj", "生态环境局"),
+    ("zjw", "住房城乡建委"), ("scjg", "市场监管局"), ("wjw", "卫生健康委"),
+    ("jw2", "教育委员会"), ("fgw", "发展改革委"), ("nyj", "农业农村委"),
+    ("zzb", "组织部"), ("xcb", "宣传部"), ("tw", "团区委"),
 ]

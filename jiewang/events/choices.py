@@ -56,6 +56,7 @@ class EventChannel(models.TextChoices):
     HOTLINE = "hotline", _("12345 hotline")  # 12345 热线工单
     SENSOR = "sensor", _("Sensor or system alert")  # 感知设备/系统告警
     DISTRICT = "district", _("Assigned by the district")  # 区县交办
+    CENTER = "center", _("Town command center")  # 镇街指挥中心交办 (a task sent down)
 
 
 class LocationStatus(models.TextChoices):
@@ -69,10 +70,13 @@ class LocationStatus(models.TextChoices):
 
 
 class EventSource(models.TextChoices):
-    """Complaints are counted apart from problems found proactively (未诉先办)."""
+    """Complaints are counted apart from problems found proactively (未诉先办), and both apart
+    from work the town sent down to a village/community or grid (交办): a grid's own reports are
+    never mixed with tasks it was given."""
 
     COMPLAINT = "complaint", _("Complaint")  # 诉求
     PROACTIVE = "proactive", _("Proactive discovery")  # 未诉先办/主动发现
+    SENT_DOWN = "sent_down", _("Sent down")  # 交办
 
 
 class Urgency(models.TextChoices):

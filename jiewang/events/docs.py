@@ -18,8 +18,8 @@ def register_lifecycle(lifecycle: Lifecycle) -> None:
 
 
 def _who(action) -> str:
-    if action.subject_department:
-        return f"staff of the {action.subject}'s department"
+    if action.subject_handler:
+        return f"staff of the {action.subject}'s handler ({', '.join(sorted(action.roles))})"
     roles = ", ".join(sorted(action.roles))
     return roles + (" (of the level holding the event)" if action.level_bound else "") + \
         (f" ({action.who})" if action.who else "")

@@ -34,6 +34,7 @@ EVENT = Lifecycle("Event", "events.Event", S, error_code=TransitionNotAllowed.co
     Move("place", (S.REPORTED,), S.REPORTED, "定位"),
     Move("handle_locally", (S.ACCEPTED,), S.HANDLING, "本级办理", "handling_at"),
     Move("dispatch", (S.ACCEPTED,), S.DISPATCHED, "派遣", "dispatched_at"),
+    Move("send_down", (S.ACCEPTED,), S.DISPATCHED, "交办", "dispatched_at"),
     Move("redispatch", (S.DISPATCHED, S.HANDLING), S.DISPATCHED, "改派/转办", "dispatched_at"),
     Move("sign", (S.DISPATCHED,), S.HANDLING, "签收", "handling_at"),
     Move("return", (S.DISPATCHED,), S.ACCEPTED, "退回"),
@@ -58,7 +59,7 @@ LEVEL_ROLES = {
     "grid": frozenset({GW}),
     "community": frozenset({CS}),
     "town": frozenset({OP, LD}),
-    "department": frozenset({DS}),
+    "department": frozenset({DS, Role.POST_STAFF}),  # the staff of the lead handler (department or post)
     "district": frozenset({DA}),
 }
 

@@ -41,6 +41,9 @@ class MatterCategory(models.Model):
     # Department codes (Department.code, the same across districts) that lead by default; the
     # first leads, the others assist.
     default_department_codes = models.JSONField(_("default departments"), default=list, blank=True)
+    # The post (岗位/站所, by name) of the event's town proposed first as the lead when the command
+    # center dispatches; the departments come second (jiewang.accounts.board_seed.DEPARTMENT_POST).
+    default_post_name = models.CharField(_("default post"), max_length=64, blank=True, default="")
     # {"normal": {"accept": [2, "working_hours"], "handle": [3, "working_days"], "verify": [1,
     # "working_days"]}, "urgent": {...}, "emergency": {...}}; urgencies without an entry fall back
     # to "normal".
@@ -73,6 +76,8 @@ class EventNumberSequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["town", "year"], name="event_seq_unique")]
+        verbose_name = _("event number sequence")
+        verbose_name_plural = _("event number sequences")
 
     def __str__(self):
         return f"{self.town_id}/{self.year}: {self.last}"
@@ -211,7 +216,29 @@ class EventActivity(models.Model):
         indexes = [models.Index(fields=["event", "at"])]
 
     def __str__(self):
-        return f"{self.event_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        status = EventStatus(self.to_status).label if self.to_status in EventStatus.values else ""
+        return f"{self.event_id} {status} {timezone.localtime(self.at):%Y-%m-%d %H:%M}"
+
+
+class ChecklistItem(models.Model):
+    """One item of a task's checklist (交办任务清单): what the command center (or a board leader)
+    asks the village/community or grid to do; the handler ticks the items it did when it feeds
+    back, and the sender sees which are done when it verifies."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="checklist")
+    order = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(_("item"), max_length=200)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="+")
+
+    class Meta:
+        verbose_name = _("checklist item")
+        verbose_name_plural = _("checklist items")
+        ordering = ["event", "order", "id"]
+
+    def __str__(self):
+        return self.text
 
 
 class EventPhoto(models.Model):
@@ -237,7 +264,7 @@ class EventPhoto(models.Model):
         ordering = ["event", "uploaded_at"]
 
     def __str__(self):
-        return f"{self.event_id} {self.kind} {self.sha256[:12]}"
+        return f"{self.event_id} {self.get_kind_display()} {self.sha256[:12]}"
 
 
 class DeadlineKind(models.TextChoices):
@@ -321,8 +348,9 @@ class Deadline(models.Model):
         ]
 
     def __str__(self):
-        about = f" {self.subject_type}:{self.subject_id}" if self.subject_type else ""
-        return f"{self.event_id} {self.kind}{about} → {self.due_at:%Y-%m-%d %H:%M} ({self.state})"
+        about = f" {self.get_subject_type_display()} {self.subject_id}" if self.subject_type else ""
+        return (f"{self.event_id} {self.get_kind_display()}{about} → {timezone.localtime(self.due_at):%Y-%m-%d %H:%M}"
+                f" ({self.get_state_display()})")
 
 
 class ReporterCode(models.Model):

@@ -34,6 +34,13 @@ TITLES = {
 }
 
 
+def _clock_label(kind: str) -> str:
+    """A clock's name in the notification text (its kind is a code: "handle" → 办理)."""
+    from .models import DeadlineKind
+
+    return str(DeadlineKind(kind).label) if kind in DeadlineKind.values else kind
+
+
 class Recipient(NamedTuple):
     """Who a notification goes to, read in one query (no User object is built): what
     :func:`jiewang.notifications.services.notify` needs of a user."""
@@ -160,7 +167,7 @@ def on_sweep(rows, step: str, now) -> None:
             users.add(event.reporter_id)
         for uid in users:
             inbox.append(Notification(recipient_id=uid, kind=f"deadline.{step}", title=f"{title_word}：{event.title}"[:200],
-                                      body=f"{event.number} {kind}", event_number=event.number,
+                                      body=f"{event.number} {_clock_label(kind)}", event_number=event.number,
                                       url=f"/events/{event.number}/", created_at=now))
             if event.urgency != Urgency.NORMAL:
                 sms_users.setdefault(uid, f"【结网】{title_word}：{event.title} {event.number}"[:500])

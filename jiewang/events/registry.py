@@ -1,8 +1,8 @@
 """The one registry of actions on an event.
 
 Every verb on an event is one :class:`EventAction` row: its name, the lifecycle moves it may
-make, who may do it (roles held on the event, or being staff of the department an assignment or
-summons is for), its input schema, the function that calls its service, what the API answers and
+make, who may do it (roles held on the event, or being staff of the handler an assignment or
+summons is for: a department, a post, an area the work was sent down to), its input schema, the function that calls its service, what the API answers and
 where the pages offer it. Apps add rows in ``ready()`` (events: :mod:`.action_table`;
 dispatching: ``jiewang.dispatching.action_table``). From the rows are produced:
 
@@ -31,16 +31,17 @@ from jiewang.core.errors import Conflict, NotFound, PermissionDenied
 from .lifecycle import EVENT, LEVEL_ROLES, SYSTEM, TransitionNotAllowed
 
 # Precedence when an actor holds several allowed roles on the event: record the most specific.
-ROLE_ORDER = ["department_staff", "department_assist", "grid_worker", "community_staff", "town_operator",
-              "town_leader", "district_admin", "resident", SYSTEM]
+ROLE_ORDER = ["department_staff", "post_staff", "department_assist", "grid_worker", "community_staff",
+              "town_operator", "board_leader", "town_leader", "district_admin", "resident", SYSTEM]
 SURFACES = frozenset({"event_page", "command", "department"})
 
 
 @dataclass(frozen=True)
 class Subject:
     """A kind of sub-object an action acts upon (an assignment, a whistle summons, an extension
-    request): how to load one by id, which event it belongs to, which department it is for, the
-    event's candidates (for the pages) and a short description (shown beside its form)."""
+    request): how to load one by id, which event it belongs to, under which role a user acts as
+    staff of its handler (承办方: department, post or area; None when not), the event's candidates
+    (for the pages) and a short description (shown beside its form)."""
 
     name: str
     param: str  # the body/form field carrying its id, e.g. "assignment_id"
@@ -48,7 +49,7 @@ class Subject:
     load: Callable[[int], Any]  # by id, unscoped (authorization decides), or None
     event_id_of: Callable[[Any], int]
     candidates: Callable[[Any], list]  # (event) -> its sub-objects, for the pages
-    department_id_of: Callable[[Any], int | None] = lambda obj: None
+    handler_role: Callable[[Any, Any], str | None] = lambda user, obj: None  # (user, obj) -> role
     describe: Callable[[Any], str] = str
 
 
@@ -74,7 +75,7 @@ class EventAction:
     level_bound: bool = False  # only the roles of the level holding the event
     statuses: frozenset[str] | None = None  # for actions that make no move: the statuses it applies in
     subject: str = ""  # "" (the event itself) or a registered Subject's name
-    subject_department: bool = False  # who: staff of the subject's department
+    subject_handler: bool = False  # who: staff of the subject's handler (department, post, area)
     # who, by the subject: the roles it admits (e.g. a summons is rated by the level that blew the
     # whistle), intersected with ``roles``; ``who`` says it in words for docs/lifecycle.md.
     subject_roles: Callable[[Any], frozenset[str]] | None = None
@@ -165,16 +166,6 @@ class ActionContext:
 
         return actor_roles_on_event(self.user, self.event)
 
-    @cached_property
-    def department_ids(self) -> set[int]:
-        from jiewang.accounts.choices import Role
-        from jiewang.core.scope import user_grants
-
-        if self.user is None:
-            return set()
-        return {g.department_id for g in user_grants(self.user)
-                if g.role == Role.DEPARTMENT_STAFF and g.department_id}
-
 
 def role_for(action: EventAction, ctx: ActionContext) -> str | None:
     """The role under which ``ctx.user`` may do ``action`` on this event (and subject), or None."""
@@ -183,9 +174,11 @@ def role_for(action: EventAction, ctx: ActionContext) -> str | None:
         return SYSTEM if SYSTEM in action.roles else None
     if user.is_superuser:
         return "superuser"
-    if action.subject_department:
-        dept = SUBJECTS[action.subject].department_id_of(ctx.subject) if ctx.subject is not None else None
-        return "department_staff" if dept is not None and dept in ctx.department_ids else None
+    if action.subject_handler:
+        if ctx.subject is None:
+            return None
+        role = SUBJECTS[action.subject].handler_role(user, ctx.subject)
+        return role if role is not None and role in action.roles else None
     allowed = set(action.roles)
     if action.level_bound:
         allowed &= set(LEVEL_ROLES.get(ctx.event.level, ()))

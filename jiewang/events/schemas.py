@@ -8,7 +8,7 @@ from ninja import Schema
 from pydantic import Field
 
 from jiewang.core.crypto import mask_phone
-from jiewang.core.schema_types import Version
+from jiewang.core.schema_types import DbId, Version
 
 from .choices import EventStatus, PhotoKind, Satisfaction
 from .models import Event
@@ -130,6 +130,10 @@ class VerbIn(Schema):
 
 class ReasonIn(VerbIn):
     comment: str = Field(..., max_length=2000, description="the reason (required)")
+
+
+class FeedbackIn(ReasonIn):
+    checked: list[DbId] = Field([], max_length=30, description="the checklist items done (a task sent down)")
 
 
 class VoidIn(ReasonIn):

@@ -25,7 +25,7 @@ def build_loop(tree, people) -> Loop:
     cgj = people.department
     cgj.code = "cgj"
     cgj.save()
-    sthj = Department.objects.create(area=tree.d1, name="北区生态环境局", code="sthj", board_kind="economy")
+    sthj = Department.objects.create(area=tree.d1, name="北区生态环境局", code="sthj")
 
     def staff(name, dept):
         u = User(username=name, display_name=name)

@@ -91,6 +91,8 @@ def _field(action: EventAction, ctx, name: str, info, key: str) -> dict | None:
     if name in action.choices:
         choices, value = action.choices[name](ctx)
         choices = list(choices) if choices else None
+        if choices is None and is_list and not required:
+            return None  # nothing to pick (e.g. the checklist of an event that has none)
     elif (found := _enum_choices(base)) is not None:
         choices = found
     if base is bool and choices is None:
@@ -131,7 +133,8 @@ def build_form(action: EventAction, ctx: ActionContext, *, surface: str) -> dict
     for name, info in action.schema.model_fields.items():
         if name in NEVER_SHOWN or name in action.hidden:
             continue
-        fields.append(_field(action, ctx, name, info, key))
+        if (f := _field(action, ctx, name, info, key)) is not None:
+            fields.append(f)
     if action.multipart:
         fields.append({"name": "file", "kind": "file", "label": _("Photo (JPEG, PNG or WebP)"), "required": True,
                        "choices": [], "value": "", "values": set(), "id": f"act-{key}-file"})
@@ -266,7 +269,7 @@ def action_post(request, number: str, action: str):
                     event_photo_add(event=event, actor=request.user, data=f.read(), kind=PhotoKind.FEEDBACK)
         ok = str(spec.done) if spec.done else _("Done: %(action)s.") % {"action": spec.title}
     except ApplicationError as exc:
-        error = exc.message
+        error = exc.text
         if exc.fields and exc.code == "validation_failed":
             error = f"{error} ({', '.join(f'{k}: {v}' for k, v in exc.fields.items())})"
     row = _row(request, surface, event, subject) if is_htmx(request) else {}

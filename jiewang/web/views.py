@@ -15,8 +15,15 @@ from .maps import svg_for_areas
 
 
 class LoginView(DjangoLoginView):
+    """Sign in, then a safe ``next`` (same site) or the user's workspace (never /accounts/profile/)."""
+
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        from .nav import home_url_for
+
+        return home_url_for(self.request.user)
 
 
 @require_POST
@@ -32,6 +39,29 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("web:login")
     return redirect(home_url_for(request.user))
+
+
+def _error_page(request, template: str, status: int):
+    return render(request, template, status=status)
+
+
+def permission_denied(request, exception=None):
+    """403 in the site's layout (config/urls.py handler403)."""
+    return _error_page(request, "403.html", 403)
+
+
+def page_not_found(request, exception=None):
+    """404 in the site's layout (config/urls.py handler404)."""
+    return _error_page(request, "404.html", 404)
+
+
+def server_error(request):
+    """500: a static page (no database, no context processors, no user): it must render when the
+    database is what failed. Its navigation holds only links that need nothing."""
+    from django.http import HttpResponseServerError
+    from django.template import loader
+
+    return HttpResponseServerError(loader.get_template("500.html").render({}))
 
 
 @login_required
@@ -82,7 +112,7 @@ def _locate_text(request) -> str:
     except ValueError:
         return _("Invalid coordinates.")
     except ApplicationError as exc:
-        return exc.message
+        return exc.text
     if result.area_id is None:
         return _("Outside the jurisdiction.")
     visible = {a.id for a in area_selectors.area_list(user=request.user).filter(id__in=[a.id for a in chain])}

@@ -72,7 +72,7 @@ def test_main_story_through_the_pages(live_server, live_tree, live_people, live_
     login(center, base, live_people.town_operator, next_url=event_url)
     center.goto(base + event_url)
     act(center, "accept", comment="立案")
-    act(center, "dispatch", lead_department_id=str(live_loop.cgj.id), comment="请城管局主办")
+    act(center, "dispatch", lead=f"department:{live_loop.cgj.id}", comment="请城管局主办")
     assert status_of(center) == "dispatched"
     axe_check(center)
 

@@ -190,12 +190,12 @@ def test_boards_posts_and_departments_are_configured_through_services(tree, peop
         post_create(actor=people.town_leader, board=safety, name="综治岗")
     with pytest.raises(PermissionDenied):
         post_create(actor=people.town_operator, board=safety, name="应急岗")
-    dept = department_create(actor=people.district_admin, area=tree.d1, name="北区应急管理局", board_kind="safety",
+    dept = department_create(actor=people.district_admin, area=tree.d1, name="北区应急管理局",
                              code="yjj")
     with pytest.raises(ApplicationError):
-        department_create(actor=people.district_admin, area=tree.d2, name="南区应急管理局", board_kind="safety")
+        department_create(actor=people.district_admin, area=tree.d2, name="南区应急管理局")
     with pytest.raises(ValidationFailed):
-        department_create(actor=people.district_admin, area=tree.c1, name="x", board_kind="safety")
+        department_create(actor=people.district_admin, area=tree.c1, name="x")
     assert (Post.objects.get().pk, Department.objects.filter(code="yjj").get().pk) == (post.pk, dept.pk)
     assert Board.objects.filter(town=tree.t3).count() == 0
     actions = sorted(AuditEntry.objects.filter(action__in=["board.create", "post.create", "department.create"])

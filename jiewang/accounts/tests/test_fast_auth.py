@@ -39,8 +39,8 @@ def test_user_grants_answer_what_the_orm_answers(tree, people):
     RoleGrant.objects.create(user=u, role="town_leader", area=tree.t1,
                              valid_to=timezone.now() + dt.timedelta(days=1))
     fresh = User.objects.get(pk=u.pk)
-    orm = [Grant(r, a, p, d) for r, a, p, d in RoleGrant.objects.active().filter(user=fresh).order_by("id")
-           .values_list("role", "area_id", "area__path", "department_id")]
+    orm = [Grant(*row) for row in RoleGrant.objects.active().filter(user=fresh).order_by("id")
+           .values_list("role", "area_id", "area__path", "department_id", "post_id", "board_id")]
     got = user_grants(fresh)
     assert got == orm and {g.role for g in got} == {"community_staff", "town_leader"}
     assert user_grants(fresh) is got  # once per user object (request)

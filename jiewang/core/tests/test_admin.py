@@ -51,7 +51,7 @@ def test_admin_edits_are_audited(tree, people, client_for):
     url = f"/admin/accounts/department/{dept.pk}/change/"
     page = c.get(url)
     assert page.status_code == 200
-    form = {"area": tree.d1.pk, "name": "北区城市管理局（新）", "board_kind": dept.board_kind, "code": dept.code,
+    form = {"area": tree.d1.pk, "name": "北区城市管理局（新）", "code": dept.code,
             "phone": "", "is_active": "on"}
     r = c.post(url, form)
     assert r.status_code == 302, r.content[:500]

@@ -10,6 +10,7 @@ from io import StringIO
 import numpy as np
 import pytest
 
+from jiewang.accounts.board_seed import TOWN_POSTS
 from jiewang.events.catalog_data import DISTRICT_DEPARTMENTS
 import shapely
 from shapely.geometry import box
@@ -29,7 +30,7 @@ from jiewang.demo.seeding import DEMO_PASSWORD, DEMO_USERS, demo_logins, seed_de
 SMALL_COUNTS = {1: 1, 2: 2, 3: 4, 4: 12, 5: 60}
 CITY_COUNTS = {1: 1, 2: 38, 3: 1031, 4: 11000, 5: 62000}
 CODE_LENGTH = {1: 6, 2: 6, 3: 9, 4: 12, 5: 15}
-POSTS_PER_TOWN = sum(len(posts) for _kind, _name, posts in names.BOARDS)
+POSTS_PER_TOWN = sum(len(posts) for posts in TOWN_POSTS.values())
 
 
 @pytest.fixture(scope="module")
@@ -233,12 +234,11 @@ def test_seed_writes_the_plan_with_paths_boundaries_boards_and_departments():
     assert set(Board.objects.values_list("name", flat=True)) == {"党的建设", "经济发展", "民生服务", "平安法治"}
     assert Post.objects.count() == 4 * POSTS_PER_TOWN
     assert set(Post.objects.filter(board__kind="safety").values_list("name", flat=True)) >= {
-        "综治岗", "司法岗", "应急岗", "信访岗"}
+        "综治办", "综合执法大队", "派出所", "司法所", "应急办", "信访办"}
     assert Department.objects.count() == (len(names.CITY_DEPARTMENTS)
                                           + 2 * len(DISTRICT_DEPARTMENTS))
     district = Area.objects.get(code="500101")
-    assert Department.objects.filter(area=district, name=f"{district.name}城市管理局",
-                                     board_kind="safety").exists()
+    assert Department.objects.filter(area=district, name=f"{district.name}城市管理局", code="cgj").exists()
     audit = AuditEntry.objects.get(action="demo.seed")
     assert (audit.object_id, audit.actor_id) == (str(root.id), None)
     assert audit.data["counts"]["grid"] == 60 and audit.data["seed"] == 3
@@ -247,13 +247,13 @@ def test_seed_writes_the_plan_with_paths_boundaries_boards_and_departments():
 @pytest.mark.django_db
 def test_seeding_twice_does_not_duplicate():
     out = StringIO()
-    call_command("seed_demo", "--scale", "small", "--seed", "5", stdout=out)
+    call_command("seed_demo", "--scale", "small", "--seed", "5", "--history", "0", stdout=out)
     assert "Demo city seeded" in out.getvalue()
     before = (_stored_counts(), AreaBoundary.objects.count(), Board.objects.count(),
               Post.objects.count(), Department.objects.count(), User.objects.count(),
               RoleGrant.objects.count(), BoundaryRevision.current())
     out = StringIO()
-    call_command("seed_demo", "--scale", "small", "--seed", "5", stdout=out)
+    call_command("seed_demo", "--scale", "small", "--seed", "5", "--history", "0", stdout=out)
     assert "already exists" in out.getvalue() and "grid_worker" in out.getvalue()
     after = (_stored_counts(), AreaBoundary.objects.count(), Board.objects.count(),
              Post.objects.count(), Department.objects.count(), User.objects.count(),
@@ -265,7 +265,7 @@ def test_seeding_twice_does_not_duplicate():
 @pytest.mark.django_db
 def test_force_replaces_a_demo_only_database():
     seed_demo(scale="small", seed=1)
-    call_command("seed_demo", "--scale", "small", "--seed", "2", "--force", stdout=StringIO())
+    call_command("seed_demo", "--scale", "small", "--seed", "2", "--history", "0", "--force", stdout=StringIO())
     plan = generate_city("small", 2)
     stored = sorted(Area.objects.values_list("code", "name"))
     assert stored == sorted((n.code, n.name) for n in plan.nodes)
@@ -285,7 +285,7 @@ def test_grid_workers_one_per_grid_with_unusable_passwords_and_replaced_by_force
     assert sorted(g.area.code for g in grants) == sorted(
         Area.objects.filter(level=AreaLevel.GRID).values_list("code", flat=True))
     assert all(g.role == "grid_worker" and g.user.username == "gw" + g.area.code for g in grants)
-    call_command("seed_demo", "--scale", "small", "--seed", "6", "--force", stdout=StringIO())
+    call_command("seed_demo", "--scale", "small", "--seed", "6", "--history", "0", "--force", stdout=StringIO())
     assert User.objects.count() == len(DEMO_USERS)
     assert RoleGrant.objects.count() == len(DEMO_USERS) - 1
 
@@ -296,7 +296,7 @@ def test_force_refuses_when_other_data_exists():
     User.objects.create_user("someone", password="not-a-demo-2026")
     codes = sorted(Area.objects.values_list("code", "name"))
     with pytest.raises(CommandError, match="demo.not_only_demo"):
-        call_command("seed_demo", "--scale", "small", "--seed", "2", "--force", stdout=StringIO())
+        call_command("seed_demo", "--scale", "small", "--seed", "2", "--history", "0", "--force", stdout=StringIO())
     assert sorted(Area.objects.values_list("code", "name")) == codes
     assert AuditEntry.objects.filter(action="demo.seed").count() == 1
 
@@ -321,6 +321,8 @@ def test_demo_logins_authenticate_and_hold_exactly_their_role():
         assert not user.is_superuser
         assert [(g.role, g.area.level) for g in grants] == [(spec.role, spec.level)]
         assert (grants[0].department is not None) == (spec.role == "department_staff")
+        assert (grants[0].post_id is not None) == (spec.role == "post_staff")
+        assert (grants[0].board_id is not None) == (spec.role == "board_leader")
     wrong = authenticate(RequestFactory().post("/login/"), username="grid_worker", password="wrong")
     assert wrong is None
     by_user = {r.username: r for r in logins}
@@ -334,6 +336,8 @@ def test_demo_logins_authenticate_and_hold_exactly_their_role():
     assert by_user["resident"].area_code == grid.code
     assert by_user["town_operator"].area_code == town.code
     assert by_user["department_staff"].department == f"{district.name}城市管理局"
+    assert (by_user["post_staff"].department, by_user["board_leader"].department) == ("综合执法大队", "平安法治")
+    assert by_user["post_staff"].area_code == town.code
 
 
 def test_the_demo_city_obeys_the_code_rule():

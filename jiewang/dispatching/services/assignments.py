@@ -1,4 +1,5 @@
-"""Dispatch to a lead and assisting departments (or a board's post), sign-for, return with reason,
+"""Dispatch to a lead (a post of the town's boards or a department) and assisting departments,
+sign-for, return with reason,
 an assisting department's own feedback, dispute and arbitration, redispatch (transfer), and
 extension requests.
 
@@ -17,12 +18,13 @@ from django.utils import timezone
 
 from jiewang.accounts.models import Department, Post
 from jiewang.core.errors import NotFound, ValidationFailed
-from jiewang.events.choices import HandlingLevel
+from jiewang.events.choices import EventSource, HandlingLevel
 from jiewang.events.models import Event
 from jiewang.events.registry import authorize
 from jiewang.events.services.clocks import clock_start, clock_stop
 from jiewang.events.services.transition import event_note, event_transition
 
+from ..handlers import handler_name
 from ..models import OPEN_ASSIGNMENT, Assignment, AssignmentRole, ExtensionRequest, ExtensionStatus
 from .moves import move
 
@@ -34,13 +36,21 @@ def _reason(text: str, code: str = "dispatch.reason_required") -> str:
     return text
 
 
-def resolve_targets(*, actor, lead_department_id: int | None = None, lead_post_id: int | None = None,
+def resolve_targets(*, actor, lead: str = "", lead_department_id: int | None = None,
+                    lead_post_id: int | None = None,
                     assist_department_ids: list[int] | None = None) -> tuple[Department | Post, list[Department]]:
-    """The lead (a department or a post) and the assisting departments named by id, looked up in
-    the actor's scope (an id it cannot see is not found)."""
+    """The lead (a post of the town's boards or a department: ``lead`` = ``"post:ID"`` /
+    ``"department:ID"``, or one of the two ids) and the assisting departments named by id, looked
+    up in the actor's scope (an id it cannot see is not found)."""
     from jiewang.accounts import selectors as account_selectors
     from jiewang.core.scope import Action, restrict
 
+    if lead:
+        if lead_department_id is not None or lead_post_id is not None:
+            raise ValidationFailed("主办须为一个部门或一个岗位 / Name one lead: a department or a post.",
+                                   code="dispatch.lead_required", fields={"lead": "one lead"})
+        kind, _sep, ident = lead.partition(":")
+        lead_department_id, lead_post_id = (int(ident), None) if kind == "department" else (None, int(ident))
     if (lead_department_id is None) == (lead_post_id is None):
         raise ValidationFailed("主办须为一个部门或一个岗位 / Name one lead: a department or a post.",
                                code="dispatch.lead_required", fields={"lead_department_id": "required"})
@@ -130,8 +140,8 @@ def event_redispatch(*, event: Event, actor, lead: Department | Post, assists: l
 def _locked(assignment: Assignment) -> Assignment:
     # Lock the assignment only: PostgreSQL refuses FOR UPDATE on the nullable side of the outer
     # join that select_related("department") makes (an assignment to a post has no department).
-    return Assignment.objects.select_for_update(of=("self",)).select_related("event", "department") \
-        .get(pk=assignment.pk)
+    return Assignment.objects.select_for_update(of=("self",)).select_related("event", "department", "post__board",
+                                                                             "area").get(pk=assignment.pk)
 
 
 @transaction.atomic
@@ -145,10 +155,12 @@ def assignment_sign(*, assignment: Assignment, actor) -> Assignment:
     if a.role == AssignmentRole.LEAD:
         event, _ = event_transition(event=a.event, action="sign", actor=actor, role=role, at=now,
                                     data={"assignment": a.pk})
-        clock_start(event=event, kind="handle", start=now)
+        # A task sent down keeps the deadline its sender gave; other work gets the category's.
+        if event.source != EventSource.SENT_DOWN or event.due_at is None:
+            clock_start(event=event, kind="handle", start=now)
     else:
         event_note(event=a.event, action="assist_sign", actor=actor, role=role,
-                   data={"assignment": a.pk, "department": str(a.department)}, at=now)
+                   data={"assignment": a.pk, "department": handler_name(a)}, at=now)
     return a
 
 
@@ -184,7 +196,7 @@ def assignment_feedback(*, assignment: Assignment, actor, comment: str) -> Assig
     now = timezone.now()
     move(a, "feedback", at=now, changes={"feedback": comment})
     event_note(event=a.event, action="assist_feedback", actor=actor, role=role, comment=comment,
-               data={"assignment": a.pk, "department": str(a.department)}, at=now)
+               data={"assignment": a.pk, "department": handler_name(a)}, at=now)
     return a
 
 
@@ -199,12 +211,12 @@ def assignment_dispute(*, assignment: Assignment, actor, reason: str) -> Assignm
     a.disputed_at, a.dispute_reason, a.arbitrated_at = now, reason, None
     a.save(update_fields=["disputed_at", "dispute_reason", "arbitrated_at"])
     event_note(event=a.event, action="dispute", actor=actor, role=role, comment=reason,
-               data={"assignment": a.pk, "department": a.department.name if a.department_id else None}, at=now)
+               data={"assignment": a.pk, "department": handler_name(a) or None}, at=now)
     from jiewang.events.notify import users_with_role
     from jiewang.notifications.services import notify
 
     notify(users=users_with_role(a.event, ["town_operator"]), kind="assignment.dispute",
-           title=f"部门申请仲裁：{a.event.title}", body=reason, event_number=a.event.number,
+           title=f"承办方申请仲裁：{a.event.title}", body=reason, event_number=a.event.number,
            url=f"/events/{a.event.number}/")
     return a
 

@@ -402,7 +402,7 @@ def test_redispatch_withdraws_every_open_assignment(walk, people, loop, client_f
     e, lead, assist = two_departments(walk, people, loop, client_for)
     api(client_for(loop.cgj_staff), f"/assignments/{lead.pk}/sign")
     ev = fresh(e)
-    ghzy = Department.objects.create(area=loop.cgj.area, name="北区规划和自然资源局", code="ghzy", board_kind="economy")
+    ghzy = Department.objects.create(area=loop.cgj.area, name="北区规划和自然资源局", code="ghzy")
     svc.extension_request(event=ev, actor=loop.cgj_staff, requested_due_at=ev.due_at.replace(year=ev.due_at.year + 1),
                           reason="材料未到")
     op = client_for(people.town_operator)

@@ -32,7 +32,7 @@ TABLES = {
         "rework": ({"feedback", "done"}, "signed", None, ("verify_fail", "redo")),
         "complete": ({"signed", "feedback"}, "done", "closed_at", CLOSES),
         "lapse": ({"dispatched"}, "withdrawn", "closed_at", CLOSES),
-        "withdraw": ({"dispatched", "signed", "feedback"}, "withdrawn", "closed_at", ("redispatch",)),
+        "withdraw": ({"dispatched", "signed", "feedback"}, "withdrawn", "closed_at", ("redispatch", "escalate")),
     },
     SUMMONS: {
         "report_in": ({"summoned"}, "reported_in", "reported_in_at", ()),

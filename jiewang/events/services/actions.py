@@ -13,9 +13,10 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from jiewang.core.errors import ValidationFailed
+from jiewang.accounts.choices import Role
+from jiewang.core.errors import PermissionDenied, ValidationFailed
 
-from ..choices import EventStatus, HandlingLevel, Satisfaction
+from ..choices import EventSource, EventStatus, HandlingLevel, Satisfaction
 from ..models import Event
 from ..registry import authorize
 from .clocks import clock_pause, clock_resume, clock_start, clock_stop
@@ -125,11 +126,16 @@ def event_handle_locally(*, event: Event, actor, comment: str = "", expected_ver
 
 @transaction.atomic
 def event_feedback(*, event: Event, actor, comment: str, expected_version: int | None = None,
-                   data: dict | None = None) -> Event:
-    """办结反馈: the handler says it is done; verification on site is due next."""
+                   data: dict | None = None, checked: list[int] | None = None) -> Event:
+    """办结反馈: the handler says it is done; verification on site is due next. A task sent down
+    ticks the ``checked`` items of its checklist (recorded on the timeline)."""
     role = authorize("feedback", actor=actor, event=event)
     comment = require_reason(comment, "event.feedback_required")
     now = timezone.now()
+    if checked:
+        from .tasks import checklist_tick
+
+        data = {**(data or {}), "checklist": checklist_tick(event=event, actor=actor, item_ids=checked, at=now)}
     event, _ = event_transition(event=event, action="feedback", actor=actor, role=role, comment=comment, data=data,
                                 expected_version=expected_version, at=now, met=("handle",))
     clock_start(event=event, kind="verify", start=now)
@@ -149,11 +155,20 @@ def event_close_on_spot(*, event: Event, actor, comment: str, expected_version: 
     return event
 
 
+# The roles that may verify other events but not a task sent down to their own area.
+TASK_VERIFY_REFUSED = frozenset({Role.GRID_WORKER, Role.COMMUNITY_STAFF})
+
+
 @transaction.atomic
 def event_verify(*, event: Event, actor, passed: bool, comment: str = "",
                  expected_version: int | None = None) -> Event:
-    """核查: on-site verification of the handler's result; a failure sends it back for rework."""
+    """核查: on-site verification of the handler's result; a failure sends it back for rework. A
+    task sent down (交办) is verified by the side that sent it: the area's own staff may not
+    (403 ``task.verify_by_sender``)."""
     role = authorize("verify", actor=actor, event=event)
+    if event.source == EventSource.SENT_DOWN and role in TASK_VERIFY_REFUSED:
+        raise PermissionDenied("交办任务由交办方核查 / A task sent down is verified by its sender.",
+                               code="task.verify_by_sender")
     now = timezone.now()
     if passed:
         event, _ = event_transition(event=event, action="verify_pass", actor=actor, role=role, comment=comment,
@@ -213,6 +228,8 @@ def event_rate(*, event: Event, actor, satisfaction: str, comment: str = "",
     """The reporter's own rating online (``actor`` None: an anonymous reporter proven by the
     tracking token, see :mod:`.public`)."""
     role = authorize("rate", actor=actor, event=event)
+    if actor is None:
+        role = "reporter"  # the anonymous reporter, proven by the tracking token (not the system)
     if satisfaction not in Satisfaction.values:
         raise ValidationFailed("满意度无效 / Invalid satisfaction.", code="event.satisfaction_invalid")
     return _rate(event=event, actor=actor, role=role, action="rate", contacted=True, resolved=None,

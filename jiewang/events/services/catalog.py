@@ -32,6 +32,8 @@ def validate_deadlines(table: dict) -> dict:
 @transaction.atomic
 def catalog_seed(*, actor=None) -> int:
     """Create the seeded catalog where absent (idempotent); returns how many were created."""
+    from jiewang.accounts.board_seed import DEPARTMENT_POST
+
     from ..catalog_data import ATTRIBUTES, CATEGORIES, GROUPS
 
     created = 0
@@ -45,6 +47,7 @@ def catalog_seed(*, actor=None) -> int:
         _, made = MatterCategory.objects.get_or_create(code=code, defaults={
             "parent": groups[group], "name": name, "board_kind": board, "closable_level": level,
             "grid_may_self_handle": self_handle, "default_department_codes": depts,
+            "default_post_name": DEPARTMENT_POST.get(depts[0], "") if depts else "",
             "deadlines": validate_deadlines(deadlines), "keywords": keywords,
             "attributes": ATTRIBUTES.get(code, []), "order": order,
         })
@@ -56,7 +59,7 @@ def catalog_seed(*, actor=None) -> int:
 
 
 EDITABLE = {"name", "description", "keywords", "closable_level", "grid_may_self_handle",
-            "default_department_codes", "deadlines", "attributes", "is_active", "order"}
+            "default_department_codes", "default_post_name", "deadlines", "attributes", "is_active", "order"}
 
 
 @transaction.atomic

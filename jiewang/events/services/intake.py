@@ -41,6 +41,8 @@ START_LEVEL = {
     EventChannel.DISTRICT: HandlingLevel.TOWN,
 }
 _CHANNELS, _URGENCIES, _SOURCES = (frozenset(c.values) for c in (EventChannel, Urgency, EventSource))
+# Tasks the command center sends down are created by events.services.tasks, never reported.
+_CHANNELS, _SOURCES = _CHANNELS - {EventChannel.CENTER}, _SOURCES - {EventSource.SENT_DOWN}
 # Who may report through each channel (None = the system; residents may be anonymous).
 CHANNEL_ROLES = {
     EventChannel.PATROL: {Role.GRID_WORKER, Role.COMMUNITY_STAFF},

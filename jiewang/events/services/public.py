@@ -219,9 +219,10 @@ def public_timeline(event: Event) -> list[dict]:
     return out
 
 
-def event_rate_by_token(*, number: str, token: str, satisfaction: str, comment: str = "") -> Event:
-    """An anonymous reporter rates the result: the token is the proof; the rating goes through
-    ``event_transition`` (action ``rate``) with the system as actor."""
+def event_rate_by_token(*, number: str, token: str, satisfaction: str, comment: str = "", user=None) -> Event:
+    """The reporter rates the result: the token is the proof; the rating goes through
+    ``event_transition`` (action ``rate``), recorded as the signed-in reporter when ``user`` is the
+    event's reporter, else as the anonymous reporter (no actor, role ``reporter``)."""
     from .actions import event_rate
 
     event = event_track(number=number, token=token)
@@ -229,4 +230,5 @@ def event_rate_by_token(*, number: str, token: str, satisfaction: str, comment: 
         from ..lifecycle import transition_for
 
         transition_for("rate", event.status)  # raises the usual "not allowed from this state"
-    return event_rate(event=event, actor=None, satisfaction=satisfaction, comment=(comment or "")[:500])
+    actor = user if user is not None and user.is_authenticated and event.reporter_id == user.pk else None
+    return event_rate(event=event, actor=actor, satisfaction=satisfaction, comment=(comment or "")[:500])

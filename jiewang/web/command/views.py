@@ -28,6 +28,7 @@ from jiewang.events.choices import EventStatus, Satisfaction
 
 from ..actions import forms_for
 from .helpers import day_start, parse_day, role_required
+from .situation import situation_context
 
 COMMAND_ROLES = {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}
 QUEUE_LIMIT = 50
@@ -193,6 +194,7 @@ def index(request):
         "layer": LAYER_NAMES.get(layer, ""), "satisfactions": Satisfaction.choices,
         "tile_url": getattr(settings, "MAP_TILE_URL", ""),
         "query": request.GET.urlencode(), "next": request.get_full_path(), "now_": timezone.now(),
+        "situation": situation_context(request.user, root),
     })
 
 

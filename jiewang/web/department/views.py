@@ -1,7 +1,10 @@
-"""部门工作台 — the department workbench: the department's open assignments with countdowns to
-each deadline and their actions (the action registry's ``department`` surface: sign for, return,
-dispute, feed back with photos, request an extension, an assisting department's own feedback),
-whistles waiting for its report-in, and recently finished work.
+"""承办工作台 — the handling workbench: "my handler's work", whatever the handler is
+(:mod:`jiewang.dispatching.handlers`): a department's, a post's (岗位/站所) and, for a board
+leader (分管领导), all the work of the board's posts. Open assignments with countdowns to each
+deadline and their actions (the action registry's ``department`` surface: sign for, return,
+dispute, feed back with photos, request an extension, an assisting handler's own feedback; urge
+and supervise for a board leader), whistles waiting for a department's report-in, and recently
+finished work.
 
 Reads go through selectors; the forms post to the one form view
 (:func:`jiewang.web.actions.action_post`), which runs the same services as the API: a refused
@@ -17,23 +20,40 @@ from jiewang.accounts.choices import Role
 from jiewang.core.errors import NotFound
 from jiewang.core.scope import user_grants
 from jiewang.dispatching import selectors as dispatch_selectors
-from jiewang.dispatching.permissions import department_ids
+from jiewang.dispatching.handlers import DEPARTMENT, POST, led_board_ids, user_keys
 
 from ..actions import forms_for
 from ..command.helpers import role_required
 
-department_required = role_required({Role.DEPARTMENT_STAFF})
+# The handlers whose staff work here (areas' staff have their own pages: grid, community).
+HANDLER_ROLES = {Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER}
+department_required = role_required(HANDLER_ROLES)
 
 
-def my_department_ids(request) -> set[int]:
-    """The departments the user works for; a superuser may look at any (``?department=id``, or all)."""
+def my_work(request) -> tuple[set, set[int]]:
+    """(handler keys, led board ids) the user works for: departments and posts held, boards led.
+    A superuser may look at one department (``?department=id``) or post (``?post=id``), or every
+    department."""
     if request.user.is_superuser:
+        for kind, param in ((POST, "post"), (DEPARTMENT, "department")):
+            wanted = request.GET.get(param, "")
+            if wanted.isdigit():
+                return {(kind, int(wanted))}, set()
         qs = account_selectors.department_list(user=request.user)
-        wanted = request.GET.get("department", "")
-        if wanted.isdigit():
-            qs = qs.filter(pk=int(wanted))
-        return set(qs.values_list("pk", flat=True))
-    return department_ids(user_grants(request.user))
+        return {(DEPARTMENT, pk) for pk in qs.values_list("pk", flat=True)}, set()
+    keys = {k for k, role in user_keys(request.user).items() if role in HANDLER_ROLES}
+    return keys, led_board_ids(user_grants(request.user))
+
+
+def handler_names(keys, board_ids) -> list[str]:
+    """What the page's heading names: the departments, the posts, the boards led."""
+    from jiewang.accounts.models import Board, Department, Post
+
+    names = [d.name for d in Department.objects.filter(pk__in=[pk for k, pk in keys if k == DEPARTMENT])]
+    names += [f"{p.board.name} · {p.name}" for p in Post.objects.filter(
+        pk__in=[pk for k, pk in keys if k == POST]).select_related("board")]
+    names += [f"{b.town.name} · {b.name}" for b in Board.objects.filter(pk__in=board_ids).select_related("town")]
+    return names
 
 
 def _decorate(user, assignments, clocks) -> list:
@@ -41,7 +61,8 @@ def _decorate(user, assignments, clocks) -> list:
         c = clocks.get(a.pk, {})
         a.sign_clock, a.handle_clock = c.get("sign"), c.get("handle")
         a.extension_pending = c.get("extension_pending", False)
-        # The assignment's own steps, and the event's (feedback, extension) on the lead's row.
+        # The assignment's own steps, and the event's (feedback, extension; urge, supervise for a
+        # board leader) on the lead's row.
         a.row_actions = forms_for(user, a.event, "department", subjects=[a], event_level=a.role == "lead")
     return assignments
 
@@ -54,18 +75,20 @@ def _decorate_summonses(user, summonses) -> list:
 
 @department_required
 def index(request):
-    ids = my_department_ids(request)
-    assignments = list(dispatch_selectors.department_queue(user=request.user, department_ids=ids)
+    keys, boards = my_work(request)
+    assignments = list(dispatch_selectors.handler_queue(user=request.user, keys=keys, board_ids=boards)
                        .select_related("event__category", "event__grid", "event__town"))
     _decorate(request.user, assignments,
               dispatch_selectors.assignment_clocks(user=request.user, assignments=assignments))
-    departments = list(account_selectors.department_list(user=request.user).filter(pk__in=ids)) if ids else []
-    summonses = list(dispatch_selectors.department_summons_list(user=request.user, department_ids=ids))
+    dept_ids = {pk for kind, pk in keys if kind == DEPARTMENT}
+    summonses = list(dispatch_selectors.department_summons_list(user=request.user, department_ids=dept_ids))
     return render(request, "web/department/index.html", {
-        "departments": departments,
+        "handlers": handler_names(keys, boards) if len(keys) + len(boards) <= 5 else [],
+        "has_work": bool(keys or boards),
+        "can_send_down": bool(boards),
         "assignments": assignments,
         "summonses": _decorate_summonses(request.user, summonses),
-        "history": dispatch_selectors.department_history(user=request.user, department_ids=ids),
+        "history": dispatch_selectors.handler_history(user=request.user, keys=keys, board_ids=boards),
         "next": request.get_full_path(), "now_": timezone.now(),
     })
 

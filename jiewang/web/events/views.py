@@ -84,8 +84,15 @@ ACTION_LABELS = {
     "alarm_escalate": gettext_lazy("Alarm escalated"),
 }
 ROLE_LABELS = {**{r.value: r.label for r in Role}, "superuser": gettext_lazy("Superuser"),
-               "department_assist": gettext_lazy("Assisting department staff"),
-               "system": gettext_lazy("System")}
+               "department_assist": gettext_lazy("Assisting handler's staff"),
+               "system": gettext_lazy("System"), "reporter": gettext_lazy("Reporter")}
+
+
+def _actor_text(activity) -> str:
+    """Who did it: the user; without one, the reporter proven by the tracking link, or the system."""
+    if activity.actor_id:
+        return str(activity.actor)
+    return str(ROLE_LABELS["reporter"] if activity.actor_role == "reporter" else ROLE_LABELS["system"])
 
 
 def action_label(action: str) -> str:
@@ -172,8 +179,8 @@ def event_page(request, number: str):
         "whistles": whistles,
         "whistle_requests": whistle_requests,
         "photos": list(event_selectors.event_photo_list(user=user, event=event)),
-        "timeline": [{"a": a, "label": action_label(a.action),
-                      "role": ROLE_LABELS.get(a.actor_role, a.actor_role),
+        "timeline": [{"a": a, "label": action_label(a.action), "who": _actor_text(a),
+                      "role": ROLE_LABELS.get(a.actor_role, a.actor_role) if a.actor_id else "",
                       "from": EventStatus(a.from_status).label if a.from_status in EventStatus.values else "",
                       "to": EventStatus(a.to_status).label if a.to_status in EventStatus.values else ""}
                      for a in timeline],

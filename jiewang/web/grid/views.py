@@ -76,7 +76,27 @@ def _tasks(user) -> dict:
         e.status_label = EventStatus(e.status).label
         e.may_escalate = e.level in levels and e.status in (EventStatus.REPORTED, EventStatus.ACCEPTED,
                                                             EventStatus.HANDLING)
-    return {"handle": handle, "verify": verify, "due": due, "now": now}
+    return {"handle": handle, "verify": verify, "due": due, "now": now, "sent": _sent_down(user)}
+
+
+def _sent_down(user) -> list:
+    """Open work sent down to the user's village/community or grid (交办), oldest first, with its
+    checklist's progress."""
+    from django.db.models import Count
+
+    from jiewang.dispatching import selectors as dispatch_selectors
+    from jiewang.dispatching.handlers import AREA, user_keys
+
+    keys = {k for k in user_keys(user) if k[0] == AREA}
+    if not keys:
+        return []
+    rows = list(dispatch_selectors.handler_queue(user=user, keys=keys).select_related("event__category")
+                .annotate(items_total=Count("event__checklist"),
+                          items_done=Count("event__checklist", filter=Q(event__checklist__done_at__isnull=False)))
+                [:100])
+    for a in rows:
+        a.event.url = event_url(a.event.number)
+    return rows
 
 
 @login_required
@@ -111,7 +131,7 @@ def escalate(request, number: str):
         actions.event_escalate(event=event, actor=request.user, reason=request.POST.get("reason", ""),
                                expected_version=_version(request))
     except ApplicationError as exc:
-        messages.error(request, f"{event.number}: {exc.message}")
+        messages.error(request, f"{event.number}: {exc.text}")
     else:
         messages.success(request, _("%(number)s was escalated to the next level.") % {"number": event.number})
     return redirect("web:grid")
@@ -142,7 +162,7 @@ def verify(request, number: str):
                 if f is not None:
                     event_photo_add(event=event, actor=request.user, data=f.read(), kind=kind)
     except ApplicationError as exc:
-        messages.error(request, f"{number}: {exc.message}")
+        messages.error(request, f"{number}: {exc.text}")
     else:
         messages.success(request, (_("%(number)s passed verification and is closed.") if outcome == "pass"
                                    else _("%(number)s was sent back for rework.")) % {"number": number})

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import boards, views
 
 urlpatterns = [
     path("", views.index, name="manage"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("users/<int:user_id>/grants/<int:grant_id>/revoke/", views.grant_revoke, name="manage-revoke"),
     path("areas/", views.area_options, name="manage-areas"),
     path("whistles/", views.whistle_policy, name="manage-whistles"),
+    path("boards/", boards.boards, name="manage-boards"),
 ]

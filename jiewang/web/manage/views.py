@@ -157,6 +157,7 @@ def catalog_edit(request, code: str):
         "name": category.name, "keywords": category.keywords, "closable_level": category.closable_level,
         "grid_may_self_handle": category.grid_may_self_handle, "is_active": category.is_active,
         "default_department_codes": ", ".join(category.default_department_codes),
+        "default_post_name": category.default_post_name,
     }
     table = category.deadlines
     if request.method == "POST":
@@ -167,6 +168,7 @@ def catalog_edit(request, code: str):
             "grid_may_self_handle": post.get("grid_may_self_handle") == "1",
             "is_active": post.get("is_active") == "1",
             "default_department_codes": post.get("default_department_codes", ""),
+            "default_post_name": post.get("default_post_name", "").strip()[:64],
         }
         table, field_errors = _parse_deadlines(post)
         codes = [c.strip() for c in values["default_department_codes"].replace("，", ",").split(",") if c.strip()]
@@ -177,9 +179,10 @@ def catalog_edit(request, code: str):
                 category_update(actor=request.user, category=category, name=values["name"],
                                 keywords=values["keywords"], closable_level=values["closable_level"],
                                 grid_may_self_handle=values["grid_may_self_handle"], is_active=values["is_active"],
-                                default_department_codes=codes, deadlines=table)
+                                default_department_codes=codes, default_post_name=values["default_post_name"],
+                                deadlines=table)
             except ApplicationError as exc:
-                error = exc.message
+                error = exc.text
                 field_errors = {k: _("Invalid.") for k in exc.fields}
             else:
                 messages.success(request, _("Saved: %(name)s.") % {"name": values["name"]})
@@ -222,7 +225,7 @@ def _holiday_arguments(values: dict) -> tuple[dict, dict]:
         try:
             kwargs[name] = parse(values[name])
         except ApplicationError as exc:
-            errors[name] = exc.message
+            errors[name] = exc.text
     return kwargs, errors
 
 
@@ -251,7 +254,7 @@ def holiday_load(request):
                     return redirect("web:manage-holidays")
                 plan = holiday_arrangement_check(actor=request.user, **kwargs)
             except ApplicationError as exc:
-                error, field_errors = exc.message, dict(exc.fields)
+                error, field_errors = exc.text, dict(exc.fields)
     try:
         hint_year = int(values["year"])
         statutory = [(d, NAMES_ZH[k]) for d, k in statutory_holidays(hint_year).items()] \
@@ -293,7 +296,23 @@ def _grant_context(request) -> dict:
     return {"roles": _grantable_roles(request.user), "area_q": area_q,
             "areas": _area_choices(request.user, area_q),
             "departments": account_selectors.department_list(user=request.user).order_by("area__path", "name"),
+            "posts": _posts(request.user)[:1000], "boards": _boards(request.user)[:500],
             "role_levels": {r: [str(AreaLevel(lv).label) for lv in lvs] for r, lvs in ROLE_LEVELS.items()}}
+
+
+def _posts(user):
+    from jiewang.accounts.models import Post
+    from jiewang.core.scope import Action, restrict
+
+    return restrict(Post.objects.select_related("board__town"), user, Action.VIEW) \
+        .order_by("board__town__path", "board__kind", "name")
+
+
+def _boards(user):
+    from jiewang.accounts.models import Board
+    from jiewang.core.scope import Action, restrict
+
+    return restrict(Board.objects.select_related("town"), user, Action.VIEW).order_by("town__path", "kind")
 
 
 def _grant_from_post(request, subject):
@@ -308,8 +327,17 @@ def _grant_from_post(request, subject):
         department = account_selectors.department_list(user=request.user).filter(pk=post["department"]).first()
         if department is None:
             raise NotFound(_("A department was not found."), code="department.not_found")
+    held, board = None, None
+    if post.get("post"):
+        held = _posts(request.user).filter(pk=post["post"]).first() if post["post"].isdigit() else None
+        if held is None:
+            raise NotFound(_("A post was not found."), code="post.not_found")
+    if post.get("board"):
+        board = _boards(request.user).filter(pk=post["board"]).first() if post["board"].isdigit() else None
+        if board is None:
+            raise NotFound(_("A board was not found."), code="board.not_found")
     return role_grant(actor=request.user, user=subject, role=post.get("role", ""), area=area,
-                      department=department)
+                      department=department, post=held, board=board)
 
 
 @requires(can_manage_people)
@@ -320,7 +348,7 @@ def user_list(request):
     if request.method == "POST":
         post = request.POST
         form = {k: post.get(k, "").strip() for k in ("username", "display_name", "phone", "role", "area",
-                                                     "department")}
+                                                     "department", "post", "board")}
         try:
             with transaction.atomic():
                 subject = user_create(actor=request.user, username=form["username"],
@@ -329,7 +357,7 @@ def user_list(request):
                 if form["role"]:
                     _grant_from_post(request, subject)
         except ApplicationError as exc:
-            error = exc.message
+            error = exc.text
         else:
             messages.success(request, _("User %(name)s created.") % {"name": subject.username})
             return redirect("web:manage-user", user_id=subject.pk)
@@ -349,7 +377,7 @@ def user_detail(request, user_id: int):
         try:
             _grant_from_post(request, subject)
         except ApplicationError as exc:
-            error = exc.message
+            error = exc.text
         else:
             messages.success(request, _("Role granted."))
             return redirect("web:manage-user", user_id=subject.pk)
@@ -370,7 +398,7 @@ def grant_revoke(request, user_id: int, grant_id: int):
             raise NotFound(_("This grant does not exist or has ended."), code="role.not_found")
         role_revoke(actor=request.user, grant=grant)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.text)
     else:
         messages.success(request, _("Role revoked."))
     return redirect("web:manage-user", user_id=user_id)

@@ -80,7 +80,7 @@ def index(request):
         try:
             event, token = _submit(request)
         except ApplicationError as exc:
-            error, status = exc.message, exc.status
+            error, status = exc.text, exc.status
         else:
             receipts = request.session.get(SESSION_RECEIPTS, {})
             if token:
@@ -157,9 +157,9 @@ def track(request, number: str):
     if request.method == "POST":
         try:
             public.event_rate_by_token(number=number, token=token, satisfaction=request.POST.get("satisfaction", ""),
-                                       comment=request.POST.get("comment", ""))
+                                       comment=request.POST.get("comment", ""), user=request.user)
         except ApplicationError as exc:
-            error = exc.message
+            error = exc.text
         else:
             from django.contrib import messages
 
@@ -186,7 +186,7 @@ def locate(request):
     try:
         result, chain = locate_with_ancestors(lon, lat)
     except ApplicationError as exc:
-        return JsonResponse({"status": "invalid", "text": exc.message}, status=422)
+        return JsonResponse({"status": "invalid", "text": exc.text}, status=422)
     if result.area_id is None:
         return JsonResponse({"status": "outside", "text": _("This place is outside our jurisdiction.")})
     names = " › ".join(a.name for a in chain if a.level >= AreaLevel.TOWN)

@@ -2,7 +2,6 @@
 
 import pytest
 
-from jiewang.accounts.choices import BoardKind
 from jiewang.accounts.models import Department
 from jiewang.accounts.selectors import department_names_by_code
 
@@ -14,7 +13,7 @@ def coded(people, tree):
     catalog_seed()
     Department.objects.filter(pk=people.department.pk).update(code="cgj")
     Department.objects.filter(pk=people.other_department.pk).update(code="cgj")
-    Department.objects.create(area=tree.d1, name="北区规划和自然资源局", code="ghzy", board_kind=BoardKind.ECONOMY)
+    Department.objects.create(area=tree.d1, name="北区规划和自然资源局", code="ghzy")
     return people
 
 

@@ -77,8 +77,8 @@ def test_an_action_posts_and_changes_state(tree, people, loop, client_for):
     assert e2.status == "accepted" and e2.version == e.version + 1
     # the form offers the fields of the action's schema, named as in the API
     page = page_of(c, e2)
-    assert 'name="lead_department_id"' in page and 'name="assist_department_ids"' in page
-    r = act(c, e2, "dispatch", lead_department_id=str(loop.cgj.pk), assist_department_ids=[str(loop.sthj.pk)],
+    assert 'name="lead"' in page and 'name="assist_department_ids"' in page
+    r = act(c, e2, "dispatch", lead=f"department:{loop.cgj.pk}", assist_department_ids=[str(loop.sthj.pk)],
             comment="请处理")
     assert r.status_code == 302 and r.url == f"/events/{e.number}/"
     e3 = Event.objects.get(pk=e.pk)

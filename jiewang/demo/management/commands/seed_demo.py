@@ -1,7 +1,8 @@
-"""``manage.py seed_demo [--scale small|city] [--seed N] [--force]``: generate the demo city and
-write it, with a progress bar per stage, then print the stage times, the counts and the demo
-logins. Does nothing when the demo city exists, unless ``--force`` (which refuses unless the
-database holds only demo data; see :mod:`jiewang.demo.seeding`)."""
+"""``manage.py seed_demo [--scale small|city] [--seed N] [--history MONTHS] [--force]``: generate
+the demo city and write it, then its past months of events (:mod:`jiewang.demo.history`), with a
+progress bar per stage, then print the stage times, the counts and the demo logins. Does nothing
+when the demo city exists, unless ``--force`` (which refuses unless the database holds only demo
+data, its history untouched; see :mod:`jiewang.demo.seeding`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from rich.table import Table
 
 from jiewang.core.errors import ApplicationError
 from jiewang.demo.citygen import SCALES
+from jiewang.demo.history import DEFAULT_MONTHS, DEFAULT_RATE
 from jiewang.demo.seeding import seed_demo
 
 STAGE_LABELS = {
@@ -30,6 +32,7 @@ STAGE_LABELS = {
     "posts": "写入 Write · posts",
     "delete old demo": "删除 Delete old demo city",
     "grid workers": "写入 Write · grid workers",
+    "history": "历史 History · events through the services",
 }
 
 
@@ -46,6 +49,12 @@ class Command(BaseCommand):
         parser.add_argument("--grid-workers", action="store_true",
                             help="also create one grid worker per grid (username gw<grid code>, "
                                  "unusable password; 62,000 at city scale)")
+        parser.add_argument("--history", type=int, default=DEFAULT_MONTHS, metavar="MONTHS",
+                            help="months of past events to generate through the services (default "
+                                 f"{DEFAULT_MONTHS}; 0 for none; at city scale in the demo town only)")
+        parser.add_argument("--history-rate", type=float, default=None, metavar="N",
+                            help="events per grid and week, on average (default "
+                                 f"{DEFAULT_RATE['small']}: the real services take ~5 ms a step)")
         parser.add_argument("--force", action="store_true",
                             help="replace an existing demo city (refused unless the database "
                                  "holds only demo data)")
@@ -70,7 +79,8 @@ class Command(BaseCommand):
 
             try:
                 result = seed_demo(scale=opts["scale"], seed=opts["seed"], force=opts["force"],
-                                   grid_workers=opts["grid_workers"], progress=progress)
+                                   grid_workers=opts["grid_workers"], progress=progress,
+                                   history=opts["history"], history_rate=opts["history_rate"])
             except ApplicationError as exc:
                 raise CommandError(f"[{exc.code}] {exc.message}") from exc
         if quiet:
@@ -90,6 +100,20 @@ class Command(BaseCommand):
             for what, n in result.counts.items():
                 counts.add_row(what, f"{n:,}")
             console.print(counts)
+            if result.history is not None:
+                h = result.history
+                hist = Table(title=f"历史 History: {h.months} months, {h.rate:g} events/grid/week, "
+                                   f"{h.grids} grids, {h.events:,} events, {h.steps:,} steps, "
+                                   f"{h.sweeps:,} sweeps, {h.seconds:.1f} s")
+                hist.add_column("Path")
+                hist.add_column("Stories", justify="right")
+                for name, n in sorted(h.stories.items()):
+                    hist.add_row(name, f"{n:,}")
+                hist.add_row("[b]events by status today[/b]", ", ".join(
+                    f"{k} {v}" for k, v in sorted(h.statuses.items())))
+                for what, n in sorted(h.interrupted.items()):
+                    hist.add_row(f"interrupted: {what}", f"{n:,}")
+                console.print(hist)
             if result.repaired_geometries:
                 console.print(f"{result.repaired_geometries} geometries repaired after rounding.")
         logins = Table(title="演示账号 Demo logins")

@@ -92,7 +92,7 @@ class Command(BaseCommand):
             return done.stdout
 
         run("migrate", "--noinput", "-v", "0")
-        run("seed_demo", "--scale", "small", "--seed", "1")
+        run("seed_demo", "--scale", "small", "--seed", "1", "--history", "0")
         line = run("screenshots", "--seed-events").strip().splitlines()[-1]
         events = dict(pair.split("=", 1) for pair in line.split())
         port = _free_port()

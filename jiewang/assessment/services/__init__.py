@@ -1,0 +1,1 @@
+"""Writes of the assessment: computing and publishing runs (engine), exclusions."""

@@ -1,0 +1,285 @@
+"""Computing a period into a draft run, and publishing it.
+
+``run_compute`` writes a draft: the first version of a period, or — once a version is published —
+the next version, computed against the published one with the differences kept in ``diff``.
+A draft computed again is rewritten in place (it was never published). ``run_publish`` freezes a
+draft and supersedes the version before it. Nothing writes the rows of a published run.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from jiewang.accounts.choices import Role
+from jiewang.accounts.models import Board, Department, Post, RoleGrant, User
+from jiewang.areas.choices import AreaLevel
+from jiewang.areas.models import Area
+from jiewang.audit.services import audit_record
+from jiewang.core.errors import Conflict, NotFound, ValidationFailed
+
+from .. import formulas
+from ..choices import DISTRICT_POPULATIONS, TOWN_POPULATIONS, Direction, ExclusionStatus, ListKind, Population, RunStatus
+from ..models import Exclusion, Indicator, ListRule, MemberScore, Result, Run
+from ..permissions import deciders_for, ensure_role
+from .periods import KINDS_IN, parse_period
+
+GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
+
+
+def grade(score: float | None) -> str:
+    if score is None:
+        return ""
+    for bound, letter in GRADES:
+        if score >= bound:
+            return letter
+    return "E"
+
+
+def assessed_area(area_id: int) -> Area:
+    area = Area.objects.filter(pk=area_id, level__in=[AreaLevel.DISTRICT, AreaLevel.TOWN]).first()
+    if area is None:
+        raise NotFound("区域不存在 / Area not found.", code="not_found")
+    return area
+
+
+def populations_of(area: Area) -> tuple[str, ...]:
+    return TOWN_POPULATIONS if area.level == AreaLevel.TOWN else DISTRICT_POPULATIONS
+
+
+def members(area: Area, population: str) -> dict[int, str]:
+    """The members a run of ``area`` assesses in ``population`` even without data (departments
+    of a town's run are added as the data names them)."""
+    if population in (Population.TOWN, Population.COMMUNITY, Population.GRID):
+        level = {Population.TOWN: AreaLevel.TOWN, Population.COMMUNITY: AreaLevel.COMMUNITY,
+                 Population.GRID: AreaLevel.GRID}[population]
+        return dict(Area.objects.filter(path__startswith=area.path, level=level, valid_to__isnull=True)
+                    .values_list("pk", "name"))
+    if population == Population.POST:
+        return {p.pk: p.name for p in Post.objects.filter(board__town__path__startswith=area.path)}
+    if population == Population.BOARD:
+        return dict(Board.objects.filter(town__path__startswith=area.path).values_list("pk", "name"))
+    if population == Population.DEPARTMENT:
+        if area.level == AreaLevel.TOWN:
+            return {}
+        return dict(Department.objects.filter(area__path__startswith=area.path, is_active=True)
+                    .values_list("pk", "name"))
+    ids = RoleGrant.objects.active().filter(role=Role.GRID_WORKER, area__path__startswith=area.path) \
+        .values("user_id")
+    return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
+
+
+def names_of(population: str, ids) -> dict[int, str]:
+    ids = list(ids)
+    if population == Population.DEPARTMENT:
+        return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if population == Population.POST:
+        return dict(Post.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if population == Population.BOARD:
+        return dict(Board.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if population == Population.GRID_WORKER:
+        return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
+    return dict(Area.objects.filter(pk__in=ids).values_list("pk", "name"))
+
+
+def excluded_events(area: Area) -> list[tuple[int, list[str]]]:
+    return list(Exclusion.objects.filter(area_path__startswith=area.path, status=ExclusionStatus.APPROVED)
+                .values_list("event_id", "indicator_codes"))
+
+
+def indicators_for(kind: str, populations) -> list[Indicator]:
+    return list(Indicator.objects.filter(is_active=True, population__in=list(populations),
+                                         period_kind__in=list(KINDS_IN[kind])).order_by("population", "order", "code"))
+
+
+def indicator_score(ind: Indicator, value: float | None) -> float | None:
+    if value is None:
+        return None
+    value = max(0.0, min(1.0, value))
+    return round(100 * (value if ind.direction == Direction.HIGHER else 1 - value), 4)
+
+
+def target_met(ind: Indicator, value: float | None) -> bool | None:
+    if value is None:
+        return None
+    return value >= ind.target if ind.direction == Direction.HIGHER else value <= ind.target
+
+
+def compute(area: Area, kind: str, start, end) -> tuple[list[dict], list[dict]]:
+    """The results and scores of a period, as plain rows (nothing written)."""
+    ctx = formulas.Context(area_path=area.path, start=start, end=end)
+    exclusions = excluded_events(area)
+    pops = populations_of(area)
+    inds = indicators_for(kind, pops)
+    results: list[dict] = []
+    for population in pops:
+        known = members(area, population)
+        per_ind: dict[int, dict[int, tuple[float, float]]] = {}
+        for ind in [i for i in inds if i.population == population]:
+            fdef = formulas.FORMULAS.get(ind.formula)
+            if fdef is None or population not in fdef.populations:
+                continue
+            excluded = {e for e, codes in exclusions if not codes or ind.code in codes}
+            per_ind[ind.pk] = fdef.fn(ctx, population, excluded)
+        names = dict(known)
+        if population == Population.DEPARTMENT:  # a town's departments: those its events name
+            found = {m for counts in per_ind.values() for m in counts}
+            names.update(names_of(population, found - set(known)))
+        for ind in [i for i in inds if i.pk in per_ind]:
+            for member_id, name in names.items():
+                num, den = per_ind[ind.pk].get(member_id, (0.0, 0.0))
+                value = round(num / den, 6) if den else None
+                results.append({"indicator": ind, "population": population, "member_id": member_id,
+                                "member_name": name[:100], "numerator": num, "denominator": den, "value": value,
+                                "score": indicator_score(ind, value), "target_met": target_met(ind, value)})
+    return results, score_rows(results)
+
+
+def score_rows(results: list[dict]) -> list[dict]:
+    """Composite per (population, scheme, member): Σ weight × score / Σ weight over the indicators
+    with data and a positive weight; ranks (ties share a rank); grades; red and black lists."""
+    acc: dict[tuple, dict] = {}
+    for r in results:
+        ind = r["indicator"]
+        key = (r["population"], ind.scheme, r["member_id"])
+        row = acc.setdefault(key, {"population": r["population"], "scheme": ind.scheme, "member_id": r["member_id"],
+                                   "member_name": r["member_name"], "w": 0.0, "ws": 0.0})
+        if r["score"] is not None and ind.weight > 0:
+            row["w"] += ind.weight
+            row["ws"] += ind.weight * r["score"]
+    rows = list(acc.values())
+    for row in rows:
+        w, ws = row.pop("w"), row.pop("ws")
+        row["score"] = round(ws / w, 2) if w else None
+        row["grade"] = grade(row["score"])
+        row["rank"] = None
+        row["list_kind"] = ""
+    rules = {r.population: r for r in ListRule.objects.all()}
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        groups.setdefault((row["population"], row["scheme"]), []).append(row)
+    for (population, _scheme), group in groups.items():
+        ranked = sorted([r for r in group if r["score"] is not None], key=lambda r: (-r["score"], r["member_name"],
+                                                                                      r["member_id"]))
+        for r in ranked:
+            r["rank"] = 1 + sum(1 for o in ranked if o["score"] > r["score"])
+        rule = rules.get(population) or ListRule(population=population)
+        for r in ranked:
+            from_bottom = 1 + sum(1 for o in ranked if o["score"] < r["score"])
+            red = r["rank"] <= rule.red_top_n and (rule.red_min_score is None or r["score"] >= rule.red_min_score)
+            black = from_bottom <= rule.black_bottom_n or (
+                rule.black_max_score is not None and r["score"] < rule.black_max_score)
+            r["list_kind"] = ListKind.RED if red else (ListKind.BLACK if black else "")
+    return rows
+
+
+def _key(r) -> tuple:
+    return (r.population, r.member_id, r.indicator.code)
+
+
+def diff_of(old: Run, new_results: list[Result], new_scores: list[MemberScore]) -> list[dict]:
+    """Per member and indicator (and composite score): old → new, where they differ."""
+    before = {_key(r): r for r in old.results.select_related("indicator")}
+    after = {_key(r): r for r in new_results}
+    out = []
+    for key in sorted(set(before) | set(after), key=lambda k: (k[0], k[1], k[2])):
+        b, a = before.get(key), after.get(key)
+        triple = lambda r: None if r is None else [r.numerator, r.denominator, r.value]  # noqa: E731
+        if triple(b) != triple(a):
+            ref = a or b
+            out.append({"population": key[0], "member_id": key[1], "member_name": ref.member_name,
+                        "indicator": key[2], "old": triple(b), "new": triple(a)})
+    sb = {(s.population, s.member_id, s.scheme): s for s in old.scores.all()}
+    sa = {(s.population, s.member_id, s.scheme): s for s in new_scores}
+    for key in sorted(set(sb) | set(sa)):
+        b, a = sb.get(key), sa.get(key)
+        pair = lambda s: None if s is None else [s.score, s.grade, s.rank]  # noqa: E731
+        if pair(b) != pair(a):
+            ref = a or b
+            out.append({"population": key[0], "member_id": key[1], "member_name": ref.member_name,
+                        "indicator": f"score:{key[2]}", "old": pair(b), "new": pair(a)})
+    return out
+
+
+@transaction.atomic
+def run_compute(*, actor, area: Area, period: str) -> Run:
+    """Compute ``period`` for ``area`` (a town or a district) into a draft. Who: the area's
+    deciders (403), readers of it otherwise 404."""
+    ensure_role(actor, area.path, deciders_for(area))
+    if area.level not in (AreaLevel.TOWN, AreaLevel.DISTRICT):
+        raise ValidationFailed("只能考核镇街或区县 / Only a town or a district is assessed.",
+                               code="assessment.bad_area", fields={"area_id": area.pk})
+    kind, start, end = parse_period(period)
+    if start > timezone.now():
+        raise ValidationFailed("考核周期尚未开始 / The period has not begun.", code="assessment.future_period",
+                               fields={"period": period})
+    Area.objects.select_for_update().filter(pk=area.pk).first()  # one computation per area at a time
+    runs = Run.objects.filter(area=area, period=period)
+    draft = runs.filter(status=RunStatus.DRAFT).first()
+    published = runs.filter(status=RunStatus.PUBLISHED).first()
+    results, scores = compute(area, kind, start, end)
+    now = timezone.now()
+    if draft is None:
+        version = (runs.aggregate(v=Max("version"))["v"] or 0) + 1
+        draft = Run.objects.create(area=area, area_path=area.path, period=period, period_kind=kind,
+                                   period_start=start, period_end=end, version=version, computed_at=now,
+                                   computed_by=actor, based_on=published)
+    else:
+        draft.results.all().delete()
+        draft.scores.all().delete()
+        draft.computed_at, draft.computed_by, draft.based_on = now, actor, published
+    new_results = Result.objects.bulk_create([Result(run=draft, **r) for r in results])
+    new_scores = MemberScore.objects.bulk_create([MemberScore(run=draft, **s) for s in scores])
+    draft.diff = diff_of(published, new_results, new_scores) if published else []
+    draft.save()
+    audit_record(actor=actor, action="assessment.compute", obj=draft,
+                 data={"period": period, "version": draft.version, "results": len(new_results),
+                       "differences": len(draft.diff)})
+    return draft
+
+
+@transaction.atomic
+def run_publish(*, actor, run: Run) -> Run:
+    """Publish a draft: it becomes the period's published version; the one before is superseded.
+    409 ``assessment.not_draft`` for a run already published or superseded."""
+    area = run.area
+    ensure_role(actor, area.path, deciders_for(area))
+    run = Run.objects.select_for_update().get(pk=run.pk)
+    if run.status != RunStatus.DRAFT:
+        raise Conflict("只能发布草稿 / Only a draft can be published.", code="assessment.not_draft")
+    now = timezone.now()
+    Run.objects.filter(area=run.area, period=run.period, status=RunStatus.PUBLISHED).update(
+        status=RunStatus.SUPERSEDED)
+    run.status, run.published_at, run.published_by = RunStatus.PUBLISHED, now, actor
+    run.save(update_fields=["status", "published_at", "published_by"])
+    audit_record(actor=actor, action="assessment.publish", obj=run,
+                 data={"period": run.period, "version": run.version, "differences": len(run.diff)})
+    return run
+
+
+def compute_last_month(today=None) -> list[Run]:
+    """The worker's job: on the first working day of a month, last month's draft for every town
+    and district that has no run of it yet (idempotent: a second call finds them)."""
+    from jiewang.core import worktime
+
+    from ..services.periods import last_month
+
+    today = today or timezone.localdate()
+    first = today.replace(day=1)
+    day = first
+    while not worktime.is_workday(day):
+        day = day.fromordinal(day.toordinal() + 1)
+    if today != day:
+        return []
+    period = last_month(today)
+    made = []
+    done = set(Run.objects.filter(period=period).values_list("area_id", flat=True))
+    for area in Area.objects.filter(Q(level=AreaLevel.TOWN) | Q(level=AreaLevel.DISTRICT), valid_to__isnull=True) \
+            .exclude(pk__in=done).order_by("path"):
+        made.append(run_compute(actor=None, area=area, period=period))
+    return made
+
+
+def run_periodic() -> int:
+    return len(compute_last_month())

@@ -1,0 +1,208 @@
+"""The situation at a glance (态势) of one area, read from the rollups (plus small, bounded live
+queries for what the rollups do not hold: overdue assignments and pending report-ins).
+
+Definitions (docs/architecture.md, "Rollups" and "The situation"):
+
+- *new* in a period: events reported in it (Asia/Shanghai days), voided and merged ones excluded;
+- *closed*: events whose status is closed or rated and whose ``closed_at`` falls in the period
+  (an event sent back for redo is no longer closed, and counts again when it closes again);
+- *overdue* in a period: events reported in it that carry the overdue mark (``is_overdue``: a
+  handling or acceptance clock ran out), voided ones excluded, whatever else their status;
+  *overdue now*: unfinished events (not voided, closed or rated) with it; *open now*: unfinished;
+- *on-time closure rate* (按期办结率): closed in the period without the overdue mark / closed in the
+  period; ``None`` when nothing closed;
+- *satisfaction rate* (满意率): (满意 + 0.9 × 基本满意) / rated, over the events closed in the
+  period that have a rating (return visit or the reporter's own); ``None`` without ratings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from jiewang.accounts.choices import BoardKind, Role
+from jiewang.areas.choices import AreaLevel
+from jiewang.areas.models import Area
+from jiewang.core.errors import NotFound, PermissionDenied
+from jiewang.core.scope import user_grants
+from jiewang.events.models import MatterCategory
+
+from .models import Rollup, RollupDay, RollupMonth
+from .services.rollups import COUNTS, UNFINISHED
+
+# Who sees the situation of the areas under their grants. Department staff read only the events
+# of their department and residents their own reports: neither sees an area's totals.
+SITUATION_ROLES = frozenset(Role.values) - {Role.DEPARTMENT_STAFF, Role.RESIDENT}
+TREND_DAYS = (30, 90, 365)
+TOP_LIMIT = 10
+CATEGORY_LIMIT = 20
+LIVE_LIMIT = 10
+
+
+def _areas():
+    """Current areas without their boundaries (a city's GeoJSON is large and not needed here)."""
+    return Area.objects.current().only("id", "level", "code", "name", "path", "parent_id")
+
+
+def situation_roots(user) -> list[Area]:
+    """The areas whose situation ``user`` may read (with everything below them), broadest first."""
+    if user.is_superuser:
+        return list(_areas().filter(parent__isnull=True).order_by("code")[:20])
+    ids = {g.area_id for g in user_grants(user) if g.role in SITUATION_ROLES}
+    return sorted(_areas().filter(id__in=ids), key=lambda a: (a.level, a.path))
+
+
+def situation_area(*, user, area_id: int | None = None) -> Area:
+    """The area asked for if ``user`` may read its situation (404 otherwise), else the user's
+    broadest one; 403 for a user with no role that reads a situation."""
+    roots = situation_roots(user)
+    if not roots and not user.is_superuser:
+        raise PermissionDenied("无权查看态势 / You may not view the situation.", code="permission_denied")
+    if area_id is None:
+        if not roots:
+            raise NotFound("区域不存在 / Area not found.", code="area.not_found")
+        return roots[0]
+    area = _areas().filter(pk=area_id).first()
+    if area is None or not (user.is_superuser or any(area.path.startswith(r.path) for r in roots)):
+        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
+    return area
+
+
+def _local_today() -> dt.date:
+    return timezone.localtime(timezone.now(), timezone.get_default_timezone()).date()
+
+
+# Sums of the three figures by which the breakdowns are shown; "new" leaves voided events out.
+FIGURES = {"new": Sum("new") - Sum("voided"), "closed": Sum("closed"), "overdue": Sum("overdue")}
+
+
+def _figures(row: dict | None) -> dict:
+    row = row or {}
+    return {k: row.get(k) or 0 for k in FIGURES}
+
+
+def _totals(rows) -> dict:
+    acc = dict.fromkeys(COUNTS, 0)
+    for r in rows:
+        for c in COUNTS:
+            acc[c] += r.get(c) or 0
+    return acc
+
+
+def _short(t: dict) -> dict:
+    return {"new": t["new"] - t["voided"], "closed": t["closed"], "overdue": t["overdue"]}
+
+
+def _grouped(column: str, month_rows: list[dict], today_rows: list[dict]) -> dict:
+    """{key: {"today": figures, "month": figures}} of the rows grouped by ``column`` (in Python: a
+    month of one area is a few hundred rows)."""
+    month: dict = {}
+    today: dict = {}
+    for rows, into in ((month_rows, month), (today_rows, today)):
+        for r in rows:
+            into.setdefault(r[column], []).append(r)
+    return {k: {"today": _short(_totals(today.get(k, []))), "month": _short(_totals(v))} for k, v in month.items()}
+
+
+def _rate(num, den) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def _period(t: dict) -> dict:
+    return {"new": t["new"] - t["voided"], "closed": t["closed"], "overdue": t["overdue"],
+            "closed_on_time": t["closed_on_time"], "rated": t["rated"], "satisfied": t["satisfied"],
+            "basically_satisfied": t["basically"], "on_time_rate": _rate(t["closed_on_time"], t["closed"]),
+            "satisfaction_rate": _rate(t["satisfied"] + 0.9 * t["basically"], t["rated"])}
+
+
+def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
+    """The situation of an area (see the module docstring for every number's definition). Reads:
+    RollupDay for today, the stocks and the trend; RollupMonth for the month, its boards,
+    categories, child areas and top grids; Rollup (every dimension) for today's boards and
+    categories only."""
+    area = situation_area(user=user, area_id=area_id)
+    if days not in TREND_DAYS:
+        days = 30
+    today = _local_today()
+    month_start = today.replace(day=1)
+    since = today - dt.timedelta(days=days - 1)
+    day_own = RollupDay.objects.filter(area_id=area.id)
+    stock = day_own.filter(open__gt=0).aggregate(open=Sum("open"), overdue=Sum("open_overdue"))
+    series = {r["day"]: r for r in day_own.filter(day__gte=since, day__lte=today).values("day", *COUNTS)}
+    month_rows = list(RollupMonth.objects.filter(area_id=area.id, month=month_start)
+                      .values("board_kind", "category_id", *COUNTS))
+    today_rows = list(Rollup.objects.filter(area_id=area.id, day=today).values("board_kind", "category_id")
+                      .annotate(**{c: Sum(c) for c in COUNTS}).order_by())
+
+    boards = _grouped("board_kind", month_rows, today_rows)
+    empty = {"today": _short(_totals([])), "month": _short(_totals([]))}
+    by_board = [{"board": k, "label": str(label), **boards.get(k, empty)} for k, label in BoardKind.choices]
+
+    cats = sorted(_grouped("category_id", month_rows, today_rows).items(),
+                  key=lambda kv: (-kv[1]["month"]["new"], kv[0]))[:CATEGORY_LIMIT]
+    names = dict(MatterCategory.objects.filter(id__in=[k for k, _ in cats]).values_list("id", "name"))
+    by_category = [{"category_id": k, "name": names.get(k, ""), **v} for k, v in cats]
+
+    children = list(Area.objects.current().filter(parent=area).order_by("code").values("id", "name", "level"))
+    child_ids = [c["id"] for c in children]
+    kids_month = {r["area_id"]: r for r in RollupMonth.objects.filter(area_id__in=child_ids, month=month_start)
+                  .values("area_id").annotate(**FIGURES).order_by()}
+    kids_today = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, day=today)
+                  .values("area_id").annotate(**FIGURES).order_by()}
+    kid_stock = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, open__gt=0)
+                 .values("area_id").annotate(open=Sum("open"), overdue=Sum("open_overdue")).order_by()}
+    by_area = [{"area_id": c["id"], "name": c["name"], "today": _figures(kids_today.get(c["id"])),
+                "month": _figures(kids_month.get(c["id"])),
+                "open_now": (kid_stock.get(c["id"]) or {}).get("open") or 0,
+                "overdue_now": (kid_stock.get(c["id"]) or {}).get("overdue") or 0} for c in children]
+
+    grids = RollupMonth.objects.filter(level=AreaLevel.GRID, month=month_start, area_path__startswith=area.path)
+    top = list(grids.values("area_id").annotate(new=Sum("new") - Sum("voided"), overdue=Sum("overdue"))
+               .filter(new__gt=0).order_by("-new", "-overdue", "area_id")[:TOP_LIMIT])
+    grid_names = dict(Area.objects.filter(id__in=[t["area_id"] for t in top]).values_list("id", "name"))
+    top_grids = [{"area_id": t["area_id"], "name": grid_names.get(t["area_id"], ""), "new": t["new"],
+                  "overdue": t["overdue"] or 0} for t in top]
+
+    trend = []
+    for i in range(days):
+        d = since + dt.timedelta(days=i)
+        trend.append({"day": d.isoformat(), **_short(series.get(d) or dict.fromkeys(COUNTS, 0))})
+
+    return {
+        "area": {"id": area.id, "name": area.name, "level": area.level, "code": area.code},
+        "today": today.isoformat(), "month_start": month_start.isoformat(),
+        "now": {"open": stock["open"] or 0, "overdue": stock["overdue"] or 0},
+        "periods": {"today": _period(_totals([series.get(today) or {}])), "month": _period(_totals(month_rows))},
+        "by_board": by_board, "by_category": by_category, "by_area": by_area, "top_grids": top_grids,
+        "overdue_units": overdue_units(area), "whistles_pending": whistles_pending(area),
+        "trend": {"days": days, "series": trend},
+    }
+
+
+def overdue_units(area: Area) -> list[dict]:
+    """Departments and posts holding open assignments (lead or assisting) on open events of the
+    area that carry the overdue mark, most first (a live, bounded query)."""
+    from jiewang.dispatching.models import OPEN_ASSIGNMENT, Assignment
+
+    rows = Assignment.objects.filter(status__in=OPEN_ASSIGNMENT, event__area_path__startswith=area.path,
+                                     event__is_overdue=True, event__status__in=UNFINISHED) \
+        .values("department_id", "department__name", "post_id", "post__name") \
+        .annotate(n=Count("event_id", distinct=True)).order_by("-n", "department_id", "post_id")[:LIVE_LIMIT]
+    return [{"kind": "department" if r["department_id"] else "post",
+             "id": r["department_id"] or r["post_id"], "name": r["department__name"] or r["post__name"] or "",
+             "overdue": r["n"]} for r in rows]
+
+
+def whistles_pending(area: Area) -> dict:
+    """Summonses of open whistles of the area not reported in yet (哨声未应): how many, and the
+    oldest deadlines first."""
+    from jiewang.dispatching.models import SummonsStatus, WhistleSummons
+
+    qs = WhistleSummons.objects.filter(status=SummonsStatus.SUMMONED, whistle__closed_at__isnull=True,
+                                       whistle__event__area_path__startswith=area.path)
+    rows = qs.select_related("whistle__event", "department").order_by("whistle__report_in_due_at", "id")[:LIVE_LIMIT]
+    return {"count": qs.count(),
+            "rows": [{"event": s.whistle.event.number, "title": s.whistle.event.title, "department": s.department.name,
+                      "due_at": s.whistle.report_in_due_at.isoformat()} for s in rows]}
