@@ -170,7 +170,7 @@ def test_trend_overdue_rate_rising(tree, people, loop):
     # a department with a rising rate but only 4 assignments this week (below min_assignments)
     from jiewang.accounts.models import Department
 
-    small = Department.objects.create(area=tree.d1, name="北区水利局", code="slj", board_kind="safety")
+    small = Department.objects.create(area=tree.d1, name="北区水利局", code="slj")
     for _ in range(4):
         _assignment(small, 2, True)
     raised = evaluate_trend()
