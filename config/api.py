@@ -302,6 +302,11 @@ api.add_router("/", situation_router)
 from jiewang.assessment.api import router as assessment_router  # noqa: E402
 
 api.add_router("/assessment", assessment_router)
+
+from jiewang.warning.api import device_router, router as warning_router  # noqa: E402
+
+api.add_router("/warnings", warning_router)
+api.add_router("/devices", device_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

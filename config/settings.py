@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "jiewang.duty",
     "jiewang.stats",
     "jiewang.assessment",
+    "jiewang.warning",
     "jiewang.open311",
     "jiewang.web",
 ]

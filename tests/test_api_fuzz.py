@@ -68,6 +68,7 @@ def world(tree, people, loop):
     from jiewang.dispatching.services.whistles import whistle_blow
     from jiewang.assessment.testing import assessment_world
     from jiewang.duty.testing import duty_world
+    from jiewang.warning.testing import warning_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -85,6 +86,7 @@ def world(tree, people, loop):
         "summons_id": whistle.summonses.first().id, "whistle_request_id": wrequest.id,
         **duty_world(tree, people, loop),
         **assessment_world(tree, people, loop, event),
+        **warning_world(tree, people, loop),
     }
 
 

@@ -439,7 +439,8 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 # Configuration that a reseed keeps as it is (the catalog is seeded idempotently).
 FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.dutyday",  # the demo town's roster, replaced with the city
-                   "duty.alarm"}  # alarms of the history's urgent events of the last day, deleted with it
+                   "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
+                   "warning.warningcursor"}  # the early warning's high-water marks (made by its migration)
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly

@@ -19,4 +19,5 @@ urlpatterns = [
     path("manage/", include("jiewang.web.manage.urls")),  # 事项清单, users and grants
     path("duty/", include("jiewang.web.duty.urls")),  # 值班: roster, log, handover
     path("assessment/", include("jiewang.web.assessment.urls")),  # 考核: rankings, lists, exclusions
+    path("warnings/", include("jiewang.web.warning.urls")),  # 预警: handling an alert
 ]

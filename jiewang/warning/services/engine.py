@@ -1,0 +1,446 @@
+"""Evaluating the rules (the worker's ``warning.evaluate``, every 5 s, and ``warning.trend``).
+
+New events and readings are read past a high-water mark (:class:`~jiewang.warning.models.WarningCursor`,
+locked while a batch is evaluated, so two workers never evaluate the same batch) in id order;
+each is held against the enabled rules whose area contains it. An alert is one row per rule ×
+area × window key (a unique constraint), and a rule that already alerted for the same place within
+its window stays quiet, so re-evaluating the same rows (a retry, a second worker, a rebuilt
+cursor) raises nothing new. Nothing runs on the intake request path: the cost of segmenting text
+and counting neighbours is the worker's.
+
+Window keys: cluster and hot spot, the number of the T-hour window the firing event falls in;
+repeat, the first event of the group; keyword, the event; sensor, the device and the quiet-period
+window; trend, the department or post and the ISO week.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import time
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+
+from jiewang.accounts.choices import Role
+from jiewang.areas.models import Area, BoundaryRevision
+from jiewang.audit.services import audit_record
+from jiewang.events.models import Deadline, Event, MatterCategory
+
+from ..choices import ReadingKind, RuleKind
+from ..models import Alert, Device, SensorReading, WarningCursor, WarningRule
+from . import adjacency
+
+BATCH = 1000
+GAP_SECONDS = 120  # how long an id missing below the mark is waited for (a transaction still open)
+MAX_GAPS = 10_000
+EVENT_MAX_AGE = dt.timedelta(days=3)
+M_PER_DEG_LAT = 110_540.0
+
+
+# ---- text ------------------------------------------------------------------------------------
+
+_tok_lock = threading.Lock()
+_tokenizer = None
+_added: set[str] = set()
+
+
+def segment(text: str, words) -> list[str]:
+    """``text`` cut into words by jieba (search mode: a long word also yields the words inside it,
+    群体 in 群体性), with ``words`` known to the dictionary (so that a listed word is kept whole:
+    讨薪 in 农民工讨薪)."""
+    global _tokenizer
+    with _tok_lock:
+        if _tokenizer is None:
+            import logging
+
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            _tokenizer = jieba.Tokenizer()
+        for w in words:
+            if w not in _added:
+                _tokenizer.add_word(w, freq=100_000)
+                _added.add(w)
+        return _tokenizer.lcut_for_search(text or "", HMM=False)
+
+
+def keywords_in(text: str, words) -> list[str]:
+    listed = set(words)
+    return sorted({t for t in segment(text, words) if t in listed})
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+def _epoch(at: dt.datetime) -> float:
+    return at.timestamp()
+
+
+def _bucket(at: dt.datetime, seconds: float) -> str:
+    return str(int(_epoch(at) // seconds))
+
+
+def _t(message: str, **args) -> str:
+    """An alert's title in the deployment's language (what the command center reads)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return gettext(message) % {k: str(v) for k, v in args.items()}
+
+
+def metres(lon1, lat1, lon2, lat2) -> float:
+    dx = (lon2 - lon1) * 111_320.0 * math.cos(math.radians((lat1 + lat2) / 2))
+    dy = (lat2 - lat1) * M_PER_DEG_LAT
+    return math.hypot(dx, dy)
+
+
+def _raise(*, rule: WarningRule, area: Area, key: str, title: str, observed_at: dt.datetime, **fields) -> Alert | None:
+    """Write the alert unless this rule × area × key has one already."""
+    try:
+        with transaction.atomic():
+            alert = Alert.objects.create(rule=rule, kind=rule.kind, area=area, area_path=area.path, window_key=key,
+                                         title=title[:120], observed_at=observed_at, **fields)
+    except IntegrityError:
+        return None
+    told = _tell(alert)
+    audit_record(actor=None, action="alert.raise", obj=alert,
+                 data={"rule": rule.pk, "kind": rule.kind, "area": area.pk, "key": key, "detail": alert.detail,
+                       "notified": told})
+    return alert
+
+
+# Who hears of a new alert in their inbox: the command center of the alert's town (its operators,
+# the duty leaders, the commander), or the district's administrators for an alert above the towns.
+# A sensor or keyword alert also goes out by SMS to the town's duty leaders and commander.
+TOWN_LISTENERS = (Role.TOWN_OPERATOR, Role.DUTY_LEADER, Role.COMMANDER)
+URGENT_KINDS = (RuleKind.SENSOR, RuleKind.KEYWORD)
+
+
+def _tell(alert: Alert) -> list[int]:
+    from jiewang.accounts.models import RoleGrant, User
+    from jiewang.notifications.services import notify
+
+    parts = [int(x) for x in alert.area_path.strip("/").split("/") if x]
+    if len(parts) >= 3:
+        where, roles = parts[2], TOWN_LISTENERS
+    elif len(parts) == 2:
+        where, roles = parts[1], (Role.DISTRICT_ADMIN,)
+    else:
+        return []
+    grants = RoleGrant.objects.active().filter(area_id=where, role__in=roles).values_list("user_id", "role")
+    by_role: dict[int, set] = {}
+    for uid, role in grants:
+        by_role.setdefault(uid, set()).add(role)
+    users = list(User.objects.filter(pk__in=by_role, is_active=True).order_by("id"))
+    if not users:
+        return []
+    with translation.override(settings.LANGUAGE_CODE):
+        title = gettext("New early warning: %(title)s") % {"title": alert.title}
+        body = str(RuleKind(alert.kind).label)
+    urgent = alert.kind in URGENT_KINDS
+    loud = [u for u in users if urgent and by_role[u.pk] & {Role.DUTY_LEADER, Role.COMMANDER}]
+    quiet = [u for u in users if u not in loud]
+    notify(users=quiet, kind="warning.alert", title=title, body=body, url="/command/")
+    notify(users=loud, kind="warning.alert", title=title, body=body, url="/command/", sms=True)
+    return [u.pk for u in users]
+
+
+class _Rules:
+    """The enabled rules of one run, by kind, with their categories resolved."""
+
+    def __init__(self):
+        self.by_kind: dict[str, list[WarningRule]] = {}
+        cats = {}
+        rules = list(WarningRule.objects.filter(enabled=True).select_related("area"))
+        codes = {r.params.get("category") for r in rules if r.params.get("category")}
+        if codes:
+            cats = dict(MatterCategory.objects.filter(code__in=codes).values_list("code", "id"))
+        for r in rules:
+            r.category_id = cats.get(r.params.get("category"))
+            self.by_kind.setdefault(r.kind, []).append(r)
+
+    def of(self, kind: str, path: str) -> list[WarningRule]:
+        return [r for r in self.by_kind.get(kind, ()) if path.startswith(r.area_path)]
+
+
+# ---- event rules -----------------------------------------------------------------------------
+
+def _cluster(rule, e, areas) -> Alert | None:
+    if e.grid_id is None or e.category_id != rule.category_id:
+        return None
+    window = dt.timedelta(hours=rule.params["hours"])
+    start = e.reported_at - window
+    ids = list(Event.objects.filter(grid_id=e.grid_id, category_id=e.category_id, reported_at__gt=start,
+                                    reported_at__lte=e.reported_at).order_by("id").values_list("id", flat=True))
+    if len(ids) < rule.params["count"]:
+        return None
+    if Alert.objects.filter(rule=rule, area_id=e.grid_id, observed_at__gt=start).exists():
+        return None  # this cluster (or one overlapping it) alerted already
+    grid = areas(e.grid_id)
+    return _raise(rule=rule, area=grid, key=_bucket(e.reported_at, window.total_seconds()),
+                  title=_t("%(area)s: %(n)s events of one kind within %(hours)s hours", area=grid.name, n=len(ids),
+                           hours=f"{rule.params['hours']:g}"),
+                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
+                  detail={"count": len(ids), "hours": rule.params["hours"], "grid": e.grid_id})
+
+
+def _common_area(ids: list[int], areas) -> Area:
+    paths = [areas(i).path.strip("/").split("/") for i in ids]
+    common = []
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    return areas(int(common[-1]))
+
+
+def _hotspot(rule, e, areas) -> Alert | None:
+    if e.grid_id is None or e.category_id != rule.category_id:
+        return None
+    grids = {e.grid_id, *adjacency.neighbours(e.grid_id, rule.params["distance_m"], revision=areas.revision)}
+    window = dt.timedelta(hours=rule.params["hours"])
+    start = e.reported_at - window
+    rows = list(Event.objects.filter(grid_id__in=grids, category_id=e.category_id, reported_at__gt=start,
+                                     reported_at__lte=e.reported_at).order_by("id").values_list("id", "grid_id"))
+    involved = sorted({g for _, g in rows})
+    if len(rows) < rule.params["count"] or len(involved) < 2:
+        return None
+    for prior in Alert.objects.filter(rule=rule, observed_at__gt=start).values_list("detail", flat=True):
+        if set(prior.get("grids", ())) & set(involved):
+            return None  # the same hot spot alerted already
+    area = _common_area(involved, areas)
+    names = "、".join(areas(g).name for g in involved)
+    return _raise(rule=rule, area=area, key=_bucket(e.reported_at, window.total_seconds()),
+                  title=_t("Hot spot: %(area)s, %(n)s events of one kind within %(hours)s hours", area=names, n=len(rows),
+                           hours=f"{rule.params['hours']:g}"),
+                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat,
+                  event_ids=[i for i, _ in rows],
+                  detail={"count": len(rows), "hours": rule.params["hours"], "grids": involved})
+
+
+def _repeat(rule, e, areas) -> Alert | None:
+    if e.lon is None or e.category_id != rule.category_id:
+        return None
+    radius = rule.params["radius_m"]
+    start = e.reported_at - dt.timedelta(days=rule.params["days"])
+    dlat = radius / M_PER_DEG_LAT
+    dlon = radius / (111_320.0 * max(math.cos(math.radians(e.lat)), 0.01))
+    rows = Event.objects.filter(category_id=e.category_id, reported_at__gt=start, reported_at__lte=e.reported_at,
+                                lon__range=(e.lon - dlon, e.lon + dlon), lat__range=(e.lat - dlat, e.lat + dlat)) \
+        .order_by("id").values_list("id", "lon", "lat")
+    ids = [i for i, lo, la in rows if metres(e.lon, e.lat, lo, la) <= radius]
+    if len(ids) < rule.params["count"]:
+        return None
+    for lo, la in Alert.objects.filter(rule=rule, observed_at__gt=start).values_list("lon", "lat"):
+        if lo is not None and metres(e.lon, e.lat, lo, la) <= radius:
+            return None  # this place alerted already within the window
+    area = areas(e.grid_id or e.town_id)
+    return _raise(rule=rule, area=area, key=f"e{ids[0]}",
+                  title=_t("Repeated reports: %(title)s (%(n)s times within %(days)s days)", title=e.title, n=len(ids),
+                           days=f"{rule.params['days']:g}"),
+                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
+                  detail={"count": len(ids), "days": rule.params["days"], "radius_m": radius})
+
+
+def _keyword(rule, e, areas) -> Alert | None:
+    tokens = getattr(e, "_tokens", None)
+    if tokens is None:  # cut once per event, with every keyword rule's words known
+        e._tokens = tokens = set(segment(f"{e.title}\n{e.description}", areas.words))
+    found = sorted(tokens & set(rule.params["words"]))
+    if not found:
+        return None
+    area = areas(e.grid_id or e.town_id)
+    return _raise(rule=rule, area=area, key=f"event:{e.pk}", title=_t("Keywords (%(words)s): %(title)s",
+                                                                    words="、".join(found), title=e.title),
+                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=[e.pk],
+                  detail={"words": found, "event": e.number})
+
+
+EVENT_RULES = {RuleKind.CLUSTER: _cluster, RuleKind.HOTSPOT: _hotspot, RuleKind.REPEAT: _repeat,
+               RuleKind.KEYWORD: _keyword}
+EVENT_FIELDS = ("id", "number", "grid_id", "town_id", "area_path", "category_id", "lon", "lat", "reported_at",
+                "title", "description")
+
+
+class _Areas:
+    """The areas one run reads (by id, each once), and the words of its keyword rules."""
+
+    def __init__(self, words=()):
+        self.cache: dict[int, Area] = {}
+        self.words = sorted(set(words))
+        self._revision = None
+
+    @property
+    def revision(self) -> int:
+        """The boundary revision, read once per run (the neighbours are cached per revision)."""
+        if self._revision is None:
+            self._revision = BoundaryRevision.current()
+        return self._revision
+
+    def __call__(self, pk: int) -> Area:
+        if pk not in self.cache:
+            self.cache[pk] = Area.objects.get(pk=pk)
+        return self.cache[pk]
+
+
+def _cursor(name: str) -> WarningCursor:
+    WarningCursor.objects.get_or_create(name=name)
+    return WarningCursor.objects.select_for_update().get(name=name)
+
+
+def _next_rows(cursor: WarningCursor, qs, limit: int) -> list:
+    """The rows past the cursor (up to ``limit``) and those of its gaps that have appeared since."""
+    rows = list(qs.filter(id__gt=cursor.last_id).order_by("id")[:limit])
+    waiting = [g[0] for g in cursor.gaps]
+    late = list(qs.filter(id__in=waiting).order_by("id")) if waiting else []
+    return late + rows
+
+
+def _advance(cursor: WarningCursor, rows: list) -> None:
+    """Move the cursor past ``rows``, remembering the ids skipped (see ``WarningCursor.gaps``)."""
+    now = time.time()
+    seen = {r.id for r in rows}
+    top = max([cursor.last_id, *seen])
+    gaps = [g for g in cursor.gaps if g[0] not in seen and now - g[1] < GAP_SECONDS]
+    if top - cursor.last_id <= MAX_GAPS:
+        gaps += [[i, now] for i in range(cursor.last_id + 1, top) if i not in seen]
+    WarningCursor.objects.filter(pk=cursor.pk).update(last_id=top, gaps=gaps[-MAX_GAPS:], updated_at=timezone.now())
+
+
+def evaluate_events(limit: int = BATCH) -> list[Alert]:
+    """Evaluate the next batch of new events against the event rules; returns the alerts raised."""
+    raised: list[Alert] = []
+    with transaction.atomic():
+        cursor = _cursor("events")
+        events = _next_rows(cursor, Event.objects.only(*EVENT_FIELDS), limit)
+        if not events:
+            return raised
+        rules = _Rules()
+        areas = _Areas(w for r in rules.by_kind.get(RuleKind.KEYWORD, ()) for w in r.params["words"])
+        oldest = timezone.now() - EVENT_MAX_AGE
+        for e in events:
+            if e.reported_at < oldest:
+                continue  # a backdated import of history: counted in windows, never a trigger
+            for kind, fn in EVENT_RULES.items():
+                for rule in rules.of(kind, e.area_path):
+                    alert = fn(rule, e, areas)
+                    if alert is not None:
+                        raised.append(alert)
+        _advance(cursor, events)
+    return raised
+
+
+# ---- readings --------------------------------------------------------------------------------
+
+def _sensor(rule, r: SensorReading, device: Device) -> Alert | None:
+    p = rule.params
+    if r.kind != p["reading"] or not r.value > p["threshold"]:
+        return None
+    quiet = dt.timedelta(hours=p["quiet_hours"])
+    if Alert.objects.filter(rule=rule, device=device, observed_at__gt=r.measured_at - quiet).exists():
+        return None
+    cat = rule.category_id
+    return _raise(rule=rule, area=device.area, key=f"d{device.pk}:{_bucket(r.measured_at, quiet.total_seconds())}",
+                  title=_t("%(device)s: %(kind)s %(value)s over the threshold %(threshold)s", device=device.name,
+                           kind=ReadingKind(r.kind).label, value=f"{r.value:g}", threshold=f"{p['threshold']:g}"),
+                  observed_at=r.measured_at, category_id=cat, lon=device.lon, lat=device.lat, device=device,
+                  detail={"reading": r.kind, "value": r.value, "threshold": p["threshold"], "reading_id": r.pk})
+
+
+def evaluate_readings(limit: int = BATCH * 5) -> list[Alert]:
+    raised: list[Alert] = []
+    with transaction.atomic():
+        cursor = _cursor("readings")
+        readings = _next_rows(cursor, SensorReading.objects.select_related("device__area"), limit)
+        if not readings:
+            return raised
+        rules = _Rules()
+        for r in readings:
+            for rule in rules.of(RuleKind.SENSOR, r.device.area_path):
+                alert = _sensor(rule, r, r.device)
+                if alert is not None:
+                    raised.append(alert)
+        _advance(cursor, readings)
+    return raised
+
+
+# ---- trend -----------------------------------------------------------------------------------
+
+def _rates(rule, start, end) -> dict[tuple[str, int], tuple[int, int]]:
+    """(target kind, id) -> (assignments dispatched in [start, end), of which overdue)."""
+    from jiewang.dispatching.models import Assignment
+
+    overdue = Exists(Deadline.objects.filter(subject_type="assignment", subject_id=OuterRef("pk"),
+                                             overdue_at__isnull=False))
+    qs = Assignment.objects.filter(event__area_path__startswith=rule.area_path, dispatched_at__gte=start,
+                                   dispatched_at__lt=end).annotate(late=overdue)
+    out = {}
+    for field, name in (("department_id", "department"), ("post_id", "post")):
+        for row in qs.filter(**{f"{field}__isnull": False}).values(field).annotate(
+                n=Count("id"), late_n=Count("id", filter=Q(late=True))):
+            out[(name, row[field])] = (row["n"], row["late_n"])
+    return out
+
+
+def evaluate_trend(now: dt.datetime | None = None) -> list[Alert]:
+    """A department's or post's overdue rate over the last 7 days above the 7 days before by
+    ``points`` percentage points (with at least ``min_assignments`` assignments this week)."""
+    now = now or timezone.now()
+    week = dt.timedelta(days=7)
+    raised = []
+    rules = [r for r in WarningRule.objects.filter(enabled=True, kind=RuleKind.TREND).select_related("area")]
+    for rule in rules:
+        cur, prev = _rates(rule, now - week, now), _rates(rule, now - 2 * week, now - week)
+        for (target, pk), (n, late) in sorted(cur.items()):
+            if n < rule.params["min_assignments"]:
+                continue
+            rate = 100.0 * late / n
+            pn, plate = prev.get((target, pk), (0, 0))
+            prev_rate = 100.0 * plate / pn if pn else 0.0
+            if rate - prev_rate < rule.params["points"]:
+                continue
+            if Alert.objects.filter(rule=rule, **{f"{target}_id": pk}, state__in=["open", "acknowledged"]).exists():
+                continue
+            year, wk, _ = now.isocalendar()
+            label = _target_name(target, pk)
+            a = _raise(rule=rule, area=rule.area, key=f"{target}:{pk}:{year}-W{wk:02d}",
+                       title=_t("Overdue rate rising: %(name)s %(before)s%% → %(now)s%%", name=label,
+                                before=f"{prev_rate:.0f}", now=f"{rate:.0f}"), observed_at=now,
+                       **{f"{target}_id": pk},
+                       detail={"target": target, "rate": round(rate, 1), "previous_rate": round(prev_rate, 1),
+                               "assignments": n, "overdue": late, "previous_assignments": pn})
+            if a is not None:
+                raised.append(a)
+    return raised
+
+
+def _target_name(target: str, pk: int) -> str:
+    from jiewang.accounts.models import Department, Post
+
+    model = Department if target == "department" else Post
+    return str(model.objects.filter(pk=pk).values_list("name", flat=True).first() or pk)
+
+
+# ---- the worker's jobs -----------------------------------------------------------------------
+
+def run_periodic() -> dict[str, int]:
+    """``warning.evaluate``: every batch of new events and readings (a few batches per run)."""
+    done = {"events": 0, "readings": 0}
+    for _ in range(10):
+        a, b = evaluate_events(), evaluate_readings()
+        done["events"] += len(a)
+        done["readings"] += len(b)
+        if not WarningCursor.objects.filter(name="events", last_id__lt=_max_id(Event)).exists() and \
+                not WarningCursor.objects.filter(name="readings", last_id__lt=_max_id(SensorReading)).exists():
+            break
+    return done
+
+
+def _max_id(model) -> int:
+    return model.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def run_trend() -> int:
+    return len(evaluate_trend())
