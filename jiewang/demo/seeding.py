@@ -444,7 +444,7 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
 # the recorded history, untouched since (see _history_untouched).
-HISTORY_APPS = {"events", "dispatching", "notifications"}
+HISTORY_APPS = {"events", "dispatching", "notifications", "duty"}
 
 
 def _history_untouched(root: Area) -> list[str]:
@@ -500,11 +500,14 @@ def _ensure_only_demo_data(root: Area) -> None:
 def _delete_demo_history() -> None:
     """The history's rows (checked to be nothing else by _ensure_only_demo_data), children first,
     as plain DELETEs."""
-    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleSummons
-    from jiewang.events.models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto
+    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleRequest, WhistleSummons
+    from jiewang.duty.models import DutyHandover, DutyLogEntry
+    from jiewang.events.models import (ChecklistItem, Deadline, Event, EventActivity, EventNumberSequence,
+                                       EventPhoto)
     from jiewang.notifications.models import Notification, OutboundMessage
 
-    for model in (WhistleSummons, Whistle, ExtensionRequest, Assignment, EventPhoto, Deadline, EventActivity,
+    for model in (DutyLogEntry, DutyHandover, WhistleRequest.departments.through, WhistleRequest, WhistleSummons,
+                  Whistle, ExtensionRequest, Assignment, EventPhoto, ChecklistItem, Deadline, EventActivity,
                   Event, EventNumberSequence, Notification, OutboundMessage):
         model.objects.all()._raw_delete(connection.alias)
 
