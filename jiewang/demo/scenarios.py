@@ -8,17 +8,20 @@ marks where a *backlog* story (one that must still be open today) stops.
 
 To add a path: write ``def my_path(s): ...`` and add ``Scenario("my_path", weight, my_path)`` to
 :data:`SCENARIOS` (and, if it leaves work open in a state no other path does, a row to
-:data:`BACKLOG`). Where the parallel work of issue #9 plugs in:
+:data:`BACKLOG`).
 
-* town posts that sign for and handle work (item 1): a variant of :func:`town_on_time` whose
-  lead is a ``Post`` of the category's board (``Story.dispatch(lead=post)``), signed for by the
-  post's staff once a post can sign;
-* work sent down to villages and grids (item 2): a scenario sending a task or an event down
-  with its own service, the receiving grid worker or community staff handling and feeding back;
-* whistle requests through the center (item 4): :func:`whistle` would start with the grid's or
-  community's request and the center's approval (or a declined request) before the blow;
-* duty alarms (item 3): :func:`urgent_alarm`-style paths with ``urgency="urgent"`` or
-  ``"emergency"`` events acknowledged, late or escalated, once the alarm service exists.
+The town's own loop (issue #9) runs through the paths: :meth:`Story.dispatch` gives town-level
+work to a post of the town's boards (the routing's proposal) in :data:`POST_SHARE` of the cases
+and to a district department otherwise, the post's staff sign for and handle it and the board's
+leader urges and supervises (:func:`post_board_supervised`, :func:`town_late`); the center sends
+events down to villages/communities and grids (:func:`sent_down`) and gives them tasks with a
+checklist (:func:`task_sent_down`, :data:`TASKS_PER_TOWN_MONTH` per town, not drawn per report);
+grids and communities ask for whistles, approved or declined (:func:`whistle_request_approved`,
+:func:`whistle_request_declined`); urgent and major events alarm the duty at intake and are
+answered in time, or after the duty's sweep climbed to the commander or the district
+(:meth:`Story.answer_alarm`, :func:`urgent_answered`, :func:`urgent_escalated`); and the duty's
+roster, log and handovers of the past :data:`DUTY_WEEKS` weeks are stories of their own
+(:func:`duty_roster`, :func:`duty_log`).
 """
 
 from __future__ import annotations
@@ -926,7 +929,7 @@ SCENARIOS: list[Scenario] = [
 ]
 # Not drawn per report: the tasks the center sends down, a few per town and month (history.py).
 TASK_SCENARIO = Scenario("task_sent_down", 0, task_sent_down)
-TASKS_PER_TOWN_MONTH = 2
+TASKS_PER_TOWN_MONTH = 1.5
 BY_NAME = {sc.name: sc for sc in [*SCENARIOS, TASK_SCENARIO]}
 
 # Work still open today, per town: (scenario, the state its story halts in, about how many days
@@ -990,7 +993,7 @@ def backlog(world: World, grids: list[GridInfo], rng: random.Random) -> list[Sto
 # --- The duty (值班) ------------------------------------------------------------------------------
 
 # How far back the duty's roster (every town of the history) and its log and handovers (the demo
-# town; every town at the small scale) go: the past weeks, not the whole year.
+# town) go: the past weeks, not the whole year.
 DUTY_WEEKS = 5
 
 

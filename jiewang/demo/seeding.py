@@ -520,13 +520,17 @@ def _delete_demo(root: Area, progress) -> None:
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
     _delete_demo_history()
+    subtree = Area.objects.filter(path__startswith=root.path)
+    DutyDay.objects.filter(town__in=subtree).delete()  # before the users it names (the history's too)
     # History staff are named on audit rows: the collector sets those to NULL.
     User.objects.filter(username__regex=HISTORY_STAFF_RE).exclude(username__regex=GRID_WORKER_RE).delete()
-    subtree = Area.objects.filter(path__startswith=root.path)
-    DutyDay.objects.filter(town__in=subtree).delete()
     RoleGrant.objects.filter(area__in=subtree).delete()
     User.objects.filter(username__in=[d.username for d in DEMO_USERS]).delete()
-    # Bulk grid workers never sign in or act, so nothing refers to them: a plain DELETE.
+    # Bulk grid workers never sign in; those who acted in the history are named on audit rows
+    # (whistle requests), which keep the row without them. Nothing else refers to them: a plain DELETE.
+    from jiewang.audit.models import AuditEntry
+
+    AuditEntry.objects.filter(actor__username__regex=GRID_WORKER_RE).update(actor=None)
     User.objects.filter(username__regex=GRID_WORKER_RE)._raw_delete(connection.alias)
     Department.objects.filter(area__in=subtree).delete()
     Post.objects.filter(board__town__in=subtree).delete()
