@@ -18,6 +18,10 @@ clock there:
   escalation of a late acceptance and missed report-ins happen by the real rules, in order
   with the steps. The next due moment is one indexed ``MIN`` per clock state, kept up to date
   after each step from the clocks started since (their ids only grow).
+* **The duty's alarms.** Urgent and major events alarm the town's duty at intake (the real
+  hook); before a step the simulation also runs the duty's ``alarm_sweep`` at the minute each
+  unanswered alarm's next rung falls due, so the alarms nobody answers climb to the commander and
+  the district by the real rules.
 * **Today.** Stories run until the seed moment (real "now"); a story whose next step falls
   after it stays where it is, so the last weeks' events are open in every state, with their
   clocks running, warned or overdue as the sweep at "now" leaves them. Scenarios can also be
@@ -32,8 +36,9 @@ same "now" give the same history.
 
 Who acts: the demo logins on their own branch (so ``grid_worker`` finds their own past work),
 elsewhere one staff user per grid (``gw`` + code, the bulk grid workers' names), community
-(``cs``), town (``op`` operator, ``ld`` leader), district (``da``) and department (``ds`` +
-district code + department code), all with unusable passwords; residents report anonymously
+(``cs``), town (``op`` operator, ``ld`` leader, ``cm`` commander, ``dl`` duty leader), post
+(``ps`` + town code + the post's number), board (``bl`` + town code + 1-4), district (``da``) and
+department (``ds`` + district code + department code), all with unusable passwords; residents report anonymously
 (named, with a phone) except the demo ``resident`` in their own grid.
 """
 
@@ -55,7 +60,7 @@ from django.db.models import Max, Min
 from django.utils import timezone
 
 from jiewang.accounts.choices import Role
-from jiewang.accounts.models import Department, RoleGrant, User
+from jiewang.accounts.models import Department, Post, RoleGrant, User
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.geometry import geometry_from_geojson
 from jiewang.areas.models import Area
@@ -70,11 +75,16 @@ POINTS_PER_GRID = 24
 STAFF_PREFIXES = {AreaLevel.GRID: "gw", AreaLevel.COMMUNITY: "cs", AreaLevel.TOWN: "op",
                   AreaLevel.DISTRICT: "da"}
 LEADER_PREFIX, DEPARTMENT_PREFIX = "ld", "ds"
-HISTORY_STAFF_RE = r"^(gw[0-9]{15}|cs[0-9]{12}|op[0-9]{9}|ld[0-9]{9}|da[0-9]{6}|ds[0-9]{6}[a-z0-9-]+)$"
+# The town's commander (指挥长), duty leader (值班长), post staff (+ the post's number in the town) and
+# board leaders (+ the board's number 1-4).
+COMMANDER_PREFIX, DUTY_LEADER_PREFIX, POST_PREFIX, BOARD_PREFIX = "cm", "dl", "ps", "bl"
+HISTORY_STAFF_RE = (r"^(gw[0-9]{15}|cs[0-9]{12}|op[0-9]{9}|ld[0-9]{9}|da[0-9]{6}|ds[0-9]{6}[a-z0-9-]+"
+                    r"|cm[0-9]{9}|dl[0-9]{9}|ps[0-9]{11}|bl[0-9]{10})$")
 # The default rate, in events per grid and week. Every step goes through the real services (about
 # 5 ms of CPU per step on SQLite, six steps per event, plus the sweeps), so the small city's whole
-# seed stays under 30 s; at the city scale the history covers the demo town only (seeding.py).
-DEFAULT_RATE = {"small": 0.1, "city": 0.1}
+# seed stays under 30 s (0.07 since the town's own loop added tasks, whistle requests, alarms and
+# the duty); at the city scale the history covers the demo town only (seeding.py).
+DEFAULT_RATE = {"small": 0.07, "city": 0.1}
 DEFAULT_MONTHS = 12
 # Month → relative volume (flood season up, Spring Festival and the National Day week down).
 SEASON = {1: 0.85, 2: 0.7, 3: 0.95, 4: 1.0, 5: 1.05, 6: 1.2, 7: 1.3, 8: 1.25, 9: 1.05, 10: 0.9,
@@ -105,6 +115,7 @@ class HistoryResult:
     stories: Counter = field(default_factory=Counter)  # scenario -> stories started
     steps: int = 0
     sweeps: int = 0
+    alarm_sweeps: int = 0
     interrupted: Counter = field(default_factory=Counter)  # "scenario: code" -> count
     statuses: dict = field(default_factory=dict)
     seconds: float = 0.0
@@ -153,8 +164,11 @@ class Cast:
     """Who acts in the history: the demo logins on their branch, history staff elsewhere."""
 
     def __init__(self, users: dict[str, User], departments: dict[tuple[int, str], Department],
-                 city_departments: dict[str, Department], resident: User | None, resident_grid: int | None):
+                 city_departments: dict[str, Department], resident: User | None, resident_grid: int | None,
+                 posts: dict[int, list] | None = None):
         self.users = users
+        self.posts = posts or {}  # town id -> its posts (with their board), by id
+        self.demo_town: int | None = None  # the demo logins' town
         self.departments = departments  # (district id, code) -> department
         self.city_departments = city_departments
         self.resident = resident
@@ -180,6 +194,33 @@ class Cast:
 
     def staff_of(self, dept: Department) -> User:
         return self._get(f"department:{dept.pk}")
+
+    def handler_staff(self, assignment) -> User:
+        """Who signs for and handles ``assignment`` for its handler: the department's or post's
+        staff, or the community staff / grid worker of the area it was sent down to."""
+        if assignment.department_id:
+            return self._get(f"department:{assignment.department_id}")
+        if assignment.post_id:
+            return self._get(f"post:{assignment.post_id}")
+        return self.users.get(f"grid:{assignment.area_id}") or self._get(f"community:{assignment.area_id}")
+
+    def commander(self, town_id: int) -> User:
+        return self._get(f"commander:{town_id}")
+
+    def duty_leader(self, town_id: int) -> User:
+        return self._get(f"duty:{town_id}")
+
+    def town_leader(self, town_id: int) -> User:
+        return self._get(f"leader:{town_id}")
+
+    def town_operator(self, town_id: int) -> User:
+        return self._get(f"town:{town_id}")
+
+    def board_leader(self, post) -> User:
+        return self._get(f"board:{post.board_id}")
+
+    def town_posts(self, grid: GridInfo) -> list:
+        return self.posts.get(grid.town_id, [])
 
     def department(self, grid: GridInfo, code: str) -> Department | None:
         return self.departments.get((grid.district_id, code))
@@ -209,6 +250,26 @@ def _build_cast(root: Area, grids: list[GridInfo], rng: np.random.Generator) -> 
             wanted.setdefault(key, (STAFF_PREFIXES[level] + area_codes[area_id], role, area_id, None))
         wanted.setdefault(f"leader:{g.town_id}", (LEADER_PREFIX + area_codes[g.town_id], Role.TOWN_LEADER,
                                                   g.town_id, None))
+        wanted.setdefault(f"commander:{g.town_id}", (COMMANDER_PREFIX + area_codes[g.town_id], Role.COMMANDER,
+                                                     g.town_id, None))
+        wanted.setdefault(f"duty:{g.town_id}", (DUTY_LEADER_PREFIX + area_codes[g.town_id], Role.DUTY_LEADER,
+                                                g.town_id, None))
+    # The towns' boards and posts: one staff member per post, one leader per board.
+    town_ids = sorted({g.town_id for g in grids})
+    posts: dict[int, list] = {}
+    boards: dict[int, list] = {}
+    for p in Post.objects.filter(board__town_id__in=town_ids).select_related("board").order_by("board__town_id", "id"):
+        posts.setdefault(p.board.town_id, []).append(p)
+        if p.board not in boards.setdefault(p.board.town_id, []):
+            boards[p.board.town_id].append(p.board)
+    extra: dict[str, object] = {}  # key -> the post or board its grant names
+    for town_id in town_ids:
+        for i, p in enumerate(posts.get(town_id, []), start=1):
+            wanted[f"post:{p.pk}"] = (f"{POST_PREFIX}{area_codes[town_id]}{i:02d}", Role.POST_STAFF, town_id, None)
+            extra[f"post:{p.pk}"] = p
+        for i, b in enumerate(sorted(boards.get(town_id, []), key=lambda b: b.pk), start=1):
+            wanted[f"board:{b.pk}"] = (f"{BOARD_PREFIX}{area_codes[town_id]}{i}", Role.BOARD_LEADER, town_id, None)
+            extra[f"board:{b.pk}"] = b
     district_ids = sorted({g.district_id for g in grids})
     departments = {}
     for d in Department.objects.filter(area_id__in=district_ids, is_active=True).order_by("id"):
@@ -219,8 +280,12 @@ def _build_cast(root: Area, grids: list[GridInfo], rng: np.random.Generator) -> 
     # The demo logins act on their own areas (department staff: for their own department).
     for key, (_username, role, area_id, _dept) in wanted.items():
         u = demo_grants.get((role, area_id))
-        if u is not None and role != Role.DEPARTMENT_STAFF:
+        if u is not None and role not in (Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER):
             users[key] = u
+    for g in RoleGrant.objects.filter(user__in=list(demo.values()), role__in=[Role.POST_STAFF, Role.BOARD_LEADER]):
+        key = f"post:{g.post_id}" if g.role == Role.POST_STAFF else f"board:{g.board_id}"
+        if key in wanted:
+            users[key] = by_pk[g.user_id]
     demo_dept = RoleGrant.objects.filter(user__username="department_staff", role=Role.DEPARTMENT_STAFF) \
         .values_list("department_id", flat=True).first()
     if demo_dept is not None and f"department:{demo_dept}" in wanted and "department_staff" in demo:
@@ -238,12 +303,18 @@ def _build_cast(root: Area, grids: list[GridInfo], rng: np.random.Generator) -> 
         u = by_name[username]
         users[key] = u
         if (u.pk, role, area_id) not in have:
-            grants.append(RoleGrant(user=u, role=role, area_id=area_id, department=dept))
+            named = extra.get(key)
+            grants.append(RoleGrant(user=u, role=role, area_id=area_id, department=dept,
+                                    post=named if role == Role.POST_STAFF else None,
+                                    board=named if role == Role.BOARD_LEADER else None))
     RoleGrant.objects.bulk_create(grants, batch_size=2000)
     city_departments = {d.code: d for d in Department.objects.filter(area=root, is_active=True)}
     resident = demo.get("resident")
     resident_grid = next((area_id for (role, area_id) in demo_grants if role == Role.RESIDENT), None)
-    return Cast(users, departments, city_departments, resident, resident_grid)
+    demo_town = next((area_id for (role, area_id) in demo_grants if role == Role.COMMANDER), None)
+    cast = Cast(users, departments, city_departments, resident, resident_grid, posts)
+    cast.demo_town = demo_town
+    return cast
 
 
 # --- Grids, points and arrivals ------------------------------------------------------------------
@@ -312,6 +383,7 @@ class Simulation:
         self._seq = 0
         self._last_clock_id = Deadline.objects.aggregate(m=Max("id"))["m"] or 0
         self._due: dt.datetime | None = self._next_due_full()
+        self._alarm_due: dt.datetime | None = self._next_alarm()
 
     def spawn(self, at: dt.datetime, story) -> None:
         self._seq += 1
@@ -341,12 +413,37 @@ class Simulation:
         """A step changed running clocks in place (resumed them): recompute the next due moment."""
         self._due = self._next_due_full()
 
+    @staticmethod
+    def _next_alarm() -> dt.datetime | None:
+        """The next rung of an unanswered duty alarm (the duty's own clock, not a Deadline)."""
+        from jiewang.duty.choices import AlarmState
+        from jiewang.duty.models import Alarm
+
+        return Alarm.objects.filter(state=AlarmState.OPEN, next_step_at__isnull=False) \
+            .aggregate(m=Min("next_step_at"))["m"]
+
     def sweep_until(self, t: dt.datetime) -> None:
+        """Run the deadline sweep and the duty's alarm sweep at every past moment they had work,
+        in time order, up to ``t``."""
+        from jiewang.duty.services.alarms import alarm_sweep
         from jiewang.events.services.sweep import deadline_sweep
 
-        while self._due is not None and self._due <= t:
+        while True:
+            due = self._due if self._due is not None and self._due <= t else None
+            alarm = self._alarm_due if self._alarm_due is not None and self._alarm_due <= t else None
+            if due is None and alarm is None:
+                return
+            if alarm is not None and (due is None or alarm <= due):
+                # The worker's duty.alarm_sweep runs every few seconds: at the rung's minute.
+                rounded = dt.datetime.fromtimestamp(-(-alarm.timestamp() // 60) * 60, tz=dt.UTC)
+                moment = min(max(rounded, self.clock.at), t)
+                self.clock.move_to(moment)
+                alarm_sweep(moment)
+                self.result.alarm_sweeps += 1
+                self._alarm_due = self._next_alarm()
+                continue
             step = SWEEP_EVERY.total_seconds()
-            rounded = dt.datetime.fromtimestamp(-(-self._due.timestamp() // step) * step, tz=dt.UTC)
+            rounded = dt.datetime.fromtimestamp(-(-due.timestamp() // step) * step, tz=dt.UTC)
             moment = min(max(rounded, self.clock.at), t)
             self.clock.move_to(moment)
             deadline_sweep(moment)
@@ -378,6 +475,7 @@ class Simulation:
             finally:
                 self.result.steps += 1
                 self._note_new_clocks()
+                self._alarm_due = self._next_alarm()
             if story.moved_clocks:
                 story.moved_clocks = False
                 self.touch()
@@ -393,6 +491,9 @@ class Simulation:
 
         deadline_sweep(self.end)
         self.result.sweeps += 1
+        from jiewang.duty.services.alarms import alarm_sweep
+
+        alarm_sweep(self.end)
         if progress:
             progress("history", total, total)
 
@@ -433,6 +534,14 @@ def generate_history(*, root: Area, months: int = DEFAULT_MONTHS, seed: int = 1,
             world = scenarios.World(sim=sim, cast=cast, categories=categories, end=end)
             for n, (day, gi) in enumerate(plan):
                 story = scenarios.draw(world, grids[gi], day, random.Random(f"{seed}:{n}"), pick)
+                sim.spawn(story.start, story)
+                result.stories[story.scenario] += 1
+            for story in scenarios.task_stories(world, grids, first_day, last_day, random.Random(f"{seed}:tasks")):
+                sim.spawn(story.start, story)
+                result.stories[story.scenario] += 1
+            demo_town = cast.demo_town
+            log_towns = {demo_town} if demo_town is not None else set()
+            for story in scenarios.duty_stories(world, grids, random.Random(f"{seed}:duty"), log_towns):
                 sim.spawn(story.start, story)
                 result.stories[story.scenario] += 1
             for story in scenarios.backlog(world, grids, random.Random(f"{seed}:backlog")):

@@ -445,7 +445,7 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
 # the recorded history, untouched since (see _history_untouched).
-HISTORY_APPS = {"events", "dispatching", "notifications"}
+HISTORY_APPS = {"events", "dispatching", "notifications", "duty"}
 
 
 def _history_untouched(root: Area) -> list[str]:
@@ -501,11 +501,14 @@ def _ensure_only_demo_data(root: Area) -> None:
 def _delete_demo_history() -> None:
     """The history's rows (checked to be nothing else by _ensure_only_demo_data), children first,
     as plain DELETEs."""
-    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleSummons
-    from jiewang.events.models import Deadline, Event, EventActivity, EventNumberSequence, EventPhoto
+    from jiewang.dispatching.models import Assignment, ExtensionRequest, Whistle, WhistleRequest, WhistleSummons
+    from jiewang.duty.models import DutyHandover, DutyLogEntry
+    from jiewang.events.models import (ChecklistItem, Deadline, Event, EventActivity, EventNumberSequence,
+                                       EventPhoto)
     from jiewang.notifications.models import Notification, OutboundMessage
 
-    for model in (WhistleSummons, Whistle, ExtensionRequest, Assignment, EventPhoto, Deadline, EventActivity,
+    for model in (DutyLogEntry, DutyHandover, WhistleRequest.departments.through, WhistleRequest, WhistleSummons,
+                  Whistle, ExtensionRequest, Assignment, EventPhoto, ChecklistItem, Deadline, EventActivity,
                   Event, EventNumberSequence, Notification, OutboundMessage):
         model.objects.all()._raw_delete(connection.alias)
 
@@ -518,13 +521,17 @@ def _delete_demo(root: Area, progress) -> None:
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
     _delete_demo_history()
+    subtree = Area.objects.filter(path__startswith=root.path)
+    DutyDay.objects.filter(town__in=subtree).delete()  # before the users it names (the history's too)
     # History staff are named on audit rows: the collector sets those to NULL.
     User.objects.filter(username__regex=HISTORY_STAFF_RE).exclude(username__regex=GRID_WORKER_RE).delete()
-    subtree = Area.objects.filter(path__startswith=root.path)
-    DutyDay.objects.filter(town__in=subtree).delete()
     RoleGrant.objects.filter(area__in=subtree).delete()
     User.objects.filter(username__in=[d.username for d in DEMO_USERS]).delete()
-    # Bulk grid workers never sign in or act, so nothing refers to them: a plain DELETE.
+    # Bulk grid workers never sign in; those who acted in the history are named on audit rows
+    # (whistle requests), which keep the row without them. Nothing else refers to them: a plain DELETE.
+    from jiewang.audit.models import AuditEntry
+
+    AuditEntry.objects.filter(actor__username__regex=GRID_WORKER_RE).update(actor=None)
     User.objects.filter(username__regex=GRID_WORKER_RE)._raw_delete(connection.alias)
     Department.objects.filter(area__in=subtree).delete()
     Post.objects.filter(board__town__in=subtree).delete()

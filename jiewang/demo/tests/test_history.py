@@ -9,15 +9,19 @@ from collections import Counter, defaultdict
 from io import StringIO
 
 import pytest
+from django.db.models import F
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from jiewang.accounts.models import User
+from jiewang.accounts.models import RoleGrant, User
 from jiewang.audit.models import AuditEntry
 from jiewang.demo.history import HISTORY_STAFF_RE
-from jiewang.demo.scenarios import BACKLOG, SCENARIOS
+from jiewang.demo.scenarios import BACKLOG, DUTY_WEEKS, SCENARIOS, TASK_SCENARIO
 from jiewang.demo.seeding import DEMO_USERS, seed_demo
-from jiewang.dispatching.models import Assignment, ExtensionRequest, WhistleSummons
+from jiewang.dispatching.selectors import handler_queue
+from jiewang.dispatching.models import OPEN_ASSIGNMENT, Assignment, ExtensionRequest, WhistleRequest, WhistleSummons
+from jiewang.duty.models import Alarm, DutyDay, DutyHandover, DutyLogEntry
+from jiewang.duty.selectors import open_alarms
 from jiewang.events.lifecycle import EVENT
 from jiewang.events.models import Deadline, Event, EventActivity, EventNumberSequence
 from jiewang.events.services.clocks import HELD_STATES
@@ -61,6 +65,13 @@ def _check_invariants(events: list[Event]) -> None:
             assert e.closed_at is not None
         if e.status == "voided" and e.duplicate_of_id:
             assert e.duplicate_of.status != "voided"
+    # Every alarm of an ended event is closed (answered, or cancelled when the work ended).
+    ended = {e.pk for e in events if e.status in ("closed", "rated", "voided")}
+    for alarm in Alarm.objects.filter(event_id__in=ended):
+        assert alarm.state != "open" and alarm.closed_at is not None, (alarm.event_id, alarm.state)
+    # Every assignment of an ended event to a post or an area (sent down) is finished.
+    left = Assignment.objects.filter(event_id__in=ended, status__in=OPEN_ASSIGNMENT).exclude(post=None, area=None)
+    assert not left.exists(), list(left.values_list("event__number", "status"))
     # Numbers have no gaps per town and year, and the counter agrees.
     numbers = defaultdict(list)
     for e in events:
@@ -82,19 +93,22 @@ def test_a_year_of_history_through_every_path_with_the_invariants_of_live_events
     assert min(e.reported_at for e in events) >= NOW - dt.timedelta(days=370)
     _check_invariants(events)
 
-    # Every outcome path ran, and left its marks.
-    assert {s.name for s in SCENARIOS} <= set(h.stories)
+    # Every outcome path ran (not only as a story still open today), and left its marks.
+    assert {s.name for s in SCENARIOS} | {TASK_SCENARIO.name} <= set(h.stories)
     actions = Counter(EventActivity.objects.values_list("action", flat=True))
     for action in ("self_handle", "close_on_spot", "handle_locally", "escalate", "accept", "dispatch", "redispatch",
                    "sign", "assist_sign", "assist_feedback", "return", "dispute", "arbitrate", "feedback",
                    "verify_pass", "verify_fail", "redo", "extension_request", "extension_approved",
                    "extension_rejected", "whistle", "report_in", "whistle_escalated", "rate_summons", "remind",
                    "supervise", "escalate_overdue", "overdue", "deadline_warning", "rating_window_closed", "void",
-                   "merge", "shelve", "resume", "place", "visit", "rate"):
+                   "merge", "shelve", "resume", "place", "visit", "rate", "send_down", "request_whistle",
+                   "approve_whistle_request", "decline_whistle_request", "alarm", "acknowledge_alarm",
+                   "alarm_escalate"):
         assert actions[action] > 0, action
     assert EventActivity.objects.filter(action="escalate", data__automatic=True).exists()
     assert EventActivity.objects.filter(action="remind", data__manual=True).exists()
-    assert {e.channel for e in events} == {"patrol", "resident_web", "open311", "hotline", "sensor", "district"}
+    assert {e.channel for e in events} == {"patrol", "resident_web", "open311", "hotline", "sensor", "district",
+                                           "center"}  # center: the tasks sent down
     ratings = EventActivity.objects.filter(action__in=["rate", "visit"]).values_list("data__satisfaction", flat=True)
     assert set(ratings) == {"", "satisfied", "basically", "dissatisfied"}  # "": a visit that reached nobody
     assert {e.satisfaction for e in events} == {"", "satisfied", "basically"}  # the redone ones were rated again
@@ -106,6 +120,52 @@ def test_a_year_of_history_through_every_path_with_the_invariants_of_live_events
     assert Assignment.objects.filter(role="assist").exists()
     assert Event.objects.filter(reporter__username="resident").exists()  # the demo resident's own reports
     assert Event.objects.filter(external_number__startswith="12345-").exists()
+
+    # Town-level work goes mostly to the town's posts (板块办理), less to district departments; the
+    # posts' staff and the boards' leaders did their part.
+    leads = Assignment.objects.filter(role="lead")
+    post_leads, dept_leads = leads.exclude(post=None).count(), leads.exclude(department=None).count()
+    assert post_leads > 1.5 * dept_leads > 0, (post_leads, dept_leads)
+    assert leads.exclude(post=None).filter(status="done").exists()
+    assert EventActivity.objects.filter(actor_role="post_staff", action="feedback").exists()
+    assert EventActivity.objects.filter(actor_role="board_leader", action__in=["remind", "supervise"]).exists()
+    assert EventActivity.objects.filter(actor__username="post_staff").exists()
+    assert EventActivity.objects.filter(actor__username="board_leader").exists()
+    # Work sent down: events to communities and grids, and a few tasks per town and month with a
+    # checklist ticked off, some late; the center verified them.
+    sent = leads.exclude(area=None)
+    assert {a.area.level for a in sent.select_related("area")} == {4, 5}
+    tasks = Event.objects.filter(source="sent_down")
+    months = 12 * len({e.town_id for e in events})
+    assert months <= tasks.count() <= 4 * months, tasks.count()
+    done = tasks.filter(status__in=["closed", "rated"])
+    assert done.exists() and not done.filter(checklist__done_at__isnull=True).exists()
+    assert done.filter(is_overdue=True).exists() and done.filter(is_overdue=False).exists()
+    assert not EventActivity.objects.filter(event__source="sent_down", action__startswith="verify") \
+        .exclude(actor_role="town_operator").exists()
+    # Whistle requests: approved (the whistle blown, its report-ins rated) and declined.
+    requests = Counter(WhistleRequest.objects.values_list("status", flat=True))
+    assert requests["approved"] > 0 and requests["declined"] > 0 and requests["pending"] > 0, requests
+    assert WhistleSummons.objects.filter(whistle__request__status="approved", rating__isnull=False).exists()
+    # Alarms: answered in time by the duty leader, escalated to the commander (answered), and to
+    # the district; today, open ones for the duty.
+    alarms = Alarm.objects.all()
+    assert alarms.filter(state="acknowledged", stage=0, acknowledged_by=F("duty_leader")).exists()  # on the roster
+    assert alarms.filter(state="acknowledged", stage=1, escalated_commander_at__isnull=False).exists()
+    assert alarms.filter(state="acknowledged", stage=2, escalated_district_at__isnull=False).exists()
+    for a in alarms.filter(state="acknowledged"):
+        assert a.raised_at < a.acknowledged_at <= NOW
+        assert (a.acknowledged_at - a.raised_at > dt.timedelta(minutes=15)) == (a.stage > 0), a.pk
+    # The roster of every town for the past weeks and the coming one; the log and handovers.
+    today = dt.date(2026, 11, 30)
+    for town in {e.town_id for e in events}:
+        days = set(DutyDay.objects.filter(town_id=town).values_list("date", flat=True))
+        want = {today - dt.timedelta(days=i) for i in range(7 * DUTY_WEEKS)} | {today + dt.timedelta(days=6)}
+        assert want <= days, town
+    assert DutyLogEntry.objects.filter(author__username="town_operator").count() >= 7 * DUTY_WEEKS
+    assert DutyLogEntry.objects.filter(event__isnull=False).exists()
+    handovers = DutyHandover.objects.filter(outgoing__username__in=["duty_leader", "town_leader"])
+    assert handovers.count() >= 7 * DUTY_WEEKS - 2 and handovers.filter(confirmed_by__username="duty_leader").exists()
 
     # Work is open today in every state, for every town.
     open_today = Counter(Event.objects.values_list("status", flat=True))
@@ -128,6 +188,18 @@ def test_a_year_of_history_through_every_path_with_the_invariants_of_live_events
     assert EventActivity.objects.filter(actor__username="grid_worker").exists()
     assert EventActivity.objects.filter(actor__username="town_operator").exists()
     assert EventActivity.objects.filter(actor__username="department_staff").exists()
+    # ... and find work in their queues on first start: the demo post's assignments (the board
+    # leader's too), the demo town's open alarms (the duty leader's and the commander's).
+    post = RoleGrant.objects.get(user__username="post_staff").post
+    board = RoleGrant.objects.get(user__username="board_leader").board
+    queue = handler_queue(user=None, keys={("post", post.pk)})
+    assert {a.status for a in queue} >= {"dispatched", "signed"}
+    assert handler_queue(user=None, keys=set(), board_ids={board.pk}).count() >= queue.count()
+    town = RoleGrant.objects.get(user__username="commander").area
+    assert {a.stage for a in Alarm.objects.filter(town=town, state="open")} >= {0, 1}
+    for login in ("commander", "duty_leader"):
+        user = User.objects.get(username=login)
+        assert open_alarms(user=user, towns=[town]), login
     staff = User.objects.filter(username__regex=HISTORY_STAFF_RE)
     assert staff.exists() and not any(u.has_usable_password() for u in staff)
     audit = AuditEntry.objects.get(action="demo.history")
