@@ -440,7 +440,9 @@ def _write_grid_workers(plan: CityPlan, ids: dict[int, int], progress) -> int:
 FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.dutyday",  # the demo town's roster, replaced with the city
                    "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
-                   "warning.warningcursor"}  # the early warning's high-water marks (made by its migration)
+                   "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
+                   "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
+                   "stats.rollupmark"}  # the rollups' high-water mark
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly

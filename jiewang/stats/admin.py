@@ -1,0 +1,49 @@
+"""Read-only admin of the rollups: they are derived data, written only by the rollup services
+(the worker's job and ``manage.py rollups_rebuild``); an edit here would make them disagree with
+the events they count."""
+
+from django.contrib import admin
+
+from jiewang.audit.admin_audit import AuditedModelAdmin
+
+from .models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
+
+
+class ReadOnlyAdmin(AuditedModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Rollup)
+class RollupAdmin(ReadOnlyAdmin):
+    list_display = ("day", "area_id", "level", "board_kind", "category_id", "channel", "source", "status",
+                    "new", "open", "overdue", "closed")
+    list_filter = ("level", "board_kind", "channel", "source", "status")
+    date_hierarchy = "day"
+
+
+@admin.register(RollupMonth)
+class RollupMonthAdmin(ReadOnlyAdmin):
+    list_display = ("month", "area_id", "level", "board_kind", "category_id", "new", "open", "closed")
+    list_filter = ("level", "board_kind")
+
+
+@admin.register(RollupDay)
+class RollupDayAdmin(ReadOnlyAdmin):
+    list_display = ("day", "area_id", "new", "open", "overdue", "closed")
+
+
+@admin.register(RollupEventState)
+class RollupEventStateAdmin(ReadOnlyAdmin):
+    list_display = ("event_id", "status", "reported_day", "closed_day", "is_overdue")
+
+
+@admin.register(RollupMark)
+class RollupMarkAdmin(ReadOnlyAdmin):
+    list_display = ("id", "activity_id", "updated_at")
