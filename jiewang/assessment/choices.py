@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Population(models.TextChoices):
@@ -28,9 +29,9 @@ class Direction(models.TextChoices):
 
 
 class RunStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")  # 草稿
-    PUBLISHED = "published", _("Published")  # 已发布
-    SUPERSEDED = "superseded", _("Superseded")  # 已被新版本取代
+    DRAFT = "draft", pgettext_lazy("assessment run", "Draft")  # 草稿
+    PUBLISHED = "published", pgettext_lazy("assessment run", "Published")  # 已发布
+    SUPERSEDED = "superseded", pgettext_lazy("assessment run", "Superseded")  # 已被新版本取代
 
 
 class ExclusionKind(models.TextChoices):
@@ -55,3 +56,17 @@ class ListKind(models.TextChoices):
 TOWN_POPULATIONS = (Population.DEPARTMENT, Population.BOARD, Population.POST, Population.COMMUNITY, Population.GRID,
                     Population.GRID_WORKER)
 DISTRICT_POPULATIONS = (Population.TOWN, Population.DEPARTMENT)
+
+
+# The composite scores (Indicator.scheme) by name: what the pages show instead of the code.
+SCHEME_LABELS = {
+    "general": _("Overall"),  # 综合
+    "hotline": _("12345 hotline (three rates)"),  # 12345 三率
+    "whistle": _("Whistle report-ins"),  # 吹哨报到
+    "grid": _("Grid work"),  # 网格工作
+    "satisfaction": _("Satisfaction"),  # 满意度
+}
+
+
+def scheme_label(scheme: str) -> str:
+    return str(SCHEME_LABELS.get(scheme, scheme))

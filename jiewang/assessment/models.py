@@ -15,7 +15,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Direction, ExclusionKind, ExclusionStatus, PeriodKind, Population, RunStatus
+from .choices import (Direction, ExclusionKind, ExclusionStatus, ListKind, PeriodKind, Population, RunStatus,
+                      scheme_label)
 
 
 class Indicator(models.Model):
@@ -154,6 +155,14 @@ class MemberScore(models.Model):
 
     def __str__(self):
         return f"{self.run_id} {self.population}:{self.member_id} {self.score} {self.grade}"
+
+    @property
+    def scheme_label(self) -> str:
+        return scheme_label(self.scheme)
+
+    @property
+    def list_label(self) -> str:
+        return str(ListKind(self.list_kind).label) if self.list_kind else ""
 
 
 class Exclusion(models.Model):

@@ -165,10 +165,14 @@ def score_rows(results: list[dict]) -> list[dict]:
         for r in ranked:
             r["rank"] = 1 + sum(1 for o in ranked if o["score"] > r["score"])
         rule = rules.get(population) or ListRule(population=population)
+        # The top and bottom N never overlap: in a population of n ranked members each list takes
+        # at most half of them (n // 2), so a small population is not all red (or all black).
+        half = len(ranked) // 2
+        red_n, black_n = min(rule.red_top_n, half), min(rule.black_bottom_n, half)
         for r in ranked:
             from_bottom = 1 + sum(1 for o in ranked if o["score"] < r["score"])
-            red = r["rank"] <= rule.red_top_n and (rule.red_min_score is None or r["score"] >= rule.red_min_score)
-            black = from_bottom <= rule.black_bottom_n or (
+            red = r["rank"] <= red_n and (rule.red_min_score is None or r["score"] >= rule.red_min_score)
+            black = from_bottom <= black_n or (
                 rule.black_max_score is not None and r["score"] < rule.black_max_score)
             r["list_kind"] = ListKind.RED if red else (ListKind.BLACK if black else "")
     return rows

@@ -78,13 +78,13 @@ def test_department_scores_grades_and_ranks(october, tree):
     # cgj: 30×66.6667 + 20×50 + 20×(1−0)×100 + 20×(1−0.666667)×100 + 10×100 = 6666.667 → 66.67
     # sthj: 30×100 + 20×100 + 20×0 + 20×100 + 10×0 = 7000 → 70.0
     assert scores(run, "department") == [("北区生态环境局", 70.0, "C", 1, "red"),
-                                         ("北区城市管理局", 66.67, "C", 2, "red")]
+                                         ("北区城市管理局", 66.67, "C", 2, "black")]
     # 三率: 0.1×100 + 0.5×50 + 0.4×95 = 73; sthj 0
     assert scores(run, "department", "hotline") == [("北区城市管理局", 73.0, "C", 1, "red"),
-                                                    ("北区生态环境局", 0.0, "E", 2, "red")]
+                                                    ("北区生态环境局", 0.0, "E", 2, "black")]
     # 吹哨: 0.3×100 + 0.3×100 + 0.4×100 = 100; sthj 0.3×100 + 0.3×0 + 0.4×60 = 54
     assert scores(run, "department", "whistle") == [("北区城市管理局", 100.0, "A", 1, "red"),
-                                                    ("北区生态环境局", 54.0, "D", 2, "red")]
+                                                    ("北区生态环境局", 54.0, "D", 2, "black")]
 
 
 def test_regions_and_grid_workers(october, tree, people):
@@ -110,11 +110,11 @@ def test_regions_and_grid_workers(october, tree, people):
     assert (t[("worker.valid_reports", gw)][:2], t[("worker.on_time", gw)][:2],
             t[("worker.satisfaction", gw)][:2]) == ((1, 2), (1, 1), (0, 0))
     # c1: 10×25 + 30×75 + 40×66.6667 + 20×100 = 7166.668 → 71.67; c2: (30×100 + 40×100) / 80 = 87.5
-    assert scores(run, "community") == [("乙社区", 87.5, "B", 1, "red"), ("甲社区", 71.67, "C", 2, "red")]
-    assert scores(run, "grid")[:2] == [("乙社区第1网格", 87.5, "B", 1, "red"), ("甲社区第1网格", 71.67, "C", 2, "red")]
+    assert scores(run, "community") == [("乙社区", 87.5, "B", 1, "red"), ("甲社区", 71.67, "C", 2, "black")]
+    assert scores(run, "grid")[:2] == [("乙社区第1网格", 87.5, "B", 1, "red"), ("甲社区第1网格", 71.67, "C", 2, "black")]
     assert run.scores.get(population="grid", member_id=g2).score is None  # no data, no rank
     # (40×50 + 30×100) / 70 = 71.43
-    assert scores(run, "grid_worker") == [("grid_worker", 71.43, "C", 1, "red")]
+    assert scores(run, "grid_worker") == [("grid_worker", 71.43, "C", 1, "")]
 
 
 def test_district_run_assesses_towns_and_departments(october, tree, loop):

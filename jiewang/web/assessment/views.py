@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from jiewang.accounts.choices import Role
 from jiewang.assessment import selectors
-from jiewang.assessment.choices import ExclusionKind, ExclusionStatus, Population, RunStatus
+from jiewang.assessment.choices import ExclusionKind, ExclusionStatus, Population, RunStatus, scheme_label
 from jiewang.assessment.permissions import READERS, deciders_for, roles_over, TOWN_DECIDERS
 from jiewang.assessment.services import engine
 from jiewang.assessment.services import exclusions as ex_svc
@@ -90,7 +90,8 @@ def overview(request):
         "areas": areas, "area": area, "period": period, "runs": runs, "run": run, "scores": scores,
         "red": [s for s in scores if s.list_kind == "red"], "black": [s for s in scores if s.list_kind == "black"],
         "population": population, "population_label": dict(Population.choices).get(population, ""),
-        "populations": [(p, dict(Population.choices)[p]) for p in pops], "scheme": scheme, "schemes": schemes,
+        "populations": [(p, dict(Population.choices)[p]) for p in pops], "scheme": scheme, "schemes": [(x, scheme_label(x)) for x in schemes],
+        "scheme_label": scheme_label(scheme) if scheme else "",
         "diff": (run.diff if whole else []) if run else [],
         "may_decide": area is not None and _may_decide(request.user, area),
     })

@@ -13,6 +13,7 @@ Run it as ``python3 dev.py manage screenshots`` (dev.py installs the front-end l
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import socket
 import subprocess
@@ -24,6 +25,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 CHROMIUM = "/usr/bin/chromium"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -57,6 +59,11 @@ PAGES = [
     ("manage-category", "district_admin", "/manage/catalog/SL01/"),
     ("manage-users", "town_leader", "/manage/users/"),
     ("inbox", "town_operator", "/inbox/"),
+    ("screen", "town_operator", "/command/screen/"),
+    ("duty-log", "duty_leader", "/duty/log/"),
+    ("task-new", "town_operator", "/command/tasks/new/"),
+    ("manage-boards", "town_leader", "/manage/boards/"),
+    ("assessment", "town_leader", "/assessment/"),
 ]
 
 
@@ -100,8 +107,13 @@ class Command(BaseCommand):
             return done.stdout
 
         run("migrate", "--noinput", "-v", "0")
-        run("seed_demo", "--scale", "small", "--seed", "1", "--history", "0")
+        run("seed_demo", "--scale", "small", "--seed", "1")  # with its year of history: queues have work
         line = run("screenshots", "--seed-events").strip().splitlines()[-1]
+        # What the worker would do in a running demo: the rollups of the history, and last month's
+        # assessment, published.
+        run("rollups_rebuild")
+        last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+        run("assess", "--period", last_month, "--publish")
         events = dict(pair.split("=", 1) for pair in line.split())
         port = _free_port()
         server = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks",
