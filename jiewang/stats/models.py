@@ -72,6 +72,8 @@ class RollupMonth(Counts):
     category_id = models.BigIntegerField()
 
     class Meta:
+        verbose_name = _("monthly rollup row")
+        verbose_name_plural = _("monthly rollup rows")
         constraints = [models.UniqueConstraint(fields=["area_id", "month", "board_kind", "category_id"],
                                                name="stats_rollupmonth_key")]
         indexes = [models.Index(fields=["level", "month", "area_path"], name="stats_rollupmonth_level")]
@@ -87,6 +89,8 @@ class RollupDay(Counts):
     area_id = models.BigIntegerField()
 
     class Meta:
+        verbose_name = _("daily rollup of an area")
+        verbose_name_plural = _("daily rollups of areas")
         constraints = [models.UniqueConstraint(fields=["area_id", "day"], name="stats_rollupday_key")]
         indexes = [
             # The stocks (open, overdue now) sum an area's days: only days that still hold open
@@ -114,6 +118,10 @@ class RollupEventState(models.Model):
     is_overdue = models.BooleanField()
     satisfaction = models.CharField(max_length=16)
 
+    class Meta:
+        verbose_name = _("event counted in the rollups")
+        verbose_name_plural = _("events counted in the rollups")
+
     def __str__(self):
         return f"event {self.event_id} → {self.status}"
 
@@ -125,5 +133,9 @@ class RollupMark(models.Model):
     activity_id = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(null=True)
 
+    class Meta:
+        verbose_name = _("rollup mark")
+        verbose_name_plural = _("rollup marks")
+
     def __str__(self):
-        return f"rollups applied through activity {self.activity_id}"
+        return f"{self.activity_id}"

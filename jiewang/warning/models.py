@@ -86,6 +86,10 @@ class SensorReading(models.Model):
         return f"{self.device_id} {self.kind}={self.value:g} @ {self.measured_at:%Y-%m-%d %H:%M}"
 
 
+# What each evaluation mark follows, by name (the admin shows these).
+CURSOR_NAMES = {"events": _("Events"), "readings": _("Sensor readings")}
+
+
 class WarningCursor(models.Model):
     """The high-water mark of the evaluation: the last event / reading id evaluated, and the ids
     below it that were missing when it moved (``gaps``: ``[[id, first seen (epoch s)], …]``): on
@@ -97,8 +101,12 @@ class WarningCursor(models.Model):
     gaps = models.JSONField(default=list, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
+    class Meta:
+        verbose_name = _("evaluation mark")
+        verbose_name_plural = _("evaluation marks")
+
     def __str__(self):
-        return f"{self.name} > {self.last_id}"
+        return f"{CURSOR_NAMES.get(self.name, self.name)} > {self.last_id}"
 
 
 class Alert(models.Model):

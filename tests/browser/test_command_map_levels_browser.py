@@ -36,6 +36,7 @@ def test_district_map_draws_towns_and_says_when_too_large(live_server, live_tree
     page.wait_for_function("document.querySelectorAll('#map path.jw-area').length === 2")
     assert page.is_hidden("#map-note")
     # The table under the map follows: the one community with an open event.
-    assert page.inner_text("#area-counts-summary") == "各村社未办结事件 (1)"
+    assert page.inner_text("#area-counts-summary") == "各村社未办结事件"
+    assert page.inner_text("[data-map-open]") == "1"  # events, not areas
     page.click("#area-counts-summary")
-    assert page.inner_text("#area-counts tbody") == "甲社区\t1\t0"
+    assert page.inner_text("#area-counts tbody") == "甲社区\t1\t0\t0"
