@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from jiewang.audit.admin_audit import AuditedModelAdmin
+from jiewang.audit.admin_audit import AuditedModelAdmin, ReadOnlyModelAdmin
 
 from .models import Exclusion, Indicator, ListRule, MemberScore, Result, Run
 
@@ -17,39 +17,25 @@ class ListRuleAdmin(AuditedModelAdmin):
     list_display = ("population", "red_top_n", "black_bottom_n", "red_min_score", "black_max_score")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Runs and their rows are written by the services (a published run never changes);
-    exclusions are requested and decided through the services (audited)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Run)
-class RunAdmin(ReadOnlyAdmin):
+class RunAdmin(ReadOnlyModelAdmin):
     list_display = ("area", "period", "version", "status", "computed_at", "published_at")
     list_filter = ("status", "period_kind")
 
 
 @admin.register(Result)
-class ResultAdmin(ReadOnlyAdmin):
+class ResultAdmin(ReadOnlyModelAdmin):
     list_display = ("run", "population", "member_name", "indicator", "numerator", "denominator", "value", "score")
     list_filter = ("population",)
 
 
 @admin.register(MemberScore)
-class MemberScoreAdmin(ReadOnlyAdmin):
+class MemberScoreAdmin(ReadOnlyModelAdmin):
     list_display = ("run", "population", "scheme", "member_name", "score", "grade", "rank", "list_kind")
     list_filter = ("population", "scheme")
 
 
 @admin.register(Exclusion)
-class ExclusionAdmin(ReadOnlyAdmin):
+class ExclusionAdmin(ReadOnlyModelAdmin):
     list_display = ("event", "kind", "status", "requested_by", "decided_by", "decided_at")
     list_filter = ("status", "kind")

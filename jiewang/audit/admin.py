@@ -8,25 +8,17 @@ from django.contrib import admin
 
 from jiewang.core.models import WorkdayOverride
 
+from .admin_audit import ReadOnlyModelAdmin
 from .models import AuditEntry
 from .services import audit_record
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyModelAdmin):
     list_display = ("at", "actor", "action", "object_type", "object_id", "object_repr")
     list_filter = ("action", "object_type")
     search_fields = ("object_repr", "object_id", "actor__username")
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(WorkdayOverride)

@@ -44,3 +44,17 @@ class AuditedModelAdmin(admin.ModelAdmin):
         for obj in queryset:
             audit_record(actor=request.user, action=f"{obj._meta.model_name}.admin_delete", obj=obj)
         return super().log_deletions(request, queryset)
+
+
+class ReadOnlyModelAdmin(AuditedModelAdmin):
+    """An admin that only shows: for rows written by services alone (the audit log, derived
+    rollups, published assessment runs, the duty), where an edit here would bypass their checks."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,24 +4,13 @@ the events they count."""
 
 from django.contrib import admin
 
-from jiewang.audit.admin_audit import AuditedModelAdmin
+from jiewang.audit.admin_audit import ReadOnlyModelAdmin
 
 from .models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
 
 
-class ReadOnlyAdmin(AuditedModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Rollup)
-class RollupAdmin(ReadOnlyAdmin):
+class RollupAdmin(ReadOnlyModelAdmin):
     list_display = ("day", "area_id", "level", "board_kind", "category_id", "channel", "source", "status",
                     "new", "open", "overdue", "closed")
     list_filter = ("level", "board_kind", "channel", "source", "status")
@@ -29,21 +18,21 @@ class RollupAdmin(ReadOnlyAdmin):
 
 
 @admin.register(RollupMonth)
-class RollupMonthAdmin(ReadOnlyAdmin):
+class RollupMonthAdmin(ReadOnlyModelAdmin):
     list_display = ("month", "area_id", "level", "board_kind", "category_id", "new", "open", "closed")
     list_filter = ("level", "board_kind")
 
 
 @admin.register(RollupDay)
-class RollupDayAdmin(ReadOnlyAdmin):
+class RollupDayAdmin(ReadOnlyModelAdmin):
     list_display = ("day", "area_id", "new", "open", "overdue", "closed")
 
 
 @admin.register(RollupEventState)
-class RollupEventStateAdmin(ReadOnlyAdmin):
+class RollupEventStateAdmin(ReadOnlyModelAdmin):
     list_display = ("event_id", "status", "reported_day", "closed_day", "is_overdue")
 
 
 @admin.register(RollupMark)
-class RollupMarkAdmin(ReadOnlyAdmin):
+class RollupMarkAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "activity_id", "updated_at")
