@@ -221,13 +221,10 @@ class _Place:
     recipients: list
 
 
-def _place(*, actor, channel: str, category: MatterCategory, lon: float, lat: float, title: str,
-           description: str, crs: str, urgency: str, source: str, attributes: dict | None) -> _Place:
-    """Validate the report, locate it and check the channel (reads only; raises on bad input)."""
-    if channel not in _CHANNELS:
-        raise ValidationFailed(f"未知渠道 / Unknown channel {channel!r}.", code="event.channel_unknown")
-    if urgency not in _URGENCIES or source not in _SOURCES:
-        raise ValidationFailed("紧急程度或来源无效 / Invalid urgency or source.", code="event.invalid_choice")
+def check_content(*, title: str, description: str, category: MatterCategory) -> str:
+    """The checks every new event's content passes, whoever creates it (intake, an address-only
+    report, a task sent down): a title, a description of at most 4,000 characters, an active
+    category. Returns the title stripped."""
     title = (title or "").strip()
     if not title:
         raise ValidationFailed("标题必填 / A title is required.", code="event.title_required", fields={"title": "required"})
@@ -235,6 +232,17 @@ def _place(*, actor, channel: str, category: MatterCategory, lon: float, lat: fl
         raise ValidationFailed("描述过长（最多 4000 字）/ Description too long.", code="event.description_too_long")
     if not category.is_active:
         raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
+    return title
+
+
+def _place(*, actor, channel: str, category: MatterCategory, lon: float, lat: float, title: str,
+           description: str, crs: str, urgency: str, source: str, attributes: dict | None) -> _Place:
+    """Validate the report, locate it and check the channel (reads only; raises on bad input)."""
+    if channel not in _CHANNELS:
+        raise ValidationFailed(f"未知渠道 / Unknown channel {channel!r}.", code="event.channel_unknown")
+    if urgency not in _URGENCIES or source not in _SOURCES:
+        raise ValidationFailed("紧急程度或来源无效 / Invalid urgency or source.", code="event.invalid_choice")
+    title = check_content(title=title, description=description, category=category)
     attributes = _validate_attributes(category, attributes or {})
     result, chain = get_locator().locate_chain(lon, lat, crs=crs)
     if chain is None:

@@ -42,6 +42,7 @@ from .intake import (
     _SOURCES,
     _URGENCIES,
     _check_channel,
+    check_content,
     _next_number,
     _place,
     _validate_attributes,
@@ -60,14 +61,7 @@ def _clean(*, channel, category, title, description, urgency, source, attributes
         raise ValidationFailed(f"未知渠道 / Unknown channel {channel!r}.", code="event.channel_unknown")
     if urgency not in _URGENCIES or source not in _SOURCES:
         raise ValidationFailed("紧急程度或来源无效 / Invalid urgency or source.", code="event.invalid_choice")
-    title = (title or "").strip()
-    if not title:
-        raise ValidationFailed("标题必填 / A title is required.", code="event.title_required",
-                               fields={"title": "required"})
-    if len(description or "") > 4000:
-        raise ValidationFailed("描述过长（最多 4000 字）/ Description too long.", code="event.description_too_long")
-    if not category.is_active:
-        raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
+    title = check_content(title=title, description=description, category=category)
     address = (address or "").strip()
     if not address:
         raise ValidationFailed("未定位的事件须有地址 / An event without a point needs an address.",

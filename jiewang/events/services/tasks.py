@@ -62,22 +62,15 @@ def task_create(*, actor, area: Area, category: MatterCategory, title: str, due_
     """Create a task for ``area`` (a village/community or grid): accepted, held by its town,
     handling clock due at ``due_at``, with its checklist. Returns ``(event, sender role)``.
     Call inside the transaction that sends it down (dispatching)."""
-    from .intake import _next_number  # the one numbering of a town's events
+    from .intake import _next_number, check_content  # the one numbering and content check of new events
 
     if area.level not in AREA_LEVELS or area.valid_to is not None:
         raise ValidationFailed("只能交办到村社区或网格 / Work goes down to a village/community or a grid.",
                                code="task.area_level", fields={"area_id": area.level})
     role = sender_role(actor, area)
-    title = (title or "").strip()
-    if not title:
-        raise ValidationFailed("标题必填 / A title is required.", code="event.title_required",
-                               fields={"title": "required"})
-    if len(description or "") > 4000:
-        raise ValidationFailed("描述过长（最多 4000 字）/ Description too long.", code="event.description_too_long")
+    title = check_content(title=title, description=description, category=category)
     if urgency not in Urgency.values:
         raise ValidationFailed("紧急程度无效 / Invalid urgency.", code="event.invalid_choice")
-    if not category.is_active:
-        raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
     now = timezone.now()
     if due_at <= now:
         raise ValidationFailed("期限须晚于现在 / The deadline must be in the future.", code="task.due_in_past",
