@@ -137,6 +137,8 @@ def test_whistle_notification_says_the_local_time(tree, people, loop):
     from jiewang.events.testing import make_event
     from jiewang.notifications.models import Notification, OutboundMessage
 
+    loop.cgj_staff.phone = "13800138000"  # so that the summons also goes out by SMS
+    loop.cgj_staff.save()
     event = make_event(tree, people, loop, "handling", level="town")
     whistles.whistle_blow(event=event, actor=people.town_operator, departments=[loop.cgj], problem="联合执法",
                           urgent=False)
@@ -145,7 +147,8 @@ def test_whistle_notification_says_the_local_time(tree, people, loop):
     assert local != due.astimezone(dt.UTC).strftime("%H:%M")  # Asia/Shanghai is UTC+8
     n = Notification.objects.get(kind="whistle.summons", recipient=loop.cgj_staff)
     assert n.body == f"{event.number} 请于 {local} 前报到"
-    assert all(f"请于 {local} 前报到" in m.body for m in OutboundMessage.objects.filter(channel="sms"))
+    sms = OutboundMessage.objects.filter(channel="sms", recipient=loop.cgj_staff)
+    assert [m.body for m in sms] == [f"【结网】吹哨报到：联合执法 {event.number} 请于 {local} 前报到"]
 
 
 @pytest.mark.django_db
