@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AdmissionConfig(AppConfig):
+    """The duty admission list (职责事项准入) and the tasks pushed down to grids through it."""
+
+    name = "jiewang.admission"
+    label = "admission"
+    verbose_name = _("Duty admission")
