@@ -1,0 +1,278 @@
+"""HTTP API of party building: ``/api/party/…`` — organizations, co-building units and committee
+seats, members, report-ins (members' and units'), service hours, yearly evaluations, and a member's
+own page (``/api/party/me``). Scoped as everywhere; phones masked."""
+
+from __future__ import annotations
+
+from ninja import Query, Router, Schema, Status
+
+from jiewang.areas.models import Area
+from jiewang.core.errors import NotFound
+from jiewang.core.schema_types import DbId
+
+from . import selectors
+from .choices import OrgKind, ReportInStatus
+from .schemas import (CoBuildingIn, CoBuildingOut, DecideIn, EndIn, EvaluationIn, EvaluationOut, MeOut, MemberIn,
+                      MemberOut, MemberUpdateIn, OfficerIn, OfficerOut, OrgIn, OrgOut, OrgUpdateIn, PhoneOut,
+                      ReportInIn, ReportInOut, ServiceIn, ServiceOut, UnitReportInIn, UnitReportInOut,
+                      cobuilding_out, evaluation_out, member_out, officer_out, org_out, report_in_out, service_out,
+                      unit_report_in_out)
+from .services import members as member_svc
+from .services import orgs as org_svc
+from .services import reportins as ri_svc
+
+router = Router(tags=["party"])
+
+
+def _area(area_id: int) -> Area:
+    area = Area.objects.filter(pk=area_id).first()
+    if area is None:
+        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
+    return area
+
+
+# ---- organizations ----------------------------------------------------------------------------
+
+class OrgQuery(Schema):
+    kind: OrgKind | None = None
+    area_id: DbId | None = None
+
+
+@router.get("/orgs", response=list[OrgOut], summary="党组织: the organizations in scope")
+def orgs(request, q: Query[OrgQuery]):
+    return [org_out(o) for o in selectors.org_list(user=request.user, kind=q.kind, area_id=q.area_id)[:1000]]
+
+
+@router.post("/orgs", response={201: OrgOut}, summary="Found an organization (party-building staff, commander)")
+def org_create(request, payload: OrgIn):
+    parent = selectors.org_get(user=request.user, org_id=payload.parent_id) if payload.parent_id else None
+    org = org_svc.org_create(actor=request.user, kind=payload.kind, name=payload.name, area=_area(payload.area_id),
+                             parent=parent, sector=payload.sector or "", superior_name=payload.superior_name,
+                             term_started=payload.term_started, term_years=payload.term_years)
+    return Status(201, org_out(org))
+
+
+@router.get("/orgs/{int:org_id}", response=OrgOut, summary="One organization")
+def org(request, org_id: DbId):
+    return org_out(selectors.org_get(user=request.user, org_id=org_id))
+
+
+@router.put("/orgs/{int:org_id}", response=OrgOut, summary="Rename, start a new term, retire")
+def org_update(request, org_id: DbId, payload: OrgUpdateIn):
+    org = selectors.org_get(user=request.user, org_id=org_id)
+    return org_out(org_svc.org_update(actor=request.user, org=org, expected_version=payload.expected_version,
+                                      name=payload.name, term_started=payload.term_started,
+                                      term_years=payload.term_years, active=payload.active))
+
+
+@router.get("/orgs/{int:org_id}/officers", response=list[OfficerOut], summary="The committee (current seats)")
+def officers(request, org_id: DbId):
+    org = selectors.org_get(user=request.user, org_id=org_id)
+    return [officer_out(s) for s in selectors.officers(user=request.user, org=org)]
+
+
+@router.post("/orgs/{int:org_id}/officers", response={201: OfficerOut}, summary="Seat a member on the committee")
+def officer_appoint(request, org_id: DbId, payload: OfficerIn):
+    org = selectors.org_get(user=request.user, org_id=org_id)
+    member = selectors.member_get(user=request.user, member_id=payload.member_id)
+    seat = org_svc.officer_appoint(actor=request.user, org=org, member=member, role=payload.role,
+                                   started_on=payload.started_on, from_unit=payload.from_unit)
+    return Status(201, officer_out(seat))
+
+
+@router.post("/officers/{int:seat_id}/end", response=OfficerOut, summary="End a seat")
+def officer_end(request, seat_id: DbId, payload: EndIn):
+    seat = selectors.seat_get(user=request.user, seat_id=seat_id)
+    return officer_out(org_svc.officer_end(actor=request.user, seat=seat, ended_on=payload.on))
+
+
+@router.get("/orgs/{int:org_id}/co-builders", response=list[CoBuildingOut], summary="A street's co-building units")
+def co_builders(request, org_id: DbId):
+    org = selectors.org_get(user=request.user, org_id=org_id)
+    return [cobuilding_out(c) for c in selectors.cobuilders(user=request.user, street_org=org)]
+
+
+@router.post("/orgs/{int:org_id}/co-builders", response={201: CoBuildingOut}, summary="Join a co-building unit")
+def co_builder_join(request, org_id: DbId, payload: CoBuildingIn):
+    street = selectors.org_get(user=request.user, org_id=org_id)
+    unit = selectors.org_get(user=request.user, org_id=payload.org_id)
+    link = org_svc.cobuilding_join(actor=request.user, street_org=street, org=unit, joined_on=payload.joined_on,
+                                   offer=payload.offer)
+    return Status(201, cobuilding_out(link))
+
+
+@router.post("/co-builders/{int:link_id}/leave", response=CoBuildingOut, summary="A co-building unit leaves")
+def co_builder_leave(request, link_id: DbId, payload: EndIn):
+    link = selectors.cobuilding_get(user=request.user, link_id=link_id)
+    return cobuilding_out(org_svc.cobuilding_leave(actor=request.user, link=link, left_on=payload.on))
+
+
+# ---- members ----------------------------------------------------------------------------------
+
+class MemberQuery(Schema):
+    org_id: DbId | None = None
+    q: str = ""
+
+
+@router.get("/members", response=list[MemberOut], summary="党员: members in scope (phones masked)")
+def members(request, q: Query[MemberQuery]):
+    return [member_out(m) for m in selectors.member_list(user=request.user, org_id=q.org_id, q=q.q[:40])[:500]]
+
+
+@router.post("/members", response={201: MemberOut}, summary="Enrol a member")
+def member_create(request, payload: MemberIn):
+    org = selectors.org_get(user=request.user, org_id=payload.org_id)
+    member = member_svc.member_create(actor=request.user, org=org, name=payload.name, phone=payload.phone,
+                                      status=payload.status, kind=payload.kind, work_unit=payload.work_unit,
+                                      joined_party_on=payload.joined_party_on)
+    return Status(201, member_out(member))
+
+
+@router.get("/members/{int:member_id}", response=MemberOut, summary="One member (phone masked)")
+def member(request, member_id: DbId):
+    return member_out(selectors.member_get(user=request.user, member_id=member_id))
+
+
+@router.put("/members/{int:member_id}", response=MemberOut, summary="Edit a member")
+def member_update(request, member_id: DbId, payload: MemberUpdateIn):
+    m = selectors.member_get(user=request.user, member_id=member_id)
+    data = payload.dict(exclude={"expected_version"})
+    return member_out(member_svc.member_update(actor=request.user, member=m,
+                                               expected_version=payload.expected_version, **data))
+
+
+@router.post("/members/{int:member_id}/reveal-phone", response=PhoneOut,
+             summary="The phone in clear (keepers; every read audited)")
+def member_reveal(request, member_id: DbId):
+    m = selectors.member_get(user=request.user, member_id=member_id)
+    return {"phone": member_svc.member_phone_reveal(actor=request.user, member=m)}
+
+
+# ---- report-ins -------------------------------------------------------------------------------
+
+class ReportInQuery(Schema):
+    status: ReportInStatus | None = None
+    community_id: DbId | None = None
+
+
+@router.get("/report-ins", response=list[ReportInOut], summary="双报到: members' report-ins in scope")
+def report_ins(request, q: Query[ReportInQuery]):
+    rows = selectors.report_in_list(user=request.user, status=q.status, community_id=q.community_id)[:500]
+    return [report_in_out(r) for r in rows]
+
+
+@router.post("/report-ins", response={201: ReportInOut},
+             summary="A member reports in to the community where they live (the member, or community staff)")
+def report_in_register(request, payload: ReportInIn):
+    member = selectors.member_get(user=request.user, member_id=payload.member_id)
+    row = ri_svc.report_in_register(actor=request.user, member=member, community=_area(payload.community_id),
+                                    service_post=payload.service_post, commitments=payload.commitments)
+    return Status(201, report_in_out(row))
+
+
+def _decide(request, report_in_id: int, move: str, payload: DecideIn):
+    row = selectors.report_in_get(user=request.user, report_in_id=report_in_id)
+    return report_in_out(ri_svc.report_in_decide(actor=request.user, report_in=row, move=move,
+                                                 reason=payload.reason, expected_version=payload.expected_version))
+
+
+@router.post("/report-ins/{int:report_in_id}/confirm", response=ReportInOut, summary="The community confirms")
+def report_in_confirm(request, report_in_id: DbId, payload: DecideIn):
+    return _decide(request, report_in_id, "confirm", payload)
+
+
+@router.post("/report-ins/{int:report_in_id}/reject", response=ReportInOut,
+             summary="The community returns a report-in (with a reason)")
+def report_in_reject(request, report_in_id: DbId, payload: DecideIn):
+    return _decide(request, report_in_id, "reject", payload)
+
+
+@router.post("/report-ins/{int:report_in_id}/end", response=ReportInOut,
+             summary="End a report-in (the member moved away: with a reason)")
+def report_in_end(request, report_in_id: DbId, payload: DecideIn):
+    return _decide(request, report_in_id, "end", payload)
+
+
+@router.get("/report-ins/{int:report_in_id}/services", response=list[ServiceOut], summary="Service hours logged")
+def services(request, report_in_id: DbId):
+    row = selectors.report_in_get(user=request.user, report_in_id=report_in_id)
+    return [service_out(s) for s in selectors.services(user=request.user, report_in=row)[:500]]
+
+
+@router.post("/report-ins/{int:report_in_id}/services", response={201: ServiceOut},
+             summary="Log service hours (community staff: confirmed; the member: pending)")
+def service_log(request, report_in_id: DbId, payload: ServiceIn):
+    row = selectors.report_in_get(user=request.user, report_in_id=report_in_id)
+    rec = ri_svc.service_log(actor=request.user, report_in=row, served_on=payload.served_on, hours=payload.hours,
+                             description=payload.description)
+    return Status(201, service_out(rec))
+
+
+@router.post("/services/{int:service_id}/confirm", response=ServiceOut, summary="Confirm hours a member logged")
+def service_confirm(request, service_id: DbId):
+    rec = selectors.service_get(user=request.user, service_id=service_id)
+    return service_out(ri_svc.service_confirm(actor=request.user, record=rec))
+
+
+@router.post("/report-ins/{int:report_in_id}/evaluations", response={201: EvaluationOut},
+             summary="The yearly evaluation, sent back to the member's unit")
+def evaluation_make(request, report_in_id: DbId, payload: EvaluationIn):
+    row = selectors.report_in_get(user=request.user, report_in_id=report_in_id)
+    ev = ri_svc.evaluation_make(actor=request.user, report_in=row, year=payload.year, grade=payload.grade,
+                                comment=payload.comment)
+    return Status(201, evaluation_out(ev))
+
+
+class YearQuery(Schema):
+    year: int | None = None
+
+
+@router.get("/evaluations", response=list[EvaluationOut], summary="Yearly evaluations in scope")
+def evaluations(request, q: Query[YearQuery]):
+    year = q.year if q.year and 2000 <= q.year <= 2100 else None
+    return [evaluation_out(e) for e in selectors.evaluation_list(user=request.user, year=year)[:500]]
+
+
+@router.get("/unit-report-ins", response=list[UnitReportInOut], summary="单位报到: units' report-ins in scope")
+def unit_report_ins(request, q: Query[ReportInQuery]):
+    return [unit_report_in_out(r) for r in selectors.unit_report_in_list(user=request.user, status=q.status)[:500]]
+
+
+@router.post("/unit-report-ins", response={201: UnitReportInOut}, summary="A unit reports in to a community")
+def unit_report_in_register(request, payload: UnitReportInIn):
+    org = selectors.org_get(user=request.user, org_id=payload.org_id)
+    row = ri_svc.unit_report_in_register(actor=request.user, org=org, community=_area(payload.community_id),
+                                         offer=payload.offer)
+    return Status(201, unit_report_in_out(row))
+
+
+def _unit_decide(request, unit_report_in_id: int, move: str, payload: DecideIn):
+    row = selectors.unit_report_in_get(user=request.user, unit_report_in_id=unit_report_in_id)
+    return unit_report_in_out(ri_svc.unit_report_in_decide(actor=request.user, report_in=row, move=move,
+                                                           reason=payload.reason))
+
+
+@router.post("/unit-report-ins/{int:unit_report_in_id}/confirm", response=UnitReportInOut,
+             summary="The community confirms a unit's report-in")
+def unit_report_in_confirm(request, unit_report_in_id: DbId, payload: DecideIn):
+    return _unit_decide(request, unit_report_in_id, "confirm", payload)
+
+
+@router.post("/unit-report-ins/{int:unit_report_in_id}/reject", response=UnitReportInOut,
+             summary="The community returns a unit's report-in (with a reason)")
+def unit_report_in_reject(request, unit_report_in_id: DbId, payload: DecideIn):
+    return _unit_decide(request, unit_report_in_id, "reject", payload)
+
+
+# ---- the member's own page ----------------------------------------------------------------------
+
+@router.get("/me", response={200: MeOut}, summary="My party record: report-ins, hours, evaluations")
+def me(request):
+    rec = selectors.my_record(user=request.user)
+    if rec is None:
+        raise NotFound("您的账号未关联党员信息 / Your account is not linked to a party member.",
+                       code="party.not_a_member")
+    return {**rec, "member": member_out(rec["member"]),
+            "report_ins": [report_in_out(r) for r in rec["report_ins"]],
+            "services": [service_out(s) for s in rec["services"]],
+            "evaluations": [evaluation_out(e) for e in rec["evaluations"]]}

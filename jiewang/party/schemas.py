@@ -1,0 +1,274 @@
+"""Request and response shapes of the party API."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Annotated
+
+from ninja import Field, Schema
+
+from jiewang.core.crypto import mask_phone
+from jiewang.core.schema_types import Day, DbId, Version
+
+from .choices import EvaluationGrade, MemberKind, MemberStatus, OfficerRole, OrgKind, ServicePost, UnitSector
+
+Year = Annotated[int, Field(ge=2000, le=2100)]
+TermYears = Annotated[int, Field(ge=1, le=5)]
+Hours = Annotated[Decimal, Field(ge=Decimal("0.5"), le=Decimal("24"), max_digits=4, decimal_places=1)]
+
+
+class OrgIn(Schema):
+    kind: OrgKind
+    name: str
+    area_id: DbId
+    parent_id: DbId | None = None
+    sector: UnitSector | None = None
+    superior_name: str = ""
+    term_started: Day | None = None
+    term_years: TermYears = 5
+
+
+class OrgUpdateIn(Schema):
+    expected_version: Version
+    name: str | None = None
+    term_started: Day | None = None
+    term_years: TermYears | None = None
+    active: bool | None = None
+
+
+class OrgOut(Schema):
+    id: int
+    kind: str
+    name: str
+    area_id: int
+    area_name: str
+    parent_id: int | None
+    sector: str
+    term_started: dt.date | None
+    term_years: int
+    election_due: dt.date | None
+    election_stage: int
+    active: bool
+    version: int
+
+
+def org_out(o) -> dict:
+    return {"id": o.pk, "kind": o.kind, "name": o.name, "area_id": o.area_id, "area_name": o.area.name,
+            "parent_id": o.parent_id, "sector": o.sector, "term_started": o.term_started, "term_years": o.term_years,
+            "election_due": o.election_due, "election_stage": o.election_stage, "active": o.active,
+            "version": o.version}
+
+
+class OfficerIn(Schema):
+    member_id: DbId
+    role: OfficerRole
+    started_on: Day
+    from_unit: str = ""
+
+
+class EndIn(Schema):
+    on: Day
+
+
+class OfficerOut(Schema):
+    id: int
+    org_id: int
+    member_id: int
+    member_name: str
+    role: str
+    from_unit: str
+    started_on: dt.date
+    ended_on: dt.date | None
+
+
+def officer_out(s) -> dict:
+    return {"id": s.pk, "org_id": s.org_id, "member_id": s.member_id, "member_name": s.member.name, "role": s.role,
+            "from_unit": s.from_unit, "started_on": s.started_on, "ended_on": s.ended_on}
+
+
+class CoBuildingIn(Schema):
+    org_id: DbId
+    joined_on: Day
+    offer: str = ""
+
+
+class CoBuildingOut(Schema):
+    id: int
+    street_org_id: int
+    org_id: int
+    org_name: str
+    sector: str
+    joined_on: dt.date
+    left_on: dt.date | None
+    offer: str
+
+
+def cobuilding_out(c) -> dict:
+    return {"id": c.pk, "street_org_id": c.street_org_id, "org_id": c.org_id, "org_name": c.org.name,
+            "sector": c.org.sector, "joined_on": c.joined_on, "left_on": c.left_on, "offer": c.offer}
+
+
+class MemberIn(Schema):
+    org_id: DbId
+    name: str
+    phone: str = ""
+    status: MemberStatus = MemberStatus.FULL
+    kind: MemberKind = MemberKind.IN_SERVICE
+    work_unit: str = ""
+    joined_party_on: Day | None = None
+
+
+class MemberUpdateIn(Schema):
+    expected_version: Version
+    name: str | None = None
+    phone: str | None = None
+    status: MemberStatus | None = None
+    kind: MemberKind | None = None
+    work_unit: str | None = None
+    active: bool | None = None
+
+
+class MemberOut(Schema):
+    id: int
+    name: str
+    org_id: int
+    org_name: str
+    phone: str  # masked (138****1234) unless the reader may see it in clear: /reveal-phone
+    status: str
+    kind: str
+    work_unit: str
+    joined_party_on: dt.date | None
+    active: bool
+    version: int
+
+
+def member_out(m) -> dict:
+    return {"id": m.pk, "name": m.name, "org_id": m.org_id, "org_name": m.org.name, "phone": mask_phone(m.phone),
+            "status": m.status, "kind": m.kind, "work_unit": m.work_unit, "joined_party_on": m.joined_party_on,
+            "active": m.active, "version": m.version}
+
+
+class PhoneOut(Schema):
+    phone: str
+
+
+class ReportInIn(Schema):
+    member_id: DbId
+    community_id: DbId
+    service_post: ServicePost
+    commitments: str = ""
+
+
+class DecideIn(Schema):
+    reason: str = ""
+    expected_version: Version | None = None
+
+
+class ReportInOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    community_id: int
+    community_name: str
+    unit_org_id: int
+    unit_org_name: str
+    status: str
+    service_post: str
+    commitments: str
+    registered_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    rejected_at: dt.datetime | None
+    reject_reason: str
+    ended_at: dt.datetime | None
+    version: int
+
+
+def report_in_out(r) -> dict:
+    return {"id": r.pk, "member_id": r.member_id, "member_name": r.member.name, "community_id": r.community_id,
+            "community_name": r.community.name, "unit_org_id": r.unit_org_id, "unit_org_name": r.unit_org.name,
+            "status": r.status, "service_post": r.service_post, "commitments": r.commitments,
+            "registered_at": r.registered_at, "confirmed_at": r.confirmed_at, "rejected_at": r.rejected_at,
+            "reject_reason": r.reject_reason, "ended_at": r.ended_at, "version": r.version}
+
+
+class UnitReportInIn(Schema):
+    org_id: DbId
+    community_id: DbId
+    offer: str = ""
+
+
+class UnitReportInOut(Schema):
+    id: int
+    org_id: int
+    org_name: str
+    community_id: int
+    community_name: str
+    status: str
+    offer: str
+    registered_at: dt.datetime
+    confirmed_at: dt.datetime | None
+    rejected_at: dt.datetime | None
+    reject_reason: str
+
+
+def unit_report_in_out(r) -> dict:
+    return {"id": r.pk, "org_id": r.org_id, "org_name": r.org.name, "community_id": r.community_id,
+            "community_name": r.community.name, "status": r.status, "offer": r.offer,
+            "registered_at": r.registered_at, "confirmed_at": r.confirmed_at, "rejected_at": r.rejected_at,
+            "reject_reason": r.reject_reason}
+
+
+class ServiceIn(Schema):
+    served_on: Day
+    hours: Hours
+    description: str
+
+
+class ServiceOut(Schema):
+    id: int
+    report_in_id: int
+    served_on: dt.date
+    hours: Decimal
+    description: str
+    source: str
+    confirmed: bool
+
+
+def service_out(s) -> dict:
+    return {"id": s.pk, "report_in_id": s.report_in_id, "served_on": s.served_on, "hours": s.hours,
+            "description": s.description, "source": s.source, "confirmed": s.confirmed_at is not None}
+
+
+class EvaluationIn(Schema):
+    year: Year
+    grade: EvaluationGrade
+    comment: str = ""
+
+
+class EvaluationOut(Schema):
+    id: int
+    report_in_id: int
+    member_name: str
+    year: int
+    hours: Decimal
+    services: int
+    grade: str
+    comment: str
+    report_text: str
+    sent_at: dt.datetime | None
+
+
+def evaluation_out(e) -> dict:
+    return {"id": e.pk, "report_in_id": e.report_in_id, "member_name": e.report_in.member.name, "year": e.year,
+            "hours": e.hours, "services": e.services, "grade": e.grade, "comment": e.comment,
+            "report_text": e.report_text, "sent_at": e.sent_at}
+
+
+class MeOut(Schema):
+    member: MemberOut
+    report_ins: list[ReportInOut]
+    confirmed_hours: Decimal
+    pending_hours: Decimal
+    services: list[ServiceOut]
+    evaluations: list[EvaluationOut]

@@ -1,0 +1,121 @@
+"""Party test data on the test tree (``core.testing``): 一街道's working committee, 甲社区's party
+committee, a grid branch of 甲社区第1网格 and a school's party organization in 乙社区 joined to the
+street; party-building staff of 一街道 and of 甲社区, and of 丙村 on the other side; an in-service
+member (a teacher with an account) of the school living in 甲社区, reported in and confirmed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass
+class PartyWorld:
+    street: object
+    community: object
+    branch: object
+    school: object
+    other_community: object
+    town_party_staff: object
+    party_staff: object  # 甲社区
+    other_party_staff: object  # 丙村
+    member_user: object
+    member: object
+    secretary: object  # the school's secretary (a member with an account)
+    report_in: object  # the teacher's, confirmed
+    service: object  # one confirmed record
+    link: object  # the school's co-building link
+    seat: object  # the school's secretary's seat
+    unit_report_in: object  # the school's, registered
+    member2: object  # an in-service member of 甲社区党委, no account, not reported in
+    courier: object  # an industry organization in 一街道, not yet co-building
+    pending_service: object  # hours the teacher logged, not yet confirmed
+    fresh: object  # a registered report-in of another in-service member of 甲社区党委
+    evaluation: object  # the teacher's evaluation of last year
+
+
+def _user(name):
+    from jiewang.accounts.models import User
+
+    u = User(username=name, display_name=name, phone="13700000000")
+    u.set_password("pw-" + name + "-2026")
+    u.save()
+    return u
+
+
+def party_world(tree, people) -> PartyWorld:
+    from jiewang.accounts.choices import Role
+    from jiewang.accounts.models import RoleGrant
+
+    from .choices import OfficerRole, OrgKind, ServicePost, UnitSector
+    from .services.members import member_create
+    from .services.orgs import cobuilding_join, officer_appoint, org_create
+    from .services.reportins import report_in_decide, report_in_register, service_log, unit_report_in_register
+
+    def staff(name, area):
+        u = _user(name)
+        RoleGrant.objects.create(user=u, role=Role.PARTY_STAFF, area=area)
+        return u
+
+    town_staff = staff("party_staff_t1", tree.t1)
+    c1_staff = staff("party_staff_c1", tree.c1)
+    c3_staff = staff("party_staff_c3", tree.c3)
+    street = org_create(actor=None, kind=OrgKind.WORKING_COMMITTEE, name="一街道党工委", area=tree.t1,
+                        term_started=dt.date(2021, 9, 1))
+    community = org_create(actor=None, kind=OrgKind.COMMUNITY_COMMITTEE, name="甲社区党委", area=tree.c1,
+                           parent=street, term_started=dt.date(2021, 6, 1))
+    branch = org_create(actor=None, kind=OrgKind.GRID_BRANCH, name="甲社区第1网格党支部", area=tree.g1,
+                        parent=community, term_started=dt.date(2022, 3, 1))
+    other = org_create(actor=None, kind=OrgKind.COMMUNITY_COMMITTEE, name="丙村党委", area=tree.c3,
+                       parent=org_create(actor=None, kind=OrgKind.TOWN_COMMITTEE, name="三镇党委", area=tree.t3),
+                       term_started=dt.date(2021, 6, 1))
+    school = org_create(actor=None, kind=OrgKind.UNIT, name="乙社区实验小学党支部", area=tree.c2,
+                        sector=UnitSector.SCHOOL, superior_name="北区教委党委", term_started=dt.date(2023, 5, 1),
+                        term_years=3)
+    link = cobuilding_join(actor=None, street_org=street, org=school, joined_on=dt.date(2024, 1, 1),
+                           offer="操场周末开放；教师志愿辅导")
+    sec_user = _user("school_secretary")
+    secretary = member_create(actor=None, org=school, name="周书记", phone="13611112222", user=sec_user)
+    seat = officer_appoint(actor=None, org=school, member=secretary, role=OfficerRole.SECRETARY,
+                           started_on=dt.date(2023, 5, 1))
+    member_user = _user("teacher_member")
+    member = member_create(actor=None, org=school, name="李老师", phone="13812345678", work_unit="乙社区实验小学",
+                           user=member_user)
+    report_in = report_in_register(actor=member_user, member=member, community=tree.c1,
+                                   service_post=ServicePost.VOLUNTEER, commitments="每月参加一次志愿服务")
+    report_in = report_in_decide(actor=c1_staff, report_in=report_in, move="confirm")
+    from django.utils import timezone
+
+    from .models import ReportIn
+    from .services.reportins import evaluation_make
+
+    # Reported in a year and a half ago: last year's service is evaluated already.
+    ago = timezone.now() - dt.timedelta(days=550)
+    ReportIn.objects.filter(pk=report_in.pk).update(registered_at=ago, confirmed_at=ago)
+    report_in.refresh_from_db()
+    service_log(actor=c1_staff, report_in=report_in, served_on=dt.date(timezone.localdate().year - 1, 10, 1),
+                hours=Decimal("3"), description="重阳节敬老活动")
+    evaluation = evaluation_make(actor=c1_staff, report_in=report_in, year=timezone.localdate().year - 1,
+                                 grade="good", comment="积极参加社区活动")
+    service = service_log(actor=c1_staff, report_in=report_in, served_on=timezone.localdate(), hours=Decimal("2"),
+                          description="社区课后辅导")
+    unit_ri = unit_report_in_register(actor=c1_staff, org=school, community=tree.c1, offer="操场周末开放")
+    member2 = member_create(actor=None, org=community, name="王工程师", phone="13911112222", work_unit="渝州建工")
+    courier = org_create(actor=None, kind=OrgKind.INDUSTRY, name="一街道快递行业党支部", area=tree.t1,
+                         sector=UnitSector.COURIER)
+    pending = service_log(actor=member_user, report_in=report_in, served_on=timezone.localdate(), hours=Decimal("1.5"),
+                          description="楼栋清扫")
+    fresh_member = member_create(actor=None, org=community, name="陈会计", phone="13922223333", work_unit="渝州银行")
+    fresh = report_in_register(actor=c1_staff, member=fresh_member, community=tree.c1,
+                               service_post=ServicePost.PUBLICITY)
+    return PartyWorld(street, community, branch, school, other, town_staff, c1_staff, c3_staff, member_user,
+                      member, secretary, report_in, service, link, seat, unit_ri, member2, courier, pending, fresh,
+                      evaluation)
+
+
+def party_ids(world: PartyWorld) -> dict:
+    """Path parameters for the API fuzz run."""
+    return {"org_id": world.community.pk, "member_id": world.member.pk, "report_in_id": world.report_in.pk,
+            "unit_report_in_id": world.unit_report_in.pk, "service_id": world.pending_service.pk,
+            "seat_id": world.seat.pk, "link_id": world.link.pk}
