@@ -7,7 +7,7 @@ from __future__ import annotations
 from ninja import Query, Router, Schema, Status
 
 from jiewang.areas.models import Area
-from jiewang.core.errors import NotFound
+from jiewang.core.errors import NotFound, declares_errors
 from jiewang.core.schema_types import DbId
 
 from . import selectors
@@ -267,6 +267,7 @@ def unit_report_in_reject(request, unit_report_in_id: DbId, payload: DecideIn):
 # ---- the member's own page ----------------------------------------------------------------------
 
 @router.get("/me", response={200: MeOut}, summary="My party record: report-ins, hours, evaluations")
+@declares_errors(404)  # the account is not linked to a party member
 def me(request):
     rec = selectors.my_record(user=request.user)
     if rec is None:
