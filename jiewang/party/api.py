@@ -11,15 +11,17 @@ from jiewang.core.errors import NotFound, declares_errors
 from jiewang.core.schema_types import DbId
 
 from . import selectors
-from .choices import OrgKind, ReportInStatus
+from .choices import OrgKind, ReportInStatus, WishStatus
 from .schemas import (CoBuildingIn, CoBuildingOut, DecideIn, EndIn, EvaluationIn, EvaluationOut, MeOut, MemberIn,
                       MemberOut, MemberUpdateIn, OfficerIn, OfficerOut, OrgIn, OrgOut, OrgUpdateIn, PhoneOut,
                       ReportInIn, ReportInOut, ServiceIn, ServiceOut, UnitReportInIn, UnitReportInOut,
                       cobuilding_out, evaluation_out, member_out, officer_out, org_out, report_in_out, service_out,
                       unit_report_in_out)
+from .schemas import ClaimIn, CompleteIn, RateIn, ReasonIn, WishIn, WishOut, wish_out
 from .services import members as member_svc
 from .services import orgs as org_svc
 from .services import reportins as ri_svc
+from .services import wishes as wish_svc
 
 router = Router(tags=["party"])
 
@@ -277,3 +279,72 @@ def me(request):
             "report_ins": [report_in_out(r) for r in rec["report_ins"]],
             "services": [service_out(s) for s in rec["services"]],
             "evaluations": [evaluation_out(e) for e in rec["evaluations"]]}
+
+
+# ---- small wishes (微心愿: 点单·派单·接单·评单) -------------------------------------------------------
+
+class WishQuery(Schema):
+    status: WishStatus | None = None
+    mine: bool = False
+
+
+@router.get("/wishes", response=list[WishOut], summary="微心愿: the wishes the user may see (the wish board)")
+def wishes(request, q: Query[WishQuery]):
+    return [wish_out(w) for w in selectors.wish_list(user=request.user, status=q.status, mine=q.mine)[:500]]
+
+
+@router.post("/wishes", response={201: WishOut}, summary="Post a wish (a resident; a grid worker or community for one)")
+def wish_post(request, payload: WishIn):
+    wish = wish_svc.wish_post(actor=request.user, area=_area(payload.area_id), title=payload.title,
+                              category=payload.category, description=payload.description, wanted_by=payload.wanted_by,
+                              requester_name=payload.requester_name, requester_phone=payload.requester_phone)
+    return Status(201, wish_out(wish))
+
+
+@router.get("/wishes/{int:wish_id}", response=WishOut, summary="One wish")
+def wish(request, wish_id: DbId):
+    return wish_out(selectors.wish_get(user=request.user, wish_id=wish_id))
+
+
+@router.post("/wishes/{int:wish_id}/publish", response=WishOut, summary="派单: publish for claiming")
+def wish_publish(request, wish_id: DbId, payload: ReasonIn):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_publish(actor=request.user, wish=w, expected_version=payload.expected_version))
+
+
+@router.post("/wishes/{int:wish_id}/refuse", response=WishOut, summary="Not taken up (with a reason)")
+def wish_refuse(request, wish_id: DbId, payload: ReasonIn):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_refuse(actor=request.user, wish=w, reason=payload.reason))
+
+
+@router.post("/wishes/{int:wish_id}/withdraw", response=WishOut, summary="The requester withdraws")
+def wish_withdraw(request, wish_id: DbId, payload: ReasonIn):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_withdraw(actor=request.user, wish=w, reason=payload.reason))
+
+
+@router.post("/wishes/{int:wish_id}/claim", response=WishOut,
+             summary="接单: a reported-in member claims it, or the community for a co-building unit")
+def wish_claim(request, wish_id: DbId, payload: ClaimIn):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    org = selectors.org_get(user=request.user, org_id=payload.org_id) if payload.org_id else None
+    return wish_out(wish_svc.wish_claim(actor=request.user, wish=w, org=org))
+
+
+@router.post("/wishes/{int:wish_id}/release", response=WishOut, summary="The claimant gives it back")
+def wish_release(request, wish_id: DbId):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_release(actor=request.user, wish=w))
+
+
+@router.post("/wishes/{int:wish_id}/complete", response=WishOut, summary="Done, with proof and hours")
+def wish_complete(request, wish_id: DbId, payload: CompleteIn):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_complete(actor=request.user, wish=w, proof=payload.proof, hours=payload.hours))
+
+
+@router.post("/wishes/{int:wish_id}/rate", response=WishOut, summary="评单: the requester rates 1–5")
+def wish_rate(request, wish_id: DbId, payload: RateIn):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_rate(actor=request.user, wish=w, rating=payload.rating, comment=payload.comment))

@@ -120,3 +120,29 @@ class EvaluationGrade(models.TextChoices):
     GOOD = "good", _("Competent")  # 合格
     FAIR = "fair", _("Basically competent")  # 基本合格
     POOR = "poor", _("Not competent")  # 不合格
+
+
+class WishCategory(models.TextChoices):
+    """What a small wish (微心愿) or service request asks for."""
+
+    ESCORT = "escort", _("Escort and rides")  # 出行陪护 (e.g. a ride to hospital)
+    REPAIR = "repair", _("Small repairs")  # 小修小补
+    TUTORING = "tutoring", _("Tutoring")  # 学业辅导
+    CARE = "care", _("Daily care")  # 生活照料
+    ERRANDS = "errands", _("Errands")  # 代购代办
+    ITEMS = "items", _("Goods")  # 物品心愿
+    OTHER = "other", _("Other")  # 其他
+
+
+class WishStatus(models.TextChoices):
+    """点单 → 派单 → 接单 → 评单: posted by a resident or grid worker, published by the community or
+    grid party branch, claimed by a reported-in member or co-building unit, done with proof, rated by
+    the requester. Refused (not suitable) or withdrawn (by the requester) end it early."""
+
+    POSTED = "posted", _("Awaiting publication")  # 待发布
+    PUBLISHED = "published", _("Open for claiming")  # 待认领
+    CLAIMED = "claimed", _("Claimed")  # 已认领
+    DONE = "done", _("Done, awaiting rating")  # 待评价
+    RATED = "rated", _("Rated")  # 已评价
+    REFUSED = "refused", _("Not taken up")  # 未受理
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from jiewang.core.crypto import BlindIndexField, EncryptedTextField
 
 from .choices import (OPEN_REPORT_IN, EvaluationGrade, MemberKind, MemberStatus, OfficerRole, OrgKind,
-                      ReportInStatus, ServicePost, UnitSector)
+                      ReportInStatus, ServicePost, UnitSector, WishCategory, WishStatus)
 
 
 class PartyOrg(models.Model):
@@ -255,3 +255,54 @@ class YearlyEvaluation(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.grade}"
+
+
+class Wish(models.Model):
+    """A small wish or service request (微心愿 / 点单): a resident (or a grid worker for one) asks for a
+    small service; the community or grid party branch publishes it; a reported-in member or a
+    co-building unit claims it, does it and uploads proof; the requester rates it. The member's hours
+    then count as confirmed service under their report-in (``ServiceRecord.source = "wish"``).
+
+    ``area_path`` is the grid's (or the community's) path. The requester's phone is encrypted and
+    never shown to claimants; they reach the requester through the community."""
+
+    community = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="party_wishes")
+    grid = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)
+    title = models.CharField(_("wish"), max_length=80)
+    description = models.TextField(_("details"), blank=True, default="")
+    category = models.CharField(_("category"), max_length=16, choices=WishCategory.choices)
+    wanted_by = models.DateField(_("wanted by"), null=True, blank=True)
+    requester_name = models.CharField(_("requester"), max_length=60)
+    requester_phone = EncryptedTextField(_("requester's phone"), blank=True, default="")
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="party_wishes")
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    event_number = models.CharField(max_length=32, blank=True, default="")  # a small event handed over
+    status = models.CharField(_("status"), max_length=16, choices=WishStatus.choices, default=WishStatus.POSTED)
+    posted_at = models.DateTimeField()
+    published_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)  # refused or withdrawn
+    close_reason = models.CharField(max_length=200, blank=True, default="")
+    claimant_member = models.ForeignKey(PartyMember, null=True, blank=True, on_delete=models.PROTECT,
+                                        related_name="claimed_wishes")
+    claimant_org = models.ForeignKey(PartyOrg, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="claimed_wishes")
+    proof = models.TextField(_("what was done"), blank=True, default="")
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True,
+                                              validators=[MinValueValidator(1), MaxValueValidator(5)])
+    rating_comment = models.CharField(_("comment"), max_length=300, blank=True, default="")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("small wish")
+        verbose_name_plural = _("small wishes")
+        ordering = ["-posted_at", "-id"]
+        indexes = [models.Index(fields=["area_path", "status"], name="party_wish_scope_status_idx")]
+
+    def __str__(self):
+        return self.title

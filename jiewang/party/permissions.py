@@ -40,9 +40,39 @@ def _own(field: str):
     return to_q
 
 
+def community_path(path: str) -> str:
+    """The path of the community (村社, the fourth level) an area path lies in ("" above it)."""
+    ids = [x for x in path.strip("/").split("/") if x]
+    return "/" + "/".join(ids[:4]) + "/" if len(ids) >= 4 else ""
+
+
+def _wish_q(grants, user, action):
+    """Wishes: the area's staff (and grid workers of the grid); the requester and poster; the claimant;
+    on the wish board, the published wishes of the community a member reported in to, and of a
+    resident's own community."""
+    from .choices import WishStatus
+    from .models import ReportIn
+
+    staff = [g for g in grants if g.role != Role.RESIDENT]
+    q = subtree_q("area_path", staff)
+    if action != Action.VIEW:
+        return q
+    q |= Q(requester_id=user.pk) | Q(posted_by_id=user.pk) | Q(claimant_member__user_id=user.pk)
+    q |= Q(status=WishStatus.PUBLISHED, community_id__in=ReportIn.objects.filter(
+        member__user_id=user.pk, status="confirmed").values("community_id"))
+    for g in grants:
+        if g.role == Role.RESIDENT and community_path(g.path):
+            q |= Q(status=WishStatus.PUBLISHED, area_path__startswith=community_path(g.path))
+    return q
+
+
 def register() -> None:
-    from .models import (CoBuilding, Officer, PartyMember, PartyOrg, ReportIn, ServiceRecord, UnitReportIn,
+    from .models import (CoBuilding, Officer, PartyMember, PartyOrg, ReportIn, ServiceRecord, UnitReportIn, Wish,
                          YearlyEvaluation)
+
+    register_scope(Wish, roles={Action.VIEW: VIEWERS | {Role.GRID_WORKER, Role.RESIDENT},
+                                Action.ADD: HANDLERS | {Role.GRID_WORKER, Role.RESIDENT},
+                                Action.CHANGE: HANDLERS}, to_q=_wish_q)
 
     for model in (PartyOrg, CoBuilding, Officer):
         register_scope(model, roles={Action.VIEW: VIEWERS, Action.ADD: KEEPERS, Action.CHANGE: KEEPERS},

@@ -11,7 +11,8 @@ from ninja import Field, Schema
 from jiewang.core.crypto import mask_phone
 from jiewang.core.schema_types import Day, DbId, Version
 
-from .choices import EvaluationGrade, MemberKind, MemberStatus, OfficerRole, OrgKind, ServicePost, UnitSector
+from .choices import (EvaluationGrade, MemberKind, MemberStatus, OfficerRole, OrgKind, ServicePost, UnitSector,
+                      WishCategory)
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
 TermYears = Annotated[int, Field(ge=1, le=5)]
@@ -272,3 +273,72 @@ class MeOut(Schema):
     pending_hours: Decimal
     services: list[ServiceOut]
     evaluations: list[EvaluationOut]
+
+
+class WishIn(Schema):
+    area_id: DbId
+    title: str
+    category: WishCategory
+    description: str = ""
+    wanted_by: Day | None = None
+    requester_name: str = ""
+    requester_phone: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str = ""
+    expected_version: Version | None = None
+
+
+class ClaimIn(Schema):
+    org_id: DbId | None = None  # claim for a co-building unit (community staff); blank: for myself
+
+
+class CompleteIn(Schema):
+    proof: str
+    hours: Hours
+
+
+class RateIn(Schema):
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: str = ""
+
+
+class WishOut(Schema):
+    id: int
+    title: str
+    description: str
+    category: str
+    status: str
+    community_id: int
+    community_name: str
+    grid_name: str
+    wanted_by: dt.date | None
+    requester_name: str
+    requester_phone: str  # masked
+    event_number: str
+    posted_at: dt.datetime
+    published_at: dt.datetime | None
+    claimed_at: dt.datetime | None
+    done_at: dt.datetime | None
+    rated_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    close_reason: str
+    claimant: str
+    proof: str
+    hours: Decimal | None
+    rating: int | None
+    rating_comment: str
+    version: int
+
+
+def wish_out(w) -> dict:
+    claimant = w.claimant_member.name if w.claimant_member_id else (w.claimant_org.name if w.claimant_org_id else "")
+    return {"id": w.pk, "title": w.title, "description": w.description, "category": w.category, "status": w.status,
+            "community_id": w.community_id, "community_name": w.community.name,
+            "grid_name": w.grid.name if w.grid_id else "", "wanted_by": w.wanted_by,
+            "requester_name": w.requester_name, "requester_phone": mask_phone(w.requester_phone),
+            "event_number": w.event_number, "posted_at": w.posted_at, "published_at": w.published_at,
+            "claimed_at": w.claimed_at, "done_at": w.done_at, "rated_at": w.rated_at, "closed_at": w.closed_at,
+            "close_reason": w.close_reason, "claimant": claimant, "proof": w.proof, "hours": w.hours,
+            "rating": w.rating, "rating_comment": w.rating_comment, "version": w.version}

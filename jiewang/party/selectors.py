@@ -123,3 +123,19 @@ def my_record(*, user) -> dict | None:
     return {"member": member, "report_ins": report_ins, "confirmed_hours": confirmed, "pending_hours": pending,
             "services": list(records.order_by("-served_on", "-id")[:50]),
             "evaluations": list(YearlyEvaluation.objects.filter(report_in__member=member))}
+
+
+def wish_list(*, user, status: str | None = None, mine: bool = False) -> QuerySet:
+    from .models import Wish
+
+    qs = restrict(Wish.objects.select_related("community", "grid", "claimant_member", "claimant_org"), user,
+                  Action.VIEW)
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(Q(requester_id=user.pk) | Q(posted_by_id=user.pk) | Q(claimant_member__user_id=user.pk))
+    return qs
+
+
+def wish_get(*, user, wish_id: int):
+    return _get(wish_list(user=user), wish_id, "wish")

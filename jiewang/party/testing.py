@@ -33,6 +33,10 @@ class PartyWorld:
     pending_service: object  # hours the teacher logged, not yet confirmed
     fresh: object  # a registered report-in of another in-service member of 甲社区党委
     evaluation: object  # the teacher's evaluation of last year
+    wish_posted: object  # the resident's own, awaiting publication
+    wish_published: object  # posted by the grid worker for 王奶奶, published
+    wish_claimed: object  # claimed by the teacher
+    wish_done: object  # done by the teacher, awaiting 王奶奶's rating (through the grid worker)
 
 
 def _user(name):
@@ -109,13 +113,32 @@ def party_world(tree, people) -> PartyWorld:
     fresh_member = member_create(actor=None, org=community, name="陈会计", phone="13922223333", work_unit="渝州银行")
     fresh = report_in_register(actor=c1_staff, member=fresh_member, community=tree.c1,
                                service_post=ServicePost.PUBLICITY)
+    wishes = _wishes(tree, people, c1_staff, member_user)
     return PartyWorld(street, community, branch, school, other, town_staff, c1_staff, c3_staff, member_user,
                       member, secretary, report_in, service, link, seat, unit_ri, member2, courier, pending, fresh,
-                      evaluation)
+                      evaluation, *wishes)
+
+
+def _wishes(tree, people, staff, member_user):
+    from .services.wishes import wish_claim, wish_complete, wish_post, wish_publish
+
+    posted = wish_post(actor=people.resident, area=tree.g1, title="楼道灯坏了请帮忙修", category="repair")
+
+    def published(title):
+        w = wish_post(actor=people.grid_worker, area=tree.g1, title=title, category="escort",
+                      requester_name="王奶奶", requester_phone="13500001111")
+        return wish_publish(actor=staff, wish=w)
+
+    open_wish = published("陪王奶奶去医院复查")
+    claimed = wish_claim(actor=member_user, wish=published("帮王奶奶取药"))
+    done = wish_complete(actor=member_user, wish=wish_claim(actor=member_user, wish=published("教王奶奶用手机挂号")),
+                         proof="上门教会了预约挂号", hours=Decimal("1.5"))
+    return posted, open_wish, claimed, done
 
 
 def party_ids(world: PartyWorld) -> dict:
     """Path parameters for the API fuzz run."""
     return {"org_id": world.community.pk, "member_id": world.member.pk, "report_in_id": world.report_in.pk,
             "unit_report_in_id": world.unit_report_in.pk, "service_id": world.pending_service.pk,
-            "seat_id": world.seat.pk, "link_id": world.link.pk}
+            "seat_id": world.seat.pk, "link_id": world.link.pk,
+            "wish_id": world.wish_published.pk}

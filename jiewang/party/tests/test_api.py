@@ -89,17 +89,36 @@ CASES = [
          lambda w: f"{P}/unit-report-ins/{w.unit_report_in.id}/reject", "party_staff",
          lambda t, w: {"reason": "已在他处报到"}),
     Case("GET", "/api/party/me", lambda w: f"{P}/me", "member_user"),
+    Case("GET", "/api/party/wishes", lambda w: f"{P}/wishes", "party_staff"),
+    Case("POST", "/api/party/wishes", lambda w: f"{P}/wishes", "resident",
+         lambda t, w: {"area_id": t.g1.id, "title": "想学用智能手机", "category": "tutoring"}),
+    Case("GET", "/api/party/wishes/{wish_id}", lambda w: f"{P}/wishes/{w.wish_posted.id}", "party_staff"),
+    Case("POST", "/api/party/wishes/{wish_id}/publish", lambda w: f"{P}/wishes/{w.wish_posted.id}/publish",
+         "party_staff", lambda t, w: {}),
+    Case("POST", "/api/party/wishes/{wish_id}/refuse", lambda w: f"{P}/wishes/{w.wish_posted.id}/refuse",
+         "party_staff", lambda t, w: {"reason": "属于物业维修范围，已转物业"}),
+    Case("POST", "/api/party/wishes/{wish_id}/withdraw", lambda w: f"{P}/wishes/{w.wish_posted.id}/withdraw",
+         "resident", lambda t, w: {}),
+    Case("POST", "/api/party/wishes/{wish_id}/claim", lambda w: f"{P}/wishes/{w.wish_published.id}/claim",
+         "member_user", lambda t, w: {}),
+    Case("POST", "/api/party/wishes/{wish_id}/release", lambda w: f"{P}/wishes/{w.wish_claimed.id}/release",
+         "member_user", lambda t, w: {}),
+    Case("POST", "/api/party/wishes/{wish_id}/complete", lambda w: f"{P}/wishes/{w.wish_claimed.id}/complete",
+         "member_user", lambda t, w: {"proof": "已取药送到家", "hours": "1"}),
+    Case("POST", "/api/party/wishes/{wish_id}/rate", lambda w: f"{P}/wishes/{w.wish_done.id}/rate",
+         "grid_worker", lambda t, w: {"rating": 5, "comment": "很耐心"}),
 ]
 PARTY_ROUTES = {(c.method, c.template) for c in CASES}
 # The lists, with the model whose rows they list: another area's reader sees none of 一街道's rows.
 LISTS = {"/api/party/orgs": m.PartyOrg, "/api/party/members": m.PartyMember, "/api/party/report-ins": m.ReportIn,
-         "/api/party/evaluations": m.YearlyEvaluation, "/api/party/unit-report-ins": m.UnitReportIn}
+         "/api/party/evaluations": m.YearlyEvaluation, "/api/party/unit-report-ins": m.UnitReportIn,
+         "/api/party/wishes": m.Wish}
 
 
 def snapshot():
     return [list(model.objects.order_by("pk").values()) for model in
             (m.PartyOrg, m.CoBuilding, m.Officer, m.PartyMember, m.ReportIn, m.UnitReportIn, m.ServiceRecord,
-             m.YearlyEvaluation)]
+             m.YearlyEvaluation, m.Wish)]
 
 
 def call(client, case, tree, world):
@@ -124,7 +143,8 @@ def test_matrix(case, tree, people, client_for):
         else:
             assert r.status_code in (403, 404), (who.username, r.status_code, r.content)
     assert snapshot() == before and AuditEntry.objects.count() == audits
-    r = call(client_for(getattr(world, case.role)), case, tree, world)
+    who = getattr(world, case.role, None) or getattr(people, case.role)
+    r = call(client_for(who), case, tree, world)
     assert 200 <= r.status_code < 300, r.content
     if case.method == "GET" and case.template in LISTS:
         assert r.json() != []
