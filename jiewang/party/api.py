@@ -11,17 +11,22 @@ from jiewang.core.errors import NotFound, declares_errors
 from jiewang.core.schema_types import DbId
 
 from . import selectors
-from .choices import OrgKind, ReportInStatus, WishStatus
+from .choices import FollowUpStatus, NeedCategory, NeedStatus, OrgKind, ProjectStatus, ReportInStatus, WishStatus
 from .schemas import (CoBuildingIn, CoBuildingOut, DecideIn, EndIn, EvaluationIn, EvaluationOut, MeOut, MemberIn,
                       MemberOut, MemberUpdateIn, OfficerIn, OfficerOut, OrgIn, OrgOut, OrgUpdateIn, PhoneOut,
                       ReportInIn, ReportInOut, ServiceIn, ServiceOut, UnitReportInIn, UnitReportInOut,
                       cobuilding_out, evaluation_out, member_out, officer_out, org_out, report_in_out, service_out,
                       unit_report_in_out)
 from .schemas import ClaimIn, CompleteIn, RateIn, ReasonIn, WishIn, WishOut, wish_out
+from .schemas import (FollowUpIn, FollowUpOut, MeetingIn, MeetingOut, NeedIn, NeedOut, NeedsReportOut, ProjectIn,
+                      ProjectOut, ProjectUpdateIn, ResourceIn, ResourceOut, ResultIn, SuggestionOut, followup_out,
+                      meeting_out, need_out, project_out, resource_out)
 from .services import members as member_svc
 from .services import orgs as org_svc
 from .services import reportins as ri_svc
 from .services import wishes as wish_svc
+from .services import conference as conf_svc
+from .services import lists as list_svc
 
 router = Router(tags=["party"])
 
@@ -348,3 +353,140 @@ def wish_complete(request, wish_id: DbId, payload: CompleteIn):
 def wish_rate(request, wish_id: DbId, payload: RateIn):
     w = selectors.wish_get(user=request.user, wish_id=wish_id)
     return wish_out(wish_svc.wish_rate(actor=request.user, wish=w, rating=payload.rating, comment=payload.comment))
+
+
+# ---- the three lists (三张清单) -------------------------------------------------------------------
+
+class NeedQuery(Schema):
+    status: NeedStatus | None = None
+    community_id: DbId | None = None
+
+
+@router.get("/needs", response=list[NeedOut], summary="需求清单: needs in scope")
+def needs(request, q: Query[NeedQuery]):
+    return [need_out(n) for n in selectors.need_list(user=request.user, status=q.status,
+                                                      community_id=q.community_id)[:500]]
+
+
+@router.post("/needs", response={201: NeedOut}, summary="List a need (community)")
+def need_create(request, payload: NeedIn):
+    need = list_svc.need_create(actor=request.user, community=_area(payload.community_id), title=payload.title,
+                                category=payload.category, source=payload.source, description=payload.description,
+                                amount=payload.amount, source_ref=payload.source_ref)
+    return Status(201, need_out(need))
+
+
+@router.get("/needs/{int:need_id}/suggestions", response=list[SuggestionOut],
+            summary="Resources that could meet the need: same category, nearest, most capacity left")
+def need_suggestions(request, need_id: DbId):
+    need = selectors.need_get(user=request.user, need_id=need_id)
+    return [{"resource": resource_out(s["resource"], s["remaining"]), "km": s["km"]}
+            for s in list_svc.suggest_resources(need=need)]
+
+
+@router.post("/needs/{int:need_id}/close", response=NeedOut, summary="Close a need unmet (with a reason)")
+def need_close(request, need_id: DbId, payload: ReasonIn):
+    need = selectors.need_get(user=request.user, need_id=need_id)
+    return need_out(list_svc.need_close(actor=request.user, need=need, reason=payload.reason))
+
+
+class StreetQuery(Schema):
+    street_id: DbId
+
+
+@router.get("/needs/report", response=NeedsReportOut, summary="Per street: needs met, by whom, how fast")
+def needs_report(request, q: Query[StreetQuery]):
+    street = _area(q.street_id)
+    selectors.ensure_street_reader(user=request.user, street=street)
+    return {"street_id": street.pk, "street_name": street.name, **list_svc.needs_report(street=street)}
+
+
+class CategoryQuery(Schema):
+    category: NeedCategory | None = None
+
+
+@router.get("/resources", response=list[ResourceOut], summary="资源清单: resources in scope, with capacity left")
+def resources(request, q: Query[CategoryQuery]):
+    return [resource_out(r) for r in selectors.resource_list(user=request.user, category=q.category)[:500]]
+
+
+@router.post("/resources", response={201: ResourceOut}, summary="List a resource (street)")
+def resource_create(request, payload: ResourceIn):
+    provider = selectors.org_get(user=request.user, org_id=payload.provider_org_id) if payload.provider_org_id else None
+    r = list_svc.resource_create(actor=request.user, street=_area(payload.street_id), title=payload.title,
+                                 kind=payload.kind, category=payload.category, capacity=payload.capacity,
+                                 unit=payload.unit, provider=provider, provider_name=payload.provider_name,
+                                 description=payload.description, lon=payload.lon, lat=payload.lat,
+                                 available_from=payload.available_from, available_until=payload.available_until)
+    return Status(201, resource_out(r))
+
+
+class ProjectQuery(Schema):
+    status: ProjectStatus | None = None
+
+
+@router.get("/projects", response=list[ProjectOut], summary="项目清单: projects in scope")
+def projects(request, q: Query[ProjectQuery]):
+    return [project_out(p) for p in selectors.project_list(user=request.user, status=q.status)[:500]]
+
+
+@router.post("/projects", response={201: ProjectOut}, summary="Match a need with resources as a project")
+def project_create(request, payload: ProjectIn):
+    need = selectors.need_get(user=request.user, need_id=payload.need_id)
+    uses = [(selectors.resource_get(user=request.user, resource_id=u.resource_id), u.amount) for u in payload.uses]
+    p = list_svc.project_create(actor=request.user, need=need, title=payload.title, owner=payload.owner, uses=uses,
+                                plan=payload.plan)
+    return Status(201, project_out(selectors.project_get(user=request.user, project_id=p.pk)))
+
+
+@router.put("/projects/{int:project_id}", response=ProjectOut,
+            summary="Progress, start, complete (the need is met), residents' evaluation")
+def project_update(request, project_id: DbId, payload: ProjectUpdateIn):
+    p = selectors.project_get(user=request.user, project_id=project_id)
+    list_svc.project_update(actor=request.user, project=p, move=payload.move, expected_version=payload.expected_version,
+                            progress=payload.progress, result=payload.result, rating=payload.rating,
+                            evaluation=payload.evaluation)
+    return project_out(selectors.project_get(user=request.user, project_id=project_id))
+
+
+# ---- the joint conference (联席会议) --------------------------------------------------------------
+
+@router.get("/meetings", response=list[MeetingOut], summary="联席会议: the street's meetings and their items")
+def meetings(request):
+    return [meeting_out(m) for m in selectors.meeting_list(user=request.user)[:200]]
+
+
+@router.post("/meetings", response={201: MeetingOut}, summary="Record a meeting")
+def meeting_create(request, payload: MeetingIn):
+    street = selectors.org_get(user=request.user, org_id=payload.street_org_id)
+    attendees = [selectors.org_get(user=request.user, org_id=i) for i in payload.attendee_ids[:100]]
+    m = conf_svc.meeting_create(actor=request.user, street_org=street, title=payload.title, held_on=payload.held_on,
+                                agenda=payload.agenda, minutes=payload.minutes, attendees=attendees)
+    return Status(201, meeting_out(m))
+
+
+@router.post("/meetings/{int:meeting_id}/followups", response={201: FollowUpOut},
+             summary="Add a resolution's follow-up item (owner, deadline)")
+def followup_add(request, meeting_id: DbId, payload: FollowUpIn):
+    m = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+    owner = selectors.org_get(user=request.user, org_id=payload.owner_org_id) if payload.owner_org_id else None
+    item = conf_svc.followup_add(actor=request.user, meeting=m, resolution=payload.resolution, due_on=payload.due_on,
+                                 owner_org=owner, owner_name=payload.owner_name)
+    return Status(201, followup_out(item))
+
+
+class FollowUpQuery(Schema):
+    status: FollowUpStatus | None = None
+    overdue: bool = False
+
+
+@router.get("/followups", response=list[FollowUpOut], summary="Follow-up items (open, overdue …)")
+def followups(request, q: Query[FollowUpQuery]):
+    return [followup_out(f) for f in selectors.followup_list(user=request.user, status=q.status,
+                                                              overdue=q.overdue)[:500]]
+
+
+@router.post("/followups/{int:followup_id}/done", response=FollowUpOut, summary="An item done, with its result")
+def followup_done(request, followup_id: DbId, payload: ResultIn):
+    item = selectors.followup_get(user=request.user, followup_id=followup_id)
+    return followup_out(conf_svc.followup_done(actor=request.user, item=item, result=payload.result))

@@ -18,3 +18,4 @@ class PartyConfig(AppConfig):
 
         permissions.register()
         register_periodic("party.elections_due", 3600, "jiewang.party.services.elections:elections_sweep")
+        register_periodic("party.followups_due", 3600, "jiewang.party.services.conference:followups_sweep")

@@ -146,3 +146,52 @@ class WishStatus(models.TextChoices):
     RATED = "rated", _("Rated")  # 已评价
     REFUSED = "refused", _("Not taken up")  # 未受理
     WITHDRAWN = "withdrawn", _("Withdrawn")  # 已撤回
+
+
+class NeedCategory(models.TextChoices):
+    """What a need or a resource is about: needs are matched to resources of the same category."""
+
+    ELDERLY = "elderly", _("Elderly care")  # 为老服务
+    CHILDREN = "children", _("Children and youth")  # 青少年服务
+    EMPLOYMENT = "employment", _("Jobs and skills")  # 就业技能
+    ENVIRONMENT = "environment", _("Living environment")  # 人居环境
+    CULTURE = "culture", _("Culture and learning")  # 文化教育
+    HEALTH = "health", _("Health")  # 医疗健康
+    SAFETY = "safety", _("Safety")  # 平安建设
+    OTHER = "other", _("Other")  # 其他
+
+
+class NeedSource(models.TextChoices):
+    RESIDENTS = "residents", _("Residents")  # 居民
+    COMMUNITY = "community", _("Community")  # 社区
+    VISIT = "visit", _("Grid visit")  # 网格走访
+    EVENT = "event", _("Event")  # 事件
+    ENTERPRISE = "enterprise", _("Enterprise")  # 企业
+
+
+class NeedStatus(models.TextChoices):
+    OPEN = "open", _("Open")  # 待对接
+    MATCHED = "matched", _("Matched")  # 已对接 (a project runs)
+    MET = "met", _("Met")  # 已满足
+    CLOSED = "closed", _("Closed unmet")  # 已关闭
+
+
+class ResourceKind(models.TextChoices):
+    VENUE = "venue", _("Venue")  # 场地
+    PEOPLE = "people", _("People")  # 人员
+    FUNDS = "funds", _("Funds")  # 资金
+    SERVICE = "service", _("Service")  # 服务
+
+
+class ProjectStatus(models.TextChoices):
+    """A project of the project list: planned → running → done (with its result) → evaluated by residents."""
+
+    PLANNED = "planned", _("Planned")  # 已立项
+    RUNNING = "running", _("Running")  # 实施中
+    DONE = "done", _("Done")  # 已完成
+    EVALUATED = "evaluated", _("Evaluated")  # 已评价
+
+
+class FollowUpStatus(models.TextChoices):
+    OPEN = "open", _("Open")  # 推进中
+    DONE = "done", _("Done")  # 已办结

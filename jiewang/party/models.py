@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy as _
 from jiewang.core.crypto import BlindIndexField, EncryptedTextField
 
 from .choices import (OPEN_REPORT_IN, EvaluationGrade, MemberKind, MemberStatus, OfficerRole, OrgKind,
-                      ReportInStatus, ServicePost, UnitSector, WishCategory, WishStatus)
+                      ReportInStatus, ServicePost, UnitSector, WishCategory, WishStatus, NeedCategory,
+                      NeedSource, NeedStatus, ResourceKind, ProjectStatus, FollowUpStatus)
 
 
 class PartyOrg(models.Model):
@@ -306,3 +307,156 @@ class Wish(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Need(models.Model):
+    """One line of the needs list (需求清单): what residents, a community, a grid visit or an event
+    asks for, in a community of a street."""
+
+    community = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="party_needs")
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)
+    title = models.CharField(_("need"), max_length=100)
+    description = models.TextField(_("details"), blank=True, default="")
+    category = models.CharField(_("category"), max_length=16, choices=NeedCategory.choices)
+    source = models.CharField(_("source"), max_length=16, choices=NeedSource.choices)
+    source_ref = models.CharField(max_length=40, blank=True, default="")  # event number, visit id …
+    amount = models.PositiveIntegerField(_("amount needed"), default=1)  # in the resource's units
+    status = models.CharField(_("status"), max_length=16, choices=NeedStatus.choices, default=NeedStatus.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    matched_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("need")
+        verbose_name_plural = _("needs")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Resource(models.Model):
+    """One line of the resources list (资源清单): what a co-building unit (or the street itself) offers
+    — a venue, people, funds or a service — with its capacity in its own unit (seats, people, hours,
+    yuan) and when it is available. What projects have taken is subtracted from the capacity."""
+
+    street = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="party_resources")
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)  # the street's
+    provider = models.ForeignKey(PartyOrg, null=True, blank=True, on_delete=models.PROTECT, related_name="resources")
+    provider_name = models.CharField(_("provider"), max_length=120)
+    title = models.CharField(_("resource"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=16, choices=ResourceKind.choices)
+    category = models.CharField(_("category"), max_length=16, choices=NeedCategory.choices)
+    description = models.TextField(_("details"), blank=True, default="")
+    capacity = models.PositiveIntegerField(_("capacity"))
+    unit = models.CharField(_("unit"), max_length=12, default="人次")
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    available_from = models.DateField(_("available from"), null=True, blank=True)
+    available_until = models.DateField(_("available until"), null=True, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
+        ordering = ["area_path", "category", "id"]
+
+    def __str__(self):
+        return self.title
+
+
+class Project(models.Model):
+    """One line of the projects list (项目清单): a need matched with resources, with an owner, a plan,
+    progress, a result and the residents' evaluation."""
+
+    need = models.ForeignKey(Need, on_delete=models.PROTECT, related_name="projects")
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)  # the need's
+    title = models.CharField(_("project"), max_length=100)
+    owner = models.CharField(_("owner"), max_length=60)
+    plan = models.TextField(_("plan"), blank=True, default="")
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0, validators=[MaxValueValidator(100)])
+    status = models.CharField(_("status"), max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.PLANNED)
+    result = models.TextField(_("result"), blank=True, default="")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MinValueValidator(1),
+                                                                                MaxValueValidator(5)])
+    evaluation = models.CharField(_("residents' evaluation"), max_length=300, blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class ProjectResource(models.Model):
+    """How much of a resource a project takes (in the resource's unit)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="uses")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="uses")
+    amount = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "resource"], name="party_project_resource_once")]
+
+    def __str__(self):
+        return f"{self.project_id}:{self.resource_id}×{self.amount}"
+
+
+class Meeting(models.Model):
+    """A meeting of the street's joint conference (区域化党建联席会议): its agenda, the co-building
+    units that attended, minutes; resolutions are its follow-up items."""
+
+    street_org = models.ForeignKey(PartyOrg, on_delete=models.PROTECT, related_name="meetings")
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)
+    title = models.CharField(_("meeting"), max_length=100)
+    held_on = models.DateField(_("held on"))
+    agenda = models.TextField(_("agenda"), blank=True, default="")
+    minutes = models.TextField(_("minutes"), blank=True, default="")
+    attendees = models.ManyToManyField(PartyOrg, blank=True, related_name="meetings_attended")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("joint conference meeting")
+        verbose_name_plural = _("joint conference meetings")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+
+class FollowUp(models.Model):
+    """A resolution's follow-up item (决议事项): an owner (a member unit or a person), a task and a
+    deadline. The worker's ``party.followups_due`` job reminds the owner and the street once when it
+    goes overdue (``overdue_at``); done items keep ``done_at`` and the result."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="followups")
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)
+    resolution = models.CharField(_("resolution"), max_length=300)
+    owner_org = models.ForeignKey(PartyOrg, null=True, blank=True, on_delete=models.PROTECT, related_name="followups")
+    owner_name = models.CharField(_("owner"), max_length=60)
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(_("status"), max_length=16, choices=FollowUpStatus.choices, default=FollowUpStatus.OPEN)
+    result = models.CharField(_("result"), max_length=300, blank=True, default="")
+    done_at = models.DateTimeField(null=True, blank=True)
+    overdue_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("follow-up item")
+        verbose_name_plural = _("follow-up items")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"], name="party_followup_due_idx")]
+
+    def __str__(self):
+        return self.resolution[:40]

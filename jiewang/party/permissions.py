@@ -15,7 +15,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from jiewang.accounts.choices import Role
-from jiewang.core.scope import Action, register_scope, subtree_q
+from jiewang.core.scope import Action, ancestor_ids, register_scope, subtree_q
 
 KEEPERS = frozenset({Role.PARTY_STAFF, Role.COMMANDER})
 HANDLERS = KEEPERS | {Role.COMMUNITY_STAFF}
@@ -26,6 +26,15 @@ UNMASKERS = KEEPERS
 
 def _path_q(grants, user, action):
     return subtree_q("area_path", grants)
+
+
+def _street_q(grants, user, action):
+    """A street's resources: kept over the street's subtree, and read also by the communities below it
+    (who match their needs with them)."""
+    q = subtree_q("area_path", grants)
+    if action == Action.VIEW:
+        q |= Q(street_id__in=ancestor_ids(grants))
+    return q
 
 
 def _own(field: str):
@@ -67,8 +76,18 @@ def _wish_q(grants, user, action):
 
 
 def register() -> None:
-    from .models import (CoBuilding, Officer, PartyMember, PartyOrg, ReportIn, ServiceRecord, UnitReportIn, Wish,
-                         YearlyEvaluation)
+    from .models import (CoBuilding, FollowUp, Meeting, Need, Officer, PartyMember, PartyOrg, Project, ReportIn,
+                         Resource, ServiceRecord, UnitReportIn, Wish, YearlyEvaluation)
+
+    # The three lists: communities keep needs and projects; the street keeps resources and its conference.
+    for model in (Need, Project):
+        register_scope(model, roles={Action.VIEW: VIEWERS, Action.ADD: HANDLERS, Action.CHANGE: HANDLERS},
+                       to_q=_path_q)
+    register_scope(Resource, roles={Action.VIEW: VIEWERS, Action.ADD: KEEPERS, Action.CHANGE: KEEPERS},
+                   to_q=_street_q)
+    for model in (Meeting, FollowUp):
+        register_scope(model, roles={Action.VIEW: VIEWERS, Action.ADD: KEEPERS, Action.CHANGE: KEEPERS},
+                       to_q=_path_q)
 
     register_scope(Wish, roles={Action.VIEW: VIEWERS | {Role.GRID_WORKER, Role.RESIDENT},
                                 Action.ADD: HANDLERS | {Role.GRID_WORKER, Role.RESIDENT},

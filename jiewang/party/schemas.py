@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
 from jiewang.core.crypto import mask_phone
 from jiewang.core.schema_types import Day, DbId, Version
 
-from .choices import (EvaluationGrade, MemberKind, MemberStatus, OfficerRole, OrgKind, ServicePost, UnitSector,
-                      WishCategory)
+from .choices import (EvaluationGrade, MemberKind, MemberStatus, NeedCategory, NeedSource, OfficerRole, OrgKind,
+                      ResourceKind, ServicePost, UnitSector, WishCategory)
 
 Year = Annotated[int, Field(ge=2000, le=2100)]
 TermYears = Annotated[int, Field(ge=1, le=5)]
@@ -342,3 +342,219 @@ def wish_out(w) -> dict:
             "claimed_at": w.claimed_at, "done_at": w.done_at, "rated_at": w.rated_at, "closed_at": w.closed_at,
             "close_reason": w.close_reason, "claimant": claimant, "proof": w.proof, "hours": w.hours,
             "rating": w.rating, "rating_comment": w.rating_comment, "version": w.version}
+
+
+class NeedIn(Schema):
+    community_id: DbId
+    title: str
+    category: NeedCategory
+    source: NeedSource
+    description: str = ""
+    amount: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    source_ref: str = ""
+
+
+class NeedOut(Schema):
+    id: int
+    community_id: int
+    community_name: str
+    title: str
+    description: str
+    category: str
+    source: str
+    source_ref: str
+    amount: int
+    status: str
+    created_at: dt.datetime
+    matched_at: dt.datetime | None
+    met_at: dt.datetime | None
+    closed_at: dt.datetime | None
+
+
+def need_out(n) -> dict:
+    return {"id": n.pk, "community_id": n.community_id, "community_name": n.community.name, "title": n.title,
+            "description": n.description, "category": n.category, "source": n.source, "source_ref": n.source_ref,
+            "amount": n.amount, "status": n.status, "created_at": n.created_at, "matched_at": n.matched_at,
+            "met_at": n.met_at, "closed_at": n.closed_at}
+
+
+class ResourceIn(Schema):
+    street_id: DbId
+    title: str
+    kind: ResourceKind
+    category: NeedCategory
+    capacity: Annotated[int, Field(ge=1, le=10_000_000)]
+    unit: str = "人次"
+    provider_org_id: DbId | None = None
+    provider_name: str = ""
+    description: str = ""
+    lon: Annotated[float, Field(ge=-180, le=180)] | None = None
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    available_from: Day | None = None
+    available_until: Day | None = None
+
+
+class ResourceOut(Schema):
+    id: int
+    street_id: int
+    provider_org_id: int | None
+    provider_name: str
+    title: str
+    kind: str
+    category: str
+    description: str
+    capacity: int
+    remaining: int
+    unit: str
+    available_from: dt.date | None
+    available_until: dt.date | None
+    active: bool
+
+
+def resource_out(r, left: int | None = None) -> dict:
+    if left is None:
+        used = getattr(r, "used", None)
+        left = r.capacity - (used or 0) if hasattr(r, "used") else None
+    if left is None:
+        from .services.lists import remaining
+
+        left = remaining(r)
+    return {"id": r.pk, "street_id": r.street_id, "provider_org_id": r.provider_id, "provider_name": r.provider_name,
+            "title": r.title, "kind": r.kind, "category": r.category, "description": r.description,
+            "capacity": r.capacity, "remaining": left, "unit": r.unit, "available_from": r.available_from,
+            "available_until": r.available_until, "active": r.active}
+
+
+class SuggestionOut(Schema):
+    resource: ResourceOut
+    km: float | None
+
+
+class UseIn(Schema):
+    resource_id: DbId
+    amount: Annotated[int, Field(ge=1, le=10_000_000)]
+
+
+class ProjectIn(Schema):
+    need_id: DbId
+    title: str
+    owner: str
+    plan: str = ""
+    uses: list[UseIn]
+
+
+class ProjectUpdateIn(Schema):
+    expected_version: Version | None = None
+    move: Literal["start", "complete", "evaluate"] | None = None
+    progress: Annotated[int, Field(ge=0, le=100)] | None = None
+    result: str = ""
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    evaluation: str = ""
+
+
+class UseOut(Schema):
+    resource_id: int
+    resource_title: str
+    provider_name: str
+    amount: int
+
+
+class ProjectOut(Schema):
+    id: int
+    need_id: int
+    need_title: str
+    community_name: str
+    title: str
+    owner: str
+    plan: str
+    progress: int
+    status: str
+    result: str
+    rating: int | None
+    evaluation: str
+    uses: list[UseOut]
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    done_at: dt.datetime | None
+    evaluated_at: dt.datetime | None
+    version: int
+
+
+def project_out(p) -> dict:
+    return {"id": p.pk, "need_id": p.need_id, "need_title": p.need.title, "community_name": p.need.community.name,
+            "title": p.title, "owner": p.owner, "plan": p.plan, "progress": p.progress, "status": p.status,
+            "result": p.result, "rating": p.rating, "evaluation": p.evaluation,
+            "uses": [{"resource_id": u.resource_id, "resource_title": u.resource.title,
+                      "provider_name": u.resource.provider_name, "amount": u.amount} for u in p.uses.all()],
+            "created_at": p.created_at, "started_at": p.started_at, "done_at": p.done_at,
+            "evaluated_at": p.evaluated_at, "version": p.version}
+
+
+class NeedsReportOut(Schema):
+    street_id: int
+    street_name: str
+    needs: int
+    matched: int
+    met: int
+    closed: int
+    open: int
+    rate: float | None
+    mean_days: float | None
+    median_days: float | None
+    by_provider: dict[str, int]
+
+
+class MeetingIn(Schema):
+    street_org_id: DbId
+    title: str
+    held_on: Day
+    agenda: str = ""
+    minutes: str = ""
+    attendee_ids: list[DbId] = []
+
+
+class FollowUpIn(Schema):
+    resolution: str
+    due_on: Day
+    owner_org_id: DbId | None = None
+    owner_name: str = ""
+
+
+class ResultIn(Schema):
+    result: str
+
+
+class FollowUpOut(Schema):
+    id: int
+    meeting_id: int
+    resolution: str
+    owner_name: str
+    owner_org_id: int | None
+    due_on: dt.date
+    status: str
+    result: str
+    done_at: dt.datetime | None
+    overdue: bool
+
+
+def followup_out(f) -> dict:
+    return {"id": f.pk, "meeting_id": f.meeting_id, "resolution": f.resolution, "owner_name": f.owner_name,
+            "owner_org_id": f.owner_org_id, "due_on": f.due_on, "status": f.status, "result": f.result,
+            "done_at": f.done_at, "overdue": f.overdue_at is not None}
+
+
+class MeetingOut(Schema):
+    id: int
+    street_org_id: int
+    title: str
+    held_on: dt.date
+    agenda: str
+    minutes: str
+    attendees: list[str]
+    followups: list[FollowUpOut]
+
+
+def meeting_out(m) -> dict:
+    return {"id": m.pk, "street_org_id": m.street_org_id, "title": m.title, "held_on": m.held_on, "agenda": m.agenda,
+            "minutes": m.minutes, "attendees": [o.name for o in m.attendees.all()],
+            "followups": [followup_out(f) for f in m.followups.all()]}

@@ -139,3 +139,75 @@ def wish_list(*, user, status: str | None = None, mine: bool = False) -> QuerySe
 
 def wish_get(*, user, wish_id: int):
     return _get(wish_list(user=user), wish_id, "wish")
+
+
+def need_list(*, user, status: str | None = None, community_id: int | None = None) -> QuerySet:
+    from .models import Need
+
+    qs = restrict(Need.objects.select_related("community"), user, Action.VIEW)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.filter(community_id=community_id) if community_id else qs
+
+
+def need_get(*, user, need_id: int):
+    return _get(need_list(user=user), need_id, "need")
+
+
+def resource_list(*, user, category: str | None = None) -> QuerySet:
+    from .models import Resource
+
+    qs = restrict(Resource.objects.select_related("provider").annotate(used=Sum("uses__amount")), user, Action.VIEW)
+    return qs.filter(category=category) if category else qs
+
+
+def resource_get(*, user, resource_id: int):
+    return _get(resource_list(user=user), resource_id, "resource")
+
+
+def project_list(*, user, status: str | None = None) -> QuerySet:
+    from .models import Project
+
+    qs = restrict(Project.objects.select_related("need__community").prefetch_related("uses__resource"), user,
+                  Action.VIEW)
+    return qs.filter(status=status) if status else qs
+
+
+def project_get(*, user, project_id: int):
+    return _get(project_list(user=user), project_id, "project")
+
+
+def meeting_list(*, user) -> QuerySet:
+    from .models import Meeting
+
+    return restrict(Meeting.objects.select_related("street_org").prefetch_related("attendees", "followups"), user,
+                    Action.VIEW)
+
+
+def meeting_get(*, user, meeting_id: int):
+    return _get(meeting_list(user=user), meeting_id, "meeting")
+
+
+def followup_list(*, user, status: str | None = None, overdue: bool = False) -> QuerySet:
+    from .models import FollowUp
+
+    qs = restrict(FollowUp.objects.select_related("meeting", "owner_org"), user, Action.VIEW)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.filter(overdue_at__isnull=False, status="open") if overdue else qs
+
+
+def followup_get(*, user, followup_id: int):
+    return _get(followup_list(user=user), followup_id, "followup")
+
+
+def ensure_street_reader(*, user, street) -> None:
+    """The street-wide reports are for those who read party data over the whole street (a grant on it
+    or above); others get 404, as for an area they cannot see."""
+    from jiewang.core.scope import user_grants
+
+    from .permissions import VIEWERS
+
+    if user.is_superuser or any(g.role in VIEWERS and street.path.startswith(g.path) for g in user_grants(user)):
+        return
+    raise NotFound("区域不存在 / Area not found.", code="area.not_found")

@@ -37,6 +37,11 @@ class PartyWorld:
     wish_published: object  # posted by the grid worker for 王奶奶, published
     wish_claimed: object  # claimed by the teacher
     wish_done: object  # done by the teacher, awaiting 王奶奶's rating (through the grid worker)
+    venue: object  # the school's venue resource (children, 200 人次)
+    need: object  # 甲社区's open need (四点半课堂, children, 40)
+    project: object  # a running project of 甲社区 (楼道照明) using the couriers' volunteers
+    meeting: object  # the street's joint conference two weeks ago, the school attending
+    followup: object  # its open item, due next month
 
 
 def _user(name):
@@ -114,9 +119,35 @@ def party_world(tree, people) -> PartyWorld:
     fresh = report_in_register(actor=c1_staff, member=fresh_member, community=tree.c1,
                                service_post=ServicePost.PUBLICITY)
     wishes = _wishes(tree, people, c1_staff, member_user)
+    lists = _lists(tree, street, school, courier, town_staff, c1_staff)
     return PartyWorld(street, community, branch, school, other, town_staff, c1_staff, c3_staff, member_user,
                       member, secretary, report_in, service, link, seat, unit_ri, member2, courier, pending, fresh,
-                      evaluation, *wishes)
+                      evaluation, *wishes, *lists)
+
+
+def _lists(tree, street, school, courier, town_staff, c1_staff):
+    from django.utils import timezone
+
+    from .services.conference import followup_add, meeting_create
+    from .services.lists import need_create, project_create, project_update, resource_create
+
+    venue = resource_create(actor=town_staff, street=tree.t1, title="操场及阅览室周末开放", kind="venue",
+                            category="children", capacity=200, provider=school, lon=106.3, lat=29.2)
+    crew = resource_create(actor=town_staff, street=tree.t1, title="快递小哥志愿服务队", kind="people",
+                           category="environment", capacity=20, provider=courier)
+    need = need_create(actor=c1_staff, community=tree.c1, title="四点半课堂缺场地", category="children",
+                       source="residents", amount=40)
+    lights = need_create(actor=c1_staff, community=tree.c1, title="老旧楼栋楼道照明", category="environment",
+                         source="visit", amount=5)
+    project = project_create(actor=c1_staff, need=lights, title="楼道点亮行动", owner="甲社区党委",
+                             uses=[(crew, 5)], plan="两周内更换30盏楼道灯")
+    project = project_update(actor=c1_staff, project=project, move="start")
+    today = timezone.localdate()
+    meeting = meeting_create(actor=town_staff, street_org=street, title="2026年第四季度联席会议",
+                             held_on=today - dt.timedelta(days=14), agenda="共建项目推进", attendees=[school])
+    followup = followup_add(actor=town_staff, meeting=meeting, resolution="学校操场周末向社区儿童开放",
+                            due_on=today + dt.timedelta(days=30), owner_org=school)
+    return venue, need, project, meeting, followup
 
 
 def _wishes(tree, people, staff, member_user):
@@ -141,4 +172,5 @@ def party_ids(world: PartyWorld) -> dict:
     return {"org_id": world.community.pk, "member_id": world.member.pk, "report_in_id": world.report_in.pk,
             "unit_report_in_id": world.unit_report_in.pk, "service_id": world.pending_service.pk,
             "seat_id": world.seat.pk, "link_id": world.link.pk,
-            "wish_id": world.wish_published.pk}
+            "wish_id": world.wish_published.pk, "need_id": world.need.pk, "project_id": world.project.pk,
+            "meeting_id": world.meeting.pk, "followup_id": world.followup.pk}

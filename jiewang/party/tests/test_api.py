@@ -107,18 +107,49 @@ CASES = [
          "member_user", lambda t, w: {"proof": "已取药送到家", "hours": "1"}),
     Case("POST", "/api/party/wishes/{wish_id}/rate", lambda w: f"{P}/wishes/{w.wish_done.id}/rate",
          "grid_worker", lambda t, w: {"rating": 5, "comment": "很耐心"}),
+    Case("GET", "/api/party/needs", lambda w: f"{P}/needs", "party_staff"),
+    Case("POST", "/api/party/needs", lambda w: f"{P}/needs", "party_staff",
+         lambda t, w: {"community_id": t.c1.id, "title": "老年食堂志愿者", "category": "elderly", "source": "community"}),
+    Case("GET", "/api/party/needs/{need_id}/suggestions", lambda w: f"{P}/needs/{w.need.id}/suggestions",
+         "party_staff"),
+    Case("POST", "/api/party/needs/{need_id}/close", lambda w: f"{P}/needs/{w.need.id}/close", "party_staff",
+         lambda t, w: {"reason": "已由学校自行解决"}),
+    Case("GET", "/api/party/needs/report", lambda w: f"{P}/needs/report?street_id={w.street.area_id}",
+         "town_party_staff"),
+    Case("GET", "/api/party/resources", lambda w: f"{P}/resources", "party_staff"),
+    Case("POST", "/api/party/resources", lambda w: f"{P}/resources", "town_party_staff",
+         lambda t, w: {"street_id": t.t1.id, "title": "义诊服务", "kind": "service", "category": "health",
+                       "capacity": 100, "provider_name": "区人民医院"}),
+    Case("GET", "/api/party/projects", lambda w: f"{P}/projects", "party_staff"),
+    Case("POST", "/api/party/projects", lambda w: f"{P}/projects", "party_staff",
+         lambda t, w: {"need_id": w.need.id, "title": "四点半课堂", "owner": "甲社区党委",
+                       "uses": [{"resource_id": w.venue.id, "amount": 40}]}),
+    Case("PUT", "/api/party/projects/{project_id}", lambda w: f"{P}/projects/{w.project.id}", "party_staff",
+         lambda t, w: {"progress": 60}),
+    Case("GET", "/api/party/meetings", lambda w: f"{P}/meetings", "town_party_staff"),
+    Case("POST", "/api/party/meetings", lambda w: f"{P}/meetings", "town_party_staff",
+         lambda t, w: {"street_org_id": w.street.id, "title": "临时联席会议", "held_on": today(),
+                       "attendee_ids": [w.school.id]}),
+    Case("POST", "/api/party/meetings/{meeting_id}/followups", lambda w: f"{P}/meetings/{w.meeting.id}/followups",
+         "town_party_staff", lambda t, w: {"resolution": "共建单位认领微心愿", "due_on": today(),
+                                           "owner_name": "街道党建办"}),
+    Case("GET", "/api/party/followups", lambda w: f"{P}/followups", "town_party_staff"),
+    Case("POST", "/api/party/followups/{followup_id}/done", lambda w: f"{P}/followups/{w.followup.id}/done",
+         "town_party_staff", lambda t, w: {"result": "已于周末开放"}),
 ]
 PARTY_ROUTES = {(c.method, c.template) for c in CASES}
 # The lists, with the model whose rows they list: another area's reader sees none of 一街道's rows.
 LISTS = {"/api/party/orgs": m.PartyOrg, "/api/party/members": m.PartyMember, "/api/party/report-ins": m.ReportIn,
          "/api/party/evaluations": m.YearlyEvaluation, "/api/party/unit-report-ins": m.UnitReportIn,
-         "/api/party/wishes": m.Wish}
+         "/api/party/wishes": m.Wish, "/api/party/needs": m.Need, "/api/party/resources": m.Resource,
+         "/api/party/projects": m.Project, "/api/party/meetings": m.Meeting, "/api/party/followups": m.FollowUp}
 
 
 def snapshot():
     return [list(model.objects.order_by("pk").values()) for model in
             (m.PartyOrg, m.CoBuilding, m.Officer, m.PartyMember, m.ReportIn, m.UnitReportIn, m.ServiceRecord,
-             m.YearlyEvaluation, m.Wish)]
+             m.YearlyEvaluation, m.Wish, m.Need, m.Resource, m.Project, m.ProjectResource, m.Meeting,
+             m.FollowUp)]
 
 
 def call(client, case, tree, world):
