@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from jiewang.areas.choices import AreaLevel
 
@@ -170,9 +171,9 @@ class NeedSource(models.TextChoices):
 
 
 class NeedStatus(models.TextChoices):
-    OPEN = "open", _("Open")  # 待对接
+    OPEN = "open", pgettext_lazy("party need", "Open")  # 待对接
     MATCHED = "matched", _("Matched")  # 已对接 (a project runs)
-    MET = "met", _("Met")  # 已满足
+    MET = "met", pgettext_lazy("party need", "Met")  # 已满足
     CLOSED = "closed", _("Closed unmet")  # 已关闭
 
 
@@ -187,11 +188,11 @@ class ProjectStatus(models.TextChoices):
     """A project of the project list: planned → running → done (with its result) → evaluated by residents."""
 
     PLANNED = "planned", _("Planned")  # 已立项
-    RUNNING = "running", _("Running")  # 实施中
-    DONE = "done", _("Done")  # 已完成
+    RUNNING = "running", pgettext_lazy("party project", "Running")  # 实施中
+    DONE = "done", pgettext_lazy("party project", "Done")  # 已完成
     EVALUATED = "evaluated", _("Evaluated")  # 已评价
 
 
 class FollowUpStatus(models.TextChoices):
-    OPEN = "open", _("Open")  # 推进中
-    DONE = "done", _("Done")  # 已办结
+    OPEN = "open", pgettext_lazy("party follow-up", "Open")  # 推进中
+    DONE = "done", pgettext_lazy("party follow-up", "Done")  # 已办结
