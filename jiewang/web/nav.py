@@ -17,8 +17,12 @@ SECTIONS = [
     ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
     ("web:assessment", "Assessment", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,
                                       *COMMAND_LEADERS}),
+    ("web:party", "Party building", {Role.PARTY_STAFF, Role.COMMANDER, Role.COMMUNITY_STAFF, Role.TOWN_LEADER,
+                                     Role.DISTRICT_ADMIN}),
+    ("web:party-me", "My party service", "member"),  # a user linked to a party member (党员)
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:resident-mine", "My reports", {Role.RESIDENT}),  # 我的反映; also anonymous and role-less people
+    ("web:party-wishes", "Small wishes", {Role.RESIDENT, Role.GRID_WORKER}),  # 微心愿
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]
 
@@ -31,12 +35,22 @@ def sections_for(user) -> list[tuple[str, str]]:
     roles = {g.role for g in user_grants(user)} or {Role.RESIDENT}  # a person without a role is a resident
     out = []
     for name, label, allowed in SECTIONS:
-        if user.is_superuser or allowed is None or roles & allowed:
-            try:
-                out.append((reverse(name), _(label)))
-            except Exception:  # noqa: BLE001 - a section not wired yet
+        if allowed == "member":
+            if not user.is_superuser and not _is_party_member(user):
                 continue
+        elif not (user.is_superuser or allowed is None or roles & allowed):
+            continue
+        try:
+            out.append((reverse(name), _(label)))
+        except Exception:  # noqa: BLE001 - a section not wired yet
+            continue
     return out
+
+
+def _is_party_member(user) -> bool:
+    from jiewang.party.models import PartyMember
+
+    return PartyMember.objects.filter(user_id=user.pk, active=True).exists()
 
 
 def home_url_for(user) -> str:
