@@ -62,7 +62,8 @@ COORD_DECIMALS = 7  # ≈ 1 cm
 BATCH = 2000
 # Apps whose rows a --force reseed may replace or keep; any other app holding rows blocks it.
 FORCE_OK_APPS = {"areas", "accounts", "audit", "demo", "auth", "contenttypes", "sessions",
-                 "admin", "axes", "messages", "staticfiles"}
+                 "admin", "axes", "messages", "staticfiles",
+                 "party"}  # the demo town's party data (jiewang.demo.party), replaced with the city
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,10 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("post_staff", Role.POST_STAFF, "综合执法大队工作人员", AreaLevel.TOWN),
     DemoUser("board_leader", Role.BOARD_LEADER, "平安法治板块分管领导", AreaLevel.TOWN),
     DemoUser("resident", Role.RESIDENT, "居民", AreaLevel.GRID),
+    DemoUser("party_staff", Role.PARTY_STAFF, "街道党建办工作人员", AreaLevel.TOWN),
+    # An in-service party member (a teacher) living in the demo grid: a resident whose account is linked
+    # to a member (jiewang.demo.party), reported in to the demo community.
+    DemoUser("party_member", Role.RESIDENT, "在职党员李老师", AreaLevel.GRID),
 ]
 GRID_WORKER_PREFIX = "gw"  # bulk grid workers: gw + the grid's 15-digit code
 GRID_WORKER_RE = r"^gw[0-9]{15}$"
@@ -167,6 +172,9 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
                            "grid_workers": grid_workers, "counts": result.counts})
+    from .party import seed_party
+
+    result.counts.update(seed_party(seed=plan.seed, now=now))
     # The history runs after the city committed: the locator's index of this boundary revision is
     # built from committed areas (a rolled-back city must not leave an index behind on disk).
     months = history
@@ -519,6 +527,9 @@ def _delete_demo(root: Area, progress) -> None:
     from jiewang.duty.models import Alarm, DutyDay
 
     from .history import HISTORY_STAFF_RE
+    from .party import delete_party_demo
+
+    delete_party_demo()  # before the areas and users it names
 
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
