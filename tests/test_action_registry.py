@@ -141,6 +141,8 @@ ACTION_CASES: dict[str, ActionCase] = {
     "supervise": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town")),
     "acknowledge_alarm": ActionCase("town_leader", "other_district_admin", alarm_ctx,
                                     lambda c, t, p, lp: {"note": "已调度处置"}),
+    "hand_to_party": ActionCase("grid_worker", "other_community_staff", ev("grid_handling"),
+                                lambda c, t, p, lp: {"comment": "请党员帮忙清理楼道杂物"}),
 }
 SUBJECT_KEY = {"assignment": "assignment", "summons": "summons", "extension": "request",
                "whistle_request": "whistle_request", "alarm": "alarm"}

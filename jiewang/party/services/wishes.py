@@ -162,6 +162,7 @@ def wish_complete(*, actor, wish: Wish, proof: str, hours: Decimal) -> Wish:
         raise ValidationFailed("服务时长为0.5到24小时 / Hours are 0.5 to 24.", code="validation_failed",
                                fields={"hours": "range"})
     wish = _move(actor, wish, "complete", proof=required(proof, "proof", 1000), hours=hours)
+    _note_on_event(wish, actor, f"党员已完成：{wish.proof}")
     if wish.requester_id:
         with translation.override("zh-hans"):
             notify(users=[wish.requester], kind="party", title=_("Your wish was fulfilled: %(title)s") % {
@@ -190,3 +191,50 @@ def wish_rate(*, actor, wish: Wish, rating: int, comment: str = "") -> Wish:
             audit_record(actor=actor, action="party_service.log", obj=record,
                          data={"report_in": report_in.pk, "hours": str(wish.hours), "wish": wish.pk})
     return wish
+
+
+@transaction.atomic
+def wish_from_event(*, actor, event, note: str = "") -> Wish:
+    """交党员认领: the registry's ``hand_to_party``. The grid hands a small event it handles itself to
+    its party branch: a wish, published at once (the grid's handover is the 派单), in the event's grid,
+    for the members reported in to its community. The event's timeline records it."""
+    from jiewang.events.registry import authorize
+    from jiewang.events.services.transition import event_note
+
+    role = authorize("hand_to_party", actor=actor, event=event)
+    if Wish.objects.filter(event_number=event.number).exclude(status__in=["refused", "withdrawn"]).exists():
+        from jiewang.core.errors import Conflict
+
+        raise Conflict("该事件已交党员认领 / Already handed to the party members.", code="hand_to_party.already")
+    area = event.grid or event.community
+    community, grid = _place(area)
+    now = timezone.now()
+    wish = Wish.objects.create(
+        community=community, grid=grid, area_path=area.path, title=event.title[:80],
+        description=((note or "").strip() + "\n" + event.description).strip()[:1000], category=WishCategory.OTHER,
+        requester_name=(event.reporter_name or "网格代办")[:60], requester=event.reporter, posted_by=actor,
+        event_number=event.number, status="published", posted_at=now, published_at=now)
+    event_note(event=event, action="hand_to_party", actor=actor, role=role, comment=note[:2000],
+               data={"wish": wish.pk})
+    audit_record(actor=actor, action="party_wish.from_event", obj=wish, data={"event": event.number})
+    members = ReportIn.objects.filter(community=community, status="confirmed", member__user__isnull=False,
+                                      member__user__is_active=True).select_related("member__user")
+    with translation.override("zh-hans"):
+        notify(users=[r.member.user for r in members], kind="party",
+               title=_("A small wish to claim: %(title)s") % {"title": wish.title}, body=wish.description[:200],
+               event_number=event.number, url="/party/me/")
+    return wish
+
+
+def _note_on_event(wish: Wish, actor, comment: str) -> None:
+    """A wish made from an event: the member's completion goes on the event's timeline, for the grid
+    to verify and close."""
+    if not wish.event_number:
+        return
+    from jiewang.events.models import Event
+    from jiewang.events.services.transition import event_note
+
+    event = Event.objects.filter(number=wish.event_number).first()
+    if event is not None:
+        event_note(event=event, action="party_wish_done", actor=actor, comment=comment[:2000],
+                   data={"wish": wish.pk})

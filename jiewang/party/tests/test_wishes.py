@@ -108,3 +108,29 @@ def test_release_puts_it_back_on_the_board(tree, people, client_for):
     r = post(client_for(w.member_user), f"/api/party/wishes/{w.wish_claimed.id}/release")
     assert r.status_code == 200 and (r.json()["status"], r.json()["claimant"], r.json()["claimed_at"]) == (
         "published", "", None)
+
+
+def test_a_small_event_handed_to_the_party_members(tree, people, loop, client_for):
+    """交党员认领 through the action registry: the grid hands an event it handles itself to the party
+    branch; a member reported in to 甲社区 claims and completes it; the event's timeline shows both."""
+    from jiewang.events.models import EventActivity
+    from jiewang.events.testing import make_event
+
+    w = party_world(tree, people)
+    event = make_event(tree, people, loop, "grid_handling", title="楼道堆放杂物")
+    r = post(client_for(people.grid_worker), f"/api/events/{event.number}/hand-to-party",
+             {"comment": "请党员帮忙清理"})
+    assert r.status_code == 200, r.content
+    wish = Wish.objects.get(event_number=event.number)
+    assert (wish.status, wish.title, wish.grid_id, wish.posted_by) == ("published", "楼道堆放杂物", tree.g1.id,
+                                                                      people.grid_worker)
+    # Once: the action is no longer offered, and the event stays with the grid.
+    r = post(client_for(people.grid_worker), f"/api/events/{event.number}/hand-to-party", {})
+    assert (r.status_code, r.json()["code"]) == (409, "hand_to_party.already")
+    assert Wish.objects.filter(event_number=event.number).count() == 1
+    teacher = client_for(w.member_user)
+    assert post(teacher, f"/api/party/wishes/{wish.id}/claim").status_code == 200
+    assert post(teacher, f"/api/party/wishes/{wish.id}/complete", {"proof": "已清理", "hours": "1"}).status_code == 200
+    notes = list(EventActivity.objects.filter(event=event, action__in=["hand_to_party", "party_wish_done"])
+                 .order_by("id").values_list("action", "comment"))
+    assert notes == [("hand_to_party", "请党员帮忙清理"), ("party_wish_done", "党员已完成：已清理")]
