@@ -160,3 +160,30 @@ def open_flags(*, user, under: Area | None = None) -> QuerySet:
     if under is not None:
         qs = qs.filter(grid_path__startswith=under.path)
     return qs
+
+
+# ---- the staffing overview (pages and API) ----
+
+def staffing_overview(*, user, under: Area | None = None, on: dt.date | None = None,
+                      unstaffed_only: bool = False, limit: int = 500) -> list[dict]:
+    """Per grid the user may see (their own first, then by path): the people in force on ``on``
+    (today) by kind, and whether the grid lacks a full-time worker. Two queries whatever the
+    number of grids."""
+    from jiewang.areas.choices import AreaLevel
+
+    from .choices import REQUIRED_KIND
+
+    grids = list(managed_grids(user=user, under=under)[:limit])
+    mine = set(my_grid_ids(user))
+    members: dict[int, list[GridMember]] = {g.pk: [] for g in grids}
+    for m in (GridMember.objects.active(on).filter(grid_id__in=members).select_related("person")
+              .order_by("kind", "start_date", "id")):
+        members[m.grid_id].append(m)
+    rows = []
+    for grid in grids:
+        people = sorted(members[grid.pk], key=lambda m: (KIND_ORDER.get(m.kind, 99), m.start_date, m.pk))
+        unstaffed = grid.level == AreaLevel.GRID and not any(m.kind == REQUIRED_KIND for m in people)
+        if unstaffed_only and not unstaffed:
+            continue
+        rows.append({"grid": grid, "members": people, "unstaffed": unstaffed, "mine": grid.pk in mine})
+    return rows

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from jiewang.accounts.models import RoleGrant
@@ -49,9 +50,10 @@ def flag_raise(*, grid: Area, on: dt.date | None = None) -> UnstaffedFlag | None
             flag = UnstaffedFlag.objects.create(grid=grid, grid_path=grid.path, raised_on=on)
     except IntegrityError:  # already open (concurrently or before): raised once, notified once
         return None
-    title = _("Grid %(grid)s has no full-time grid worker") % {"grid": grid.name}
-    flag.notified = notify(users=flag_recipients(grid), kind=NOTIFICATION_KIND, title=title,
-                           body=_("Since %(day)s. Assign a full-time grid worker.") % {"day": on.isoformat()},
+    with translation.override(settings.LANGUAGE_CODE):  # the deployment's language, as every message
+        title = _("Grid %(grid)s has no full-time grid worker") % {"grid": grid.name}
+        body = _("Since %(day)s. Assign a full-time grid worker.") % {"day": on.isoformat()}
+    flag.notified = notify(users=flag_recipients(grid), kind=NOTIFICATION_KIND, title=title, body=body,
                            url=f"/grid/staffing/?grid={grid.pk}")
     flag.save(update_fields=["notified"])
     audit_record(actor=None, action="unstaffed_flag.raise", obj=flag,
