@@ -54,7 +54,7 @@ def flag_raise(*, grid: Area, on: dt.date | None = None) -> UnstaffedFlag | None
         title = _("Grid %(grid)s has no full-time grid worker") % {"grid": grid.name}
         body = _("Since %(day)s. Assign a full-time grid worker.") % {"day": on.isoformat()}
     flag.notified = notify(users=flag_recipients(grid), kind=NOTIFICATION_KIND, title=title, body=body,
-                           url=f"/grid/staffing/?grid={grid.pk}")
+                           url=f"/grid/staffing/grids/{grid.pk}/")
     flag.save(update_fields=["notified"])
     audit_record(actor=None, action="unstaffed_flag.raise", obj=flag,
                  data={"grid": grid.pk, "since": on.isoformat(), "notified": flag.notified})
