@@ -145,4 +145,4 @@ class UnstaffedFlag(models.Model):
                                                name="unstaffedflag_one_open_per_grid")]
 
     def __str__(self):
-        return f"{self.grid_id} unstaffed since {self.raised_on}"
+        return f"{self.grid_id} · {self.raised_on}"
