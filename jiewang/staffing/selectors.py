@@ -129,9 +129,10 @@ def grid_history(*, user, grid: Area) -> list[GridMember]:
     return list(member_list(user=user, grid=grid, include_ended=True).order_by("-start_date", "-id"))
 
 
-def managed_grids(*, user, under: Area | None = None) -> QuerySet:
-    """The grids and micro-grids the user may see, under ``under`` if given, the user's own first."""
-    qs = restrict(Area.objects.filter(level__in=GRID_LEVELS, valid_to__isnull=True), user, Action.VIEW)
+def managed_grids(*, user, under: Area | None = None, on: dt.date | None = None) -> QuerySet:
+    """The grids and micro-grids in use (on ``on``, today) the user may see, under ``under`` if
+    given, the user's own first."""
+    qs = restrict(Area.objects.current(on).filter(level__in=GRID_LEVELS), user, Action.VIEW)
     if under is not None:
         qs = qs.filter(path__startswith=under.path)
     return mine_first(qs.order_by("path"), user, field="pk")
@@ -147,7 +148,7 @@ def unstaffed_grids(*, user=None, under: Area | None = None, on: dt.date | None 
     from jiewang.areas.choices import AreaLevel
 
     staffed = GridMember.objects.active(on).filter(kind=REQUIRED_KIND).values("grid_id")
-    qs = Area.objects.filter(level=AreaLevel.GRID, valid_to__isnull=True).exclude(pk__in=staffed)
+    qs = Area.objects.current(on).filter(level=AreaLevel.GRID).exclude(pk__in=staffed)
     if user is not None:
         qs = restrict(qs, user, Action.VIEW)
     if under is not None:
@@ -164,8 +165,11 @@ def open_flags(*, user, under: Area | None = None) -> QuerySet:
 
 # ---- the staffing overview (pages and API) ----
 
+OVERVIEW_LIMIT = 500
+
+
 def staffing_overview(*, user, under: Area | None = None, on: dt.date | None = None,
-                      unstaffed_only: bool = False, limit: int = 500) -> list[dict]:
+                      unstaffed_only: bool = False, limit: int = OVERVIEW_LIMIT) -> list[dict]:
     """Per grid the user may see (their own first, then by path): the people in force on ``on``
     (today) by kind, and whether the grid lacks a full-time worker. Two queries whatever the
     number of grids."""
@@ -173,7 +177,10 @@ def staffing_overview(*, user, under: Area | None = None, on: dt.date | None = N
 
     from .choices import REQUIRED_KIND
 
-    grids = list(managed_grids(user=user, under=under)[:limit])
+    grids = managed_grids(user=user, under=under, on=on)
+    if unstaffed_only:
+        grids = grids.filter(pk__in=unstaffed_grids(under=under, on=on).values("pk"))
+    grids = list(grids[:limit])
     mine = set(my_grid_ids(user))
     members: dict[int, list[GridMember]] = {g.pk: [] for g in grids}
     for m in (GridMember.objects.active(on).filter(grid_id__in=members).select_related("person")

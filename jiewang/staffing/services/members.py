@@ -36,8 +36,8 @@ def _check_date(value: dt.date, field: str) -> dt.date:
     return value
 
 
-def _check_grid(grid: Area) -> None:
-    if grid.level not in GRID_LEVELS or grid.valid_to is not None:
+def _check_grid(grid: Area, on: dt.date) -> None:
+    if grid.level not in GRID_LEVELS or (grid.valid_to is not None and grid.valid_to <= on):
         raise ValidationFailed("只能分配到在用的网格或微网格 / Only a grid or micro-grid in use can be staffed.",
                                code="staffing.not_a_grid", fields={"grid": "not a grid"})
 
@@ -49,12 +49,12 @@ def member_assign(*, actor, person: Person, grid: Area, kind: str, start_date: d
     actor's grids (404/403), a person the actor cannot see (404), not a grid, an unknown kind, a
     date out of range, and an overlap with an assignment of the same person, grid and kind
     (``staffing.overlap``, 409). A full-time worker clears the grid's unstaffed flag."""
-    _check_grid(grid)
     ensure_manager(actor, grid.path)
     ensure_allowed(actor, Action.VIEW, person)
     if kind not in MemberKind.values:
         raise ValidationFailed("人员类别无效 / Unknown kind.", code="staffing.kind_invalid", fields={"kind": "invalid"})
     start_date = _check_date(start_date or timezone.localdate(), "start_date")
+    _check_grid(grid, start_date)
     Person.objects.select_for_update().filter(pk=person.pk).first()  # serializes a person's assignments
     clash = (GridMember.objects.filter(person=person, grid=grid, kind=kind)
              .exclude(end_date__isnull=False, end_date__lte=start_date).first())

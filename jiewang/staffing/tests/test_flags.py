@@ -68,9 +68,9 @@ def test_daily_check_flags_grids_without_one_idempotently(tree, people):
     assert run_daily() == 2
     assert set(UnstaffedFlag.objects.values_list("grid_id", flat=True)) == {tree.g2.pk, tree.g4.pk}
     assert run_daily() == 0
-    g4_notes = Notification.objects.filter(kind=NOTIFICATION_KIND, url__endswith=f"={tree.g4.pk}")
+    g4_notes = Notification.objects.filter(kind=NOTIFICATION_KIND, url=f"/grid/staffing/grids/{tree.g4.pk}/")
     assert [n.recipient for n in g4_notes] == [people.other_community_staff]  # 三镇 has no town roles here
-    g2_notes = Notification.objects.filter(kind=NOTIFICATION_KIND, url__endswith=f"={tree.g2.pk}")
+    g2_notes = Notification.objects.filter(kind=NOTIFICATION_KIND, url=f"/grid/staffing/grids/{tree.g2.pk}/")
     assert sorted(n.recipient.username for n in g2_notes) == ["community_staff", "town_leader", "town_operator"]
     # A future-dated end: flagged on that day by the check, not before.
     m = assign(person(tree.c3, "丙村专职"), tree.g4)

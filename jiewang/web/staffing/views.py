@@ -54,6 +54,15 @@ def _roots(user) -> list[Area]:
     return list(Area.objects.filter(path__in=paths).order_by("path"))
 
 
+def _area_choices(roots: list[Area]) -> list[Area]:
+    """The areas the page can be narrowed to: the roots and the towns and communities under them."""
+    out: list[Area] = []
+    for root in roots:
+        out += list(Area.objects.current().filter(path__startswith=root.path, level__gte=root.level,
+                                                  level__lte=AreaLevel.COMMUNITY).order_by("path")[:300])
+    return out
+
+
 def _visible_area(user, area_id) -> Area | None:
     try:
         return restrict(Area.objects.filter(pk=int(area_id)), user, Action.VIEW).first()
@@ -85,9 +94,10 @@ def index(request):
         row["columns"] = _columns(row["members"])
     unstaffed = selectors.unstaffed_grids(user=request.user, under=root, on=on)
     return render(request, "web/staffing/index.html", {
-        "roots": roots, "root": root, "rows": rows, "columns": [label for _key, label in COLUMNS],
+        "roots": roots, "root": root, "choices": _area_choices(roots), "rows": rows, "columns": [label for _key, label in COLUMNS],
         "on": on, "today": timezone.localdate(), "unstaffed_only": unstaffed_only,
         "unstaffed_count": unstaffed.count(), "may_manage": any(manages(request.user, r.path) for r in roots),
+        "truncated": len(rows) >= selectors.OVERVIEW_LIMIT, "limit": selectors.OVERVIEW_LIMIT,
     })
 
 
