@@ -31,14 +31,13 @@ def _member_q(grants, user, action):
 def _person_q(grants, user, action):
     from .models import GridMember
 
-    q = Q(pk__in=[])
-    if grants:
-        serving = GridMember.objects.filter(subtree_q("grid_path", grants)).values("person_id")
-        q = subtree_q("area_path", grants) | Q(pk__in=serving)
+    q = subtree_q("area_path", grants)  # the keeper's subtree: the only ones who edit a profile
     if action == Action.VIEW:
-        # Profiles kept above the user's node (a town's cadres who instruct its communities'
-        # grids) are readable, so that a community can assign them.
-        q |= Q(user_id=user.pk) | Q(area_id__in=ancestor_ids(grants))
+        # Readable too: the people serving the user's grids, one's own profile, and profiles kept
+        # above the user's node (a town's cadres who instruct its communities' grids), so that a
+        # community can assign them.
+        serving = GridMember.objects.filter(subtree_q("grid_path", grants)).values("person_id")
+        q |= Q(pk__in=serving) | Q(user_id=user.pk) | Q(area_id__in=ancestor_ids(grants))
     return q
 
 

@@ -170,3 +170,17 @@ def test_my_grids_assignments_first_then_grants(tree, people):
     worker._jiewang_grants = None
     assert my_grid_ids(worker) == [tree.g3.pk, tree.g2.pk]
     assert my_grid_ids(people.community_staff) == [] and my_grid_ids(None) == []
+
+
+def test_only_the_keeper_edits_a_profile_others_serving_read_it(tree, people):
+    from jiewang.core.scope import Action, restrict
+
+    cadre = person(tree.t1, "街道干部")  # kept by the town
+    assign(cadre, tree.g1, kind="instructor")
+    stranger = person(tree.c2, "乙社区居民")
+    visible = {p.pk for p in restrict(Person.objects.all(), people.community_staff, Action.VIEW)}
+    assert cadre.pk in visible and stranger.pk not in visible
+    with pytest.raises(PermissionDenied):
+        person_update(actor=people.community_staff, person=cadre, expected_version=1, unit="x")
+    person_update(actor=people.town_operator, person=cadre, expected_version=1, unit="一街道办事处")
+    member_assign(actor=people.community_staff, person=cadre, grid=tree.g2, kind="instructor")
