@@ -4,12 +4,13 @@ writes through the services, each audited). Phones leave masked; whole numbers o
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema, Status
+from ninja import File, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from jiewang.accounts.models import User
 from jiewang.areas.models import Area
 from jiewang.core.errors import NotFound, ValidationFailed
-from jiewang.core.schema_types import DbId, Day
+from jiewang.core.schema_types import DbId, Day, Version
 from jiewang.core.scope import Action, restrict
 
 from . import selectors
@@ -17,6 +18,7 @@ from .schemas import (GridDetailOut, GridStaffingOut, MemberEndIn, MemberIn, Mem
                       PersonUpdateIn, PhonesOut, UnstaffedOut, grid_out, member_out, person_out)
 from .services import members as member_svc
 from .services import people as people_svc
+from .services.photos import max_bytes as photo_max_bytes
 
 router = Router(tags=["staffing"])
 
@@ -107,6 +109,21 @@ def person_update(request, person_id: DbId, payload: PersonUpdateIn):
     p = selectors.person_get(user=request.user, person_id=person_id)
     fields = {k: v for k, v in payload.dict(exclude={"expected_version"}).items() if v is not None}
     people_svc.person_update(actor=request.user, person=p, expected_version=payload.expected_version, **fields)
+    return _person_with_history(request.user, person_id)
+
+
+class PhotoQuery(Schema):
+    expected_version: Version
+
+
+@router.post("/people/{int:person_id}/photo", response=PersonOut,
+             summary="Set the profile photo (multipart; JPEG, PNG or WebP, ≤ 5 MB)")
+def person_photo(request, person_id: DbId, q: Query[PhotoQuery], file: UploadedFile = File(...)):
+    p = selectors.person_get(user=request.user, person_id=person_id)
+    data = file.read(photo_max_bytes() + 1)
+    if not data:
+        raise ValidationFailed("空文件 / Empty file.", code="photo.empty", fields={"file": "empty"})
+    people_svc.person_update(actor=request.user, person=p, expected_version=q.expected_version, photo=data)
     return _person_with_history(request.user, person_id)
 
 

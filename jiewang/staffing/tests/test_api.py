@@ -4,6 +4,7 @@ list; plus the four-case matrix of every route (``STAFFING_ROUTES`` counted by
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -72,6 +73,20 @@ def test_other_community_refused_with_nothing_changed(tree, people, client_for):
     assert (list(GridMember.objects.values()), list(Person.objects.values()), AuditEntry.objects.count()) == before
 
 
+def test_photo_through_the_api_checked_by_content(tree, people, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    zhang = person(tree.c1)
+    c = client_for(people.community_staff)
+    url = f"/api/staffing/people/{zhang.pk}/photo?expected_version=1"
+    r = c.post(url, {"file": SimpleUploadedFile("x.png", b"<svg onload=alert(1)>", "image/png")})
+    assert (r.status_code, r.json()["code"]) == (422, "photo.corrupt")
+    r = c.post(url, {"file": SimpleUploadedFile("x.png", png(), "image/png")})
+    assert r.status_code == 200 and r.json()["has_photo"] and r.json()["version"] == 2
+    r = c.post(url, {"file": SimpleUploadedFile("x.png", png(), "image/png")})
+    assert (r.status_code, r.json()["code"]) == (409, "staffing.person_stale")
+
+
 def _world(tree, people, loop):
     return staffing_world(tree, people, loop)
 
@@ -87,6 +102,7 @@ CASES = [
     ("PUT", "/api/staffing/people/{person_id}", "community_staff",
      lambda t, w: {"expected_version": 1, "unit": "甲社区"}),
     ("POST", "/api/staffing/people/{person_id}/phones", "district_admin", lambda t, w: {}),
+    ("POST", "/api/staffing/people/{person_id}/photo", "community_staff", "photo"),
     ("POST", "/api/staffing/members", "community_staff",
      lambda t, w: {"person_id": w["person_id"], "grid_id": t.g2.id, "kind": "full_time"}),
     ("GET", "/api/staffing/members/{member_id}", "community_staff", None),
@@ -96,11 +112,23 @@ CASES = [
 STAFFING_ROUTES = {(m, t) for m, t, _, _ in CASES}
 
 
+def png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (30, 40), (10, 120, 200)).save(buf, "PNG")
+    return buf.getvalue()
+
+
 def _call(client, case, tree, world):
     method, template, _, body = case
     url = template.format(**world)
     if body is None:
         return client.get(url)
+    if body == "photo":
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        return client.post(url + "?expected_version=1", {"file": SimpleUploadedFile("me.png", png(), "image/png")})
     return getattr(client, method.lower())(url, data=json.dumps(body(tree, world)), content_type="application/json")
 
 
