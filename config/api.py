@@ -311,6 +311,10 @@ api.add_router("/devices", device_router)
 from jiewang.party.api import router as party_router  # noqa: E402
 
 api.add_router("/party", party_router)
+
+from jiewang.staffing.api import router as staffing_router  # noqa: E402
+
+api.add_router("/staffing", staffing_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

@@ -70,6 +70,7 @@ def world(tree, people, loop):
     from jiewang.duty.testing import duty_world
     from jiewang.warning.testing import warning_world
     from jiewang.party.testing import party_ids, party_world
+    from jiewang.staffing.testing import staffing_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -89,6 +90,7 @@ def world(tree, people, loop):
         **assessment_world(tree, people, loop, event),
         **warning_world(tree, people, loop),
         **party_ids(party_world(tree, people)),
+        **staffing_world(tree, people, loop),
     }
 
 

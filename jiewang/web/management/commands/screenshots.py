@@ -64,6 +64,9 @@ PAGES = [
     ("task-new", "town_operator", "/command/tasks/new/"),
     ("manage-boards", "town_leader", "/manage/boards/"),
     ("assessment", "town_leader", "/assessment/"),
+    ("staffing", "community_staff", "/grid/staffing/"),  # 网格力量 (1+3+N)
+    ("staffing-town-unstaffed", "town_operator", "/grid/staffing/?unstaffed=1"),
+    ("staffing-me", "grid_worker", "/grid/staffing/me/"),
 ]
 
 
