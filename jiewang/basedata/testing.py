@@ -41,10 +41,14 @@ def basedata_world(tree, people, loop=None) -> dict:
     kp = key_person_add(actor=None, resident=r, group=KeyGroup.objects.get(code="elderly_alone"))
     from .services.importing import import_residents
 
+    from .services.places import address_create
+
+    free = address_create(actor=None, grid=tree.g1, road="学府路", number="7号")
     run = import_residents(actor=None, area=tree.g1, data=workbook([row(ID_LI, name="李四"), row("123")]),
                            mode="partial")
     return {"house_id": house.pk, "resident_id": r.pk, "unit_id": unit.pk, "key_person_id": kp.pk,
-            "address_id": house.address_id, "run_id": run.pk}
+            "address_id": house.address_id, "run_id": run.pk,
+            "free_address_id": free.pk}
 
 
 def row(id_number, *, name="居民", kind="户籍", road="学府路", number="12号", building="3栋", unit="2单元",
