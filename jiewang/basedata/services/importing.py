@@ -37,9 +37,10 @@ from jiewang.areas.choices import GRID_LEVELS
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
 from jiewang.core.crypto import blind_index, mask_phone
+from jiewang.core import fastsql
 from jiewang.core.errors import Conflict, PayloadTooLarge, ValidationFailed
 
-from .. import idnumber
+from .. import idnumber, xlsx
 from ..choices import HouseUse, ImportMode, Relation, ResidentType
 from ..models import Address, Building, House, ImportRun, Resident
 from .common import PHONE_RE, ensure_writer
@@ -221,7 +222,11 @@ class _Checker:
             elif not v.get("gender") and not row.errors:
                 bad("gender", "无身份证号时必填 / Required without an ID number.")
             birth = v.get("_birth_raw")
-            if isinstance(birth, dt.datetime):
+            if isinstance(birth, (int, float)) and not isinstance(birth, bool):
+                v["birth_date"] = xlsx.serial_to_date(birth)
+                if v["birth_date"] is None:
+                    bad("birth_date", "日期无效 / Invalid date.")
+            elif isinstance(birth, dt.datetime):
                 v["birth_date"] = birth.date()
             elif isinstance(birth, dt.date):
                 v["birth_date"] = birth
@@ -260,31 +265,40 @@ def _raise_too_large(what: str):
 
 
 def parse_rows(data: bytes, area: Area) -> list[Row]:
+    """The data rows of the file (its first sheet: the fast reader, else openpyxl), refused
+    beyond the size and row limits."""
     if len(data) > max_bytes():
         _raise_too_large(f"> {max_bytes() // (1024 * 1024)} MB")
+    try:
+        return _parse(xlsx.read_rows(data))
+    except xlsx.UnreadableWorkbook:
+        pass
     wb, ws = _read(data)
     try:
-        rows_iter = ws.iter_rows(values_only=True)
-        first = next(rows_iter, None)
-        if first is None:
-            raise ValidationFailed("文件为空 / The file is empty.", code="basedata.import_empty", fields={"file": "empty"})
-        position = _headers(first)
-        limit = max_rows()
-        rows: list[Row] = []
-        items = list(position.items())
-        birth_col = position.get("birth_date")
-        for number, values in enumerate(rows_iter, start=2):
-            if not values or all(c is None or (isinstance(c, str) and not c.strip()) for c in values):
-                continue
-            if len(rows) >= limit:
-                _raise_too_large(f"> {limit} 行 rows")
-            n = len(values)
-            v = {key: _text(values[i]) if i < n else "" for key, i in items}
-            if birth_col is not None and birth_col < n:
-                v["_birth_raw"] = values[birth_col]
-            rows.append(Row(number, v))
+        return _parse(enumerate(ws.iter_rows(values_only=True), start=1))
     finally:
         wb.close()
+
+
+def _parse(sheet) -> list[Row]:
+    first = next(sheet, None)
+    if first is None:
+        raise ValidationFailed("文件为空 / The file is empty.", code="basedata.import_empty", fields={"file": "empty"})
+    position = _headers(first[1])
+    limit = max_rows()
+    rows: list[Row] = []
+    items = list(position.items())
+    birth_col = position.get("birth_date")
+    for number, values in sheet:
+        if not values or all(c is None or (isinstance(c, str) and not c.strip()) for c in values):
+            continue
+        if len(rows) >= limit:
+            _raise_too_large(f"> {limit} 行 rows")
+        n = len(values)
+        v = {key: _text(values[i]) if i < n else "" for key, i in items}
+        if birth_col is not None and birth_col < n:
+            v["_birth_raw"] = values[birth_col]
+        rows.append(Row(number, v))
     if not rows:
         raise ValidationFailed("文件没有数据行 / The file has no data rows.", code="basedata.import_empty",
                                fields={"file": "no rows"})
@@ -316,13 +330,16 @@ def validate(rows: list[Row], area: Area) -> None:
 
 def _places(rows: list[Row], area: Area, *, create: bool) -> dict[tuple, int]:
     """(grid id, address text) → house id for every good row, creating what is missing (or
-    marking the row bad when ``create`` is off)."""
-    houses: dict[tuple, int] = {}
-    for grid_id, text, house_id in (House.objects.filter(area_path__startswith=area.path)
-                                    .values_list("grid_id", "address__text", "id")):
-        houses[(grid_id, text)] = house_id
-    known_addresses = dict(((g, t), a) for g, t, a in Address.objects.filter(area_path__startswith=area.path)
-                           .values_list("grid_id", "text", "id"))
+    marking the row bad when ``create`` is off). Inserted in bulk, ids read back by their keys."""
+    def houses_by_key():
+        return {(g, t): h for g, t, h in House.objects.filter(area_path__startswith=area.path)
+                .values_list("grid_id", "address__text", "id")}
+
+    def addresses_by_key():
+        return {(g, t): a for g, t, a in Address.objects.filter(area_path__startswith=area.path)
+                .values_list("grid_id", "text", "id")}
+
+    houses = houses_by_key()
     missing: dict[tuple, Row] = {}
     for row in rows:
         if row.errors:
@@ -341,17 +358,18 @@ def _places(rows: list[Row], area: Area, *, create: bool) -> dict[tuple, int]:
     # buildings
     bkeys = {(r.grid.pk, r.values["road"], r.values["number"], r.values.get("building", "")): r
              for r in missing.values()}
-    buildings = {(b.grid_id, b.road, b.number, b.name): b.pk for b in Building.objects.filter(
-        grid_id__in={k[0] for k in bkeys})}
-    new_b = [Building(grid=r.grid, area_path=r.grid.path, road=k[1], number=k[2], name=k[3], created_at=now,
-                      updated_at=now) for k, r in bkeys.items() if k not in buildings]
-    Building.objects.bulk_create(new_b, batch_size=500)
-    if new_b and new_b[0].pk is None:  # a backend without RETURNING: read the ids back
-        buildings = {(b.grid_id, b.road, b.number, b.name): b.pk for b in Building.objects.filter(
-            grid_id__in={k[0] for k in bkeys})}
-    else:
-        buildings.update({(b.grid_id, b.road, b.number, b.name): b.pk for b in new_b})
+
+    def buildings_by_key():
+        return {(b.grid_id, b.road, b.number, b.name): b.pk
+                for b in Building.objects.filter(grid_id__in={k[0] for k in bkeys}).only("grid_id", "road", "number",
+                                                                                          "name")}
+
+    buildings = buildings_by_key()
+    fastsql.insert_many([Building(grid=r.grid, area_path=r.grid.path, road=k[1], number=k[2], name=k[3],
+                                  created_at=now, updated_at=now) for k, r in bkeys.items() if k not in buildings])
+    buildings = buildings_by_key()
     # addresses
+    known_addresses = addresses_by_key()
     new_a = []
     for key, r in missing.items():
         if key in known_addresses:
@@ -361,21 +379,12 @@ def _places(rows: list[Row], area: Area, *, create: bool) -> dict[tuple, int]:
                              building_name=v.get("building", ""), unit=v.get("unit", ""), room=v.get("room", ""),
                              text=key[1], created_at=now, updated_at=now,
                              building_id=buildings[(r.grid.pk, v["road"], v["number"], v.get("building", ""))]))
-    Address.objects.bulk_create(new_a, batch_size=500)
-    if new_a and new_a[0].pk is None:
-        known_addresses = dict(((g, t), a) for g, t, a in Address.objects.filter(area_path__startswith=area.path)
-                               .values_list("grid_id", "text", "id"))
-    else:
-        known_addresses.update({(a.grid_id, a.text): a.pk for a in new_a})
-    new_h = [House(grid=r.grid, area_path=r.grid.path, address_id=known_addresses[key],
-                   use=USES.get(r.values.get("use", ""), HouseUse.SELF_OCCUPIED), created_at=now, updated_at=now)
-             for key, r in missing.items()]
-    House.objects.bulk_create(new_h, batch_size=500)
-    if new_h and new_h[0].pk is None:
-        new_h = list(House.objects.filter(address_id__in=[h.address_id for h in new_h]))
-    by_address = {a: k for k, a in known_addresses.items()}
-    houses.update({by_address[h.address_id]: h.pk for h in new_h})
-    return houses
+    fastsql.insert_many(new_a)
+    known_addresses = addresses_by_key()
+    fastsql.insert_many([House(grid=r.grid, area_path=r.grid.path, address_id=known_addresses[key],
+                               use=USES.get(r.values.get("use", ""), HouseUse.SELF_OCCUPIED), created_at=now,
+                               updated_at=now) for key, r in missing.items()])
+    return houses_by_key()
 
 
 def _resident(row: Row, house_id: int, now) -> Resident:
@@ -405,8 +414,7 @@ def import_residents(*, actor, area: Area, data: bytes, filename: str = "", mode
         now = timezone.now()
         try:
             with transaction.atomic():
-                Resident.objects.bulk_create([_resident(r, houses[r.values["_key"]], now) for r in good],
-                                             batch_size=1000)
+                fastsql.insert_many([_resident(r, houses[r.values["_key"]], now) for r in good])
         except IntegrityError:  # an ID number registered meanwhile by someone else
             raise Conflict("导入期间有重复身份证号登记，请重试 / An ID number was registered meanwhile; retry.",
                            code="basedata.duplicate_id") from None

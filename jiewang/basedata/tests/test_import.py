@@ -117,3 +117,20 @@ def test_import_through_the_api(tree, people, client_for):
                                             "file": SimpleUploadedFile("r.xlsx", bad)})
     assert resp.json()["imported"] == 1
     assert client_for(people.other_community_staff).get(f"/api/basedata/imports/{body['id']}").status_code == 404
+
+
+def test_overseas_resident_with_a_date_cell(tree, people):
+    import datetime as dt
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append([h for h, _k, _r in COLUMNS])
+    values = {**row("P1234567", kind="境外", gender="女"), "出生日期": dt.date(1991, 3, 4)}
+    wb.active.append([values.get(h, "") for h, _k, _r in COLUMNS])
+    out = io.BytesIO()
+    wb.save(out)
+    run = import_residents(actor=people.grid_worker, area=tree.g1, data=out.getvalue())
+    assert run.imported == 1, run.errors
+    r = Resident.objects.get()
+    assert (r.kind, r.gender, r.birth_date, r.id_number) == ("overseas", "female", dt.date(1991, 3, 4), "P1234567")
