@@ -119,3 +119,15 @@ def spoil(rows: list[dict], every: int, count: int) -> dict[int, str]:
                 r["身份证号"] = rows[0]["身份证号"]
                 bad[i + 2] = "身份证号"
     return bad
+
+
+def ensure_key_groups() -> None:
+    """The key groups of migration 0002 (transactional tests flush migration-created rows)."""
+    import importlib
+
+    from .models import KeyGroup
+
+    seed = importlib.import_module("jiewang.basedata.migrations.0002_seed_key_groups")
+    for order, (code, name, name_en, risk, days, sensitive) in enumerate(seed.KEY_GROUPS, start=1):
+        KeyGroup.objects.update_or_create(code=code, defaults=dict(
+            name=name, name_en=name_en, default_risk=risk, visit_days=days, sensitive=sensitive, order=order))
