@@ -154,3 +154,27 @@ def writes_anywhere(user) -> bool:
     from jiewang.core.scope import holds_role_for
 
     return holds_role_for(user, Action.ADD, Resident)
+
+
+def key_persons_due(*, user, under: str | None = None, now=None) -> QuerySet:
+    """Open memberships whose next visit is due by ``now``: the last visit (never visited: the
+    start of the membership's first day) + the visit frequency ≤ now. Sensitive groups as in
+    :func:`key_person_list`. The date arithmetic runs in Python (one pass over the ids), the
+    same on every database."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = now or timezone.now()
+    qs = key_person_list(user=user, under=under)
+    due = []
+    for pk, last, since, days in qs.values_list("pk", "last_visited_at", "since", "visit_days"):
+        seen = last or timezone.make_aware(dt.datetime.combine(since, dt.time.min))
+        if seen + dt.timedelta(days=days) <= now:
+            due.append(pk)
+    return qs.filter(pk__in=due)
+
+
+def households(*, user, under: str | None = None) -> QuerySet:
+    """Houses with at least one active resident (户: the unit the counts report and visits use)."""
+    return house_list(user=user, under=under).filter(residents__is_active=True).distinct()

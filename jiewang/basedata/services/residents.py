@@ -205,3 +205,12 @@ def key_person_end(*, actor, key_person: KeyPerson, expected_version: int, note:
     audit_record(actor=actor, action="key_person.end", obj=locked,
                  data={"note": clean_text(note, "note", max_length=200)})
     return locked
+
+
+def key_person_record_visit(*, key_person: KeyPerson, at) -> bool:
+    """Move a membership's ``last_visited_at`` forward to ``at`` (never back). Called by the visit
+    services (patrols), which check scope and audit the visit itself; True when it moved."""
+    from django.db.models import Q
+
+    return bool(KeyPerson.objects.filter(pk=key_person.pk).filter(
+        Q(last_visited_at__isnull=True) | Q(last_visited_at__lt=at)).update(last_visited_at=at))

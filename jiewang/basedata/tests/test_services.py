@@ -119,3 +119,25 @@ def test_sensitive_groups_hidden_from_masked_roles(tree, people):
     assert seen(people.community_staff) == ["drug_user", "elderly_alone"]
     assert seen(people.town_leader) == ["elderly_alone"]
     assert seen(people.other_community_staff) == []
+
+
+def test_visits_due_and_households(tree, people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from jiewang.basedata import selectors
+
+    now = timezone.now()
+    r = resident_in(house_at(tree.g1))
+    resident_in(house_at(tree.g1, room="601"), name="李四", id_number=ID_LI)
+    house_at(tree.g1, room="701")  # vacant
+    weekly = residents.key_person_add(actor=None, resident=r, group=KeyGroup.objects.get(code="community_correction"))
+    monthly = residents.key_person_add(actor=None, resident=r, group=KeyGroup.objects.get(code="elderly_alone"))
+    assert residents.key_person_record_visit(key_person=weekly, at=now - dt.timedelta(days=8))
+    assert residents.key_person_record_visit(key_person=monthly, at=now - dt.timedelta(days=3))
+    assert not residents.key_person_record_visit(key_person=monthly, at=now - dt.timedelta(days=9))  # never back
+    due = selectors.key_persons_due(user=people.grid_worker, now=now)
+    assert list(due.values_list("pk", flat=True)) == [weekly.pk]
+    assert selectors.key_persons_due(user=people.town_leader, now=now).count() == 0  # sensitive: hidden
+    assert selectors.households(user=people.community_staff).count() == 2
