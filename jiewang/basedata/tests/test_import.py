@@ -134,3 +134,21 @@ def test_overseas_resident_with_a_date_cell(tree, people):
     assert run.imported == 1, run.errors
     r = Resident.objects.get()
     assert (r.kind, r.gender, r.birth_date, r.id_number) == ("overseas", "female", dt.date(1991, 3, 4), "P1234567")
+
+
+def test_huge_upload_refused_through_the_api(tree, people, client_for, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.BASEDATA_IMPORT_MAX_BYTES = 2_000
+    data = workbook(many_rows(50))
+    assert len(data) > 2_000
+    resp = client_for(people.grid_worker).post(
+        "/api/basedata/imports", {"area_id": tree.g1.pk, "file": SimpleUploadedFile("big.xlsx", data)})
+    assert (resp.status_code, resp.json()["code"]) == (413, "basedata.import_too_large")
+    settings.BASEDATA_IMPORT_MAX_BYTES = 10 * 1024 * 1024
+    settings.BASEDATA_IMPORT_MAX_ROWS = 20
+    resp = client_for(people.grid_worker).post(
+        "/api/basedata/imports", {"area_id": tree.g1.pk, "file": SimpleUploadedFile("big.xlsx", data)})
+    assert (resp.status_code, resp.json()["code"]) == (413, "basedata.import_too_large")
+    assert "20" in resp.json()["message"]
+    assert Resident.objects.count() == 0 and ImportRun.objects.count() == 0
