@@ -9,7 +9,8 @@ Definitions (active rows only):
 * key persons (重点人员): open memberships of residents living here, per key group (a person in
   two groups counts in both).
 
-Rows: every grid under the area, a subtotal per community, and the total of the area.
+Rows: every grid under the area, a subtotal per community (when the area is above the community),
+and the total of the area.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def report(*, user, area: Area) -> CountReport:
     total = CountRow(area.pk, area.code, area.name, area.level)
     for parent_id, grid_rows in by_parent.items():
         community = communities.get(parent_id)
-        if community is not None and area.level <= AreaLevel.COMMUNITY:
+        if community is not None and area.level < AreaLevel.COMMUNITY:  # a community asked: its total
             sub = CountRow(community.pk, community.code, community.name, community.level)
             for r in grid_rows:
                 sub.add(r)

@@ -59,3 +59,10 @@ def test_counts_exact(tree, people, client_for):
     resp = client_for(people.town_leader).get(f"/api/basedata/counts/export?area_id={tree.t1.pk}")
     ws = load_workbook(io.BytesIO(resp.content)).active
     assert [c.value for c in ws[ws.max_row]][:7] == [tree.t1.code, "一街道", 4, 9, 7, 1, 1]
+
+
+def test_community_counts_have_no_duplicate_subtotal(tree, people, client_for):
+    resident_in(house_at(tree.g1))
+    body = client_for(people.community_staff).get(f"/api/basedata/counts?area_id={tree.c1.pk}").json()
+    assert [r["name"] for r in body["rows"]] == ["甲社区第1网格", "甲社区第2网格"]
+    assert (body["total"]["name"], body["total"]["people"], body["total"]["households"]) == ("甲社区", 1, 1)
