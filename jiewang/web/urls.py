@@ -22,4 +22,5 @@ urlpatterns = [
     path("assessment/", include("jiewang.web.assessment.urls")),  # 考核: rankings, lists, exclusions
     path("warnings/", include("jiewang.web.warning.urls")),  # 预警: handling an alert
     path("party/", include("jiewang.web.party.urls")),  # 党建: workspace, member page, wish board
+    path("basedata/", include("jiewang.web.basedata.urls")),  # 一标三实: addresses, houses, residents, units
 ]

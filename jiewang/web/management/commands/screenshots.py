@@ -67,6 +67,11 @@ PAGES = [
     ("staffing", "community_staff", "/grid/staffing/"),  # 网格力量 (1+3+N)
     ("staffing-town-unstaffed", "town_operator", "/grid/staffing/?unstaffed=1"),
     ("staffing-me", "grid_worker", "/grid/staffing/me/"),
+    ("basedata", "grid_worker", "/basedata/"),
+    ("basedata-town", "town_leader", "/basedata/?tab=key"),
+    ("basedata-resident", "grid_worker", "/basedata/residents/{resident}/"),
+    ("basedata-import", "community_staff", "/basedata/import/"),
+    ("basedata-counts", "community_staff", "/basedata/counts/"),
 ]
 
 
@@ -239,5 +244,8 @@ class Command(BaseCommand):
         Event.objects.filter(pk=closed.pk).update(reporter=resident)
         actions.event_self_handle(event=get(closed), actor=admin, comment="网格员现场劝导")
         actions.event_close_on_spot(event=get(closed), actor=admin, comment="已清理完毕")
+        from jiewang.basedata.models import KeyPerson  # a demo key person of the grid (jiewang/demo/basedata.py)
+
+        key_person = KeyPerson.objects.filter(grid=grid).order_by("id").first()
         return {"event": event.number, "dept_event": dept_event.number, "grid_event": grid_event.number,
-                "closed_event": closed.number}
+                "closed_event": closed.number, **({"resident": key_person.resident_id} if key_person else {})}
