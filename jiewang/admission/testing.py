@@ -80,17 +80,34 @@ def admitted_task(actor, area, *, title: str = "入户走访", category: str = "
     return Assignment.objects.get(event=p.event)
 
 
+def household(grid):
+    """One household of base data in ``grid``: a house at 学府路12号3栋2单元501 with two residents."""
+    from jiewang.basedata.models import Address, Building, House, Resident
+
+    b = Building.objects.create(grid=grid, area_path=grid.path, road="学府路", number="12号", name="3栋")
+    a = Address.objects.create(grid=grid, area_path=grid.path, building=b, road="学府路", number="12号",
+                               building_name="3栋", unit="2单元", room="501", text="学府路12号3栋2单元501")
+    h = House.objects.create(grid=grid, area_path=grid.path, address=a, use="self_occupied")
+    r1 = Resident.objects.create(grid=grid, area_path=grid.path, name="张桂兰", gender="female", house=h,
+                                 relation="head")
+    r2 = Resident.objects.create(grid=grid, area_path=grid.path, name="李建国", gender="male", house=h,
+                                 relation="spouse")
+    return r1, r2
+
+
 def admission_world(tree, people, loop) -> dict:
-    """A published list, a draft v2, a held push and an admitted data-collection task, for the
-    API fuzz run."""
+    """For the API matrix and fuzz runs: 北区's published list v1 and its draft v2 (``duty_list_id``,
+    ``duty_item_id`` are the draft's), a push held (the department cited a town-only duty:
+    ``push_id``), and a delivered data-collection task pre-filled for a household of 第1网格
+    (``task_number``, ``task_record_id``)."""
+    from .models import TaskRecord
     from .services.lists import duty_list_draft
 
-    dl = published_list(tree, department=people.department)
+    published_list(tree, department=people.department)
+    household(tree.g1)
     draft = duty_list_draft(actor=None, district=tree.d1)
-    held = push(people.town_operator, tree.g1, title="表外任务")
+    held = push(people.department_staff, tree.g1, code="PB01", title="表外任务")
     delivered = push(people.town_operator, tree.g1, code="RK01", title="人口信息采集")
-    from .models import TaskRecord
-
-    record = TaskRecord.objects.filter(push=delivered).first()
-    return {"duty_list_id": dl.pk, "duty_item_id": draft.items.first().pk, "push_id": held.pk,
-            "task_record_id": record.pk if record else held.pk}
+    return {"duty_list_id": draft.pk, "duty_item_id": draft.items.order_by("code").first().pk, "push_id": held.pk,
+            "task_number": delivered.event.number,
+            "task_record_id": TaskRecord.objects.filter(push=delivered).first().pk}

@@ -20,4 +20,5 @@ urlpatterns = [
     path("duty/", include("jiewang.web.duty.urls")),  # 值班: roster, log, handover
     path("assessment/", include("jiewang.web.assessment.urls")),  # 考核: rankings, lists, exclusions
     path("warnings/", include("jiewang.web.warning.urls")),  # 预警: handling an alert
+    path("admission/", include("jiewang.web.admission.urls")),  # 职责事项准入: list, held tasks, burden
 ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from jiewang.accounts.choices import Role
 from jiewang.accounts.models import RoleGrant, User
 from jiewang.admission.models import DutyItem, DutyList, PushRequest, TaskRecord
-from jiewang.admission.testing import item, push
+from jiewang.admission.testing import household, push
 from jiewang.audit.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -89,23 +89,12 @@ def test_who_keeps_the_list(tree, people, loop, dlist, client_for):
 
 # ---- 一表通: a data-collection task pre-filled from base data ---------------------------------------------
 
-def _household(tree):
-    from jiewang.basedata.models import Address, Building, House, Resident
-
-    g = tree.g1
-    b = Building.objects.create(grid=g, area_path=g.path, road="学府路", number="12号", name="3栋")
-    a = Address.objects.create(grid=g, area_path=g.path, building=b, road="学府路", number="12号", building_name="3栋",
-                               unit="2单元", room="501", text="学府路12号3栋2单元501")
-    h = House.objects.create(grid=g, area_path=g.path, address=a, use="self_occupied")
-    r1 = Resident.objects.create(grid=g, area_path=g.path, name="张桂兰", gender="female", house=h, relation="head")
-    r2 = Resident.objects.create(grid=g, area_path=g.path, name="李建国", gender="male", house=h, relation="spouse")
-    Resident.objects.create(grid=g, area_path=g.path, name="王搬走", gender="male", house=h, relation="child",
-                            is_active=False)
-    return r1, r2
-
-
 def test_a_data_collection_task_is_prefilled_from_base_data(tree, people, loop, dlist, client_for):
-    r1, r2 = _household(tree)
+    r1, r2 = household(tree.g1)
+    from jiewang.basedata.models import Resident
+
+    Resident.objects.create(grid=tree.g1, area_path=tree.g1.path, name="王搬走", gender="male", house=r1.house,
+                            relation="child", is_active=False)
     p = push(people.department_staff, tree.g1, code="RK01", title="人口信息采集")
     assert p.status == "admitted" and [f["key"] for f in p.form] == ["name", "relation", "address", "insured"]
     gw = client_for(people.grid_worker)
