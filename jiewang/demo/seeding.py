@@ -52,6 +52,7 @@ from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict
 
 from . import names
+from .admission import delete_admission, seed_admission
 from .citygen import CityPlan, PlanNode, Progress, generate_city
 
 DEMO_PASSWORD = "jiewang-demo-2026"
@@ -163,6 +164,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
+        result.counts["duty items in force"] = seed_admission(Area.objects.get(pk=result.root_id))  # 职责事项准入
         result.timings = timings
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
@@ -442,7 +444,9 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
                    "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
-                   "stats.rollupmark"}  # the rollups' high-water mark
+                   "stats.rollupmark",  # the rollups' high-water mark
+                   # the demo's duty admission lists and pushes (jiewang.demo.admission), deleted with it
+                   "admission.dutylist", "admission.dutyitem", "admission.pushrequest", "admission.taskrecord"}
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
@@ -520,6 +524,7 @@ def _delete_demo(root: Area, progress) -> None:
 
     from .history import HISTORY_STAFF_RE
 
+    delete_admission(root)  # pushes name the history's events and the city's areas
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
     _delete_demo_history()
