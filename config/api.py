@@ -308,6 +308,10 @@ from jiewang.warning.api import device_router, router as warning_router  # noqa:
 api.add_router("/warnings", warning_router)
 api.add_router("/devices", device_router)
 
+from jiewang.basedata.api import router as basedata_router  # noqa: E402
+
+api.add_router("/basedata", basedata_router)
+
 from jiewang.admission.api import router as admission_router, task_router  # noqa: E402
 
 api.add_router("/admission", admission_router)

@@ -52,6 +52,7 @@ from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict
 
 from . import names
+from .basedata import delete_basedata, seed_basedata, untouched_reasons as basedata_untouched
 from .admission import delete_admission, seed_admission
 from .citygen import CityPlan, PlanNode, Progress, generate_city
 
@@ -161,6 +162,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
             _delete_demo(root, progress)
             timings["delete old demo"] = time.perf_counter() - t
         result = _write(plan, progress, timings, grid_workers=grid_workers)
+        result.counts.update(seed_basedata(community=_demo_area(result.root_id, plan, AreaLevel.COMMUNITY), seed=plan.seed))
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
@@ -187,6 +189,12 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         timings["history"] = time.perf_counter() - t
     result.logins = demo_logins()
     return result
+
+
+def _demo_area(root_id: int, plan: CityPlan, level: int) -> Area:
+    """The area of the demo branch (where the demo logins work) at ``level``."""
+    return Area.objects.get(path__startswith=Area.objects.get(pk=root_id).path, level=level,
+                            code=_demo_branch(plan)[level].code)
 
 
 def _history_scope(root: Area, plan: CityPlan) -> Area:
@@ -445,6 +453,7 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
                    "stats.rollupmark",  # the rollups' high-water mark
+                   "basedata.keygroup",  # the key groups (made by the base data's migration)
                    # the demo's duty admission lists and pushes (jiewang.demo.admission), deleted with it
                    "admission.dutylist", "admission.dutyitem", "admission.pushrequest", "admission.taskrecord"}
 
@@ -496,6 +505,8 @@ def _ensure_only_demo_data(root: Area) -> None:
             continue
         if model._meta.app_label in HISTORY_APPS and not history:
             continue
+        if model._meta.app_label == "basedata" and not basedata_untouched():  # the demo's, as seeded
+            continue
         if model._default_manager.exists():
             reasons.append(f"{model._meta.label} rows")
     if reasons:
@@ -528,6 +539,7 @@ def _delete_demo(root: Area, progress) -> None:
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
     _delete_demo_history()
+    delete_basedata()
     subtree = Area.objects.filter(path__startswith=root.path)
     DutyDay.objects.filter(town__in=subtree).delete()  # before the users it names (the history's too)
     # History staff are named on audit rows: the collector sets those to NULL.
