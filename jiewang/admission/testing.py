@@ -81,18 +81,13 @@ def admitted_task(actor, area, *, title: str = "入户走访", category: str = "
 
 
 def household(grid):
-    """One household of base data in ``grid``: a house at 学府路12号3栋2单元501 with two residents."""
-    from jiewang.basedata.models import Address, Building, House, Resident
+    """One household of base data in ``grid`` (through basedata's services): a house at
+    学府路12号3栋2单元501 with two residents, 张桂兰 (head) and 李建国 (spouse)."""
+    from jiewang.basedata.testing import ID_LI, ID_WANG, house_at, resident_in
 
-    b = Building.objects.create(grid=grid, area_path=grid.path, road="学府路", number="12号", name="3栋")
-    a = Address.objects.create(grid=grid, area_path=grid.path, building=b, road="学府路", number="12号",
-                               building_name="3栋", unit="2单元", room="501", text="学府路12号3栋2单元501")
-    h = House.objects.create(grid=grid, area_path=grid.path, address=a, use="self_occupied")
-    r1 = Resident.objects.create(grid=grid, area_path=grid.path, name="张桂兰", gender="female", house=h,
-                                 relation="head")
-    r2 = Resident.objects.create(grid=grid, area_path=grid.path, name="李建国", gender="male", house=h,
-                                 relation="spouse")
-    return r1, r2
+    h = house_at(grid)
+    return (resident_in(h, name="张桂兰", id_number=ID_LI, relation="head"),
+            resident_in(h, name="李建国", id_number=ID_WANG, relation="spouse"))
 
 
 def admission_world(tree, people, loop) -> dict:

@@ -6,8 +6,9 @@ holds the value (:data:`SOURCES`: ``resident.name``, ``house.use`` …). When a 
 :func:`prefill` writes one :class:`~..models.TaskRecord` per person (a ``resident.*`` source) or
 per household (``house.*``) of the target area, its values read from base data, so nothing that
 exists is typed again: the worker confirms the record or corrects it (:func:`record_confirm`).
-A correction of a sourced field goes back to base data through its own service when the worker
-may write there (``written_back``), and is kept on the record either way (``corrections``).
+A correction of a sourced field goes back to base data through its own services
+(``resident_update``, ``house_update``: scope, version and audit are theirs) when they accept it
+(``written_back``), and is kept on the record either way (``corrections``).
 """
 
 from __future__ import annotations
@@ -154,30 +155,24 @@ def _value(field, raw):
 
 
 def _write_back(actor, record: TaskRecord, changes: dict) -> bool:
-    """Apply corrections of base-data fields through basedata's own services (checked, audited);
-    False when there is no such service or the worker may not write there (kept on the record)."""
-    try:
-        from jiewang.basedata.models import House, Resident
-        from jiewang.basedata.services import residents as resident_services
-    except ImportError:
-        return False
-    update = getattr(resident_services, "resident_update", None)
-    if update is None or not changes or record.subject_type not in ("resident", "house"):
-        return False
+    """Apply corrections of base-data fields through basedata's own services (checked against
+    the worker's scope, versioned, audited); False when they refuse (the correction stays on the
+    record for the community to apply)."""
+    from jiewang.basedata.models import House, Resident
+    from jiewang.basedata.services.places import house_update
+    from jiewang.basedata.services.residents import resident_update
+
     try:
         with transaction.atomic():
             if record.subject_type == "resident":
                 row = Resident.objects.get(pk=record.subject_id)
-                update(actor=actor, resident=row, expected_version=row.version, **changes)
-            else:
-                from jiewang.basedata.services import places
-
-                house_update = getattr(places, "house_update", None)
-                if house_update is None:
-                    return False
+                resident_update(actor=actor, resident=row, expected_version=row.version, **changes)
+            elif record.subject_type == "house":
                 row = House.objects.get(pk=record.subject_id)
                 house_update(actor=actor, house=row, expected_version=row.version, **changes)
-    except (ApplicationError, TypeError, House.DoesNotExist, Resident.DoesNotExist):
+            else:
+                return False
+    except (ApplicationError, House.DoesNotExist, Resident.DoesNotExist):
         return False
     return True
 

@@ -111,6 +111,10 @@ def test_a_data_collection_task_is_prefilled_from_base_data(tree, people, loop, 
     assert (out["status"], out["corrections"]) == ("corrected", {"name": ["李建国", "李建军"]})
     rec = TaskRecord.objects.get(pk=rows[1]["id"])
     assert rec.confirmed_by == people.grid_worker
+    # the correction went back to base data through its own service (versioned, audited)
+    r2.refresh_from_db()
+    assert (out["written_back"], r2.name, r2.version) == (True, "李建军", 2)
+    assert AuditEntry.objects.filter(object_type="basedata.resident", object_id=str(r2.pk)).exists()
     assert AuditEntry.objects.filter(action="push.record_confirm", object_id=str(rec.pk)).exists()
     # unknown fields and other grids' workers are refused
     assert post(gw, f"/api/admission/records/{rows[0]['id']}/confirm", {"values": {"x": "1"}}).status_code == 422
