@@ -83,6 +83,8 @@ def parse_month(value: str | None) -> dt.date:
         return today.replace(day=1)
     try:
         y, m = (int(x) for x in value.split("-")[:2])
+        if not 2000 <= y <= 2100:
+            raise ValueError(y)
         return dt.date(y, m, 1)
     except (ValueError, TypeError):
         raise ValidationFailed("月份格式应为 YYYY-MM / The month is YYYY-MM.", code="validation_failed",

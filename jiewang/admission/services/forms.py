@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from jiewang.audit.services import audit_record
 from jiewang.core.errors import ApplicationError, Conflict, ValidationFailed
@@ -42,19 +43,32 @@ def _key_groups(r):
 # source -> (subject, reader, the base-data field a correction writes, or None)
 SOURCES = {
     "resident.name": ("resident", lambda r: r.name, "name"),
-    "resident.gender": ("resident", lambda r: r.gender, "gender"),
+    "resident.gender": ("resident", lambda r: r.get_gender_display(), "gender"),
     "resident.birth_date": ("resident", lambda r: r.birth_date.isoformat() if r.birth_date else "", "birth_date"),
-    "resident.kind": ("resident", lambda r: r.kind, "kind"),
-    "resident.relation": ("resident", lambda r: r.relation, "relation"),
+    "resident.kind": ("resident", lambda r: r.get_kind_display(), "kind"),
+    "resident.relation": ("resident", lambda r: r.get_relation_display(), "relation"),
     "resident.phone_masked": ("resident", lambda r: r.phone_masked, None),
     "resident.address": ("resident", _resident_address, None),
     "resident.key_groups": ("resident", _key_groups, None),
     "house.address": ("house", lambda h: h.address.text, None),
-    "house.use": ("house", lambda h: h.use, "use"),
+    "house.use": ("house", lambda h: h.get_use_display(), "use"),
     "house.area_m2": ("house", lambda h: float(h.area_m2) if h.area_m2 is not None else "", "area_m2"),
     "house.owner_name": ("house", lambda h: h.owner_name, "owner_name"),
     "house.residents": ("house", lambda h: sum(1 for r in h.residents.all() if r.is_active), None),
 }
+
+
+def _as_code(subject: str, field: str, value):
+    """A corrected value of a choice field, shown by its label, as base data's code."""
+    from jiewang.basedata.models import House, Resident
+
+    model_field = (Resident if subject == "resident" else House)._meta.get_field(field)
+    for code, label in model_field.choices or ():
+        with translation.override(settings.LANGUAGE_CODE):
+            shown = str(label)
+        if value in (code, shown, str(label)):
+            return code
+    return value
 
 
 def clean_form(fields) -> list[dict]:
@@ -120,11 +134,12 @@ def prefill(push: PushRequest) -> int:
                                   subject_id=push.area_id, label=push.area.name)
         return 1
     records = []
-    for row in _rows(subject, push.area_path).iterator(chunk_size=500):
-        values = {f["key"]: v for f in fields if (v := _read(f, row, subject)) is not None}
-        label = f"{row.name} · {_resident_address(row)}" if subject == "resident" else row.address.text
-        records.append(TaskRecord(push=push, area_path=row.area_path, subject_type=subject, subject_id=row.pk,
-                                  label=label[:200], prefilled=values, values=dict(values)))
+    with translation.override(settings.LANGUAGE_CODE):  # choices stored by their label in the site's language
+        for row in _rows(subject, push.area_path).iterator(chunk_size=500):
+            values = {f["key"]: v for f in fields if (v := _read(f, row, subject)) is not None}
+            label = f"{row.name} · {_resident_address(row)}" if subject == "resident" else row.address.text
+            records.append(TaskRecord(push=push, area_path=row.area_path, subject_type=subject, subject_id=row.pk,
+                                      label=label[:200], prefilled=values, values=dict(values)))
     TaskRecord.objects.bulk_create(records, batch_size=500)
     return len(records)
 
@@ -199,6 +214,7 @@ def record_confirm(*, actor, record: TaskRecord, values: dict | None = None) -> 
     for k, (_old, v) in corrections.items():
         target = SOURCES[fields[k]["source"]][2] if fields[k].get("source") else None
         if target:
+            v = _as_code(record.subject_type, target, v)
             base_changes[target] = (v or None) if target in ("birth_date", "area_m2") else v
     record.values, record.corrections = new, corrections
     record.status = RecordStatus.CORRECTED if corrections else RecordStatus.CONFIRMED

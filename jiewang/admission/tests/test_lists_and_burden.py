@@ -99,21 +99,28 @@ def test_a_data_collection_task_is_prefilled_from_base_data(tree, people, loop, 
     assert p.status == "admitted" and [f["key"] for f in p.form] == ["name", "relation", "address", "insured"]
     gw = client_for(people.grid_worker)
     rows = gw.get(f"/api/admission/tasks/{p.event.number}/records").json()
+    from django.utils import translation
+
+    from jiewang.basedata.choices import Relation
+
+    with translation.override("zh-hans"):  # choices are shown (and stored) by their label in the site's language
+        head, spouse, child = (str(Relation(x).label) for x in ("head", "spouse", "child"))
     assert [(r["subject_id"], r["prefilled"]) for r in rows] == [
-        (r1.pk, {"name": "张桂兰", "relation": "head", "address": "学府路12号3栋2单元501"}),
-        (r2.pk, {"name": "李建国", "relation": "spouse", "address": "学府路12号3栋2单元501"})]  # moved-out: none
+        (r1.pk, {"name": "张桂兰", "relation": head, "address": "学府路12号3栋2单元501"}),
+        (r2.pk, {"name": "李建国", "relation": spouse, "address": "学府路12号3栋2单元501"})]  # moved-out: none
     # the worker confirms one as it is and corrects the other; only the new datum is typed
     r = post(gw, f"/api/admission/records/{rows[0]['id']}/confirm", {"values": {"insured": True}})
     assert r.status_code == 200 and r.json()["status"] == "confirmed", r.content
     assert r.json()["values"] == {**rows[0]["prefilled"], "insured": True}
-    r = post(gw, f"/api/admission/records/{rows[1]['id']}/confirm", {"values": {"name": "李建军", "insured": False}})
+    r = post(gw, f"/api/admission/records/{rows[1]['id']}/confirm",
+             {"values": {"name": "李建军", "relation": child, "insured": False}})
     out = r.json()
-    assert (out["status"], out["corrections"]) == ("corrected", {"name": ["李建国", "李建军"]})
+    assert (out["status"], out["corrections"]) == ("corrected", {"name": ["李建国", "李建军"], "relation": [spouse, child]})
     rec = TaskRecord.objects.get(pk=rows[1]["id"])
     assert rec.confirmed_by == people.grid_worker
     # the correction went back to base data through its own service (versioned, audited)
     r2.refresh_from_db()
-    assert (out["written_back"], r2.name, r2.version) == (True, "李建军", 2)
+    assert (out["written_back"], r2.name, r2.relation, r2.version) == (True, "李建军", "child", 2)
     assert AuditEntry.objects.filter(object_type="basedata.resident", object_id=str(r2.pk)).exists()
     assert AuditEntry.objects.filter(action="push.record_confirm", object_id=str(rec.pk)).exists()
     # unknown fields and other grids' workers are refused

@@ -38,6 +38,12 @@ def _fail(request, exc: ApplicationError) -> None:
     messages.error(request, exc.text)
 
 
+def _page(request, template: str, context: dict, status: int = 200):
+    """Render with what every admission page's tabs need (may this user push a task?)."""
+    context["can_push"] = request.user.is_superuser or bool(roles_of(request.user) & TASK_SENDERS)
+    return render(request, template, context, status=status)
+
+
 @admission_required
 def index(request):
     """The held queue (for the command center) and the pushes in scope."""
@@ -45,7 +51,7 @@ def index(request):
     queue = list(selectors.held_queue(user=user)[:200])
     status = request.GET.get("status", "")
     recent = selectors.pushes(user=user, status=status if status in PushStatus.values else None)[:100]
-    return render(request, "web/admission/index.html", {
+    return _page(request, "web/admission/index.html", {
         "queue": queue, "pushes": recent, "statuses": PushStatus.choices, "status": status,
         "is_decider": user.is_superuser or bool(roles_of(user) & DECIDERS),
     })
@@ -88,7 +94,7 @@ def lists(request):
             _fail(request, exc)
             return redirect("web:admission-lists")
         return redirect("web:admission-list", draft.pk)
-    return render(request, "web/admission/lists.html", {"by_district": by_district, "keeper": keeper})
+    return _page(request, "web/admission/lists.html", {"by_district": by_district, "keeper": keeper})
 
 
 def _editable(user, dl) -> bool:
@@ -105,12 +111,37 @@ def list_detail(request, list_id: int):
     for i in items:
         i.form_text = json.dumps(i.form, ensure_ascii=False)
     diff = selectors.list_diff(selectors.previous_of(dl), dl)
+    diff["changed_rows"] = [(code, [(_field_label(f), _shown(f, a), _shown(f, b)) for f, (a, b) in fields.items()])
+                            for code, fields in diff["changed"].items()]
     departments = list(restrict(Department.objects.filter(is_active=True), request.user, Action.VIEW)
                        .filter(area__path__in=[p for p in _ancestor_paths(dl.district)]).order_by("name")[:200])
-    return render(request, "web/admission/list.html", {
+    return _page(request, "web/admission/list.html", {
         "dl": dl, "items": items, "diff": diff, "editable": _editable(request.user, dl), "kinds": DutyKind.choices,
         "levels": DutyLevel.choices, "departments": departments,
     })
+
+
+def _field_label(field: str) -> str:
+    from jiewang.admission.models import DutyItem
+
+    if field == "departments":
+        return _("Departments that may push it")
+    return str(DutyItem._meta.get_field(field).verbose_name)
+
+
+def _shown(field: str, value) -> str:
+    """A diff value as the page shows it: choices by their label, yes/no, a form by its size."""
+    if field == "kind":
+        return str(dict(DutyKind.choices).get(value, value))
+    if field == "level":
+        return str(dict(DutyLevel.choices).get(value, value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if field == "form":
+        return str(len(value or []))
+    if isinstance(value, list):
+        return "、".join(value) or "—"
+    return str(value) if value not in (None, "") else "—"
 
 
 def _ancestor_paths(area: Area) -> list[str]:
@@ -193,9 +224,9 @@ def burden_page(request):
             report = burden.burden_report(user=user, area=area, month=month)
     except ApplicationError as exc:
         error, month = exc.text, burden.parse_month(None)
-    return render(request, "web/admission/burden.html", {
+    return _page(request, "web/admission/burden.html", {
         "areas": areas, "area": area, "month": f"{month:%Y-%m}", "report": report, "error": error,
-    }, status=422 if error else 200)
+    }, 422 if error else 200)
 
 
 def _reads_burden(user, area) -> bool:
@@ -230,5 +261,5 @@ def records(request, number: str):
         except ApplicationError as exc:
             _fail(request, exc)
         return redirect("web:admission-records", number)
-    return render(request, "web/admission/records.html", {"event": event, "push": push, "rows": rows,
+    return _page(request, "web/admission/records.html", {"event": event, "push": push, "rows": rows,
                                                           "fields": push.form if push else []})
