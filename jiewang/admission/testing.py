@@ -82,12 +82,16 @@ def admitted_task(actor, area, *, title: str = "入户走访", category: str = "
 
 def household(grid):
     """One household of base data in ``grid`` (through basedata's services): a house at
-    学府路12号3栋2单元501 with two residents, 张桂兰 (head) and 李建国 (spouse)."""
-    from jiewang.basedata.testing import ID_LI, ID_WANG, house_at, resident_in
+    学府路18号3栋2单元501 with two residents, 张桂兰 (head) and 李建国 (spouse)."""
+    import random
 
-    h = house_at(grid)
-    return (resident_in(h, name="张桂兰", id_number=ID_LI, relation="head"),
-            resident_in(h, name="李建国", id_number=ID_WANG, relation="spouse"))
+    from jiewang.basedata import idnumber
+    from jiewang.basedata.testing import house_at, resident_in
+
+    h = house_at(grid, number="18号")
+    ids = [idnumber.fake(random.Random(seed), area="500101", gender=g) for seed, g in ((101, "female"), (102, "male"))]
+    return (resident_in(h, name="张桂兰", id_number=ids[0], phone="13800001111", relation="head"),
+            resident_in(h, name="李建国", id_number=ids[1], phone="13800002222", relation="spouse"))
 
 
 def admission_world(tree, people, loop) -> dict:

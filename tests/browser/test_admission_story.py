@@ -61,7 +61,7 @@ def test_the_district_edits_a_draft_and_publishes_it(live_server, live_tree, liv
     login(page, base, live_people.district_admin, next_url="/admission/lists/")
     page.goto(base + "/admission/lists/")
     with page.expect_navigation():
-        page.locator("form button[type=submit]").first.click()
+        page.locator('form:has(input[name="district_id"]) button[type=submit]').first.click()
     draft = DutyList.objects.get(status="draft")
     assert page.url.endswith(f"/admission/lists/{draft.pk}/")
     page.fill("#new-code", "LN01")

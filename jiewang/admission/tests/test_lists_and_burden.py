@@ -106,8 +106,8 @@ def test_a_data_collection_task_is_prefilled_from_base_data(tree, people, loop, 
     with translation.override("zh-hans"):  # choices are shown (and stored) by their label in the site's language
         head, spouse, child = (str(Relation(x).label) for x in ("head", "spouse", "child"))
     assert [(r["subject_id"], r["prefilled"]) for r in rows] == [
-        (r1.pk, {"name": "张桂兰", "relation": head, "address": "学府路12号3栋2单元501"}),
-        (r2.pk, {"name": "李建国", "relation": spouse, "address": "学府路12号3栋2单元501"})]  # moved-out: none
+        (r1.pk, {"name": "张桂兰", "relation": head, "address": "学府路18号3栋2单元501"}),
+        (r2.pk, {"name": "李建国", "relation": spouse, "address": "学府路18号3栋2单元501"})]  # moved-out: none
     # the worker confirms one as it is and corrects the other; only the new datum is typed
     r = post(gw, f"/api/admission/records/{rows[0]['id']}/confirm", {"values": {"insured": True}})
     assert r.status_code == 200 and r.json()["status"] == "confirmed", r.content
