@@ -72,6 +72,7 @@ def world(tree, people, loop):
     from jiewang.party.testing import party_ids, party_world
     from jiewang.staffing.testing import staffing_world
     from jiewang.basedata.testing import basedata_world
+    from jiewang.admission.testing import admission_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -93,6 +94,7 @@ def world(tree, people, loop):
         **party_ids(party_world(tree, people)),
         **staffing_world(tree, people, loop),
         **basedata_world(tree, people, loop),
+        **admission_world(tree, people, loop),
     }
 
 

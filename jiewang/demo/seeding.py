@@ -53,6 +53,7 @@ from jiewang.core.errors import Conflict
 
 from . import names
 from .basedata import delete_basedata, seed_basedata, untouched_reasons as basedata_untouched
+from .admission import delete_admission, seed_admission
 from .citygen import CityPlan, PlanNode, Progress, generate_city
 
 DEMO_PASSWORD = "jiewang-demo-2026"
@@ -173,6 +174,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
+        result.counts["duty items in force"] = seed_admission(Area.objects.get(pk=result.root_id))  # 职责事项准入
         result.timings = timings
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
@@ -464,7 +466,9 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "stats.rollupmark",  # the rollups' high-water mark
                    # the grid people seeded with the city (jiewang/demo/staffing.py), replaced with it
                    "staffing.person", "staffing.gridmember", "staffing.unstaffedflag",
-                   "basedata.keygroup"}  # the key groups (made by the base data's migration)
+                   "basedata.keygroup",  # the key groups (made by the base data's migration)
+                   # the demo's duty admission lists and pushes (jiewang.demo.admission), deleted with it
+                   "admission.dutylist", "admission.dutyitem", "admission.pushrequest", "admission.taskrecord"}
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
@@ -550,6 +554,7 @@ def _delete_demo(root: Area, progress) -> None:
 
     delete_demo_staffing(root)  # before the areas and the grid workers its rows name
 
+    delete_admission(root)  # pushes name the history's events and the city's areas
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
     _delete_demo_history()

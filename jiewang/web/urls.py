@@ -23,4 +23,5 @@ urlpatterns = [
     path("warnings/", include("jiewang.web.warning.urls")),  # 预警: handling an alert
     path("party/", include("jiewang.web.party.urls")),  # 党建: workspace, member page, wish board
     path("basedata/", include("jiewang.web.basedata.urls")),  # 一标三实: addresses, houses, residents, units
+    path("admission/", include("jiewang.web.admission.urls")),  # 职责事项准入: list, held tasks, burden
 ]

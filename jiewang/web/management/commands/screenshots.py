@@ -62,6 +62,9 @@ PAGES = [
     ("screen", "town_operator", "/command/screen/"),
     ("duty-log", "duty_leader", "/duty/log/"),
     ("task-new", "town_operator", "/command/tasks/new/"),
+    ("admission-held", "commander", "/admission/"),  # 职责事项准入: held tasks
+    ("admission-lists", "district_admin", "/admission/lists/"),
+    ("admission-burden", "town_leader", "/admission/burden/"),  # 减负
     ("manage-boards", "town_leader", "/manage/boards/"),
     ("assessment", "town_leader", "/assessment/"),
     ("staffing", "community_staff", "/grid/staffing/"),  # 网格力量 (1+3+N)
