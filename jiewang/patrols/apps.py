@@ -8,3 +8,8 @@ class PatrolsConfig(AppConfig):
     name = "jiewang.patrols"
     label = "patrols"
     verbose_name = _("Patrols and visits")
+
+    def ready(self):
+        from . import permissions
+
+        permissions.register()
