@@ -86,7 +86,7 @@ def points(request, patrol_id: DbId, payload: BatchIn):
     2,000 points, 422 when any point is invalid (nothing of the batch stored)."""
     patrol = selectors.patrol_for_track(user=request.user, patrol_id=patrol_id)
     result = track_batch_add(actor=request.user, patrol=patrol, client_id=payload.batch_id,
-                             points=[p.__dict__ for p in payload.points])
+                             points=[p.__dict__ for p in payload.points])  # plain dicts
     return Status(201 if result.created else 200, {"batch_id": payload.batch_id, "stored": result.points,
                                                    "outside": result.outside, "duplicate": not result.created})
 

@@ -224,3 +224,25 @@ def test_rules_kept_by_community_staff_not_by_workers(tree, people, client_for):
     assert r.json()["code"] == "patrol.rule_stale"
     assert client_for(people.grid_worker).get("/api/patrols/rules").json()[0]["every"] == 2
     assert client_for(people.other_community_staff).get("/api/patrols/rules").json() == []
+
+
+def test_points_written_by_executemany_equal_what_the_orm_writes(tree, people):
+    """The narrow fast path of track ingestion (services.track._insert_points) against bulk_create."""
+    import numpy as np
+
+    from jiewang.patrols.services.track import _insert_points
+
+    p = _started(people, tree)
+    b = TrackBatch.objects.create(patrol=p, client_id="x")
+    ms = int(timezone.now().timestamp() * 1000) - 1234
+    _insert_points(p.pk, b.pk, np.array([ms, ms + 1]), np.array([106.06, 106.13]), np.array([29.2, 29.3]),
+                   np.array([5.5, np.nan]), np.array([False, True]))
+    TrackPoint.objects.bulk_create([
+        TrackPoint(patrol=p, batch=b, recorded_at=dt.datetime.fromtimestamp(ms / 1000, dt.UTC), lon=106.06, lat=29.2,
+                   accuracy_m=5.5, outside=False),
+        TrackPoint(patrol=p, batch=b, recorded_at=dt.datetime.fromtimestamp((ms + 1) / 1000, dt.UTC), lon=106.13,
+                   lat=29.3, accuracy_m=None, outside=True)])
+    rows = list(TrackPoint.objects.filter(patrol=p).order_by("id").values(
+        "recorded_at", "lon", "lat", "accuracy_m", "outside", "batch_id"))
+    assert rows[:2] == rows[2:]
+    assert rows[0]["recorded_at"] == dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
