@@ -311,6 +311,10 @@ from jiewang.warning.api import device_router, router as warning_router  # noqa:
 api.add_router("/warnings", warning_router)
 api.add_router("/devices", device_router)
 
+from jiewang.staffing.api import router as staffing_router  # noqa: E402
+
+api.add_router("/staffing", staffing_router)
+
 from jiewang.patrols.api import router as patrols_router  # noqa: E402
 
 api.add_router("/patrols", patrols_router)

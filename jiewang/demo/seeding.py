@@ -160,6 +160,9 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
             _delete_demo(root, progress)
             timings["delete old demo"] = time.perf_counter() - t
         result = _write(plan, progress, timings, grid_workers=grid_workers)
+        from .staffing import seed_staffing
+
+        result.counts.update(seed_staffing(plan=plan, root_id=result.root_id))  # 网格力量 (1+3+N)
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
@@ -442,7 +445,9 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
                    "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
-                   "stats.rollupmark"}  # the rollups' high-water mark
+                   "stats.rollupmark",  # the rollups' high-water mark
+                   # the grid people seeded with the city (jiewang/demo/staffing.py), replaced with it
+                   "staffing.person", "staffing.gridmember", "staffing.unstaffedflag"}
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
@@ -519,6 +524,9 @@ def _delete_demo(root: Area, progress) -> None:
     from jiewang.duty.models import Alarm, DutyDay
 
     from .history import HISTORY_STAFF_RE
+    from .staffing import delete_demo_staffing
+
+    delete_demo_staffing(root)  # before the areas and the grid workers its rows name
 
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()

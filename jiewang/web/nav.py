@@ -13,6 +13,9 @@ SECTIONS = [
     ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
     ("web:duty", "Duty", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
+    ("web:staffing", "Grid staffing", {Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN,
+                                       *COMMAND_LEADERS}),  # 网格力量 (1+3+N)
+    ("web:staffing-me", "My profile", {Role.GRID_WORKER}),
     ("web:department", "Handling workbench", {Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER}),
     ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
     ("web:assessment", "Assessment", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,

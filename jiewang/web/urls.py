@@ -12,6 +12,7 @@ urlpatterns = [
     path("areas/<int:area_id>/", views.area_detail, name="area"),
     # Workspaces, one package each (views, urls, templates/web/<name>/):
     path("command/", include("jiewang.web.command.urls")),  # 指挥中心
+    path("grid/staffing/", include("jiewang.web.staffing.urls")),  # 网格力量: the grid's people (1+3+N)
     path("grid/", include("jiewang.web.grid.urls")),  # 网格员 (mobile)
     path("dept/", include("jiewang.web.department.urls")),  # 部门工作台
     path("report/", include("jiewang.web.resident.urls")),  # 居民
