@@ -318,6 +318,10 @@ api.add_router("/staffing", staffing_router)
 from jiewang.patrols.api import router as patrols_router  # noqa: E402
 
 api.add_router("/patrols", patrols_router)
+
+from jiewang.basedata.api import router as basedata_router  # noqa: E402
+
+api.add_router("/basedata", basedata_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)
