@@ -4,7 +4,7 @@ session's user, scoped as everywhere: a grid worker writes only their own patrol
 from __future__ import annotations
 
 from django.conf import settings
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jiewang.areas.models import Area
@@ -14,10 +14,13 @@ from jiewang.core.schema_types import DbId, Moment
 
 from . import selectors
 from .choices import PatrolStatus
-from .schemas import (BatchIn, BatchOut, CheckInOut, EndIn, PatrolOut, RuleIn, RuleOut, RuleUpdateIn, StartIn,
-                      TrackOut, checkin_out, patrol_out, rule_out)
+from .coverage import coverage_report, overdue_key_persons
+from .schemas import (BatchIn, BatchOut, CheckInOut, CoverageOut, EndIn, OverdueOut, PatrolOut, RuleIn, RuleOut,
+                      RuleUpdateIn, StartIn, TrackOut, VisitEventIn, VisitEventOut, VisitIn, VisitOut, checkin_out,
+                      patrol_out, rule_out, visit_out)
 from .services import patrols as patrol_svc
 from .services import rules as rule_svc
+from .services import visits as visit_svc
 from .services.track import track_batch_add
 
 router = Router(tags=["patrols"])
@@ -119,3 +122,80 @@ def patrol_end(request, patrol_id: DbId, payload: EndIn):
     patrol = selectors.patrol_get(user=request.user, patrol_id=patrol_id)
     patrol_svc.patrol_end(actor=request.user, patrol=patrol, at=payload.at)
     return patrol_out(selectors.patrol_get(user=request.user, patrol_id=patrol_id))
+
+
+# ---- visits (走访) ------------------------------------------------------------------------------
+
+class VisitQuery(Schema):
+    grid_id: DbId | None = None
+    house_id: DbId | None = None
+    key_person_id: DbId | None = None
+
+
+@router.get("/visits", response=list[VisitOut], summary="走访记录: the visits in scope, newest first")
+def visits(request, q: Query[VisitQuery]):
+    rows = selectors.visit_list(user=request.user, grid_id=q.grid_id, house_id=q.house_id,
+                                key_person_id=q.key_person_id)
+    return [visit_out(v) for v in rows[:200]]
+
+
+@router.post("/visits", response={200: VisitOut, 201: VisitOut},
+             summary="Record a visit to a household or a key person of your grid (idempotent by client_id)")
+def visit_record(request, payload: VisitIn):
+    from jiewang.basedata import selectors as base
+
+    house = base.house_get(user=request.user, house_id=payload.house_id) if payload.house_id else None
+    kp = base.key_person_get(user=request.user, key_person_id=payload.key_person_id) \
+        if payload.key_person_id else None
+    visit, created = visit_svc.visit_record(
+        actor=request.user, house=house, key_person=kp, visited_at=payload.visited_at, findings=payload.findings,
+        needs=payload.needs, follow_up=payload.follow_up, follow_up_due=payload.follow_up_due, lon=payload.lon,
+        lat=payload.lat, client_id=payload.client_id)
+    return Status(201 if created else 200, visit_out(selectors.visit_get(user=request.user, visit_id=visit.pk)))
+
+
+@router.get("/visits/{int:visit_id}", response=VisitOut, summary="One visit")
+def visit(request, visit_id: DbId):
+    return visit_out(selectors.visit_get(user=request.user, visit_id=visit_id))
+
+
+@router.post("/visits/{int:visit_id}/event", response={200: VisitEventOut, 201: VisitEventOut},
+             summary="Report the problem a visit found as an event, pre-filled with its place and person")
+def visit_event(request, visit_id: DbId, payload: VisitEventIn):
+    """One event per visit: again, the same event (200). The title and description default to
+    the visit's findings, the place, the person; the point to the phone's, else the address's."""
+    from jiewang.events.models import MatterCategory
+
+    v = selectors.visit_get(user=request.user, visit_id=visit_id)
+    category = MatterCategory.objects.filter(code=payload.category, is_active=True).first()
+    if category is None:
+        raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
+    event, created = visit_svc.visit_report_event(actor=request.user, visit=v, category=category,
+                                                  title=payload.title, description=payload.description,
+                                                  urgency=payload.urgency, lon=payload.lon, lat=payload.lat)
+    return Status(201 if created else 200, {"number": event.number, "id": event.pk, "visit_id": v.pk})
+
+
+# ---- coverage ---------------------------------------------------------------------------------
+
+class CoverageQuery(Schema):
+    area_id: DbId
+    month: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="YYYY-MM; default this month")
+
+
+@router.get("/coverage", response=CoverageOut,
+            summary="巡查走访覆盖: patrol days, households visited, key persons overdue, per area and worker")
+def coverage(request, q: Query[CoverageQuery]):
+    report = coverage_report(user=request.user, area=_area(request.user, q.area_id), month=q.month)
+    return {"month": report["month"].label, "area": report["area"].as_dict(),
+            "children": [c.as_dict() for c in report["children"]],
+            "workers": [w.as_dict() for w in report["workers"]]}
+
+
+class OverdueQuery(Schema):
+    area_id: DbId
+
+
+@router.get("/coverage/overdue", response=list[OverdueOut], summary="Key persons overdue for a visit")
+def overdue(request, q: Query[OverdueQuery]):
+    return overdue_key_persons(user=request.user, area=_area(request.user, q.area_id))

@@ -10,6 +10,7 @@ class PatrolsConfig(AppConfig):
     verbose_name = _("Patrols and visits")
 
     def ready(self):
-        from . import permissions
+        from . import assessment, permissions
 
         permissions.register()
+        assessment.register()

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import PatrolRuleKind, PatrolStatus, RuleUnit
+from .choices import PatrolRuleKind, PatrolStatus, RuleUnit, VisitSubject
 
 
 class PatrolRule(models.Model):
@@ -103,6 +103,9 @@ class TrackBatch(models.Model):
         verbose_name_plural = _("track batches")
         constraints = [models.UniqueConstraint(fields=["patrol", "client_id"], name="trackbatch_unique_client_id")]
 
+    def __str__(self):
+        return f"{self.patrol_id}/{self.client_id}"
+
 
 class TrackPoint(models.Model):
     """One GPS fix of a patrol's track (WGS84), append-only: the largest write stream of the
@@ -120,6 +123,9 @@ class TrackPoint(models.Model):
         verbose_name = _("track point")
         verbose_name_plural = _("track points")
         indexes = [models.Index(fields=["patrol", "recorded_at"])]
+
+    def __str__(self):
+        return f"{self.patrol_id} {self.lon:.6f},{self.lat:.6f}"
 
 
 class CheckIn(models.Model):
@@ -146,3 +152,47 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.patrol_id} {timezone.localtime(self.at):%H:%M}"
+
+
+class Visit(models.Model):
+    """A visit log (走访记录) of a household (住户) or a key person (重点人员): what was found, what
+    they need, the follow-up promised (with a date). A key person's visit is made at their house,
+    so it counts for the household too. A problem found becomes an event in one tap
+    (``services.visits.visit_report_event``): the event is linked here (``event``) and carries the
+    visit's place, person and findings."""
+
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits",
+                               verbose_name=_("grid worker"))
+    grid = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", verbose_name=_("grid"))
+    area_path = models.CharField(max_length=255, editable=False, db_index=True)
+    subject = models.CharField(_("visited"), max_length=12, choices=VisitSubject.choices)
+    house = models.ForeignKey("basedata.House", on_delete=models.PROTECT, related_name="+", verbose_name=_("house"))
+    key_person = models.ForeignKey("basedata.KeyPerson", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("key person"))
+    visited_at = models.DateTimeField(_("visited at"), default=timezone.now)
+    findings = models.TextField(_("what was found"), max_length=2000, blank=True, default="")
+    needs = models.TextField(_("needs"), max_length=1000, blank=True, default="")
+    follow_up = models.TextField(_("follow-up"), max_length=1000, blank=True, default="")
+    follow_up_due = models.DateField(_("follow up by"), null=True, blank=True)
+    lon = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              verbose_name=_("event reported"))
+    client_id = models.CharField(max_length=64, blank=True, default="", editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        ordering = ["-visited_at", "-id"]
+        indexes = [models.Index(fields=["grid", "visited_at"]), models.Index(fields=["house", "visited_at"]),
+                   models.Index(fields=["key_person", "visited_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["worker", "client_id"], condition=~Q(client_id=""),
+                                    name="visit_unique_client_id"),
+            models.CheckConstraint(condition=Q(subject="household") | Q(key_person__isnull=False),
+                                   name="visit_key_person_named"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_subject_display()} {self.house_id} {timezone.localtime(self.visited_at):%Y-%m-%d}"

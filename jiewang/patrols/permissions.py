@@ -48,17 +48,13 @@ def _visit_q(grants, user, action):
 
 
 def register() -> None:
-    from .models import CheckIn, Patrol, PatrolRule
+    from .models import CheckIn, Patrol, PatrolRule, Visit
 
     register_scope(PatrolRule, roles={Action.VIEW: READERS | WORKERS, Action.ADD: RULE_KEEPERS,
                                       Action.CHANGE: RULE_KEEPERS}, to_q=_path_q)
     register_scope(Patrol, roles={Action.VIEW: READERS | WORKERS, Action.ADD: WORKERS, Action.CHANGE: WORKERS},
                    to_q=_own_or_read_q("worker_id"))
     register_scope(CheckIn, roles={Action.VIEW: READERS | WORKERS}, to_q=_own_or_read_q_checkin)
-    try:
-        from .models import Visit
-    except ImportError:  # before the visits exist
-        return
     register_scope(Visit, roles={Action.VIEW: READERS | WORKERS, Action.ADD: WORKERS, Action.CHANGE: WORKERS},
                    to_q=_visit_q)
 

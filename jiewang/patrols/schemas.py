@@ -7,9 +7,10 @@ import datetime as dt
 from ninja import Field, Schema
 from pydantic import BaseModel
 
-from jiewang.core.schema_types import DbId, Moment, Version
+from jiewang.core.schema_types import DbId, Day, Moment, Version
+from jiewang.events.choices import Urgency
 
-from .choices import PatrolRuleKind, PatrolStatus, RuleUnit
+from .choices import PatrolRuleKind, PatrolStatus, RuleUnit, VisitSubject
 
 # Milliseconds since the epoch, between 2000 and 2200 (what navigator.geolocation gives).
 EPOCH_MS_MIN, EPOCH_MS_MAX = 946_684_800_000, 7_258_118_400_000
@@ -121,3 +122,93 @@ def checkin_out(c) -> dict:
 class TrackOut(Schema):
     points: list[tuple[int, float, float, bool]] = Field(..., description="[ms, lon, lat, outside], oldest first")
     checkins: list[CheckInOut]
+
+
+class VisitIn(Schema):
+    house_id: DbId | None = Field(None, description="a household visit: the house")
+    key_person_id: DbId | None = Field(None, description="a key person's visit (their house is taken)")
+    visited_at: Moment | None = None
+    findings: str = Field("", max_length=2000)
+    needs: str = Field("", max_length=1000)
+    follow_up: str = Field("", max_length=1000)
+    follow_up_due: Day | None = None
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    client_id: str = Field("", max_length=64, description="the phone's id of this visit: a retry returns it")
+
+
+class VisitOut(Schema):
+    id: int
+    worker_id: int
+    grid_id: int
+    grid: str
+    subject: VisitSubject
+    house_id: int
+    address: str
+    key_person_id: int | None
+    person: str
+    visited_at: dt.datetime
+    findings: str
+    needs: str
+    follow_up: str
+    follow_up_due: dt.date | None
+    event_number: str | None
+
+
+def visit_out(v) -> dict:
+    return {"id": v.pk, "worker_id": v.worker_id, "grid_id": v.grid_id, "grid": v.grid.name, "subject": v.subject,
+            "house_id": v.house_id, "address": v.house.address.text, "key_person_id": v.key_person_id,
+            "person": v.key_person.resident.name if v.key_person_id else "", "visited_at": v.visited_at,
+            "findings": v.findings, "needs": v.needs, "follow_up": v.follow_up, "follow_up_due": v.follow_up_due,
+            "event_number": v.event.number if v.event_id else None}
+
+
+class VisitEventIn(Schema):
+    category: str = Field(..., max_length=32, description="a category code of the catalog")
+    title: str = Field("", max_length=120, description="default: from the visit's findings")
+    description: str = Field("", max_length=4000, description="default: the place, the person and the findings")
+    urgency: Urgency = Urgency.NORMAL
+    lon: float | None = Field(None, ge=-180, le=180)
+    lat: float | None = Field(None, ge=-90, le=90)
+    idempotency_key: str = Field("", max_length=64, description="ignored: the visit is the key (visit-<id>)")
+
+
+class VisitEventOut(Schema):
+    number: str
+    id: int
+    visit_id: int
+
+
+class FiguresOut(Schema):
+    id: int
+    name: str
+    level: int
+    households: int
+    visited: int
+    visit_rate: float | None
+    patrol_days: int
+    patrol_days_due: float
+    patrol_rate: float | None
+    key_persons: int
+    overdue: int
+
+
+class CoverageOut(Schema):
+    month: str
+    area: FiguresOut
+    children: list[FiguresOut]
+    workers: list[FiguresOut]
+
+
+class OverdueOut(Schema):
+    key_person_id: int
+    name: str
+    group: str
+    grid_id: int
+    grid: str
+    address: str
+    house_id: int
+    last_visited_at: dt.datetime | None
+    due_at: dt.datetime
+    days_overdue: int
+    visit_days: int

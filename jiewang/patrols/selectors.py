@@ -6,7 +6,7 @@ from __future__ import annotations
 from jiewang.core.errors import NotFound
 from jiewang.core.scope import Action, restrict
 
-from .models import CheckIn, Patrol, PatrolRule, TrackPoint
+from .models import CheckIn, Patrol, PatrolRule, TrackPoint, Visit
 
 TRACK_FIELDS = ("id", "worker_id", "area_path", "status", "started_at", "ended_at", "last_point_at", "last_lon",
                 "last_lat", "grid__id", "grid__version", "grid__updated_at")
@@ -69,3 +69,22 @@ def track(patrol: Patrol, limit: int = 20000) -> list[tuple]:
 
 def checkins(patrol: Patrol) -> list[CheckIn]:
     return list(CheckIn.objects.filter(patrol_id=patrol.pk).order_by("at", "id"))
+
+
+def visit_list(*, user, grid_id: int | None = None, house_id: int | None = None, key_person_id: int | None = None):
+    qs = restrict(Visit.objects.select_related("grid", "house__address", "key_person__resident", "event"),
+                  user, Action.VIEW)
+    if grid_id:
+        qs = qs.filter(grid_id=grid_id)
+    if house_id:
+        qs = qs.filter(house_id=house_id)
+    if key_person_id:
+        qs = qs.filter(key_person_id=key_person_id)
+    return qs
+
+
+def visit_get(*, user, visit_id: int) -> Visit:
+    visit = visit_list(user=user).filter(pk=visit_id).first()
+    if visit is None:
+        raise NotFound("走访记录不存在 / Visit not found.", code="not_found")
+    return visit

@@ -50,11 +50,12 @@ def patrol_start(*, actor, grid: Area, client_id: str = "", at: dt.datetime | No
         with transaction.atomic():
             patrol.save()
             audit_record(actor=actor, action="patrol.start", obj=patrol, data={"grid": grid.pk})
-    except IntegrityError:  # a concurrent start (the same client id, or a second patrol)
+    except IntegrityError as exc:  # a concurrent start (the same client id, or a second patrol)
         same = Patrol.objects.filter(worker=actor, client_id=client_id).first() if client_id else None
         if same is not None:
             return same, False
-        raise Conflict("您已有进行中的巡查 / You already have a patrol under way.", code="patrol.already_ongoing")
+        raise Conflict("您已有进行中的巡查 / You already have a patrol under way.",
+                       code="patrol.already_ongoing") from exc
     return patrol, True
 
 
