@@ -69,6 +69,7 @@ def world(tree, people, loop):
     from jiewang.assessment.testing import assessment_world
     from jiewang.duty.testing import duty_world
     from jiewang.warning.testing import warning_world
+    from jiewang.patrols.testing import patrols_world
     from jiewang.staffing.testing import staffing_world
     from jiewang.events.testing import make_event
 
@@ -88,6 +89,7 @@ def world(tree, people, loop):
         **duty_world(tree, people, loop),
         **assessment_world(tree, people, loop, event),
         **warning_world(tree, people, loop),
+        **patrols_world(tree, people, loop),
         **staffing_world(tree, people, loop),
     }
 

@@ -37,9 +37,24 @@ def batch(*points, batch_id: str | None = None) -> dict:
     return {"batch_id": batch_id or str(uuid.uuid4()), "points": list(points)}
 
 
+def second_grid_worker(tree):
+    """Another grid worker of 甲社区第1网格 (the permission matrix starts a patrol as them)."""
+    from jiewang.accounts.choices import Role
+    from jiewang.accounts.models import RoleGrant, User
+
+    u = User.objects.create_user("grid_worker2", password="pw-gw2-2026", display_name="赵六")
+    RoleGrant.objects.create(user=u, role=Role.GRID_WORKER, area=tree.g1)
+    return u
+
+
 def patrols_world(tree, people, loop) -> dict:
-    """A rule and a patrol (with a batch and a check-in) of the grid worker in 甲社区第1网格."""
+    """A rule, a patrol (with a batch and a check-in) and a visit of the grid worker in
+    甲社区第1网格 (a house of its own), for the permission matrix and the API fuzz run."""
     import datetime as dt
+
+    from jiewang.basedata.testing import house_at
+
+    from .services.visits import visit_record
 
     from .services.patrols import checkin_add
     from .services.rules import rule_create
@@ -52,4 +67,6 @@ def patrols_world(tree, people, loop) -> dict:
     track_batch_add(actor=people.grid_worker, patrol=patrol, client_id="fuzz-1", points=[point(INSIDE)])
     checkin_add(actor=people.grid_worker, patrol=patrol, client_id="fuzz-c1", at=timezone.now(), lon=INSIDE[0],
                 lat=INSIDE[1])
-    return {"rule_id": rule.pk, "patrol_id": patrol.pk}
+    house = house_at(tree.g1, road="巡查路", number="1号", room="909")
+    visit, _ = visit_record(actor=people.grid_worker, house=house, findings="路灯不亮", lon=INSIDE[0], lat=INSIDE[1])
+    return {"rule_id": rule.pk, "patrol_id": patrol.pk, "visit_id": visit.pk, "house_id_patrols": house.pk}
