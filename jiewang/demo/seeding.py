@@ -163,6 +163,9 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         from .staffing import seed_staffing
 
         result.counts.update(seed_staffing(plan=plan, root_id=result.root_id))  # 网格力量 (1+3+N)
+        from .patrols import seed_patrols
+
+        result.counts.update(seed_patrols(seed=plan.seed))  # 巡查走访 (after the base data: visits need houses)
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
@@ -447,7 +450,10 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
                    "stats.rollupmark",  # the rollups' high-water mark
                    # the grid people seeded with the city (jiewang/demo/staffing.py), replaced with it
-                   "staffing.person", "staffing.gridmember", "staffing.unstaffedflag"}
+                   "staffing.person", "staffing.gridmember", "staffing.unstaffedflag",
+                   # the patrols and visits seeded with the city (jiewang/demo/patrols.py), replaced with it
+                   "patrols.patrolrule", "patrols.patrol", "patrols.trackbatch", "patrols.trackpoint",
+                   "patrols.checkin", "patrols.visit"}
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
@@ -527,6 +533,9 @@ def _delete_demo(root: Area, progress) -> None:
     from .staffing import delete_demo_staffing
 
     delete_demo_staffing(root)  # before the areas and the grid workers its rows name
+    from .patrols import delete_demo_patrols
+
+    delete_demo_patrols(root)  # patrols and visits: before the areas, the houses and the workers
 
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()

@@ -64,6 +64,11 @@ PAGES = [
     ("task-new", "town_operator", "/command/tasks/new/"),
     ("manage-boards", "town_leader", "/manage/boards/"),
     ("assessment", "town_leader", "/assessment/"),
+    # patrols and visits (巡查走访)
+    ("grid-patrol", "grid_worker", "/grid/patrol/"),
+    ("grid-visits", "grid_worker", "/grid/visits/"),
+    ("patrol-coverage-community", "community_staff", "/patrols/coverage/"),
+    ("patrol-coverage-town", "town_leader", "/patrols/coverage/"),
 ]
 
 
