@@ -71,7 +71,7 @@ def world():
     tree = build_tree()
     people = build_people(tree)
     patrol, _ = patrol_start(actor=people.grid_worker, grid=tree.g1)
-    Patrol.objects.filter(pk=patrol.pk).update(started_at=timezone.now() - dt.timedelta(hours=6))
+    Patrol.objects.filter(pk=patrol.pk).update(started_at=timezone.now() - dt.timedelta(days=6))
     return people.grid_worker, Patrol.objects.get(pk=patrol.pk)
 
 
@@ -198,7 +198,7 @@ def main(argv=None) -> int:
 
     user, patrol = world()
     rng = random.Random(args.seed)
-    start_ms = int((timezone.now() - dt.timedelta(hours=5)).timestamp() * 1000)
+    start_ms = int((timezone.now() - dt.timedelta(seconds=args.points / 4 + 600)).timestamp() * 1000)
     pts = walk(args.points, start_ms, rng)
     batches = [pts[i:i + args.batch] for i in range(0, len(pts), args.batch)]
     http_s, _bodies = run_http(user, patrol, batches)
