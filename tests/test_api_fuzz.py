@@ -70,6 +70,7 @@ def world(tree, people, loop):
     from jiewang.duty.testing import duty_world
     from jiewang.warning.testing import warning_world
     from jiewang.party.testing import party_ids, party_world
+    from jiewang.patrols.testing import patrols_world
     from jiewang.staffing.testing import staffing_world
     from jiewang.basedata.testing import basedata_world
     from jiewang.admission.testing import admission_world
@@ -92,6 +93,7 @@ def world(tree, people, loop):
         **assessment_world(tree, people, loop, event),
         **warning_world(tree, people, loop),
         **party_ids(party_world(tree, people)),
+        **patrols_world(tree, people, loop),
         **staffing_world(tree, people, loop),
         **basedata_world(tree, people, loop),
         **admission_world(tree, people, loop),

@@ -127,6 +127,7 @@ def test_every_endpoint_is_in_the_matrix():
     from jiewang.assessment.tests.test_api import ASSESSMENT_ROUTES
     from jiewang.warning.tests.test_api import WARNING_ROUTES
     from jiewang.party.tests.test_api import PARTY_ROUTES
+    from jiewang.patrols.tests.test_api_matrix import PATROL_ROUTES
     from jiewang.staffing.tests.test_api import STAFFING_ROUTES
     from jiewang.basedata.tests.test_api import BASEDATA_ROUTES
 
@@ -134,7 +135,7 @@ def test_every_endpoint_is_in_the_matrix():
 
     covered = ({(c.method, c.template) for c in MATRIX + EVENT_MATRIX} | UNSCOPED | EVENT_UNSCOPED | ACTION_ROUTES
                | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES | PARTY_ROUTES | STAFFING_ROUTES | BASEDATA_ROUTES
-               | ADMISSION_ROUTES)
+               | ADMISSION_ROUTES | PATROL_ROUTES)
     assert declared - covered == set(), "add these endpoints to MATRIX"
     assert covered - declared == set(), "MATRIX names endpoints that do not exist"
 

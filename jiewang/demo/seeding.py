@@ -171,6 +171,9 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
 
         result.counts.update(seed_staffing(plan=plan, root_id=result.root_id))  # 网格力量 (1+3+N)
         result.counts.update(seed_basedata(community=_demo_area(result.root_id, plan, AreaLevel.COMMUNITY), seed=plan.seed))
+        from .patrols import seed_patrols
+
+        result.counts.update(seed_patrols(seed=plan.seed))  # 巡查走访 (after the base data: visits need houses)
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
@@ -468,7 +471,10 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "staffing.person", "staffing.gridmember", "staffing.unstaffedflag",
                    "basedata.keygroup",  # the key groups (made by the base data's migration)
                    # the demo's duty admission lists and pushes (jiewang.demo.admission), deleted with it
-                   "admission.dutylist", "admission.dutyitem", "admission.pushrequest", "admission.taskrecord"}
+                   "admission.dutylist", "admission.dutyitem", "admission.pushrequest", "admission.taskrecord",
+                   # the patrols and visits seeded with the city (jiewang/demo/patrols.py), replaced with it
+                   "patrols.patrolrule", "patrols.patrol", "patrols.trackbatch", "patrols.trackpoint",
+                   "patrols.checkin", "patrols.visit"}
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
@@ -553,6 +559,9 @@ def _delete_demo(root: Area, progress) -> None:
     from .staffing import delete_demo_staffing
 
     delete_demo_staffing(root)  # before the areas and the grid workers its rows name
+    from .patrols import delete_demo_patrols
+
+    delete_demo_patrols(root)  # patrols and visits: before the areas, the houses and the workers
 
     delete_admission(root)  # pushes name the history's events and the city's areas
     # Alarms of the history's last day (urgent events raise them live): before the events.

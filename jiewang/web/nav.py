@@ -18,6 +18,8 @@ SECTIONS = [
     ("web:staffing-me", "My profile", {Role.GRID_WORKER}),
     ("web:basedata", "Base data", {Role.GRID_WORKER, Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
                                    Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),  # 一标三实 (after the workspaces)
+    ("web:patrol-coverage", "Patrols and visits", {Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER,
+                                                   Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),  # 巡查走访覆盖
     ("web:department", "Handling workbench", {Role.DEPARTMENT_STAFF, Role.POST_STAFF, Role.BOARD_LEADER}),
     ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
     ("web:assessment", "Assessment", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,

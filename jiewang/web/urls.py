@@ -13,7 +13,9 @@ urlpatterns = [
     # Workspaces, one package each (views, urls, templates/web/<name>/):
     path("command/", include("jiewang.web.command.urls")),  # 指挥中心
     path("grid/staffing/", include("jiewang.web.staffing.urls")),  # 网格力量: the grid's people (1+3+N)
+    path("grid/", include("jiewang.web.patrols.grid_urls")),  # 巡查走访 on the grid worker's phone
     path("grid/", include("jiewang.web.grid.urls")),  # 网格员 (mobile)
+    path("patrols/", include("jiewang.web.patrols.urls")),  # 巡查走访覆盖 (community, town, district)
     path("dept/", include("jiewang.web.department.urls")),  # 部门工作台
     path("report/", include("jiewang.web.resident.urls")),  # 居民
     path("events/", include("jiewang.web.events.urls")),  # the shared event page

@@ -75,6 +75,11 @@ PAGES = [
     ("basedata-resident", "grid_worker", "/basedata/residents/{resident}/"),
     ("basedata-import", "community_staff", "/basedata/import/"),
     ("basedata-counts", "community_staff", "/basedata/counts/"),
+    # patrols and visits (巡查走访)
+    ("grid-patrol", "grid_worker", "/grid/patrol/"),
+    ("grid-visits", "grid_worker", "/grid/visits/"),
+    ("patrol-coverage-community", "community_staff", "/patrols/coverage/"),
+    ("patrol-coverage-town", "town_leader", "/patrols/coverage/"),
 ]
 
 
