@@ -7,9 +7,9 @@ H = "higher"
 
 INDICATORS = [
     # (code, name, scheme, formula, population, target, weight, direction, order)
-    ("dept.supervision_response", "督办响应率", "general", "supervision_response", "department", 0.9, 0, H, 50),
-    ("post.supervision_response", "督办响应率", "general", "supervision_response", "post", 0.9, 0, H, 50),
-    ("worker.verify_on_time", "按时核实率", "general", "verify_on_time", "grid_worker", 0.9, 0, H, 50),
+    ("supervision.dept_response", "督办响应率", "general", "supervision_response", "department", 0.9, 0, H, 50),
+    ("supervision.post_response", "督办响应率", "general", "supervision_response", "post", 0.9, 0, H, 50),
+    ("supervision.worker_verify", "按时核实率", "general", "verify_on_time", "grid_worker", 0.9, 0, H, 50),
 ]
 CODES = [row[0] for row in INDICATORS]
 
