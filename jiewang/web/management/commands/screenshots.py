@@ -64,6 +64,7 @@ PAGES = [
     ("task-new", "town_operator", "/command/tasks/new/"),
     ("manage-boards", "town_leader", "/manage/boards/"),
     ("assessment", "town_leader", "/assessment/"),
+    ("supervision", "commander", "/command/supervision/"),  # 督导台账
 ]
 
 
