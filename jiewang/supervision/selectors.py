@@ -34,10 +34,10 @@ def month_bounds(month: str) -> tuple[dt.datetime, dt.datetime]:
     try:
         year, mon = (int(x) for x in month.split("-"))
         start = dt.datetime(year, mon, 1, tzinfo=SH)
-    except (ValueError, TypeError):
+        end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=SH)
+    except (ValueError, TypeError, OverflowError):
         raise ValidationFailed("月份格式为 YYYY-MM / The month is YYYY-MM.", code="supervision.bad_month",
                                fields={"month": "YYYY-MM"}) from None
-    end = dt.datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=SH)
     return start, end
 
 

@@ -230,8 +230,9 @@ def test_list_summary_and_scope(tree, people, loop, client_for):
     month = timezone.localtime().strftime("%Y-%m")
     assert ids(people.town_operator, f"?month={month}") == [e1.pk]
     assert ids(people.town_operator, "?month=2020-01") == []
-    r = client_for(people.town_operator).get("/api/supervision/entries?month=2026-13")
-    assert (r.status_code, r.json()["code"]) == (422, "supervision.bad_month")
+    for bad in ("2026-13", "9999-12", "0000-01"):
+        r = client_for(people.town_operator).get(f"/api/supervision/entries?month={bad}")
+        assert (r.status_code, r.json()["code"]) == (422, "supervision.bad_month"), bad
     s = client_for(people.town_operator).get("/api/supervision/summary").json()
     assert s == [{"target_kind": "department", "target_id": loop.cgj.pk, "target_name": "北区城市管理局", "issued": 1,
                   "on_time": 0, "late": 0, "open": 1, "overdue": 0, "withdrawn": 0, "response_rate": 0.0}]

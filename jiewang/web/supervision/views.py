@@ -18,7 +18,7 @@ from jiewang.supervision.permissions import CENTER
 from ..command.helpers import role_required
 
 TARGET = re.compile(r"^(department|post|area):([0-9]{1,18})$")
-MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$")
 PAGE = 200
 
 
