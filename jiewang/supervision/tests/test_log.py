@@ -237,3 +237,40 @@ def test_list_summary_and_scope(tree, people, loop, client_for):
     assert s == [{"target_kind": "department", "target_id": loop.cgj.pk, "target_name": "北区城市管理局", "issued": 1,
                   "on_time": 0, "late": 0, "open": 1, "overdue": 0, "withdrawn": 0, "response_rate": 0.0}]
     assert client_for(None).get("/api/supervision/summary").status_code == 401
+
+
+def test_another_town_of_the_same_district_is_invisible(tree, people, loop, client_for):
+    """二街道 (t2) is in 北区 like 一街道: its entries reach the district, not 一街道's operator."""
+    from jiewang.accounts.choices import Role
+    from jiewang.accounts.models import RoleGrant, User
+
+    from jiewang.dispatching.services.assignments import event_dispatch
+    from jiewang.events.models import MatterCategory
+    from jiewang.events.services import actions
+    from jiewang.events.services.intake import event_report
+
+    here = dispatched(tree, people, loop)
+    t2, _ = event_report(actor=None, channel="resident_web", category=MatterCategory.objects.get(code="LS01"),
+                         lon=106.2, lat=29.7, title="二街道的事件")
+    while t2.level != "town":
+        actions.event_escalate(event=t2, actor=people.admin, reason="上报")
+        t2 = Event.objects.get(pk=t2.pk)
+    actions.event_accept(event=t2, actor=people.admin)
+    event_dispatch(event=Event.objects.get(pk=t2.pk), actor=people.admin, lead=loop.cgj)
+    t2 = Event.objects.get(pk=t2.pk)
+    assert t2.town_id == tree.t2.pk
+    t2_operator = User.objects.create(username="t2_operator")
+    RoleGrant.objects.create(user=t2_operator, role=Role.TOWN_OPERATOR, area=tree.t2)
+    mine = supervision_issue(actor=people.town_operator, event=here, assignment=here.assignments.get(), note="甲")
+    theirs = supervision_issue(actor=t2_operator, event=t2, assignment=t2.assignments.get(), note="乙")
+    ids = lambda user: {x["id"] for x in client_for(user).get("/api/supervision/entries").json()}  # noqa: E731
+    assert ids(people.town_operator) == {mine.pk}
+    assert ids(t2_operator) == {theirs.pk}
+    assert ids(people.district_admin) == {mine.pk, theirs.pk}
+    page = client_for(people.town_operator).get("/command/supervision/").content.decode()
+    assert here.number in page and t2.number not in page
+    # 一街道's operator cannot supervise 二街道's work either (404, nothing written)
+    before = rows()
+    r = post(client_for(people.town_operator), f"/api/assignments/{t2.assignments.get().pk}/supervise-handler",
+             {"comment": "越权"})
+    assert r.status_code == 404 and rows() == before
