@@ -62,14 +62,26 @@ def of_event(event, *, lead_first: bool = True) -> Target:
     return Target(AREA, holding_area_id(event))
 
 
-def of_clock(event, kind: str, subject_type: str, subject_id: int | None) -> Target | None:
-    """The addressee of a ladder rung on one clock (None: a subject that no longer exists)."""
-    if subject_type == "assignment":
-        a = Assignment.objects.filter(pk=subject_id).first()
-        return of_assignment(a) if a is not None else None
-    if subject_type:
-        return None  # summonses have no ladder (their listener escalates them)
-    return of_event(event, lead_first=kind == "handle")
+def of_clocks(rows, events: dict) -> dict[int, Target]:
+    """The addressee of a ladder rung on each clock of ``rows`` (sweeper ``ClockRow``s; ``events``
+    by id), read in two statements for the whole batch; a clock whose subject no longer exists,
+    or a summons's (no ladder: its listener escalates it), has none."""
+    subjects = Assignment.objects.in_bulk([r.subject_id for r in rows if r.subject_type == "assignment"])
+    handled = [r.event_id for r in rows if not r.subject_type and r.kind == "handle"]
+    leads = {a.event_id: a for a in Assignment.objects.filter(event_id__in=handled, role="lead",
+                                                              status__in=OPEN_ASSIGNMENT)}
+    out: dict[int, Target] = {}
+    for r in rows:
+        event = events.get(r.event_id)
+        if event is None:
+            continue
+        if r.subject_type == "assignment":
+            if r.subject_id in subjects:
+                out[r.id] = of_assignment(subjects[r.subject_id])
+        elif not r.subject_type:
+            lead = leads.get(r.event_id) if r.kind == "handle" else None
+            out[r.id] = of_assignment(lead) if lead is not None else Target(AREA, holding_area_id(event))
+    return out
 
 
 def acts_for(user, kind: str, pk: int) -> bool:

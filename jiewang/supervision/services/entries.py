@@ -18,11 +18,13 @@ from jiewang.events.services.transition import event_note
 
 from ..choices import SupervisionKind, SupervisionSource
 from ..models import SupervisionEntry
-from ..targets import Target, of_assignment, of_clock, of_event
+from ..targets import Target, of_assignment, of_clocks, of_event
 
 # The sweeper's steps (events.services.sweep.LADDER) as entry kinds, with the rung each reaches.
 LADDER_STEPS = {"remind": (SupervisionKind.REMIND, 1), "supervise": (SupervisionKind.SUPERVISE, 2),
                 "escalate_overdue": (SupervisionKind.ESCALATE, 3)}
+# The note of a ladder entry: which clock is overdue.
+LADDER_NOTES = {"accept": "受理超期", "sign": "签收超期", "handle": "办理超期", "verify": "核查超期"}
 
 
 def step_hours() -> float:
@@ -59,15 +61,12 @@ def on_sweep(rows, step: str, now) -> int:
                .values_list("deadline_id", flat=True))
     rows = [r for r in rows if r.id not in done]
     events = Event.objects.select_related("town").in_bulk({r.event_id for r in rows})
+    targets = of_clocks(rows, events)
     due = now + dt.timedelta(hours=step_hours())
-    made = []
-    for r in rows:
-        event = events.get(r.event_id)
-        target = of_clock(event, r.kind, r.subject_type, r.subject_id) if event is not None else None
-        if target is None:
-            continue
-        made.append(_entry(event=event, target=target, kind=kind, source=SupervisionSource.LADDER, issued_by=None,
-                           at=now, note=f"{r.kind}", reply_due_at=due, deadline_id=r.id, stage=stage))
+    made = [_entry(event=events[r.event_id], target=targets[r.id], kind=kind, source=SupervisionSource.LADDER,
+                   issued_by=None, at=now, note=LADDER_NOTES.get(r.kind, r.kind), reply_due_at=due, deadline_id=r.id,
+                   stage=stage)
+            for r in rows if r.id in targets]
     SupervisionEntry.objects.bulk_create(made)
     return len(made)
 

@@ -274,3 +274,25 @@ def test_another_town_of_the_same_district_is_invisible(tree, people, loop, clie
     r = post(client_for(people.town_operator), f"/api/assignments/{t2.assignments.get().pk}/supervise-handler",
              {"comment": "越权"})
     assert r.status_code == 404 and rows() == before
+
+
+def test_the_sweep_listener_reads_a_batch_in_a_fixed_number_of_statements(tree, people, loop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiewang.events.models import Deadline
+    from jiewang.events.services.sweep import ClockRow
+    from jiewang.supervision.services.entries import on_sweep
+
+    def batch(n):
+        events = [dispatched(tree, people, loop) for _ in range(n)]
+        return [ClockRow(d.id, d.event_id, d.kind, d.subject_type, d.subject_id)
+                for d in Deadline.objects.filter(event__in=events, kind__in=["sign", "handle"], state="running")]
+
+    counts = []
+    for n in (1, 4):
+        clocks = batch(n)
+        with CaptureQueriesContext(connection) as ctx:
+            assert on_sweep(clocks, "remind", timezone.now()) == 2 * n
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
