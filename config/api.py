@@ -333,6 +333,9 @@ from jiewang.patrols.api import router as patrols_router  # noqa: E402
 api.add_router("/patrols", patrols_router)
 
 
+from jiewang.supervision.api import router as supervision_router  # noqa: E402
+
+api.add_router("/supervision", supervision_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

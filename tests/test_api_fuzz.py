@@ -74,6 +74,7 @@ def world(tree, people, loop):
     from jiewang.staffing.testing import staffing_world
     from jiewang.basedata.testing import basedata_world
     from jiewang.admission.testing import admission_world
+    from jiewang.supervision.testing import supervision_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -97,6 +98,7 @@ def world(tree, people, loop):
         **staffing_world(tree, people, loop),
         **basedata_world(tree, people, loop),
         **admission_world(tree, people, loop),
+        **supervision_world(tree, people, loop),
     }
 
 

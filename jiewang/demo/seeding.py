@@ -55,6 +55,7 @@ from . import names
 from .basedata import delete_basedata, seed_basedata, untouched_reasons as basedata_untouched
 from .admission import delete_admission, seed_admission
 from .citygen import CityPlan, PlanNode, Progress, generate_city
+from .supervision import seed_supervision
 
 DEMO_PASSWORD = "jiewang-demo-2026"
 DEMO_ROOT_CODE = names.CITY_CODE
@@ -197,6 +198,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         hist = generate_history(root=new_root, months=months, seed=plan.seed, rate=history_rate,
                                 scale=plan.scale, scope=scope, now=now, strict=strict_history,
                                 progress=progress)
+        result.counts["supervision by hand"] = seed_supervision(until=hist.until)  # 限期督办 (demo/supervision.py)
         audit_record(actor=None, action="demo.history", obj=new_root, data=hist.as_dict())
         result.history = hist
         result.counts["history events"] = hist.events
@@ -479,7 +481,7 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
 # the recorded history, untouched since (see _history_untouched).
-HISTORY_APPS = {"events", "dispatching", "notifications", "duty"}
+HISTORY_APPS = {"events", "dispatching", "notifications", "duty", "supervision"}
 
 
 def _history_untouched(root: Area) -> list[str]:
@@ -542,9 +544,10 @@ def _delete_demo_history() -> None:
     from jiewang.events.models import (ChecklistItem, Deadline, Event, EventActivity, EventNumberSequence,
                                        EventPhoto)
     from jiewang.notifications.models import Notification, OutboundMessage
+    from jiewang.supervision.models import SupervisionEntry
 
-    for model in (DutyLogEntry, DutyHandover, WhistleRequest.departments.through, WhistleRequest, WhistleSummons,
-                  Whistle, ExtensionRequest, Assignment, EventPhoto, ChecklistItem, Deadline, EventActivity,
+    for model in (SupervisionEntry, DutyLogEntry, DutyHandover, WhistleRequest.departments.through, WhistleRequest,
+                  WhistleSummons, Whistle, ExtensionRequest, Assignment, EventPhoto, ChecklistItem, Deadline, EventActivity,
                   Event, EventNumberSequence, Notification, OutboundMessage):
         model.objects.all()._raw_delete(connection.alias)
 

@@ -12,6 +12,8 @@ from jiewang.core.scope import user_grants
 SECTIONS = [
     ("web:command", "Command center", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
     ("web:duty", "Duty", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, *COMMAND_LEADERS}),
+    ("web:supervision", "Supervision log", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN,
+                                            *COMMAND_LEADERS}),  # 督导台账, /command/supervision/
     ("web:grid", "My grid", {Role.GRID_WORKER, Role.COMMUNITY_STAFF}),
     ("web:staffing", "Grid staffing", {Role.COMMUNITY_STAFF, Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN,
                                        *COMMAND_LEADERS}),  # 网格力量 (1+3+N)

@@ -80,6 +80,7 @@ PAGES = [
     ("grid-visits", "grid_worker", "/grid/visits/"),
     ("patrol-coverage-community", "community_staff", "/patrols/coverage/"),
     ("patrol-coverage-town", "town_leader", "/patrols/coverage/"),
+    ("supervision", "commander", "/command/supervision/"),  # 督导台账
 ]
 
 
