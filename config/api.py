@@ -307,6 +307,9 @@ from jiewang.warning.api import device_router, router as warning_router  # noqa:
 
 api.add_router("/warnings", warning_router)
 api.add_router("/devices", device_router)
+from jiewang.reports.api import router as bulletins_router  # noqa: E402
+
+api.add_router("/bulletins", bulletins_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

@@ -17,6 +17,8 @@ SECTIONS = [
     ("web:events", "Find events", STAFF_ROLES),  # after the workspaces: never a role's home
     ("web:assessment", "Assessment", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,
                                       *COMMAND_LEADERS}),
+    ("web:bulletins", "Monthly bulletins", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN,
+                                            *COMMAND_LEADERS}),
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:resident-mine", "My reports", {Role.RESIDENT}),  # 我的反映; also anonymous and role-less people
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),

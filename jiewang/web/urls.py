@@ -20,4 +20,5 @@ urlpatterns = [
     path("duty/", include("jiewang.web.duty.urls")),  # 值班: roster, log, handover
     path("assessment/", include("jiewang.web.assessment.urls")),  # 考核: rankings, lists, exclusions
     path("warnings/", include("jiewang.web.warning.urls")),  # 预警: handling an alert
+    path("bulletins/", include("jiewang.web.reports.urls")),  # 月度通报: PDF and Excel, with history
 ]
