@@ -69,6 +69,7 @@ def world(tree, people, loop):
     from jiewang.assessment.testing import assessment_world
     from jiewang.duty.testing import duty_world
     from jiewang.warning.testing import warning_world
+    from jiewang.reports.testing import bulletin_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -87,6 +88,7 @@ def world(tree, people, loop):
         **duty_world(tree, people, loop),
         **assessment_world(tree, people, loop, event),
         **warning_world(tree, people, loop),
+        **bulletin_world(tree, people, loop),
     }
 
 

@@ -126,9 +126,10 @@ def test_every_endpoint_is_in_the_matrix():
     from jiewang.duty.tests.test_api_matrix import DUTY_ROUTES
     from jiewang.assessment.tests.test_api import ASSESSMENT_ROUTES
     from jiewang.warning.tests.test_api import WARNING_ROUTES
+    from jiewang.reports.tests.test_api import REPORT_ROUTES
 
     covered = ({(c.method, c.template) for c in MATRIX + EVENT_MATRIX} | UNSCOPED | EVENT_UNSCOPED | ACTION_ROUTES
-               | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES)
+               | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES | REPORT_ROUTES)
     assert declared - covered == set(), "add these endpoints to MATRIX"
     assert covered - declared == set(), "MATRIX names endpoints that do not exist"
 
