@@ -52,6 +52,7 @@ from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict
 
 from . import names
+from .bulletins import seed_last_month_bulletin
 from .citygen import CityPlan, PlanNode, Progress, generate_city
 
 DEMO_PASSWORD = "jiewang-demo-2026"
@@ -183,6 +184,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         result.history = hist
         result.counts["history events"] = hist.events
         timings["history"] = time.perf_counter() - t
+    seed_last_month_bulletin(Area.objects.get(pk=result.root_id))  # 月度通报, once the assessment exists
     result.logins = demo_logins()
     return result
 

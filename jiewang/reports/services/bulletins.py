@@ -141,15 +141,28 @@ def first_workday(day: dt.date) -> dt.date:
     return d
 
 
+def rollups_caught_up(end: dt.datetime) -> bool:
+    """Have the rollups applied every event activity before ``end``? (The worker's
+    ``stats.rollups_apply`` trails the activity stream by a couple of minutes, and by longer after
+    a bulk load; a bulletin made before would miss the month's last changes, for good.)"""
+    from jiewang.events.models import EventActivity
+    from jiewang.stats.models import RollupMark
+
+    mark = RollupMark.objects.filter(pk=1).values_list("activity_id", flat=True).first() or 0
+    return not EventActivity.objects.filter(id__gt=mark, at__lt=end).exists()
+
+
 def generate_due(today: dt.date | None = None, *, limit: int = BATCH) -> list[Bulletin]:
-    """The worker's job (idempotent): from the first working day of a month on, last month's
-    bulletin for each current town and district without one; and a new version where the
-    published assessment run differs from the one the current bulletin shows. At most ``limit``
-    per call (the rest at the next)."""
+    """The worker's job (idempotent): from the first working day of a month on, once the rollups
+    hold the whole of last month, last month's bulletin for each current town and district
+    without one; and a new version where the published assessment run differs from the one the
+    current bulletin shows. At most ``limit`` per call (the rest at the next)."""
     today = today or timezone.localdate()
     if today < first_workday(today):
         return []
     period = last_month(today)
+    if not rollups_caught_up(parse_period(period)[2]):
+        return []
     areas = Area.objects.filter(Q(level=AreaLevel.TOWN) | Q(level=AreaLevel.DISTRICT), valid_to__isnull=True)
     current = dict(Bulletin.objects.filter(period=period, status=BulletinStatus.CURRENT)
                    .values_list("area_id", "run_id"))

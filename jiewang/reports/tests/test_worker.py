@@ -100,3 +100,16 @@ def test_command_refusals(tree, people, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("bulletins", *args, stdout=StringIO())
     assert Bulletin.objects.count() == 0
+
+
+def test_waits_for_the_rollups_to_hold_the_whole_month(tree, people, loop):
+    from jiewang.assessment.testing import build_october
+    from jiewang.stats.services.rollups import rollups_rebuild
+
+    build_october(tree, people, loop)  # activities in September and October, not yet in the rollups
+    assert generate_due(dt.date(2026, 11, 2)) == []
+    rollups_rebuild()
+    rows = generate_due(dt.date(2026, 11, 2))
+    assert len(rows) == AREAS
+    t1 = next(b for b in rows if b.area_id == tree.t1.id)
+    assert t1.summary.startswith("2026年10月，一街道共新增事件5件（上月1件，")
