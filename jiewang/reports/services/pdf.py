@@ -72,9 +72,12 @@ def _pdf_table(table: Table, styles) -> PdfTable:
         data.append([Paragraph(cell_text(table, i, j, v), styles["cell"]) for j, v in enumerate(row)])
     if not table.rows:
         data.append([Paragraph(_("None"), styles["cell"])] + [""] * (len(table.headers) - 1))
-    first = WIDTH * (0.34 if len(table.headers) > 3 else 0.4)
-    rest = (WIDTH - first) / max(1, len(table.headers) - 1)
-    t = PdfTable(data, colWidths=[first] + [rest] * (len(table.headers) - 1), repeatRows=1)
+    if table.widths:
+        widths = [WIDTH * w for w in table.widths]
+    else:
+        first = WIDTH * (0.34 if len(table.headers) > 3 else 0.4)
+        widths = [first] + [(WIDTH - first) / max(1, len(table.headers) - 1)] * (len(table.headers) - 1)
+    t = PdfTable(data, colWidths=widths, repeatRows=1)
     t.setStyle(TableStyle([
         ("FONTNAME", (0, 0), (-1, -1), _font()),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eaeef2")),
@@ -89,7 +92,7 @@ def _legend(x, y):
     legend.x, legend.y = x, y
     legend.fontName, legend.fontSize = _font(), 8
     legend.alignment = "right"
-    legend.columnMaximum = 1
+    legend.columnMaximum = 2  # one above the other, beside the chart
     legend.colorNamePairs = [(NEW_COLOR, pgettext("bulletin", "New")), (CLOSED_COLOR, pgettext("bulletin", "Closed"))]
     return legend
 
@@ -107,7 +110,7 @@ def board_chart(content: Content) -> Drawing:
     chart.valueAxis.valueMin = 0
     chart.bars[0].fillColor, chart.bars[1].fillColor = NEW_COLOR, CLOSED_COLOR
     d.add(chart)
-    d.add(_legend(WIDTH, 50 * mm))
+    d.add(_legend(WIDTH - 24 * mm, 50 * mm))
     d.add(String(0, 56 * mm, _("Events by board"), fontName=_font(), fontSize=10))
     return d
 
@@ -126,7 +129,7 @@ def daily_chart(content: Content) -> Drawing:
     chart.lines[0].strokeColor, chart.lines[1].strokeColor = NEW_COLOR, CLOSED_COLOR
     chart.lines[0].strokeWidth = chart.lines[1].strokeWidth = 1.2
     d.add(chart)
-    d.add(_legend(WIDTH, 50 * mm))
+    d.add(_legend(WIDTH - 24 * mm, 50 * mm))
     d.add(String(0, 56 * mm, _("New and closed events per day"), fontName=_font(), fontSize=10))
     return d
 

@@ -26,6 +26,7 @@ class Table:
     percent_columns: tuple[int, ...] = ()  # columns holding rates
     percent_rows: tuple[int, ...] = ()  # rows holding rates (the key figures)
     in_pdf: bool = True  # the daily series is the chart's data: a sheet only
+    widths: tuple[float, ...] = ()  # the PDF's column widths as shares of the page (default: a wide first)
 
     def is_percent(self, row: int, col: int) -> bool:
         return col > 0 and (col in self.percent_columns or row in self.percent_rows)
@@ -115,13 +116,15 @@ def tables(content: Content) -> list[Table]:
     ]
     list_labels = dict(ListKind.choices)
     for r in content.rankings:
-        out.append(Table(f"{r.population_label}·{r.scheme_label}"[:31],
+        out.append(Table(_("%(population)s (%(scheme)s)") % {"population": r.population_label,
+                                                              "scheme": r.scheme_label},
                          [_("Rank"), _("Name"), _("Score"), _("Grade"), _("List")],
                          [[row["rank"] if row["rank"] is not None else DASH, row["name"],
                            row["score"] if row["score"] is not None else DASH, row["grade"] or DASH,
-                           str(list_labels.get(row["list_kind"], ""))] for row in r.rows]))
+                           str(list_labels.get(row["list_kind"], ""))] for row in r.rows],
+                         widths=(0.1, 0.44, 0.16, 0.12, 0.18)))
     if content.run is not None:
         out.append(Table(_("Red and black lists"), [_("Assessed group"), _("List"), _("Rank"), _("Name"), _("Score")],
                          [[r["population_label"], str(list_labels[r["list_kind"]]), r["rank"], r["name"], r["score"]]
-                          for r in content.lists]))
+                          for r in content.lists], widths=(0.2, 0.12, 0.1, 0.42, 0.16)))
     return out

@@ -40,7 +40,7 @@ def test_pdf_has_the_exact_figures_in_chinese(october, tree):
     b = bulletin_generate(actor=None, area=tree.t1, period="2026-10")
     pages, text = pdf_text(files(b)["pdf"])
     assert pages == 3
-    assert text.startswith("一街道2026年10月工作通报·第1页一街道2026年10月工作通报区域代码500101001·第1版")
+    assert text.startswith("一街道2026年10月工作通报第1页一街道2026年10月工作通报区域代码500101001第1版生成于")
     assert ("2026年10月，一街道共新增事件5件（上月1件，环比上升400.0%），办结4件，其中按期办结4件，"
             "按期办结率100.0%；超期0件；满意率95.0%。考核情况：第1版，") in text
     assert "红榜3个，黑榜3个。" in text
@@ -49,7 +49,7 @@ def test_pdf_has_the_exact_figures_in_chinese(october, tree):
     assert "主要指标指标本月上月新增51办结41按期办结41超期00按期办结率100.0%100.0%满意率95.0%100.0%" in text
     assert "平安法治540100.0%95.0%" in text
     assert "分区域区域新增办结超期按期办结率满意率甲社区430100.0%95.0%乙社区110100.0%—" in text
-    assert "职能部门·综合名次名称得分等次榜单1北区生态环境局70.00C红榜2北区城市管理局66.67C黑榜" in text
+    assert "职能部门（综合）名次名称得分等次榜单1北区生态环境局70.00C红榜2北区城市管理局66.67C黑榜" in text
     assert "红黑榜考核对象榜单名次名称得分职能部门红榜1北区生态环境局70.00职能部门黑榜2北区城市管理局66.67" in text
     assert "第3页" in text and "第4页" not in text
 
@@ -58,7 +58,7 @@ def test_workbook_has_every_table_with_chinese_headers(october, tree):
     b = bulletin_generate(actor=None, area=tree.t1, period="2026-10")
     wb = load_workbook(io.BytesIO(files(b)["xlsx"]))
     assert wb.sheetnames[:6] == ["概要", "主要指标", "分板块", "分类别", "分区域", "逐日"]
-    assert "职能部门·综合" in wb.sheetnames and wb.sheetnames[-1] == "红黑榜"
+    assert "职能部门（综合）" in wb.sheetnames and wb.sheetnames[-1] == "红黑榜"
     assert wb["概要"]["A1"].value == "一街道2026年10月工作通报"
     assert wb["概要"]["A3"].value.startswith("2026年10月，一街道共新增事件5件（上月1件，环比上升400.0%）")
     key = [[c.value for c in row] for row in wb["主要指标"].iter_rows()]
@@ -73,7 +73,7 @@ def test_workbook_has_every_table_with_chinese_headers(october, tree):
     assert (daily["2026-10-05"], daily["2026-10-06"], daily["2026-10-10"], daily["2026-10-11"],
             daily["2026-10-16"]) == ((1, 1), (0, 0), (1, 0), (0, 1), (0, 1))
     assert sum(v[0] for v in daily.values()) == 5 and sum(v[1] for v in daily.values()) == 4
-    depts = [[c.value for c in row] for row in wb["职能部门·综合"].iter_rows()]
+    depts = [[c.value for c in row] for row in wb["职能部门（综合）"].iter_rows()]
     assert depts == [["名次", "名称", "得分", "等次", "榜单"], [1, "北区生态环境局", 70.0, "C", "红榜"],
                      [2, "北区城市管理局", 66.67, "C", "黑榜"]]
     lists = list(wb["红黑榜"].iter_rows(values_only=True))
