@@ -28,14 +28,14 @@ from jiewang.assessment.models import Run
 from jiewang.assessment.services.periods import last_month, parse_period
 from jiewang.audit.services import audit_record
 from jiewang.core import worktime
-from jiewang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from jiewang.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 from ..choices import CONTENT_TYPES, BulletinStatus, FileFormat
 from ..models import Bulletin, BulletinFile
 from ..permissions import READERS, generators_for, roles_over
-from .content import bulletin_content
+from .content import Content, bulletin_content
 from .pdf import render_pdf
-from .tables import BULLETIN_LANGUAGE
+from .tables import BULLETIN_LANGUAGE, summary
 from .xlsx import render_xlsx
 
 log = logging.getLogger(__name__)
@@ -85,39 +85,52 @@ def _file(bulletin: Bulletin, fmt: str, content: bytes) -> BulletinFile:
                         sha256=hashlib.sha256(content).hexdigest())
 
 
-@transaction.atomic
+def _render(area: Area, period: str, version: int, now: dt.datetime) -> tuple[Content, bytes, bytes, str]:
+    with override(BULLETIN_LANGUAGE):
+        content = bulletin_content(area, period)
+        meta = _meta(area, version, now)
+        return content, render_pdf(content, meta=meta), render_xlsx(content, meta=meta), summary(content)
+
+
+def _next_version(area: Area, period: str) -> int:
+    return (Bulletin.objects.filter(area=area, period=period).aggregate(v=Max("version"))["v"] or 0) + 1
+
+
 def bulletin_generate(*, actor, area: Area, period: str) -> Bulletin:
     """Make a new version of the bulletin of ``area`` (a town or a district) for ``period``
     (an ended month): render the PDF and the workbook from the rollups and the published
     assessment run, store both, supersede the version before. Who: the area's leaders (a town's
-    town leader, commander, deputy commander; the district administrator), the worker (None)."""
+    town leader, commander, deputy commander; the district administrator), the worker (None).
+
+    The files are rendered before the write transaction (a fraction of a second that would
+    otherwise hold SQLite's write lock); the transaction locks the area's row and checks that no
+    other generation took the version meanwhile (else renders again with the next number)."""
     _ensure_may_generate(actor, area)
     if area.level not in (AreaLevel.TOWN, AreaLevel.DISTRICT):
         raise ValidationFailed("只能为镇街或区县生成通报 / Bulletins are for towns and districts.",
                                code="bulletin.bad_area", fields={"area_id": area.pk})
     check_period(period)
-    Area.objects.select_for_update().filter(pk=area.pk).first()  # one generation per area at a time
-    versions = Bulletin.objects.filter(area=area, period=period)
-    version = (versions.aggregate(v=Max("version"))["v"] or 0) + 1
-    now = timezone.now()
-    with override(BULLETIN_LANGUAGE):
-        content = bulletin_content(area, period)
-        meta = _meta(area, version, now)
-        pdf = render_pdf(content, meta=meta)
-        xlsx = render_xlsx(content, meta=meta)
-        from .tables import summary
-
-        text = summary(content)
-    versions.filter(status=BulletinStatus.CURRENT).update(status=BulletinStatus.SUPERSEDED)
-    bulletin = Bulletin.objects.create(area=area, area_path=area.path, period=period, version=version,
-                                       generated_at=now, generated_by=actor if getattr(actor, "pk", None) else None,
-                                       run=content.run, summary=text)
-    files = BulletinFile.objects.bulk_create([_file(bulletin, FileFormat.PDF, pdf),
-                                              _file(bulletin, FileFormat.XLSX, xlsx)])
-    audit_record(actor=actor, action="bulletin.generate", obj=bulletin,
-                 data={"period": period, "version": version, "run_id": content.run.pk if content.run else None,
-                       **{f.format: {"size": f.size, "sha256": f.sha256} for f in files}})
-    return bulletin
+    for _attempt in range(3):
+        version, now = _next_version(area, period), timezone.now()
+        content, pdf, xlsx, text = _render(area, period, version, now)
+        with transaction.atomic():
+            Area.objects.select_for_update().filter(pk=area.pk).first()  # one write per area at a time
+            if _next_version(area, period) != version:
+                continue  # another generation was faster: render again with the next version
+            Bulletin.objects.filter(area=area, period=period, status=BulletinStatus.CURRENT).update(
+                status=BulletinStatus.SUPERSEDED)
+            bulletin = Bulletin.objects.create(
+                area=area, area_path=area.path, period=period, version=version, generated_at=now,
+                generated_by=actor if getattr(actor, "pk", None) else None, run=content.run, summary=text)
+            files = BulletinFile.objects.bulk_create([_file(bulletin, FileFormat.PDF, pdf),
+                                                      _file(bulletin, FileFormat.XLSX, xlsx)])
+            audit_record(actor=actor, action="bulletin.generate", obj=bulletin,
+                         data={"period": period, "version": version,
+                               "run_id": content.run.pk if content.run else None,
+                               **{f.format: {"size": f.size, "sha256": f.sha256} for f in files}})
+            return bulletin
+    raise Conflict("通报正在生成，请稍后重试 / The bulletin is being generated; try again.",
+                   code="bulletin.busy")
 
 
 def bulletin_download(*, actor, bulletin: Bulletin, fmt: str) -> tuple[bytes, str, str]:

@@ -145,3 +145,25 @@ def test_who_may_generate(tree, people):
         bulletin_generate(actor=people.town_leader, area=tree.d1, period="2026-10")
     assert Bulletin.objects.count() == 0
     assert bulletin_generate(actor=people.district_admin, area=tree.d1, period="2026-10").version == 1
+
+
+def test_a_concurrent_generation_takes_the_next_version(tree, people, monkeypatch):
+    from jiewang.reports.services import bulletins
+
+    real = bulletins._render
+    calls = []
+
+    def render(area, period, version, now):
+        calls.append(version)
+        if len(calls) == 1:  # another process finishes version 1 while this one renders
+            real_generate(actor=None, area=area, period=period)
+        return real(area, period, version, now)
+
+    real_generate = bulletins.bulletin_generate
+    monkeypatch.setattr(bulletins, "_render", render)
+    b = bulletin_generate(actor=None, area=tree.t1, period="2026-10")
+    assert calls == [1, 1, 2] and b.version == 2
+    assert list(Bulletin.objects.order_by("version").values_list("version", "status")) == [
+        (1, "superseded"), (2, "current")]
+    _, text = pdf_text(files(b)["pdf"])
+    assert "第2版" in text
