@@ -336,6 +336,10 @@ api.add_router("/patrols", patrols_router)
 from jiewang.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("/supervision", supervision_router)
+
+from jiewang.reports.api import router as bulletins_router  # noqa: E402
+
+api.add_router("/bulletins", bulletins_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

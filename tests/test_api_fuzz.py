@@ -75,6 +75,7 @@ def world(tree, people, loop):
     from jiewang.basedata.testing import basedata_world
     from jiewang.admission.testing import admission_world
     from jiewang.supervision.testing import supervision_world
+    from jiewang.reports.testing import bulletin_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -99,6 +100,7 @@ def world(tree, people, loop):
         **basedata_world(tree, people, loop),
         **admission_world(tree, people, loop),
         **supervision_world(tree, people, loop),
+        **bulletin_world(tree, people, loop),
     }
 
 

@@ -133,10 +133,11 @@ def test_every_endpoint_is_in_the_matrix():
 
     from jiewang.admission.tests.test_api_matrix import ADMISSION_ROUTES
     from jiewang.supervision.tests.test_api import SUPERVISION_ROUTES
+    from jiewang.reports.tests.test_api import REPORT_ROUTES
 
     covered = ({(c.method, c.template) for c in MATRIX + EVENT_MATRIX} | UNSCOPED | EVENT_UNSCOPED | ACTION_ROUTES
                | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES | PARTY_ROUTES | STAFFING_ROUTES | BASEDATA_ROUTES
-               | ADMISSION_ROUTES | PATROL_ROUTES | SUPERVISION_ROUTES)
+               | ADMISSION_ROUTES | PATROL_ROUTES | SUPERVISION_ROUTES | REPORT_ROUTES)
     assert declared - covered == set(), "add these endpoints to MATRIX"
     assert covered - declared == set(), "MATRIX names endpoints that do not exist"
 

@@ -54,6 +54,7 @@ from jiewang.core.errors import Conflict
 from . import names
 from .basedata import delete_basedata, seed_basedata, untouched_reasons as basedata_untouched
 from .admission import delete_admission, seed_admission
+from .bulletins import seed_last_month_bulletin
 from .citygen import CityPlan, PlanNode, Progress, generate_city
 from .supervision import seed_supervision
 
@@ -203,6 +204,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         result.history = hist
         result.counts["history events"] = hist.events
         timings["history"] = time.perf_counter() - t
+    seed_last_month_bulletin(Area.objects.get(pk=result.root_id))  # 月度通报, once the assessment exists
     result.logins = demo_logins()
     return result
 

@@ -31,6 +31,8 @@ SECTIONS = [
     ("web:party-me", "My party service", "member"),  # a user linked to a party member (党员)
     ("web:admission", "Duty admission", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN, Role.DEPARTMENT_STAFF,
                                          Role.POST_STAFF, Role.BOARD_LEADER, Role.COMMUNITY_STAFF, *COMMAND_LEADERS}),  # 职责事项准入
+    ("web:bulletins", "Monthly bulletins", {Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.DISTRICT_ADMIN,
+                                            *COMMAND_LEADERS}),
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:resident-mine", "My reports", {Role.RESIDENT}),  # 我的反映; also anonymous and role-less people
     ("web:party-wishes", "Small wishes", {Role.RESIDENT, Role.GRID_WORKER}),  # 微心愿

@@ -26,4 +26,5 @@ urlpatterns = [
     path("party/", include("jiewang.web.party.urls")),  # 党建: workspace, member page, wish board
     path("basedata/", include("jiewang.web.basedata.urls")),  # 一标三实: addresses, houses, residents, units
     path("admission/", include("jiewang.web.admission.urls")),  # 职责事项准入: list, held tasks, burden
+    path("bulletins/", include("jiewang.web.reports.urls")),  # 月度通报: PDF and Excel, with history
 ]

@@ -81,6 +81,7 @@ PAGES = [
     ("patrol-coverage-community", "community_staff", "/patrols/coverage/"),
     ("patrol-coverage-town", "town_leader", "/patrols/coverage/"),
     ("supervision", "commander", "/command/supervision/"),  # 督导台账
+    ("bulletins", "town_leader", "/bulletins/"),
 ]
 
 
@@ -127,10 +128,11 @@ class Command(BaseCommand):
         run("seed_demo", "--scale", "small", "--seed", "1")  # with its year of history: queues have work
         line = run("screenshots", "--seed-events").strip().splitlines()[-1]
         # What the worker would do in a running demo: the rollups of the history, and last month's
-        # assessment, published.
+        # assessment, published, and its bulletins.
         run("rollups_rebuild")
         last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         run("assess", "--period", last_month, "--publish")
+        run("bulletins", "--period", last_month)  # the worker's monthly bulletins (月度通报)
         events = dict(pair.split("=", 1) for pair in line.split())
         port = _free_port()
         server = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks",
