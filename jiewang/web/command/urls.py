@@ -8,4 +8,5 @@ urlpatterns = [
     path("map/points.json", views.map_points, name="command_map_points"),
     path("tasks/new/", tasks.task_new, name="command-task-new"),
     path("screen/", situation.screen_view(), name="command_screen"),
+    path("screen/live.json", situation.screen_live_view(), name="command_screen_live"),
 ]
