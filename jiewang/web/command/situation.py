@@ -7,6 +7,7 @@ situation map of :mod:`jiewang.stats.situation_map`) and the big screen (大屏)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -62,7 +63,7 @@ def screen(request):
 
     root, _roots = _root(request)
     return render(request, "web/command/screen.html", {
-        "root": root, "refresh": SCREEN_REFRESH_SECONDS,
+        "root": root, "refresh": SCREEN_REFRESH_SECONDS, "time_zone": settings.TIME_ZONE,
         "situation": situation_context(request.user, root),
         "live": screen_live(request.user, root) if root is not None else None,
     })

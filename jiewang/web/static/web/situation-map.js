@@ -67,7 +67,7 @@
     if (el.getAttribute("data-tiles")) L.tileLayer(el.getAttribute("data-tiles"), { maxZoom: 19 }).addTo(map);
     map.setView([29.5, 106.5], 9);
     var layer = L.layerGroup().addTo(map);
-    el._jw = { refresh: function () { load(false); } };
+    el._jw = { refresh: function (metric) { if (metric) state.metric = metric; load(false); } };
     maps.push(el);
 
     function say(text) { if (note) { note.textContent = text || ""; note.hidden = !text; } }
@@ -189,7 +189,7 @@
   function start() { document.querySelectorAll("[data-sitmap]").forEach(init); }
   window.JWSituationMap = {
     start: start,
-    refresh: function () { maps.forEach(function (el) { if (el._jw) el._jw.refresh(); }); }
+    refresh: function (metric) { maps.forEach(function (el) { if (el._jw) el._jw.refresh(metric); }); }
   };
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start); else start();
 })();
