@@ -19,6 +19,7 @@ SECTIONS = [
                                       *COMMAND_LEADERS}),
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:resident-mine", "My reports", {Role.RESIDENT}),  # 我的反映; also anonymous and role-less people
+    ("web:warning-rules", "Warning rules", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER, Role.COMMANDER}),  # 预警规则
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]
 
