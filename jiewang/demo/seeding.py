@@ -53,6 +53,7 @@ from jiewang.core.errors import Conflict
 
 from . import names
 from .citygen import CityPlan, PlanNode, Progress, generate_city
+from .warning_rules import delete_warning_rules, seed_warning_rules
 
 DEMO_PASSWORD = "jiewang-demo-2026"
 DEMO_ROOT_CODE = names.CITY_CODE
@@ -183,6 +184,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         result.history = hist
         result.counts["history events"] = hist.events
         timings["history"] = time.perf_counter() - t
+    result.counts["warning rules"] = seed_warning_rules()
     result.logins = demo_logins()
     return result
 
@@ -441,6 +443,7 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.dutyday",  # the demo town's roster, replaced with the city
                    "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
                    "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
+                   "warning.warningrule", "warning.alert",  # the demo's rules and their alerts (warning_rules.py)
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
                    "stats.rollupmark"}  # the rollups' high-water mark
 
@@ -522,6 +525,7 @@ def _delete_demo(root: Area, progress) -> None:
 
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
+    delete_warning_rules(root)  # the demo's rules and the alerts they raised
     _delete_demo_history()
     subtree = Area.objects.filter(path__startswith=root.path)
     DutyDay.objects.filter(town__in=subtree).delete()  # before the users it names (the history's too)
