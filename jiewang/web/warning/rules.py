@@ -147,6 +147,14 @@ def _errors_of(kind: str, exc: ApplicationError) -> dict:
     return out
 
 
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "、".join(value)
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 # ---- the pages ------------------------------------------------------------------------------
 
 @role_required(VIEWERS)
@@ -154,8 +162,7 @@ def rule_list(request):
     rules = list(selectors.rule_list(user=request.user).order_by("area__path", "kind", "id")[:500])
     for r in rules:
         r.may_keep = svc.may_keep(request.user, r)
-        r.summary = ", ".join(f"{PARAM_LABELS.get(k, k)}: {'、'.join(v) if isinstance(v, list) else v}"
-                              for k, v in r.params.items())
+        r.summary = "；".join(f"{PARAM_LABELS.get(k, k)}: {_shown(v)}" for k, v in r.params.items())
     return render(request, "web/warning/rules.html", {
         "rules": rules, "kinds": RuleKind.choices, "may_create": bool(keeper_areas(request.user)),
     })
