@@ -153,7 +153,10 @@
         }
       }).addTo(layer);
       var b = geo.getBounds();
-      if (b.isValid() && state.geoArea !== state.fitted) { map.fitBounds(b, { padding: [8, 8] }); state.fitted = state.geoArea; }
+      map.invalidateSize(false);  // the box may have been laid out after the map was made
+      if (b.isValid() && (state.geoArea !== state.fitted || !map.getBounds().intersects(b))) {
+        map.fitBounds(b, { padding: [8, 8] }); state.fitted = state.geoArea;
+      }
       drawLegend(data, bands);
       drawTable(data);
       el.setAttribute("data-drawn", data.area.id + ":" + data.metric.value + ":" + data.areas.length);
