@@ -12,7 +12,7 @@ SHOTS = os.environ.get("JIEWANG_SHOTS", "")
 
 def test_create_a_keyword_rule_and_see_it_fire(live_server, live_tree, live_people, live_loop, new_page):
     from jiewang.events.models import Event
-    from jiewang.warning.models import Alert, WarningRule
+    from jiewang.warning.models import WarningRule
     from jiewang.warning.testing import evaluate, report
 
     t, p = live_tree, live_people
