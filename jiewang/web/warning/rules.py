@@ -45,6 +45,8 @@ PARAM_LABELS = {
     "threshold": gettext_lazy("Threshold"),
     "quiet_hours": gettext_lazy("Quiet period (hours)"),
 }
+# Shorter names where the form's label says how to fill the field in.
+SUMMARY_LABELS = {"words": gettext_lazy("Keywords")}
 WORD_SPLIT = re.compile(r"[\s,，、;；]+")
 
 
@@ -147,11 +149,16 @@ def _errors_of(kind: str, exc: ApplicationError) -> dict:
     return out
 
 
-def _shown(value) -> str:
+def _shown(name: str, value, category_names: dict) -> str:
+    """A parameter's value as the list of rules shows it (a category and a reading by name)."""
     if isinstance(value, list):
         return "、".join(value)
     if isinstance(value, float):
         return f"{value:g}"
+    if name == "category":
+        return f"{value} {category_names.get(value, '')}".strip()
+    if name == "reading" and value in ReadingKind.values:
+        return str(ReadingKind(value).label)
     return str(value)
 
 
@@ -160,9 +167,13 @@ def _shown(value) -> str:
 @role_required(VIEWERS)
 def rule_list(request):
     rules = list(selectors.rule_list(user=request.user).order_by("area__path", "kind", "id")[:500])
+    codes = {r.params.get("category") for r in rules} - {None}
+    names = dict(event_selectors.category_list(user=request.user, include_inactive=True).filter(code__in=codes)
+                 .values_list("code", "name"))
     for r in rules:
         r.may_keep = svc.may_keep(request.user, r)
-        r.summary = "；".join(f"{PARAM_LABELS.get(k, k)}: {_shown(v)}" for k, v in r.params.items())
+        r.summary = "；".join(f"{SUMMARY_LABELS.get(k) or PARAM_LABELS.get(k, k)}: {_shown(k, v, names)}"
+                             for k, v in r.params.items())
     return render(request, "web/warning/rules.html", {
         "rules": rules, "kinds": RuleKind.choices, "may_create": bool(keeper_areas(request.user)),
     })
