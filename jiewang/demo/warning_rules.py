@@ -11,16 +11,18 @@ from jiewang.events.models import MatterCategory
 from jiewang.warning.models import WarningRule
 from jiewang.warning.services.rules import DEFAULT_KEYWORDS, rule_create
 
-# (kind, name, params); "{category}" is filled with a category of the catalog.
+# (kind, name, params); "{category}" is filled with a category of the catalog, "{flood}" with the
+# flood category (防汛险情) when the catalog has it.
 RULES = [
     ("keyword", "敏感词预警", {"words": DEFAULT_KEYWORDS}),
     ("cluster", "同类事件网格内聚集", {"category": "{category}", "count": 5, "hours": 24}),
     ("hotspot", "相邻网格热点", {"category": "{category}", "count": 8, "hours": 48, "distance_m": 200}),
     ("repeat", "同一地点重复投诉", {"category": "{category}", "count": 3, "radius_m": 50, "days": 7}),
     ("trend", "部门超期率上升", {"points": 10, "min_assignments": 5}),
-    ("sensor", "河道水位超限", {"reading": "water_level", "threshold": 3.0, "category": "{category}"}),
+    ("sensor", "河道水位超限", {"reading": "water_level", "threshold": 3.0, "category": "{flood}"}),
 ]
 PREFERRED_CATEGORIES = ("SL01", "LS01")
+FLOOD_CATEGORY = "SL11"
 
 
 def seed_warning_rules() -> int:
@@ -33,8 +35,10 @@ def seed_warning_rules() -> int:
         or leaves.order_by("code").values_list("code", flat=True).first()
     if category is None:
         return 0
+    flood = FLOOD_CATEGORY if leaves.filter(code=FLOOD_CATEGORY).exists() else category
     for kind, name, params in RULES:
-        filled = {k: (category if v == "{category}" else v) for k, v in params.items()}
+        filled = {k: {"{category}": category, "{flood}": flood}.get(v, v) if isinstance(v, str) else v
+                  for k, v in params.items()}
         rule_create(actor=None, area=grant.area, kind=kind, name=name, params=filled)
     return len(RULES)
 
