@@ -95,6 +95,8 @@ MATRIX = [
     # 态势 (jiewang.stats): the situation of an area under the user's grants
     Case("GET", "/api/situation", lambda t, p: f"/api/situation?area={t.c1.id}", "community_staff",
          "other_community_staff"),
+    Case("GET", "/api/situation/map", lambda t, p: f"/api/situation/map?area={t.c1.id}&metric=open",
+         "community_staff", "other_community_staff"),
 ]
 
 # Endpoints that are not scoped to an area: signing in/out and "me".

@@ -57,6 +57,7 @@ from .admission import delete_admission, seed_admission
 from .bulletins import seed_last_month_bulletin
 from .citygen import CityPlan, PlanNode, Progress, generate_city
 from .supervision import seed_supervision
+from .warning_rules import delete_warning_rules, seed_warning_rules
 
 DEMO_PASSWORD = "jiewang-demo-2026"
 DEMO_ROOT_CODE = names.CITY_CODE
@@ -205,6 +206,7 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         result.counts["history events"] = hist.events
         timings["history"] = time.perf_counter() - t
     seed_last_month_bulletin(Area.objects.get(pk=result.root_id))  # 月度通报, once the assessment exists
+    result.counts["warning rules"] = seed_warning_rules()
     result.logins = demo_logins()
     return result
 
@@ -469,6 +471,7 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.dutyday",  # the demo town's roster, replaced with the city
                    "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
                    "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
+                   "warning.warningrule", "warning.alert",  # the demo's rules and their alerts (warning_rules.py)
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
                    "stats.rollupmark",  # the rollups' high-water mark
                    # the grid people seeded with the city (jiewang/demo/staffing.py), replaced with it
@@ -571,6 +574,7 @@ def _delete_demo(root: Area, progress) -> None:
     delete_admission(root)  # pushes name the history's events and the city's areas
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
+    delete_warning_rules(root)  # the demo's rules and the alerts they raised
     _delete_demo_history()
     delete_basedata()
     subtree = Area.objects.filter(path__startswith=root.path)

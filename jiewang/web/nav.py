@@ -36,6 +36,7 @@ SECTIONS = [
     ("web:resident", "Report a problem", None),  # everyone, signed in or not
     ("web:resident-mine", "My reports", {Role.RESIDENT}),  # 我的反映; also anonymous and role-less people
     ("web:party-wishes", "Small wishes", {Role.RESIDENT, Role.GRID_WORKER}),  # 微心愿
+    ("web:warning-rules", "Warning rules", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER, Role.COMMANDER}),  # 预警规则
     ("web:manage", "Administration", {Role.DISTRICT_ADMIN, Role.TOWN_LEADER}),
 ]
 

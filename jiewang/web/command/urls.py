@@ -10,4 +10,5 @@ urlpatterns = [
     path("tasks/new/", tasks.task_new, name="command-task-new"),
     path("screen/", situation.screen_view(), name="command_screen"),
     path("supervision/", supervision_views.log, name="supervision"),  # 督导台账
+    path("screen/live.json", situation.screen_live_view(), name="command_screen_live"),
 ]

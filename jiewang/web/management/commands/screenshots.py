@@ -82,7 +82,14 @@ PAGES = [
     ("patrol-coverage-town", "town_leader", "/patrols/coverage/"),
     ("supervision", "commander", "/command/supervision/"),  # 督导台账
     ("bulletins", "town_leader", "/bulletins/"),
+    # 态势地图, the big screen at the command hall's size, 预警规则
+    ("situation-map", "town_leader", "/command/#h-situation-map"),
+    ("screen-hall", "town_leader", "/command/screen/"),
+    ("warning-rules", "town_leader", "/warnings/rules/"),
+    ("warning-rule-keyword", "town_leader", "/warnings/rules/new/?kind=keyword"),
 ]
+# Pages taken at other sizes than SIZES.
+PAGE_SIZES = {"screen-hall": {"hall": {"width": 1920, "height": 1080}}}
 
 
 def _free_port() -> int:
@@ -177,7 +184,7 @@ class Command(BaseCommand):
                 except KeyError as exc:
                     skipped.append((name, f"no demo event {exc}"))
                     continue
-                for size, viewport in SIZES.items():
+                for size, viewport in PAGE_SIZES.get(name, SIZES).items():
                     ctx = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
                     page = ctx.new_page()
                     try:
