@@ -184,7 +184,7 @@ def run(args) -> int:
     from jiewang.areas.choices import AreaLevel
     from jiewang.areas.models import Area
     from jiewang.assessment.models import Exclusion
-    from jiewang.assessment.services.engine import compute, indicators_for, populations_of
+    from jiewang.assessment.services.engine import compute, frame_for, indicators_for, populations_of
     from jiewang.assessment.services.periods import last_month, parse_period
 
     results["data"] = info
@@ -207,27 +207,43 @@ def run(args) -> int:
         n_events = c.fetchone()[0]
     log(f"assessment {period}: {len(towns)} towns, {len(districts)} districts, {n_events:,} events")
 
-    # the engine, run after run (what the worker's monthly job does, without writing the rows)
+    # the engine, run after run (what the worker's monthly job does, without writing the rows):
+    # the period's rows read once for the city (engine.frame_for), then every area's formulas
     engine: dict = {}
+    frames: dict = {}
     t = time.perf_counter()
     cpu = time.process_time()
     load0 = loadavg()
+    frame_for(areas[0], start, end, frames)
+    frame_s = time.perf_counter() - t
     per_area = []
     n_results = 0
-    for k, area in enumerate(areas):
+    for area in areas:
         t1 = time.perf_counter()
-        res, scores = compute(area, kind, start, end)
+        res, _scores = compute(area, kind, start, end, frame_for(area, start, end, frames))
         per_area.append(time.perf_counter() - t1)
         n_results += len(res)
         engine.update(engine_numbers(area, res))
-        if k % 100 == 99:
-            log(f"  engine: {k + 1} areas in {time.perf_counter() - t:.1f} s")
     results["engine"] = {"seconds": time.perf_counter() - t, "cpu_s": time.process_time() - cpu, "areas": len(areas),
-                         "results": n_results, "numbers": len(engine), "load_before": load0, "load_after": loadavg(),
+                         "frame_read_s": frame_s, "results": n_results, "numbers": len(engine),
+                         "load_before": load0, "load_after": loadavg(),
                          "per_area_ms": {"p50": float(np.percentile(per_area, 50)) * 1000,
                                          "max": float(max(per_area)) * 1000}}
-    log(f"engine: {results['engine']['seconds']:.1f} s (cpu {results['engine']['cpu_s']:.1f} s), "
-        f"{n_results:,} results, {len(engine):,} with data; load {loadavg()}")
+    log(f"engine: {results['engine']['seconds']:.1f} s (cpu {results['engine']['cpu_s']:.1f} s; reading the "
+        f"month's rows {frame_s:.1f} s), {n_results:,} results, {len(engine):,} with data; load {loadavg()}")
+    # the same engine without the shared read (a query per area and formula), on the first towns
+    t = time.perf_counter()
+    sample = towns[:args.per_area]
+    for area in sample:
+        res, _scores = compute(area, kind, start, end)
+        mine = engine_numbers(area, res)
+        assert mine == {k: v for k, v in engine.items() if k[0] == area.id}, area
+    if sample:
+        per = (time.perf_counter() - t) / len(sample)
+        results["engine_per_area_queries"] = {"towns": len(sample), "seconds_per_town": per,
+                                              "extrapolated_s": per * len(areas), "load_after": loadavg()}
+        log(f"engine without the shared read: {per * 1000:.0f} ms per town over {len(sample)} towns (same numbers); "
+            f"× {len(areas)} areas ≈ {per * len(areas):.0f} s")
 
     # DuckDB over the same rows
     con = duckdb.connect()

@@ -85,6 +85,8 @@ def main(argv=None) -> int:
         p.add_argument("--events", type=int, default=100_000)
         p.add_argument("--years", type=int, default=3)
         p.add_argument("--seed", type=int, default=1)
+        p.add_argument("--scale", choices=["city", "small"], default="city",
+                       help="the seeded city: city (62,000 grids) or small (60 grids: the smoke test)")
         p.add_argument("--fresh", action="store_true", help="regenerate even when cached")
         p.add_argument("--rebuild-check", action="store_true",
                        help="also run rollups_rebuild (timed) and check the bulk rollups equal it")
@@ -103,6 +105,8 @@ def main(argv=None) -> int:
     common(a)
     a.add_argument("--period", default="", help="YYYY-MM (default: last month)")
     a.add_argument("--towns", type=int, default=0, help="only the first N towns (0: all)")
+    a.add_argument("--per-area", type=int, default=10,
+                   help="towns also computed without the shared read (a query per area and formula)")
     a.set_defaults(fn=city_assessment.run)
     w = sub.add_parser("warning", help="intake + warning.evaluate, events/s")
     common(w)
@@ -112,6 +116,7 @@ def main(argv=None) -> int:
     w.add_argument("--rules", type=int, default=3, help="rules of each kind")
     w.set_defaults(fn=city_warning.run)
     args = ap.parse_args(argv)
+    data.SCALE = args.scale
     return args.fn(args)
 
 

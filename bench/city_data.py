@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("JW_BENCH_VAR", ROOT / "var" / "bench"))
 PG_URL = os.environ.get("JW_BENCH10M_PG_URL", "postgres://postgres@127.0.0.1:5432/jw_bench10m")
 DATA_VERSION = 1
+SCALE = "city"  # the seeded city's scale (``small`` for the smoke test: 60 grids); set by --scale
 H = 3600.0
 TZ = 8 * H  # Asia/Shanghai (no DST)
 
@@ -71,7 +72,8 @@ def log(msg: str) -> None:
 # --- places and environment (before django.setup()) ----------------------------------------------
 
 def key_of(events: int, years: int, seed: int) -> str:
-    return f"e{events}-y{years}-s{seed}-v{DATA_VERSION}"
+    scale = "" if SCALE == "city" else f"{SCALE}-"
+    return f"{scale}e{events}-y{years}-s{seed}-v{DATA_VERSION}"
 
 
 def cache_path(db: str, events: int, years: int, seed: int) -> Path | str:
@@ -82,7 +84,7 @@ def cache_path(db: str, events: int, years: int, seed: int) -> Path | str:
 
 
 def env_for(db: str, events: int, years: int, seed: int) -> dict[str, str]:
-    var = VAR / f"var-{db}"
+    var = VAR / f"var-{db}" if SCALE == "city" else VAR / f"var-{db}-{SCALE}"
     where = cache_path(db, events, years, seed)
     url = f"sqlite:///{where}" if db == "sqlite" else str(where)
     return {"JIEWANG_VAR_DIR": str(var), "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -95,14 +97,14 @@ def run_manage(env: dict, *args) -> None:
 
 def seeded_city(env: dict) -> Path:
     """A migrated SQLite file holding the seeded city and nothing else (made once, then copied)."""
-    pristine = VAR / "city-seeded.sqlite3"
+    pristine = VAR / ("city-seeded.sqlite3" if SCALE == "city" else f"city-seeded-{SCALE}.sqlite3")
     if not pristine.exists():
-        work = VAR / "city-seeding.sqlite3"
+        work = VAR / f"city-seeding-{SCALE}.sqlite3"
         work.unlink(missing_ok=True)
         e = {**env, "DATABASE_URL": f"sqlite:///{work}"}
-        log("seeding the city (seed_demo --scale city --seed 1 --history 0 --grid-workers)")
+        log(f"seeding the city (seed_demo --scale {SCALE} --seed 1 --history 0 --grid-workers)")
         run_manage(e, "migrate", "--noinput", "-v", "0")
-        run_manage(e, "seed_demo", "--scale", "city", "--seed", "1", "--history", "0", "--grid-workers", "-v", "0")
+        run_manage(e, "seed_demo", "--scale", SCALE, "--seed", "1", "--history", "0", "--grid-workers", "-v", "0")
         work.rename(pristine)
     return pristine
 
@@ -163,7 +165,7 @@ def prepare(db: str, events: int, years: int, seed: int, *, fresh: bool = False)
         return env, False
     ensure_pg_database(url, fresh=True)
     run_manage(env, "migrate", "--noinput", "-v", "0")
-    run_manage(env, "seed_demo", "--scale", "city", "--seed", "1", "--history", "0", "--grid-workers", "-v", "0")
+    run_manage(env, "seed_demo", "--scale", SCALE, "--seed", "1", "--history", "0", "--grid-workers", "-v", "0")
     return env, True
 
 

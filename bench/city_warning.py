@@ -33,7 +33,7 @@ def _setup(args) -> dict:
     data.VAR.mkdir(parents=True, exist_ok=True)
     env = data.env_for(args.db, 0, 0, 0)
     if args.db == "sqlite":
-        path = data.VAR / "warning-sqlite.sqlite3"
+        path = data.VAR / f"warning-sqlite-{data.SCALE}.sqlite3"
         for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             p.unlink(missing_ok=True)
         shutil.copy(data.seeded_city(env), path)
@@ -44,7 +44,7 @@ def _setup(args) -> dict:
         env["DATABASE_URL"] = url
         data.ensure_pg_database(url, fresh=True)
         data.run_manage(env, "migrate", "--noinput", "-v", "0")
-        data.run_manage(env, "seed_demo", "--scale", "city", "--seed", "1", "--history", "0", "-v", "0")
+        data.run_manage(env, "seed_demo", "--scale", data.SCALE, "--seed", "1", "--history", "0", "-v", "0")
     os.environ.update(env)
     sys.path.insert(0, str(data.ROOT))
     import django
@@ -114,7 +114,7 @@ def run(args) -> int:
     lk = data.lookups()
     # a few busy towns: their grids take the backlog (clusters and repeats need density)
     towns = np.unique(lk["town"])
-    busy = rng.choice(towns, 5, replace=False)
+    busy = rng.choice(towns, min(5, len(towns)), replace=False)
     grids = np.flatnonzero(np.isin(lk["town"], busy))
     # The hot-spot rules' grid adjacency (62,000 grids): computed once per worker process and
     # boundary revision; timed apart, as a long-running worker has it.

@@ -358,8 +358,17 @@ def area_name(pk: int) -> str:
 
 # ---- one read for many runs ------------------------------------------------------------------
 
-def _nodes(path: str) -> list[int]:
-    return [int(p) for p in path.strip("/").split("/") if p]
+_NODES: dict[str, tuple[int, ...]] = {}
+
+
+def _nodes(path: str) -> tuple[int, ...]:
+    """The area ids on ``path`` (memoized: a city has as many paths as areas)."""
+    got = _NODES.get(path)
+    if got is None:
+        if len(_NODES) > 500_000:
+            _NODES.clear()
+        got = _NODES[path] = tuple(int(p) for p in path.strip("/").split("/") if p)
+    return got
 
 
 def _late(state: str, due_at, closed_at, overdue_at, end: dt.datetime) -> bool:

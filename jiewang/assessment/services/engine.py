@@ -95,8 +95,9 @@ def member_rows(root_path: str, population: str):
     paths: dict[int, list[str]] = {}
     for user_id, path in grants.values_list("user_id", "area__path"):
         paths.setdefault(user_id, []).append(path)
-    return [(u.pk, u.display_name or u.username, path)
-            for u in User.objects.filter(pk__in=grants.values("user_id")) for path in paths[u.pk]]
+    return [(pk, display_name or username, path)
+            for pk, display_name, username in User.objects.filter(pk__in=grants.values("user_id"))
+            .values_list("pk", "display_name", "username") for path in paths[pk]]
 
 
 def frame_for(area: Area, start, end, frames: dict) -> formulas.Frame:
