@@ -48,9 +48,14 @@ def populations_of(area: Area) -> tuple[str, ...]:
     return TOWN_POPULATIONS if area.level == AreaLevel.TOWN else DISTRICT_POPULATIONS
 
 
-def members(area: Area, population: str) -> dict[int, str]:
+def members(area: Area, population: str, frame: formulas.Frame | None = None) -> dict[int, str]:
     """The members a run of ``area`` assesses in ``population`` even without data (departments
-    of a town's run are added as the data names them)."""
+    of a town's run are added as the data names them). With a ``frame``, read once for its whole
+    root and kept there."""
+    if frame is not None:
+        if population == Population.DEPARTMENT and area.level == AreaLevel.TOWN:
+            return {}
+        return frame.members(area.pk, population, lambda root: member_rows(root, population))
     if population in (Population.TOWN, Population.COMMUNITY, Population.GRID):
         level = {Population.TOWN: AreaLevel.TOWN, Population.COMMUNITY: AreaLevel.COMMUNITY,
                  Population.GRID: AreaLevel.GRID}[population]
@@ -68,6 +73,41 @@ def members(area: Area, population: str) -> dict[int, str]:
     ids = RoleGrant.objects.active().filter(role=Role.GRID_WORKER, area__path__startswith=area.path) \
         .values("user_id")
     return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
+
+
+def member_rows(root_path: str, population: str):
+    """(member, name, path) of every member of ``population`` under ``root_path``, in the order
+    :func:`members` lists them (the path places a member under the areas that assess it)."""
+    if population in (Population.TOWN, Population.COMMUNITY, Population.GRID):
+        level = {Population.TOWN: AreaLevel.TOWN, Population.COMMUNITY: AreaLevel.COMMUNITY,
+                 Population.GRID: AreaLevel.GRID}[population]
+        return Area.objects.filter(path__startswith=root_path, level=level, valid_to__isnull=True) \
+            .values_list("pk", "name", "path")
+    if population == Population.POST:
+        return Post.objects.filter(board__town__path__startswith=root_path).values_list("pk", "name",
+                                                                                        "board__town__path")
+    if population == Population.BOARD:
+        return Board.objects.filter(town__path__startswith=root_path).values_list("pk", "name", "town__path")
+    if population == Population.DEPARTMENT:
+        return Department.objects.filter(area__path__startswith=root_path, is_active=True) \
+            .values_list("pk", "name", "area__path")
+    grants = RoleGrant.objects.active().filter(role=Role.GRID_WORKER, area__path__startswith=root_path)
+    paths: dict[int, list[str]] = {}
+    for user_id, path in grants.values_list("user_id", "area__path"):
+        paths.setdefault(user_id, []).append(path)
+    return [(pk, display_name or username, path)
+            for pk, display_name, username in User.objects.filter(pk__in=grants.values("user_id"))
+            .values_list("pk", "display_name", "username") for path in paths[pk]]
+
+
+def frame_for(area: Area, start, end, frames: dict) -> formulas.Frame:
+    """The shared :class:`~jiewang.assessment.formulas.Frame` of ``area``'s root (the city) for
+    the period, made on first use and kept in ``frames``."""
+    root = "/" + area.path.strip("/").split("/")[0] + "/"
+    key = (root, start, end)
+    if key not in frames:
+        frames[key] = formulas.Frame(root, start, end)
+    return frames[key]
 
 
 def names_of(population: str, ids) -> dict[int, str]:
@@ -106,15 +146,17 @@ def target_met(ind: Indicator, value: float | None) -> bool | None:
     return value >= ind.target if ind.direction == Direction.HIGHER else value <= ind.target
 
 
-def compute(area: Area, kind: str, start, end) -> tuple[list[dict], list[dict]]:
-    """The results and scores of a period, as plain rows (nothing written)."""
-    ctx = formulas.Context(area_path=area.path, start=start, end=end)
+def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = None) -> tuple[list[dict], list[dict]]:
+    """The results and scores of a period, as plain rows (nothing written). ``frame``: the
+    period's rows read once for the whole city (:func:`frame_for`) when many areas are computed
+    in a row — the same numbers, without a query per area and formula."""
+    ctx = formulas.Context(area_path=area.path, start=start, end=end, frame=frame, area_id=area.pk)
     exclusions = excluded_events(area)
     pops = populations_of(area)
     inds = indicators_for(kind, pops)
     results: list[dict] = []
     for population in pops:
-        known = members(area, population)
+        known = members(area, population, frame)
         per_ind: dict[int, dict[int, tuple[float, float]]] = {}
         for ind in [i for i in inds if i.population == population]:
             fdef = formulas.FORMULAS.get(ind.formula)
@@ -207,9 +249,11 @@ def diff_of(old: Run, new_results: list[Result], new_scores: list[MemberScore]) 
 
 
 @transaction.atomic
-def run_compute(*, actor, area: Area, period: str) -> Run:
+def run_compute(*, actor, area: Area, period: str, frames: dict | None = None) -> Run:
     """Compute ``period`` for ``area`` (a town or a district) into a draft. Who: the area's
-    deciders (403), readers of it otherwise 404."""
+    deciders (403), readers of it otherwise 404. ``frames``: a dict kept by a caller computing
+    many areas of one period (the monthly job, ``manage.py assess``): the period's rows are then
+    read once for the whole city (:func:`frame_for`)."""
     ensure_role(actor, area.path, deciders_for(area))
     if area.level not in (AreaLevel.TOWN, AreaLevel.DISTRICT):
         raise ValidationFailed("只能考核镇街或区县 / Only a town or a district is assessed.",
@@ -222,7 +266,8 @@ def run_compute(*, actor, area: Area, period: str) -> Run:
     runs = Run.objects.filter(area=area, period=period)
     draft = runs.filter(status=RunStatus.DRAFT).first()
     published = runs.filter(status=RunStatus.PUBLISHED).first()
-    results, scores = compute(area, kind, start, end)
+    frame = frame_for(area, start, end, frames) if frames is not None else None
+    results, scores = compute(area, kind, start, end, frame)
     now = timezone.now()
     if draft is None:
         version = (runs.aggregate(v=Max("version"))["v"] or 0) + 1
@@ -278,10 +323,11 @@ def compute_last_month(today=None) -> list[Run]:
         return []
     period = last_month(today)
     made = []
+    frames: dict = {}  # the month's rows, read once for the city
     done = set(Run.objects.filter(period=period).values_list("area_id", flat=True))
     for area in Area.objects.filter(Q(level=AreaLevel.TOWN) | Q(level=AreaLevel.DISTRICT), valid_to__isnull=True) \
             .exclude(pk__in=done).order_by("path"):
-        made.append(run_compute(actor=None, area=area, period=period))
+        made.append(run_compute(actor=None, area=area, period=period, frames=frames))
     return made
 
 

@@ -24,9 +24,10 @@ class Command(BaseCommand):
             areas = areas.filter(code=area)
             if not areas.exists():
                 raise CommandError(f"no town or district with code {area}")
+        frames: dict = {}  # the period's rows, read once for the city (when computing many areas)
         for a in areas.order_by("path"):
             try:
-                run = run_compute(actor=None, area=a, period=period)
+                run = run_compute(actor=None, area=a, period=period, frames=frames if not area else None)
                 if publish:
                     run = run_publish(actor=None, run=run)
             except ApplicationError as e:
