@@ -87,6 +87,11 @@ PAGES = [
     ("screen-hall", "town_leader", "/command/screen/"),
     ("warning-rules", "town_leader", "/warnings/rules/"),
     ("warning-rule-keyword", "town_leader", "/warnings/rules/new/?kind=keyword"),
+    # 党建: the street's party office, a community's committee, a member's phone page, the wish board
+    ("party", "party_staff", "/party/"),
+    ("party-community", "community_staff", "/party/"),
+    ("party-me", "party_member", "/party/me/"),
+    ("party-wishes", "resident", "/party/wishes/"),
 ]
 # Pages taken at other sizes than SIZES.
 PAGE_SIZES = {"screen-hall": {"hall": {"width": 1920, "height": 1080}}}
