@@ -66,11 +66,13 @@ def _seed(town: Area, home: Area, rnd: random.Random, now: dt.datetime) -> dict[
             branches[g.pk] = org_create(actor=None, kind=OrgKind.GRID_BRANCH, name=f"{g.name}党支部", area=g,
                                         parent=committees[c.pk], term_started=dt.date(2024, 3, 1))
     units = []
-    for name, sector in (("实验小学党支部", UnitSector.SCHOOL), ("社区卫生服务中心党支部", UnitSector.HOSPITAL),
+    for name, sector in (("实验小学党支部", UnitSector.SCHOOL), ("人民医院分院党支部", UnitSector.HOSPITAL),
                          ("渝州建工第三分公司党支部", UnitSector.ENTERPRISE),
-                         ("区税务局第二税务所党支部", UnitSector.AGENCY)):
+                         ("税务所党支部", UnitSector.AGENCY)):
         where = communities[len(units) % len(communities)]
-        org = org_create(actor=None, kind=OrgKind.UNIT, name=f"{where.name}{name}", area=where, sector=sector,
+        place = where.name.removesuffix("社区").removesuffix("村")
+        org = org_create(actor=None, kind=OrgKind.UNIT, name=name if name.startswith("渝州") else f"{place}{name}",
+                         area=where, sector=sector,
                          superior_name="区直机关工委" if sector == UnitSector.AGENCY else "区委教育工委"
                          if sector == UnitSector.SCHOOL else "区卫健委党委" if sector == UnitSector.HOSPITAL
                          else "区国资委党委", term_started=dt.date(2023, 9, 1), term_years=3)
