@@ -154,7 +154,8 @@ class Unit(Placed):
     address = models.ForeignKey(Address, on_delete=models.PROTECT, related_name="units", verbose_name=_("address"))
     contact_name = models.CharField(_("contact"), max_length=50, blank=True, default="")
     contact_phone = EncryptedTextField(_("contact phone"), blank=True, default="")
-    contact_phone_masked = models.CharField(max_length=32, blank=True, default="", editable=False)
+    contact_phone_masked = models.CharField(_("contact phone (masked)"), max_length=32, blank=True, default="",
+                                            editable=False)
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
