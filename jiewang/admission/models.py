@@ -57,7 +57,8 @@ class DutyItem(models.Model):
     """One admitted duty (准入事项): what it is, the level it is done at, who may push it, and the
     hours it asks of a grid each time (the burden report adds these up)."""
 
-    duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="items")
+    duty_list = models.ForeignKey(DutyList, on_delete=models.CASCADE, related_name="items",
+                                  verbose_name=_("duty admission list"))
     code = models.CharField(_("code"), max_length=32)
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=DutyKind.choices)
@@ -93,7 +94,7 @@ class PushRequest(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=PushStatus.choices)
     pushed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
                                   verbose_name=_("pushed by"))
-    pusher_role = models.CharField(max_length=24)
+    pusher_role = models.CharField(_("pusher's role"), max_length=24)
     pusher_kind = models.CharField(_("pushed as"), max_length=12, choices=PusherKind.choices)
     department = models.ForeignKey("accounts.Department", null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("department"))
@@ -111,16 +112,16 @@ class PushRequest(models.Model):
     form = models.JSONField(_("form"), default=list, blank=True)
     expected_hours = models.DecimalField(_("expected hours per grid"), max_digits=6, decimal_places=2, default=0)
     pushed_at = models.DateTimeField(_("pushed at"), default=timezone.now, db_index=True)
-    admitted_at = models.DateTimeField(null=True, blank=True)
-    held_at = models.DateTimeField(null=True, blank=True)
-    approved_at = models.DateTimeField(null=True, blank=True)
-    refused_at = models.DateTimeField(null=True, blank=True)
+    admitted_at = models.DateTimeField(_("admitted at"), null=True, blank=True)
+    held_at = models.DateTimeField(_("held at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    refused_at = models.DateTimeField(_("refused at"), null=True, blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("decided by"))
     decision_comment = models.TextField(_("decision comment"), blank=True, default="")
     event = models.ForeignKey("events.Event", null=True, blank=True, on_delete=models.SET_NULL,
                               related_name="push_requests")
-    delivered_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("pushed task")
@@ -129,7 +130,7 @@ class PushRequest(models.Model):
         indexes = [models.Index(fields=["town", "status"], name="admission_push_town_status")]
 
     def __str__(self):
-        return f"{self.title} → {self.area_id} ({self.status})"
+        return f"{self.title}（{self.get_status_display()}）"
 
 
 class TaskRecord(models.Model):

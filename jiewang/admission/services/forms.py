@@ -197,7 +197,7 @@ def record_confirm(*, actor, record: TaskRecord, values: dict | None = None) -> 
     """The worker confirms a record as pre-filled, or corrects some values (``values``: key →
     value; unknown keys 422). Confirming again is allowed while the task is open."""
     ensure_allowed(actor, Action.CHANGE, record)
-    record = TaskRecord.objects.select_for_update().select_related("push__event").get(pk=record.pk)
+    record = TaskRecord.objects.select_for_update(of=("self",)).select_related("push__event").get(pk=record.pk)
     event = record.push.event
     if event is not None and event.status in ("closed", "rated", "voided", "merged"):
         raise Conflict("任务已结束 / The task has ended.", code="admission.task_ended")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -46,8 +46,13 @@ def duty_list_draft(*, actor, district: Area, note: str = "") -> DutyList:
         return existing
     current = DutyList.objects.filter(district=district, status=ListStatus.PUBLISHED).first()
     version = (DutyList.objects.filter(district=district).aggregate(v=Max("version"))["v"] or 0) + 1
-    draft = DutyList.objects.create(district=district, version=version, note=note[:2000],
-                                    created_by=actor if getattr(actor, "pk", None) else None)
+    try:
+        with transaction.atomic():
+            draft = DutyList.objects.create(district=district, version=version, note=note[:2000],
+                                            created_by=actor if getattr(actor, "pk", None) else None)
+    except IntegrityError:  # another draft was opened at the same moment
+        raise Conflict("草稿已由他人创建，请刷新 / A draft was just opened; reload.",
+                       code="admission.draft_exists") from None
     if current is not None:
         for item in current.items.prefetch_related("departments"):
             depts = list(item.departments.all())
