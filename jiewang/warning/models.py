@@ -39,7 +39,7 @@ class WarningRule(models.Model):
         ordering = ["area_path", "kind", "id"]
 
     def __str__(self):
-        return f"{self.name} ({self.kind})"
+        return f"{self.name} ({self.get_kind_display()})"
 
 
 class Device(models.Model):
