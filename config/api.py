@@ -66,7 +66,10 @@ class StrictParser(Parser):
 
     def parse_body(self, request):
         data = json.loads(request.body)
-        where = _nul_in(data)
+        # A NUL reaches a string only as the escape \u0000 (or in a UTF-16/32 body, which holds zero
+        # bytes): without either, the walk over every value (a fifth of a 2,000-point track batch's
+        # time) is skipped.
+        where = _nul_in(data) if (b"\\u0000" in request.body or b"\x00" in request.body) else None
         if where:
             raise _nul_refused(where)  # ninja wraps it in HttpError(400); _http_error unwraps it
         return data
@@ -307,6 +310,36 @@ from jiewang.warning.api import device_router, router as warning_router  # noqa:
 
 api.add_router("/warnings", warning_router)
 api.add_router("/devices", device_router)
+
+from jiewang.party.api import router as party_router  # noqa: E402
+
+api.add_router("/party", party_router)
+
+from jiewang.staffing.api import router as staffing_router  # noqa: E402
+
+api.add_router("/staffing", staffing_router)
+
+from jiewang.basedata.api import router as basedata_router  # noqa: E402
+
+api.add_router("/basedata", basedata_router)
+
+from jiewang.admission.api import router as admission_router, task_router  # noqa: E402
+
+api.add_router("/admission", admission_router)
+api.add_router("/", task_router)
+
+from jiewang.patrols.api import router as patrols_router  # noqa: E402
+
+api.add_router("/patrols", patrols_router)
+
+
+from jiewang.supervision.api import router as supervision_router  # noqa: E402
+
+api.add_router("/supervision", supervision_router)
+
+from jiewang.reports.api import router as bulletins_router  # noqa: E402
+
+api.add_router("/bulletins", bulletins_router)
 # The verbs: one route per row of the action registry (filled by the apps' ready()).
 action_events_router, action_subjects_router = build_routers()
 api.add_router("/events", action_events_router)

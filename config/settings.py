@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "jiewang.reports",
     "jiewang.patrols",
     "jiewang.admission",
+    "jiewang.party",
     "jiewang.open311",
     "jiewang.web",
 ]

@@ -139,8 +139,12 @@ ACTION_CASES: dict[str, ActionCase] = {
     "remind": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town"),
                          lambda c, t, p, lp: {"comment": "请加快"}),
     "supervise": ActionCase("town_operator", "other_district_admin", ev("dispatched", level="town")),
+    "supervise_handler": ActionCase("town_operator", "other_district_admin", assignment_ctx,
+                                    lambda c, t, p, lp: {"comment": "请限期回复处置进展"}),
     "acknowledge_alarm": ActionCase("town_leader", "other_district_admin", alarm_ctx,
                                     lambda c, t, p, lp: {"note": "已调度处置"}),
+    "hand_to_party": ActionCase("grid_worker", "other_community_staff", ev("grid_handling"),
+                                lambda c, t, p, lp: {"comment": "请党员帮忙清理楼道杂物"}),
 }
 SUBJECT_KEY = {"assignment": "assignment", "summons": "summons", "extension": "request",
                "whistle_request": "whistle_request", "alarm": "alarm"}

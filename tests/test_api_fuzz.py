@@ -69,6 +69,13 @@ def world(tree, people, loop):
     from jiewang.assessment.testing import assessment_world
     from jiewang.duty.testing import duty_world
     from jiewang.warning.testing import warning_world
+    from jiewang.party.testing import party_ids, party_world
+    from jiewang.patrols.testing import patrols_world
+    from jiewang.staffing.testing import staffing_world
+    from jiewang.basedata.testing import basedata_world
+    from jiewang.admission.testing import admission_world
+    from jiewang.supervision.testing import supervision_world
+    from jiewang.reports.testing import bulletin_world
     from jiewang.events.testing import make_event
 
     event = make_event(tree, people, loop, "dispatched", level="town")
@@ -87,6 +94,13 @@ def world(tree, people, loop):
         **duty_world(tree, people, loop),
         **assessment_world(tree, people, loop, event),
         **warning_world(tree, people, loop),
+        **party_ids(party_world(tree, people)),
+        **patrols_world(tree, people, loop),
+        **staffing_world(tree, people, loop),
+        **basedata_world(tree, people, loop),
+        **admission_world(tree, people, loop),
+        **supervision_world(tree, people, loop),
+        **bulletin_world(tree, people, loop),
     }
 
 

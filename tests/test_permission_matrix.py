@@ -95,6 +95,8 @@ MATRIX = [
     # 态势 (jiewang.stats): the situation of an area under the user's grants
     Case("GET", "/api/situation", lambda t, p: f"/api/situation?area={t.c1.id}", "community_staff",
          "other_community_staff"),
+    Case("GET", "/api/situation/map", lambda t, p: f"/api/situation/map?area={t.c1.id}&metric=open",
+         "community_staff", "other_community_staff"),
 ]
 
 # Endpoints that are not scoped to an area: signing in/out and "me".
@@ -126,9 +128,18 @@ def test_every_endpoint_is_in_the_matrix():
     from jiewang.duty.tests.test_api_matrix import DUTY_ROUTES
     from jiewang.assessment.tests.test_api import ASSESSMENT_ROUTES
     from jiewang.warning.tests.test_api import WARNING_ROUTES
+    from jiewang.party.tests.test_api import PARTY_ROUTES
+    from jiewang.patrols.tests.test_api_matrix import PATROL_ROUTES
+    from jiewang.staffing.tests.test_api import STAFFING_ROUTES
+    from jiewang.basedata.tests.test_api import BASEDATA_ROUTES
+
+    from jiewang.admission.tests.test_api_matrix import ADMISSION_ROUTES
+    from jiewang.supervision.tests.test_api import SUPERVISION_ROUTES
+    from jiewang.reports.tests.test_api import REPORT_ROUTES
 
     covered = ({(c.method, c.template) for c in MATRIX + EVENT_MATRIX} | UNSCOPED | EVENT_UNSCOPED | ACTION_ROUTES
-               | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES)
+               | DUTY_ROUTES | ASSESSMENT_ROUTES | WARNING_ROUTES | PARTY_ROUTES | STAFFING_ROUTES | BASEDATA_ROUTES
+               | ADMISSION_ROUTES | PATROL_ROUTES | SUPERVISION_ROUTES | REPORT_ROUTES)
     assert declared - covered == set(), "add these endpoints to MATRIX"
     assert covered - declared == set(), "MATRIX names endpoints that do not exist"
 

@@ -30,6 +30,7 @@ class Role(models.TextChoices):
     POST_STAFF = "post_staff", _("Post staff")  # 岗位工作人员 (names the post held)
     BOARD_LEADER = "board_leader", _("Board leader")  # 分管领导 (names the board led)
     DISTRICT_ADMIN = "district_admin", _("District administrator")  # 区县管理员
+    PARTY_STAFF = "party_staff", _("Party-building staff")  # 党建工作人员 (组织委员 of a party organization)
     RESIDENT = "resident", _("Resident")  # 居民
 
 
@@ -46,5 +47,6 @@ ROLE_LEVELS: dict[str, tuple[int, ...]] = {
     Role.POST_STAFF: (AreaLevel.TOWN,),
     Role.BOARD_LEADER: (AreaLevel.TOWN,),
     Role.DISTRICT_ADMIN: (AreaLevel.CITY, AreaLevel.DISTRICT),
+    Role.PARTY_STAFF: (AreaLevel.DISTRICT, AreaLevel.TOWN, AreaLevel.COMMUNITY),
     Role.RESIDENT: (AreaLevel.COMMUNITY, AreaLevel.GRID, AreaLevel.MICROGRID),
 }

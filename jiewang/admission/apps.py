@@ -8,3 +8,12 @@ class AdmissionConfig(AppConfig):
     name = "jiewang.admission"
     label = "admission"
     verbose_name = _("Duty admission")
+
+    def ready(self):
+        from jiewang.dispatching.gate import register_push_gate
+
+        from . import permissions
+        from .services.rule import check_push, item_choices
+
+        permissions.register()
+        register_push_gate(check_push, item_choices=item_choices)

@@ -9,3 +9,8 @@ class BasedataConfig(AppConfig):
     name = "jiewang.basedata"
     label = "basedata"
     verbose_name = _("Base data")
+
+    def ready(self):
+        from . import permissions
+
+        permissions.register()

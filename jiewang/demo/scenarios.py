@@ -798,16 +798,19 @@ def task_sent_down(s: Story):
     deadline and a checklist; its staff sign for it, work through the list and feed back, ticking
     the items (some after the deadline: the sweeper marks it overdue first); the center's
     operator verifies."""
+    from .admission import push_task, task_level
+
     code, title, items = s.rng.choice(TASKS)
     cat = s.world.categories.get(code) or s.category(lambda c: True)
-    to_grid = s.rng.random() < 0.4
+    to_grid = task_level(code) == "grid"  # the level of the admitted duty it cites (职责事项准入)
     area = Area.objects.get(pk=s.grid.id if to_grid else s.grid.community_id)
     post = next((p for p in s.cast.town_posts(s.grid) if p.board.kind == cat.board_kind), None)
     sender = s.cast.board_leader(post) if post is not None and s.rng.random() < 0.3 else s.cast.operator(s.grid)
     due = s.now + dt.timedelta(days=s.rng.choice([3, 5, 7, 10]))
-    a = sending.task_send_down(actor=sender, area=area, category=cat, title=f"{area.name}{title}", due_at=due,
-                               description=f"请于{timezone.localtime(due):%m月%d日}前完成{title}并逐项反馈。",
-                               checklist=items)
+    a = push_task(actor=sender, area=area, category=cat, title=f"{area.name}{title}", due_at=due,
+                  description=f"请于{timezone.localtime(due):%m月%d日}前完成{title}并逐项反馈。", checklist=items)
+    if a is None:  # held (no list in force over this district): the story ends with the request
+        return
     s.event_id = a.event_id
     s.checkpoint("task")
     yield s.within("sign", 0.1, 0.7, subject=a)

@@ -52,7 +52,12 @@ from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict
 
 from . import names
+from .basedata import delete_basedata, seed_basedata, untouched_reasons as basedata_untouched
+from .admission import delete_admission, seed_admission
+from .bulletins import seed_last_month_bulletin
 from .citygen import CityPlan, PlanNode, Progress, generate_city
+from .supervision import seed_supervision
+from .warning_rules import delete_warning_rules, seed_warning_rules
 
 DEMO_PASSWORD = "jiewang-demo-2026"
 DEMO_ROOT_CODE = names.CITY_CODE
@@ -62,7 +67,8 @@ COORD_DECIMALS = 7  # ≈ 1 cm
 BATCH = 2000
 # Apps whose rows a --force reseed may replace or keep; any other app holding rows blocks it.
 FORCE_OK_APPS = {"areas", "accounts", "audit", "demo", "auth", "contenttypes", "sessions",
-                 "admin", "axes", "messages", "staticfiles"}
+                 "admin", "axes", "messages", "staticfiles",
+                 "party"}  # the demo town's party data (jiewang.demo.party), replaced with the city
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,10 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser("post_staff", Role.POST_STAFF, "综合执法大队工作人员", AreaLevel.TOWN),
     DemoUser("board_leader", Role.BOARD_LEADER, "平安法治板块分管领导", AreaLevel.TOWN),
     DemoUser("resident", Role.RESIDENT, "居民", AreaLevel.GRID),
+    DemoUser("party_staff", Role.PARTY_STAFF, "街道党建办工作人员", AreaLevel.TOWN),
+    # An in-service party member (a teacher) living in the demo grid: a resident whose account is linked
+    # to a member (jiewang.demo.party), reported in to the demo community.
+    DemoUser("party_member", Role.RESIDENT, "在职党员李老师", AreaLevel.GRID),
 ]
 GRID_WORKER_PREFIX = "gw"  # bulk grid workers: gw + the grid's 15-digit code
 GRID_WORKER_RE = r"^gw[0-9]{15}$"
@@ -160,13 +170,24 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
             _delete_demo(root, progress)
             timings["delete old demo"] = time.perf_counter() - t
         result = _write(plan, progress, timings, grid_workers=grid_workers)
+        from .staffing import seed_staffing
+
+        result.counts.update(seed_staffing(plan=plan, root_id=result.root_id))  # 网格力量 (1+3+N)
+        result.counts.update(seed_basedata(community=_demo_area(result.root_id, plan, AreaLevel.COMMUNITY), seed=plan.seed))
+        from .patrols import seed_patrols
+
+        result.counts.update(seed_patrols(seed=plan.seed))  # 巡查走访 (after the base data: visits need houses)
         from jiewang.events.services.catalog import catalog_seed
 
         result.counts["matter categories"] = catalog_seed()
+        result.counts["duty items in force"] = seed_admission(Area.objects.get(pk=result.root_id))  # 职责事项准入
         result.timings = timings
         audit_record(actor=None, action="demo.seed", obj=Area.objects.get(pk=result.root_id),
                      data={"scale": plan.scale, "seed": plan.seed, "replaced": root is not None,
                            "grid_workers": grid_workers, "counts": result.counts})
+    from .party import seed_party
+
+    result.counts.update(seed_party(seed=plan.seed, now=now))
     # The history runs after the city committed: the locator's index of this boundary revision is
     # built from committed areas (a rolled-back city must not leave an index behind on disk).
     months = history
@@ -179,12 +200,21 @@ def seed_demo(*, scale: str = "small", seed: int = 1, force: bool = False,
         hist = generate_history(root=new_root, months=months, seed=plan.seed, rate=history_rate,
                                 scale=plan.scale, scope=scope, now=now, strict=strict_history,
                                 progress=progress)
+        result.counts["supervision by hand"] = seed_supervision(until=hist.until)  # 限期督办 (demo/supervision.py)
         audit_record(actor=None, action="demo.history", obj=new_root, data=hist.as_dict())
         result.history = hist
         result.counts["history events"] = hist.events
         timings["history"] = time.perf_counter() - t
+    seed_last_month_bulletin(Area.objects.get(pk=result.root_id))  # 月度通报, once the assessment exists
+    result.counts["warning rules"] = seed_warning_rules()
     result.logins = demo_logins()
     return result
+
+
+def _demo_area(root_id: int, plan: CityPlan, level: int) -> Area:
+    """The area of the demo branch (where the demo logins work) at ``level``."""
+    return Area.objects.get(path__startswith=Area.objects.get(pk=root_id).path, level=level,
+                            code=_demo_branch(plan)[level].code)
 
 
 def _history_scope(root: Area, plan: CityPlan) -> Area:
@@ -441,13 +471,22 @@ FORCE_OK_MODELS = {"events.mattercategory", "core.workdayoverride",
                    "duty.dutyday",  # the demo town's roster, replaced with the city
                    "duty.alarm",  # alarms of the history's urgent events of the last day, deleted with it
                    "warning.warningcursor",  # the early warning's high-water marks (made by its migration)
+                   "warning.warningrule", "warning.alert",  # the demo's rules and their alerts (warning_rules.py)
                    "assessment.indicator",  # the shipped indicators (made by the assessment's migration)
-                   "stats.rollupmark"}  # the rollups' high-water mark
+                   "stats.rollupmark",  # the rollups' high-water mark
+                   # the grid people seeded with the city (jiewang/demo/staffing.py), replaced with it
+                   "staffing.person", "staffing.gridmember", "staffing.unstaffedflag",
+                   "basedata.keygroup",  # the key groups (made by the base data's migration)
+                   # the demo's duty admission lists and pushes (jiewang.demo.admission), deleted with it
+                   "admission.dutylist", "admission.dutyitem", "admission.pushrequest", "admission.taskrecord",
+                   # the patrols and visits seeded with the city (jiewang/demo/patrols.py), replaced with it
+                   "patrols.patrolrule", "patrols.patrol", "patrols.trackbatch", "patrols.trackpoint",
+                   "patrols.checkin", "patrols.visit"}
 
 
 # Apps whose rows the demo history writes: a --force reseed replaces them when they are exactly
 # the recorded history, untouched since (see _history_untouched).
-HISTORY_APPS = {"events", "dispatching", "notifications", "duty"}
+HISTORY_APPS = {"events", "dispatching", "notifications", "duty", "supervision"}
 
 
 def _history_untouched(root: Area) -> list[str]:
@@ -492,6 +531,8 @@ def _ensure_only_demo_data(root: Area) -> None:
             continue
         if model._meta.app_label in HISTORY_APPS and not history:
             continue
+        if model._meta.app_label == "basedata" and not basedata_untouched():  # the demo's, as seeded
+            continue
         if model._default_manager.exists():
             reasons.append(f"{model._meta.label} rows")
     if reasons:
@@ -508,9 +549,10 @@ def _delete_demo_history() -> None:
     from jiewang.events.models import (ChecklistItem, Deadline, Event, EventActivity, EventNumberSequence,
                                        EventPhoto)
     from jiewang.notifications.models import Notification, OutboundMessage
+    from jiewang.supervision.models import SupervisionEntry
 
-    for model in (DutyLogEntry, DutyHandover, WhistleRequest.departments.through, WhistleRequest, WhistleSummons,
-                  Whistle, ExtensionRequest, Assignment, EventPhoto, ChecklistItem, Deadline, EventActivity,
+    for model in (SupervisionEntry, DutyLogEntry, DutyHandover, WhistleRequest.departments.through, WhistleRequest,
+                  WhistleSummons, Whistle, ExtensionRequest, Assignment, EventPhoto, ChecklistItem, Deadline, EventActivity,
                   Event, EventNumberSequence, Notification, OutboundMessage):
         model.objects.all()._raw_delete(connection.alias)
 
@@ -519,10 +561,22 @@ def _delete_demo(root: Area, progress) -> None:
     from jiewang.duty.models import Alarm, DutyDay
 
     from .history import HISTORY_STAFF_RE
+    from .party import delete_party_demo
 
+    delete_party_demo()  # before the areas and users it names
+    from .staffing import delete_demo_staffing
+
+    delete_demo_staffing(root)  # before the areas and the grid workers its rows name
+    from .patrols import delete_demo_patrols
+
+    delete_demo_patrols(root)  # patrols and visits: before the areas, the houses and the workers
+
+    delete_admission(root)  # pushes name the history's events and the city's areas
     # Alarms of the history's last day (urgent events raise them live): before the events.
     Alarm.objects.filter(town__path__startswith=root.path).delete()
+    delete_warning_rules(root)  # the demo's rules and the alerts they raised
     _delete_demo_history()
+    delete_basedata()
     subtree = Area.objects.filter(path__startswith=root.path)
     DutyDay.objects.filter(town__in=subtree).delete()  # before the users it names (the history's too)
     # History staff are named on audit rows: the collector sets those to NULL.

@@ -17,6 +17,7 @@ from jiewang.events.registry import EventAction, Response, Subject, register, re
 from jiewang.events.schemas import EventOut, event_out_fresh
 
 from . import schemas as s
+from .gate import duty_item_choices
 from .handlers import handler_name, staff_role
 from .models import OPEN_ASSIGNMENT, Assignment, AssignmentStatus, ExtensionRequest, ExtensionStatus, SummonsStatus
 from .models import WhistleRequest, WhistleRequestStatus, WhistleSummons
@@ -174,7 +175,7 @@ def _sending():
 def _send_down(c, p):
     area = _sending().resolve_area(actor=c.user, area_id=p.area_id)
     return _sending().event_send_down(event=c.event, actor=c.user, area=area, instructions=p.comment,
-                                      expected_version=p.expected_version)
+                                      expected_version=p.expected_version, duty_item_id=p.duty_item_id)
 
 
 def _area_choices(ctx):
@@ -265,10 +266,13 @@ ROWS = (
     EventAction(
         "send_down", "交办", _("Send down"), CENTER, s.SendDownIn, moves=("send_down",),
         run=_send_down, response=ONE_ASSIGNMENT, surfaces=frozenset({"event_page", "command"}),
-        labels={"area_id": _("Village/community or grid"), "comment": _("Instructions")},
-        choices={"area_id": _area_choices}, done=_("Sent down."),
+        labels={"area_id": _("Village/community or grid"), "comment": _("Instructions"),
+                "duty_item_id": _("Admitted duty (when the area is not where the event lies)")},
+        choices={"area_id": _area_choices, "duty_item_id": lambda c: duty_item_choices(c)}, done=_("Sent down."),
         description="Give an accepted event to a village/community or a grid of the town (交办/下派): its "
-                    "staff sign for, handle and feed back; the command center verifies."),
+                    "staff sign for, handle and feed back; the command center verifies. Passes the duty "
+                    "admission gate: the area where the event lies, else an admitted duty cited "
+                    "(409 admission.not_admitted)."),
     EventAction(
         "redispatch", "改派/转办", _("Redispatch"), CENTER, s.RedispatchIn, moves=("redispatch",),
         run=lambda c, p: _dispatch(c, p, action="redispatch"), response=ASSIGNMENTS,

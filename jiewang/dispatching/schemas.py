@@ -117,6 +117,8 @@ class SendDownIn(Schema):
     area_id: DbId = Field(..., description="the village/community or grid of the event's town")
     comment: str = Field("", max_length=2000)
     expected_version: Version | None = None
+    duty_item_id: DbId | None = Field(None, description="the admitted duty (职责事项准入) the event is sent "
+                                                        "down under, when the area is not where it lies")
 
 
 class TaskIn(Schema):

@@ -8,3 +8,9 @@ class PatrolsConfig(AppConfig):
     name = "jiewang.patrols"
     label = "patrols"
     verbose_name = _("Patrols and visits")
+
+    def ready(self):
+        from . import assessment, permissions
+
+        permissions.register()
+        assessment.register()

@@ -9,3 +9,13 @@ class ReportsConfig(AppConfig):
     name = "jiewang.reports"
     label = "reports"
     verbose_name = _("Reports")
+
+    def ready(self):
+        from jiewang.core.worker import register_periodic
+
+        from . import permissions
+
+        permissions.register()
+        # Every minute, a few bulletins at a time (the worker runs its jobs one after another):
+        # on the first working day of a month, last month's for every town and district.
+        register_periodic("reports.monthly_bulletins", 60, "jiewang.reports.services.bulletins:run_periodic")

@@ -9,3 +9,13 @@ class StaffingConfig(AppConfig):
     name = "jiewang.staffing"
     label = "staffing"
     verbose_name = _("Grid staffing")
+
+    def ready(self):
+        from jiewang.core.worker import register_periodic
+
+        from . import permissions
+
+        permissions.register()
+        # Hourly, so that an assignment ended with a future date is flagged within the hour of that day;
+        # idempotent (one open flag per grid), so running it often costs one query.
+        register_periodic("staffing.unstaffed_check", 3600, "jiewang.staffing.services.flags:run_daily")

@@ -59,13 +59,16 @@ def test_a_town_post_handles_the_event_through_the_pages(live_server, live_tree,
 
 
 def test_a_task_sent_down_to_a_grid_and_verified(live_server, live_tree, live_people, live_loop, new_page):
+    from jiewang.admission.testing import item, published_list
     from jiewang.events.models import ChecklistItem, Event
 
+    published_list(live_tree)  # the task cites an admitted duty (职责事项准入): delivered at once
     base = live_server.url
     center = new_page(DESKTOP)
     login(center, base, live_people.town_operator, next_url="/command/tasks/new/")
     center.goto(base + "/command/tasks/new/")
     center.select_option("#t-area", str(live_tree.g1.pk))
+    center.select_option("#t-item", str(item("PB01").pk))
     center.select_option("#t-cat", "LS01")
     center.fill("#t-title", "排查独居老人")
     center.fill("#t-list", "走访登记\n拍照留存")

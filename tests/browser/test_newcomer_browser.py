@@ -12,7 +12,7 @@ WORKSPACES = {
     "admin": "/command/", "district_admin": "/command/", "town_leader": "/command/",
     "town_operator": "/command/", "community_staff": "/grid/", "grid_worker": "/grid/",
     "department_staff": "/dept/", "resident": "/report/", "commander": "/command/", "duty_leader": "/command/",
-    "post_staff": "/dept/", "board_leader": "/dept/",
+    "post_staff": "/dept/", "board_leader": "/dept/", "party_staff": "/party/", "party_member": "/party/me/",
 }
 
 

@@ -27,7 +27,8 @@ def scores(run, population, scheme="general") -> list[tuple]:
 def test_every_shipped_indicator_is_loaded_and_names_a_formula():
     from jiewang.assessment.formulas import FORMULAS
 
-    assert Indicator.objects.count() == len(INDICATORS)
+    # higher apps ship indicators of their own (jiewang.supervision.indicators) through the registry
+    assert {row[0] for row in INDICATORS} <= set(Indicator.objects.values_list("code", flat=True))
     for ind in Indicator.objects.all():
         assert ind.formula in FORMULAS and ind.population in FORMULAS[ind.formula].populations, ind.code
 

@@ -24,6 +24,7 @@ from jiewang.events.services.clocks import clock_start
 from jiewang.events.services.tasks import AREA_LEVELS, task_create
 from jiewang.events.services.transition import event_transition
 
+from ..gate import ensure_admitted
 from ..models import Assignment, AssignmentRole
 
 
@@ -47,13 +48,17 @@ def _check_area(event: Event, area: Area) -> None:
 
 @transaction.atomic
 def event_send_down(*, event: Event, actor, area: Area, instructions: str = "",
-                    expected_version: int | None = None, role: str | None = None) -> Assignment:
+                    expected_version: int | None = None, role: str | None = None, admission=None,
+                    duty_item_id: int | None = None) -> Assignment:
     """交办: give an accepted event to a village/community or grid of its town (the lead
     assignment, handler = the area). The event is held at the area's level from now on, so its
-    community staff (or grid workers) feed back; its sign-for clock starts."""
+    community staff (or grid workers) feed back; its sign-for clock starts. The push passes the
+    duty admission gate first (:mod:`..gate`: ``admission`` is the pass of a task pushed through
+    it, ``duty_item_id`` the duty an existing event is sent down under)."""
     if role is None:
         role = authorize("send_down", actor=actor, event=event)
     _check_area(event, area)
+    ensure_admitted(actor=actor, area=area, event=event, admission=admission, duty_item_id=duty_item_id)
     now = timezone.now()
     level = HandlingLevel.COMMUNITY if area.level == AreaLevel.COMMUNITY else HandlingLevel.GRID
     event, _ = event_transition(event=event, action="send_down", actor=actor, role=role, comment=instructions,
@@ -71,14 +76,17 @@ def event_send_down(*, event: Event, actor, area: Area, instructions: str = "",
 @transaction.atomic
 def task_send_down(*, actor, area: Area, category: MatterCategory, title: str, due_at: dt.datetime,
                    description: str = "", checklist: list[str] | None = None, urgency: str = Urgency.NORMAL,
-                   instructions: str = "") -> Assignment:
+                   instructions: str = "", admission=None) -> Assignment:
     """A stand-alone task (交办任务) for ``area`` with a deadline and a checklist: created as an
-    event sent down (``source = sent_down``) and given to the area at once. 404 for an area the
-    actor cannot see, 403 without a sender's role (command center, board leader) above it, 422
+    event sent down (``source = sent_down``) and given to the area at once. Only with the pass
+    (``admission``) of the duty admission gate (:mod:`..gate`; the push service of
+    ``jiewang.admission`` holds it): without one, 409 ``admission.not_admitted`` and nothing is
+    created. 404 for an area the actor cannot see, 403 without a sender's role above it, 422
     for bad input."""
+    ensure_admitted(actor=actor, area=area, admission=admission)
     event, role = task_create(actor=actor, area=area, category=category, title=title, due_at=due_at,
                               description=description, checklist=checklist, urgency=urgency)
     audit_record(actor=actor, action="task.create", obj=event,
                  data={"area": area.pk, "due_at": due_at.isoformat(), "items": event.checklist.count()})
     return event_send_down(event=event, actor=actor, area=area, instructions=instructions or description,
-                           role=role)
+                           role=role, admission=admission)

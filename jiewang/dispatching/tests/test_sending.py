@@ -29,9 +29,18 @@ def person(name: str, role: str, area, **kw) -> User:
     return u
 
 
-def send_down(client, event, area, comment="请网格处理"):
+def send_down(client, event, area, comment="请网格处理", **extra):
     return api(client, f"/events/{event.number}/send-down",
-               {"area_id": area.pk, "comment": comment, "expected_version": fresh(event).version})
+               {"area_id": area.pk, "comment": comment, "expected_version": fresh(event).version, **extra})
+
+
+def community_duty(tree) -> dict:
+    """An admitted community duty of 北区's published list (an event goes to a community where it
+    does not lie only under one: jiewang.admission)."""
+    from jiewang.admission.testing import item, published_list
+
+    published_list(tree)
+    return {"duty_item_id": item("AQ01").pk}
 
 
 # ---- an event sent down to a grid ---------------------------------------------------------------------
@@ -74,7 +83,9 @@ def test_another_community_of_the_town_gets_the_event_and_sees_it_only_then(walk
     staff = person("yi_staff", Role.COMMUNITY_STAFF, tree.c2)  # 乙社区
     c = client_for(staff)
     assert c.get(f"/api/events/{e.number}").status_code == 404
-    assert send_down(client_for(people.town_operator), e, tree.c2).status_code == 200
+    duty = community_duty(tree)
+    assert send_down(client_for(people.town_operator), e, tree.c2).status_code == 409  # not where it lies
+    assert send_down(client_for(people.town_operator), e, tree.c2, **duty).status_code == 200
     assert fresh(e).level == "community"
     assert c.get(f"/api/events/{e.number}").status_code == 200
     a = Assignment.objects.get(event=e)
@@ -84,7 +95,7 @@ def test_another_community_of_the_town_gets_the_event_and_sees_it_only_then(walk
     assert last_activity(fresh(e)).actor_role == "community_staff"
     # and it may go back: returned, the town holds it again
     e2 = walk("accepted")
-    send_down(client_for(people.town_operator), e2, tree.c2)
+    send_down(client_for(people.town_operator), e2, tree.c2, **duty)
     a2 = Assignment.objects.get(event=e2)
     assert api(c, f"/assignments/{a2.pk}/return", {"comment": "不在本社区"}).status_code == 200
     assert (fresh(e2).status, fresh(e2).level) == ("accepted", "town")
@@ -115,8 +126,11 @@ def task_form(tree, **kw):
 
 def test_a_task_sent_down_to_a_grid_with_a_checklist(tree, people, loop, client_for):
     op = client_for(people.town_operator)
+    community_duty(tree)
+    from jiewang.admission.testing import item
+
     assert op.get("/command/tasks/new/").status_code == 200
-    data, due = task_form(tree)
+    data, due = task_form(tree, duty_item_id=item("PB01").pk)
     r = op.post("/command/tasks/new/", data)
     assert r.status_code == 302, r.content[:500]
     e = Event.objects.get(source="sent_down")
@@ -170,7 +184,7 @@ def test_a_board_leader_sends_a_task_down(tree, people, loop, client_for):
     leader = person("ms_leader", Role.BOARD_LEADER, tree.t1, board=board)
     c = client_for(leader)
     assert "/command/tasks/new/" in c.get("/dept/").content.decode()
-    data, _due = task_form(tree, area_id=tree.c1.pk)
+    data, _due = task_form(tree, area_id=tree.c1.pk, **community_duty(tree))
     r = c.post("/command/tasks/new/", data)
     assert r.status_code == 302, r.content[:400]
     e = Event.objects.get(source="sent_down")
@@ -179,15 +193,11 @@ def test_a_board_leader_sends_a_task_down(tree, people, loop, client_for):
 
 
 def test_feedback_with_a_foreign_checklist_item_changes_nothing(tree, people, loop, client_for):
-    from jiewang.dispatching.services.sending import task_send_down
-    from jiewang.events.models import MatterCategory
+    from jiewang.admission.testing import admitted_task
 
-    cat = MatterCategory.objects.get(code="LS01")
     due = timezone.now() + dt.timedelta(days=1)
-    a = task_send_down(actor=people.town_operator, area=tree.g1, category=cat, title="任务一", due_at=due,
-                       checklist=["一"])
-    b = task_send_down(actor=people.town_operator, area=tree.g1, category=cat, title="任务二", due_at=due,
-                       checklist=["二"])
+    a = admitted_task(people.town_operator, tree.g1, title="任务一", due_at=due, checklist=["一"])
+    b = admitted_task(people.town_operator, tree.g1, title="任务二", due_at=due, checklist=["二"])
     gw = client_for(people.grid_worker)
     assert api(gw, f"/assignments/{a.pk}/sign").status_code == 200
     e = fresh(a.event)
@@ -212,11 +222,9 @@ def test_escalating_work_sent_down_withdraws_it_from_the_area(walk, tree, people
 
 
 def test_a_task_is_verified_by_its_sender_not_by_the_grid(tree, people, loop, client_for):
-    from jiewang.dispatching.services.sending import task_send_down
-    from jiewang.events.models import MatterCategory
+    from jiewang.admission.testing import admitted_task
 
-    a = task_send_down(actor=people.town_operator, area=tree.g1, category=MatterCategory.objects.get(code="LS01"),
-                       title="清理楼道杂物", due_at=timezone.now() + dt.timedelta(days=1))
+    a = admitted_task(people.town_operator, tree.g1, title="清理楼道杂物", due_at=timezone.now() + dt.timedelta(days=1))
     gw = client_for(people.grid_worker)
     assert api(gw, f"/assignments/{a.pk}/sign").status_code == 200
     assert api(gw, f"/events/{a.event.number}/feedback", {"comment": "已清理"}).status_code == 200

@@ -26,8 +26,11 @@ from ..choices import EventChannel, EventSource, EventStatus, HandlingLevel, Loc
 from ..models import ChecklistItem, Event, EventActivity, MatterCategory
 from .clocks import clock_start
 
-# Who may give a village/community or grid a task: the town's command center and board leaders.
-TASK_SENDERS = frozenset({Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.BOARD_LEADER, Role.DISTRICT_ADMIN})
+# Who may push a task to a village/community or grid: the town's command center, leaders, board
+# leaders and posts (its offices), the district, and functional departments — every push through
+# the duty admission gate (jiewang.admission; dispatching.gate), held when it cites no admitted duty.
+TASK_SENDERS = frozenset({Role.TOWN_OPERATOR, Role.TOWN_LEADER, Role.COMMANDER, Role.DEPUTY_COMMANDER,
+                          Role.BOARD_LEADER, Role.POST_STAFF, Role.DEPARTMENT_STAFF, Role.DISTRICT_ADMIN})
 AREA_LEVELS = (AreaLevel.COMMUNITY, AreaLevel.GRID, AreaLevel.MICROGRID)
 MAX_ITEMS = 30
 

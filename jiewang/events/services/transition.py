@@ -27,6 +27,18 @@ def register_transition_hook(fn) -> None:
         TRANSITION_HOOKS.append(fn)
 
 
+# fn(event, activity) called inside the transaction after every activity written by a person's
+# (or the system's) act on the event: each transition and each note (event_note). Apps that react
+# to *someone acting on the event*, moving it or not, register here (the supervision log settles
+# its entries when their addressee acts). The sweeper's bulk rows do not pass here.
+ACTIVITY_HOOKS: list = []
+
+
+def register_activity_hook(fn) -> None:
+    if fn not in ACTIVITY_HOOKS:
+        ACTIVITY_HOOKS.append(fn)
+
+
 @transaction.atomic
 def event_transition(*, event: Event, action: str, actor, role: str, comment: str = "", data: dict | None = None,
                      expected_version: int | None = None, changes: dict | None = None, at=None,
@@ -66,12 +78,17 @@ def event_transition(*, event: Event, action: str, actor, role: str, comment: st
         clock_stop(event=locked, kinds=list(met), at=at)
     for hook in TRANSITION_HOOKS:
         hook(locked, activity)
+    for hook in ACTIVITY_HOOKS:
+        hook(locked, activity)
     return locked, activity
 
 
 def event_note(*, event: Event, action: str, actor, role: str = "", comment: str = "", data: dict | None = None,
                at=None) -> EventActivity:
     """Append an activity that does not change the status (a reminder, a whistle, a photo…)."""
-    return EventActivity.objects.create(event=event, action=action, from_status=event.status,
-                                        to_status=event.status, actor=actor, actor_role=role, comment=comment,
-                                        data=data or {}, at=at or timezone.now())
+    activity = EventActivity.objects.create(event=event, action=action, from_status=event.status,
+                                            to_status=event.status, actor=actor, actor_role=role, comment=comment,
+                                            data=data or {}, at=at or timezone.now())
+    for hook in ACTIVITY_HOOKS:
+        hook(event, activity)
+    return activity

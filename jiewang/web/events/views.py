@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "place": gettext_lazy("Placed on the map"),
     "alarm": gettext_lazy("Alarm raised"),  # jiewang.duty
     "alarm_escalate": gettext_lazy("Alarm escalated"),
+    "party_wish_done": gettext_lazy("Done by a party member"),  # jiewang.party (交党员认领)
 }
 ROLE_LABELS = {**{r.value: r.label for r in Role}, "superuser": gettext_lazy("Superuser"),
                "department_assist": gettext_lazy("Assisting handler's staff"),

@@ -115,7 +115,10 @@ def index(request):
     if not _allowed(request.user):
         return _forbidden(request)
     get_token(request)  # the offline queue reads the csrftoken cookie when it sends
-    return render(request, "web/grid/index.html", {**_tasks(request.user), "max_mb": max_bytes() // 1024 // 1024})
+    from jiewang.web.patrols.views import today_card  # 巡查走访: today's patrol and visits due
+
+    return render(request, "web/grid/index.html", {**_tasks(request.user), "max_mb": max_bytes() // 1024 // 1024,
+                                                   **today_card(request.user)})
 
 
 def _event_or_404(request, number):
@@ -209,10 +212,12 @@ def _own_outline(user) -> dict | None:
 
 
 @login_required
-def report(request):
+def report(request, prefill: dict | None = None):
     """The three-screen report. The page carries only the worker's own data (their frequent
     categories, their grid's outline), so the service worker keeps it for use without signal.
-    Submission happens in the browser (grid.js → the API)."""
+    Submission happens in the browser (grid.js → the API). ``prefill`` (title, description,
+    address, lon, lat, submit_url, visit): a visit's problem (``jiewang.web.patrols.views.visit_report``,
+    its own URL, never cached as the offline form)."""
     if not _allowed(request.user):
         return _forbidden(request)
     get_token(request)
@@ -220,7 +225,7 @@ def report(request):
     recent, frequent = _quick_categories(request.user, groups)
     return render(request, "web/grid/report.html", {"groups": groups, "recent": recent, "frequent": frequent,
                                                     "outline": _own_outline(request.user),
-                                                    "max_mb": max_bytes() // 1024 // 1024})
+                                                    "max_mb": max_bytes() // 1024 // 1024, "prefill": prefill or {}})
 
 
 def offline(request):

@@ -82,7 +82,7 @@ def test_a_board_leaders_workbench_has_no_whistle_section_and_a_sensible_nav(tre
     assert 'id="d-whistles"' not in html and 'href="#d-whistles"' not in html and "待报到的吹哨" not in html
     assert 'id="board-intro"' in html and 'href="/command/tasks/new/"' in html
     assert [(h, label) for h, label, _cur in main_nav(html)] == [
-        ("/dept/", "承办工作台"), ("/events/", "查找事件"), ("/report/", "我要反映")]
+        ("/dept/", "承办工作台"), ("/events/", "查找事件"), ("/admission/", "职责事项准入"), ("/report/", "我要反映")]
     assert page(client_for(leader), "/command/tasks/new/")  # the button leads to a page it may use
     # a department's staff are summoned by whistles: they keep the section; no board intro
     dept = page(client_for(people.department_staff), "/dept/")

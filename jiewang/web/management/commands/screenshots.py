@@ -62,9 +62,39 @@ PAGES = [
     ("screen", "town_operator", "/command/screen/"),
     ("duty-log", "duty_leader", "/duty/log/"),
     ("task-new", "town_operator", "/command/tasks/new/"),
+    ("admission-held", "commander", "/admission/"),  # 职责事项准入: held tasks
+    ("admission-lists", "district_admin", "/admission/lists/"),
+    ("admission-burden", "town_leader", "/admission/burden/"),  # 减负
     ("manage-boards", "town_leader", "/manage/boards/"),
     ("assessment", "town_leader", "/assessment/"),
+    ("staffing", "community_staff", "/grid/staffing/"),  # 网格力量 (1+3+N)
+    ("staffing-town-unstaffed", "town_operator", "/grid/staffing/?unstaffed=1"),
+    ("staffing-me", "grid_worker", "/grid/staffing/me/"),
+    ("basedata", "grid_worker", "/basedata/"),
+    ("basedata-town", "town_leader", "/basedata/?tab=key"),
+    ("basedata-resident", "grid_worker", "/basedata/residents/{resident}/"),
+    ("basedata-import", "community_staff", "/basedata/import/"),
+    ("basedata-counts", "community_staff", "/basedata/counts/"),
+    # patrols and visits (巡查走访)
+    ("grid-patrol", "grid_worker", "/grid/patrol/"),
+    ("grid-visits", "grid_worker", "/grid/visits/"),
+    ("patrol-coverage-community", "community_staff", "/patrols/coverage/"),
+    ("patrol-coverage-town", "town_leader", "/patrols/coverage/"),
+    ("supervision", "commander", "/command/supervision/"),  # 督导台账
+    ("bulletins", "town_leader", "/bulletins/"),
+    # 态势地图, the big screen at the command hall's size, 预警规则
+    ("situation-map", "town_leader", "/command/#h-situation-map"),
+    ("screen-hall", "town_leader", "/command/screen/"),
+    ("warning-rules", "town_leader", "/warnings/rules/"),
+    ("warning-rule-keyword", "town_leader", "/warnings/rules/new/?kind=keyword"),
+    # 党建: the street's party office, a community's committee, a member's phone page, the wish board
+    ("party", "party_staff", "/party/"),
+    ("party-community", "community_staff", "/party/"),
+    ("party-me", "party_member", "/party/me/"),
+    ("party-wishes", "resident", "/party/wishes/"),
 ]
+# Pages taken at other sizes than SIZES.
+PAGE_SIZES = {"screen-hall": {"hall": {"width": 1920, "height": 1080}}}
 
 
 def _free_port() -> int:
@@ -110,10 +140,11 @@ class Command(BaseCommand):
         run("seed_demo", "--scale", "small", "--seed", "1")  # with its year of history: queues have work
         line = run("screenshots", "--seed-events").strip().splitlines()[-1]
         # What the worker would do in a running demo: the rollups of the history, and last month's
-        # assessment, published.
+        # assessment, published, and its bulletins.
         run("rollups_rebuild")
         last_month = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
         run("assess", "--period", last_month, "--publish")
+        run("bulletins", "--period", last_month)  # the worker's monthly bulletins (月度通报)
         events = dict(pair.split("=", 1) for pair in line.split())
         port = _free_port()
         server = subprocess.Popen([*manage, "runserver", "--noreload", "--skip-checks",
@@ -158,7 +189,7 @@ class Command(BaseCommand):
                 except KeyError as exc:
                     skipped.append((name, f"no demo event {exc}"))
                     continue
-                for size, viewport in SIZES.items():
+                for size, viewport in PAGE_SIZES.get(name, SIZES).items():
                     ctx = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
                     page = ctx.new_page()
                     try:
@@ -236,5 +267,8 @@ class Command(BaseCommand):
         Event.objects.filter(pk=closed.pk).update(reporter=resident)
         actions.event_self_handle(event=get(closed), actor=admin, comment="网格员现场劝导")
         actions.event_close_on_spot(event=get(closed), actor=admin, comment="已清理完毕")
+        from jiewang.basedata.models import KeyPerson  # a demo key person of the grid (jiewang/demo/basedata.py)
+
+        key_person = KeyPerson.objects.filter(grid=grid).order_by("id").first()
         return {"event": event.number, "dept_event": dept_event.number, "grid_event": grid_event.number,
-                "closed_event": closed.number}
+                "closed_event": closed.number, **({"resident": key_person.resident_id} if key_person else {})}

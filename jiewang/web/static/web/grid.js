@@ -48,7 +48,7 @@
       items.forEach(function (it) {
         var li = document.createElement("li");
         var title = document.createElement("strong");
-        title.textContent = it.payload.title;
+        title.textContent = it.label || it.payload.title;
         li.appendChild(title);
         li.appendChild(document.createTextNode(" " + new Date(it.created).toLocaleString()));
         if (it.error) {
@@ -254,7 +254,7 @@
     var key = state.key;
     $("#submit-report").disabled = true;
     status.textContent = t("sending");
-    Q.add(key, payload, photo).then(function () {
+    Q.add(key, payload, photo, form.dataset.submitUrl || "").then(function () {
       askForSync();
       return refresh();
     }).then(function () {

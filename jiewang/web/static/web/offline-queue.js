@@ -16,7 +16,13 @@
      keeps the report; another 4xx is a refusal: the report stays, marked with the server's message,
      until the worker sends it again or discards it;
    - flushes are serialised with the Web Locks API where present; without it a duplicate send is
-     still harmless (same key → same event). */
+     still harmless (same key → same event);
+   - other writes made without signal use the same outbox as generic items (addPost): {key,
+     kind: "post", url, payload, label, photo}: POSTed as JSON (as multipart with the photo, when
+     there is one, or `form` is set) in the same order and under the same rules; 200/201 removes the item. Their
+     endpoint must be idempotent by an id inside the payload (a patrol's track batches carry
+     batch_id, its check-ins client_id: see jiewang/patrols). A report may name its own `url`
+     (a visit's event: /api/patrols/visits/{id}/event), answered like POST /api/events. */
 (function (g) {
   "use strict";
   var DB_NAME = "jiewang-outbox", STORE = "reports", LOCK = "jiewang-outbox";
@@ -69,13 +75,24 @@
   function remove(key) { return tx("readwrite", function (s) { return s.delete(key); }); }
   function get(key) { return tx("readonly", function (s) { return s.get(key); }); }
 
-  /* Queue one report. `payload` is the JSON body of POST /api/events without the key. */
-  function add(key, payload, photo) {
+  /* Queue one report. `payload` is the JSON body of POST /api/events without the key; `url`
+     another endpoint answering like it (optional). */
+  function add(key, payload, photo, url) {
     return get(key).then(function (existing) {
       if (existing) return existing;  // the same report queued twice stays one
       var item = {key: key, payload: payload, photo: photo || null, photoName: (photo && photo.name) || "",
-                  number: null, photoDone: !photo,
+                  number: null, photoDone: !photo, url: url || "",
                   error: "", created: Date.now()};
+      return put(item).then(function () { return item; });
+    });
+  }
+
+  /* Queue any other idempotent POST (see the protocol above). */
+  function addPost(key, url, payload, label, photo, asForm) {
+    return get(key).then(function (existing) {
+      if (existing) return existing;
+      var item = {key: key, kind: "post", url: url, payload: payload, label: label || "", photo: photo || null,
+                  photoName: (photo && photo.name) || "", form: !!(asForm || photo), error: "", created: Date.now()};
       return put(item).then(function () { return item; });
     });
   }
@@ -97,7 +114,7 @@
 
   function sendEvent(item, token) {
     var body = Object.assign({}, item.payload, {idempotency_key: item.key});
-    return fetch(API, {
+    return fetch(item.url || API, {
       method: "POST", credentials: "same-origin",
       headers: {"Content-Type": "application/json", "X-CSRFToken": token, "Accept": "application/json"},
       body: JSON.stringify(body),
@@ -127,6 +144,28 @@
     });
   }
 
+  function sendPost(item, token) {
+    var init = {method: "POST", credentials: "same-origin", headers: {"X-CSRFToken": token, "Accept": "application/json"}};
+    if (item.form) {
+      var fd = new FormData();
+      Object.keys(item.payload).forEach(function (k) { fd.append(k, item.payload[k]); });
+      if (item.photo) fd.append("photo", item.photo, item.photoName || "photo.jpg");
+      init.body = fd;
+    } else {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(item.payload);
+    }
+    return fetch(item.url, init).then(function (resp) {
+      return readJson(resp).then(function (data) {
+        if (resp.status === 200 || resp.status === 201) return {ok: true, data: data};
+        if (resp.status >= 500 || resp.status === 401 || resp.status === 403 || resp.status === 429) {
+          throw new Stop(resp.status === 401 || resp.status === 403 ? "auth" : "server");
+        }
+        return {ok: false, message: data.message || ("HTTP " + resp.status)};
+      });
+    });
+  }
+
   /* Send what can be sent. Resolves {sent: [{key, number, created}], refused, remaining, stopped}. */
   function flushUnlocked() {
     var result = {sent: [], refused: 0, remaining: 0, stopped: ""};
@@ -137,6 +176,17 @@
         chain = chain.then(function () {
           if (result.stopped) return;
           if (item.error && !item.retry) { result.refused += 1; return; }
+          if (item.kind === "post") {
+            return sendPost(item, token).then(function (res) {
+              if (!res.ok) {
+                item.error = res.message; item.retry = false;
+                return put(item).then(function () { result.refused += 1; });
+              }
+              return remove(item.key).then(function () {
+                result.sent.push({key: item.key, kind: "post", url: item.url, data: res.data});
+              });
+            });
+          }
           var step = item.number ? Promise.resolve({ok: true, number: item.number, created: false})
                                  : sendEvent(item, token);
           return step.then(function (res) {
@@ -185,6 +235,6 @@
     return get(key).then(function (item) { if (item) { item.retry = true; return put(item); } });
   }
 
-  g.JWQueue = {add: add, list: list, count: count, remove: remove, flush: flush, retry: retry, uuid: uuid,
+  g.JWQueue = {add: add, addPost: addPost, list: list, count: count, remove: remove, flush: flush, retry: retry, uuid: uuid,
                csrfToken: csrfToken, SYNC_TAG: "jiewang-outbox"};
 })(typeof self !== "undefined" ? self : this);

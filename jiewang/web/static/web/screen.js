@@ -1,11 +1,13 @@
-/* 大屏: fetches GET /api/situation every data-refresh seconds (cycling the trend through 30, 90
-   and 365 days) and redraws; keeps the last data on a failed fetch and says so. No interaction. */
+/* 大屏: fetches GET /api/situation and the live feed (open alarms, latest early warnings) every
+   data-refresh seconds (cycling the trend through 30, 90 and 365 days and the map through its
+   figures) and redraws; keeps the last data on a failed fetch and says so. No interaction. */
 (function () {
   "use strict";
   var root = document.getElementById("screen");
   if (!root) return;
   var t = root.dataset, url = t.situationUrl, refresh = Math.max(30, Math.min(60, +t.refresh || 30)) * 1000;
   var DAYS = [30, 90, 365], turn = 0, charts = {};
+  var METRICS = ["new_month", "open", "overdue", "on_time_rate", "satisfaction_rate", "per_1000_households"];
   var C = { new: "#38bdf8", closed: "#34d399", overdue: "#ff6b6b", axis: "#7d95b8", grid: "#16365f" };
 
   function fit() {
@@ -37,6 +39,12 @@
       el.appendChild(li);
     });
   }
+  // "HH:MM" of an ISO moment in the server's time zone (the hall's), whatever the browser's.
+  function hm(iso) {
+    try { return new Date(iso).toLocaleTimeString("zh-CN", { hour: "2-digit", minute: "2-digit", hour12: false, timeZone: t.tz || undefined }); }
+    catch (e) { return iso.slice(11, 16); }
+  }
+  function resizeAll() { Object.keys(charts).forEach(function (k) { charts[k].resize(); }); }
   function pct(v) { return v === null || v === undefined ? 0 : Math.round(v * 1000) / 10; }
 
   function render(s) {
@@ -47,7 +55,7 @@
     text("trend-title", t.tDays.replace("{n}", s.trend.days));
     list("l-grids", s.top_grids, function (g) { return [g.name, g.new]; });
     list("l-units", s.overdue_units, function (u) { return [u.name, u.overdue]; });
-    list("l-whistles", s.whistles_pending.rows, function (w) { return [w.department + " · " + w.title, w.due_at.slice(11, 16)]; });
+    list("l-whistles", s.whistles_pending.rows, function (w) { return [w.department + " · " + w.title, hm(w.due_at)]; });
     var c;
     if ((c = chart("c-trend"))) {
       var ser = s.trend.series;
@@ -56,14 +64,6 @@
         series: [{ name: t.tNew, type: "line", smooth: true, showSymbol: false, areaStyle: { opacity: .15 }, color: C.new, data: ser.map(function (d) { return d.new; }) },
                  { name: t.tClosed, type: "line", smooth: true, showSymbol: false, color: C.closed, data: ser.map(function (d) { return d.closed; }) },
                  { name: t.tOverdue, type: "bar", color: C.overdue, data: ser.map(function (d) { return d.overdue; }) }] }, true);
-    }
-    if ((c = chart("c-areas"))) {
-      var a = s.by_area.slice(0, 30);
-      c.setOption({ animation: false, legend: legend, tooltip: { trigger: "axis" }, grid: { left: 50, right: 20, top: 36, bottom: 70 },
-        xAxis: axis(a.map(function (r) { return r.name; }), a.length > 8 ? 30 : 0), yAxis: value,
-        series: [{ name: t.tNew, type: "bar", color: C.new, data: a.map(function (r) { return r.month.new; }) },
-                 { name: t.tOpen, type: "bar", color: "#a78bfa", data: a.map(function (r) { return r.open_now; }) },
-                 { name: t.tOverdueNow, type: "bar", color: C.overdue, data: a.map(function (r) { return r.overdue_now; }) }] }, true);
     }
     if ((c = chart("c-boards"))) {
       c.setOption({ animation: false, legend: legend, tooltip: { trigger: "axis" }, grid: { left: 50, right: 16, top: 36, bottom: 26 },
@@ -88,12 +88,49 @@
       c.setOption({ animation: false, series: [gauge(t.tOnTime, p.month.on_time_rate, "25%"),
                                               gauge(t.tSatisfaction, p.month.satisfaction_rate, "75%")] }, true);
     }
+    resizeAll();
     text("scr-updated", t.tUpdated + " " + new Date().toTimeString().slice(0, 8));
     root.dataset.renderedAt = String(Date.now());
   }
 
+  // The duty's open alarms (emergencies flash) and the latest early-warning alerts.
+  function renderLive(live) {
+    text("k-alarms", live.alarm_count);
+    var panel = document.getElementById("p-alarms");
+    if (panel) panel.classList.toggle("scr-alarming", live.alarms.some(function (a) { return a.flash; }));
+    rows("l-alarms", live.alarms, function (a) {
+      return { cls: "scr-alarm scr-" + a.severity + (a.flash ? " scr-flash" : ""),
+               tag: a.severity_label, text: a.town + " · " + a.title, time: hm(a.raised_at) };
+    });
+    rows("l-alerts", live.alerts, function (a) {
+      return { cls: "scr-alert scr-" + a.state, tag: a.kind_label, text: a.area + " · " + a.title, time: hm(a.raised_at) };
+    });
+    resizeAll();
+  }
+  function rows(id, items, fmt) {
+    var el = document.getElementById(id);
+    if (!el) return;
+    el.textContent = "";
+    if (!items.length) { var li = document.createElement("li"); li.className = "scr-none"; li.textContent = t.tNone; el.appendChild(li); return; }
+    items.forEach(function (it) {
+      var r = fmt(it), li = document.createElement("li"), tag = document.createElement("span"), tm = document.createElement("b");
+      li.className = r.cls; tag.className = "scr-tag"; tag.textContent = r.tag; tm.textContent = r.time;
+      li.appendChild(tag); li.appendChild(document.createTextNode(" " + r.text)); li.appendChild(tm);
+      el.appendChild(li);
+    });
+  }
+  function loadLive() {
+    if (!t.liveUrl) return;
+    fetch(t.liveUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(renderLive).catch(function () { /* the situation fetch says when the connection is lost */ });
+  }
+
   function load() {
-    var days = DAYS[turn++ % DAYS.length];
+    var days = DAYS[turn % DAYS.length], metric = METRICS[turn % METRICS.length];
+    turn++;
+    loadLive();
+    if (window.JWSituationMap) window.JWSituationMap.refresh(metric);
     fetch(url + "&days=" + days, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
       .then(function (s) { document.getElementById("scr-stale").hidden = true; render(s); })
@@ -104,6 +141,8 @@
   fit(); window.addEventListener("resize", fit);
   tick(); setInterval(tick, 1000);
   var first = document.getElementById("screen-data");
+  var live = document.getElementById("screen-live");
+  if (live) { try { renderLive(JSON.parse(live.textContent)); } catch (e) { /* the next fetch draws it */ } }
   if (first) { try { render(JSON.parse(first.textContent)); turn = 1; } catch (e) { /* the first fetch draws it */ } }
   setInterval(load, refresh);
   if (!first) load();
