@@ -622,7 +622,7 @@ def rollups_bulk(db: str) -> dict:
         c.execute("SELECT DISTINCT area_path FROM events_event")
         event_paths = [r[0] for r in c.fetchall()]
         ids = {int(x) for p in event_paths for x in p.strip("/").split("/") if x}
-        nodes = {a: (lv, p) for a, lv, p in Area.objects.filter(id__in=ids).values_list("id", "level", "path")}
+        nodes = {a: (lv, p) for a, lv, p in Area.objects.values_list("id", "level", "path") if a in ids}
         c.execute("DROP TABLE IF EXISTS jw_pn")
         c.execute("CREATE TEMP TABLE jw_pn (path varchar(255), node bigint, level smallint, node_path varchar(255))")
         pn = [(p, int(x), *nodes[int(x)]) for p in event_paths for x in p.strip("/").split("/") if x]

@@ -93,7 +93,7 @@ def run(args) -> int:
         us = users[name]
         for u, _a in us[:3]:  # warm-up: first request of a process/user (not counted)
             clients[u.pk][0].get("/api/situation", {"days": 30})
-        api_t, raw_t, sizes = [], [], []
+        api_t, raw_t, sizes, api_cpu, raw_cpu = [], [], [], [], []
         checked = 0
         load_before = loadavg()
         t_level = time.perf_counter()
@@ -101,20 +101,23 @@ def run(args) -> int:
             u, area_id = us[int(rng.integers(len(us)))]
             days = int(rng.choice([30, 90, 365]))
             c = clients[u.pk][0]
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             r = c.get("/api/situation", {"days": days})
             api_t.append(time.perf_counter() - t)
+            api_cpu.append(time.process_time() - cpu)
             assert r.status_code == 200, (r.status_code, r.content[:300])
             sizes.append(len(r.content))
             if i < args.baseline:
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), time.process_time()
                 b = baseline(db, areas[area_id], days, today)
                 raw_t.append(time.perf_counter() - t)
+                raw_cpu.append(time.process_time() - cpu)
                 ans = r.json()
                 assert ans["area"]["id"] == area_id
                 _check(ans, b, level)
                 checked += 1
         res = {"api_ms": pct(api_t), "groupby_ms": pct(raw_t) if raw_t else None, "checked": checked,
+               "api_cpu_ms": pct(api_cpu), "groupby_cpu_ms": pct(raw_cpu) if raw_cpu else None,
                "users": len(us), "bytes_mean": int(np.mean(sizes)), "load_before": load_before,
                "load_after": loadavg(), "wall_s": time.perf_counter() - t_level}
         if raw_t:
@@ -122,11 +125,13 @@ def run(args) -> int:
             res["speedup_p95"] = res["groupby_ms"]["p95"] / res["api_ms"]["p95"]
             # the same requests only (the baseline ran for the first ones)
             res["api_ms_paired"] = pct(api_t[:len(raw_t)])
+            res["cpu_speedup_p50"] = res["groupby_cpu_ms"]["p50"] / res["api_cpu_ms"]["p50"]
         results["levels"][name] = res
         log(f"{name:<9} API p50 {res['api_ms']['p50']:.1f} / p95 {res['api_ms']['p95']:.1f} ms (n={len(api_t)}), "
             f"GROUP BY p50 {res['groupby_ms']['p50'] if raw_t else 0:.0f} / p95 "
             f"{res['groupby_ms']['p95'] if raw_t else 0:.0f} ms (n={len(raw_t)}), "
-            f"×{res.get('speedup_p95', 0):.0f} at p95; checked {checked}; load {res['load_after']}")
+            f"×{res.get('speedup_p95', 0):.0f} at p95; CPU p50 {res['api_cpu_ms']['p50']:.1f} vs "
+            f"{res['groupby_cpu_ms']['p50'] if raw_cpu else 0:.0f} ms; checked {checked}; load {res['load_after']}")
     results["load_end"] = loadavg()
     write_results("situation", args, results)
     return 0
