@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import ReadOnlyModelAdmin
 
-from .models import CheckIn, Patrol, PatrolRule, Visit
+from .models import CheckIn, Patrol, PatrolRule, TrackBatch, TrackPoint, Visit
 
 
 @admin.register(PatrolRule)
@@ -38,3 +38,16 @@ class VisitAdmin(ReadOnlyModelAdmin):
     list_select_related = ("grid", "worker", "event")
     raw_id_fields = ("house", "key_person", "event")
     exclude = ("lon", "lat", "created_at")
+
+
+@admin.register(TrackBatch)
+class TrackBatchAdmin(ReadOnlyModelAdmin):
+    list_display = ("patrol", "client_id", "received_at", "point_count", "outside_count")
+    list_select_related = ("patrol",)
+
+
+@admin.register(TrackPoint)
+class TrackPointAdmin(ReadOnlyModelAdmin):
+    list_display = ("patrol", "recorded_at", "lon", "lat", "outside")
+    list_filter = ("outside",)
+    raw_id_fields = ("patrol", "batch")
