@@ -25,6 +25,11 @@ from .city_bench import db_version, header, loadavg, write_results
 from .city_data import log
 
 WHISTLE_FORMULAS = {"report_in_rate", "report_in_on_time", "summons_rating"}
+# The formulas written in DuckDB's SQL below (compared number by number); any other formula of the
+# registry (the whistles', formulas added since) is computed by the engine and listed as not compared.
+DUCK_FORMULAS = {"closed_on_time", "closure_rate", "rework_rate", "overdue_rate", "extension_rate",
+                 "public_report_rate", "valid_report_rate", "satisfaction", "hotline_response",
+                 "hotline_resolution", "hotline_satisfaction", "sign_on_time"}
 WORKING = ("accepted", "dispatched", "handling", "feedback")
 PUBLIC = ("resident_web", "open311", "hotline")
 
@@ -145,7 +150,7 @@ def duck_compute(con, start: float, end: float, pairs: set[tuple[str, str]]) -> 
               "post": "town", "board": "town"}
     out: dict = {}
     for population, formula in sorted(pairs):
-        if formula in WHISTLE_FORMULAS:
+        if formula not in DUCK_FORMULAS:
             continue
         runs = ["town", "district"] if population == "department" else [run_of[population]]
         for run in runs:
@@ -262,7 +267,8 @@ def run(args) -> int:
     # the same numbers
     in_scope = {a.id for a in areas}
     duck = {k: v for k, v in duck.items() if k[0] in in_scope}
-    eng = {k: v for k, v in engine.items() if k[2] not in WHISTLE_FORMULAS}
+    eng = {k: v for k, v in engine.items() if k[2] in DUCK_FORMULAS}
+    results["not_compared"] = sorted({f for _p, f in pairs} - DUCK_FORMULAS)
     diff = [(k, eng.get(k), duck.get(k)) for k in set(eng) | set(duck)
             if eng.get(k) is None or duck.get(k) is None or abs(eng[k][0] - duck[k][0]) > 1e-6
             or eng[k][1] != duck[k][1]]

@@ -85,7 +85,7 @@ def owners(ctx: Context, population: str, event_ids) -> dict[int, list[int]]:
     out: dict[int, list[int]] = defaultdict(list)
     if not ids:
         return out
-    if ctx.frame is not None:
+    if ctx.frame is not None and all(e in ctx.frame.cols for e in ids):  # else: events the frame did not read
         return ctx.frame.owners(population, ids)
     if population in REGIONS or population == Population.GRID_WORKER:
         column = {"town": "town_id", "community": "community_id", "grid": "grid_id",
