@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import ReadOnlyModelAdmin
 
-from .models import DutyItem, DutyList, PushRequest
+from .models import DutyItem, DutyList, PushRequest, TaskRecord
 
 
 @admin.register(DutyList)
@@ -24,3 +24,11 @@ class DutyItemAdmin(ReadOnlyModelAdmin):
 class PushRequestAdmin(ReadOnlyModelAdmin):
     list_display = ("title", "area", "status", "pusher_kind", "duty_item", "list_version", "pushed_at")
     list_filter = ("status", "pusher_kind")
+
+
+@admin.register(TaskRecord)
+class TaskRecordAdmin(ReadOnlyModelAdmin):
+    """A data-collection task's rows (pre-filled from base data): shown, never edited here."""
+
+    list_display = ("id", "push", "label", "status")
+    exclude = ("prefilled", "values")  # personal data from base data: shown masked by the pages only

@@ -93,9 +93,12 @@ def test_a_board_leaders_workbench_has_no_whistle_section_and_a_sensible_nav(tre
 def test_residents_and_anonymous_visitors_reach_my_reports_from_the_navigation(people, client_for):
     for who in (None, people.resident, people.nobody):
         c = client_for(who)
-        assert main_nav(page(c, "/report/")) == [("/report/", "我要反映", True), ("/report/mine/", "我的反映", False)]
+        # signed-in residents (and people without a role) also have the wish board (微心愿)
+        wishes = [] if who is None else [("/party/wishes/", "微心愿", False)]
+        assert main_nav(page(c, "/report/")) == [("/report/", "我要反映", True), ("/report/mine/", "我的反映", False),
+                                                 *wishes]
         assert main_nav(page(c, "/report/mine/")) == [("/report/", "我要反映", False),
-                                                      ("/report/mine/", "我的反映", True)]
+                                                      ("/report/mine/", "我的反映", True), *wishes]
     # staff report problems too but have no "my reports" of a resident
     for who in (people.grid_worker, people.town_operator, people.department_staff):
         assert "/report/mine/" not in [h for h, _label, _cur in main_nav(page(client_for(who), "/report/"))]
