@@ -152,7 +152,9 @@ class TaskRecord(models.Model):
     written_back = models.BooleanField(default=False)  # corrections applied to base data by its services
 
     class Meta:
+        verbose_name = _("task record")
+        verbose_name_plural = _("task records")
         ordering = ["push_id", "id"]
 
     def __str__(self):
-        return f"{self.label} ({self.status})"
+        return f"{self.label} ({self.get_status_display()})"

@@ -255,7 +255,7 @@ class YearlyEvaluation(models.Model):
         constraints = [models.UniqueConstraint(fields=["report_in", "year"], name="party_evaluation_once_a_year")]
 
     def __str__(self):
-        return f"{self.year} {self.grade}"
+        return f"{self.year} {self.get_grade_display()}"
 
 
 class Wish(models.Model):
@@ -407,6 +407,8 @@ class ProjectResource(models.Model):
     amount = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("resource used by a project")
+        verbose_name_plural = _("resources used by projects")
         constraints = [models.UniqueConstraint(fields=["project", "resource"], name="party_project_resource_once")]
 
     def __str__(self):
