@@ -57,3 +57,16 @@ def test_the_committee_confirms_and_the_member_claims_on_a_phone(live_server, li
     assert Wish.objects.get(pk=wish.pk).rating == 5
     no_horizontal_scroll(gw)
     axe_check(gw)
+
+
+def test_the_streets_workspace_fits_a_phone(live_server, live_tree, live_people, new_page):
+    """The street's party office on a 360 px phone: the suggested resources' long names, the
+    members' table and the inline forms stay inside the screen."""
+    from jiewang.party.testing import party_world
+
+    w = party_world(live_tree, live_people)
+    page = new_page(PHONE)
+    login(page, live_server.url, w.town_party_staff, next_url="/party/")
+    assert page.locator("#res-%d" % w.need.id).count() == 1  # a need with its suggestions is shown
+    no_horizontal_scroll(page)
+    axe_check(page)
