@@ -67,6 +67,6 @@ def test_the_streets_workspace_fits_a_phone(live_server, live_tree, live_people,
     w = party_world(live_tree, live_people)
     page = new_page(PHONE)
     login(page, live_server.url, w.town_party_staff, next_url="/party/")
-    assert page.locator("#res-%d" % w.need.id).count() == 1  # a need with its suggestions is shown
+    assert page.locator(f"#res-{w.need.id}").count() == 1  # a need with its suggestions is shown
     no_horizontal_scroll(page)
     axe_check(page)
