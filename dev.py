@@ -184,7 +184,11 @@ def demo(argv: list[str]) -> int:
 
 
 def test(argv: list[str]) -> int:
-    return sh(PY, "-m", "pytest", *argv)
+    """The whole suite, on as many workers as the machine has cores (pytest-xdist; each worker its
+    own test database), unless the caller chose (``-n``) or names tests to run alone (``-p no:xdist``)."""
+    workers = [] if any(a == "-n" or a.startswith("-n") or a == "--numprocesses" for a in argv) else \
+        ["-n", str(max(1, min(4, os.cpu_count() or 1)))]
+    return sh(PY, "-m", "pytest", *workers, *argv)
 
 
 def lint(argv: list[str]) -> int:
