@@ -44,6 +44,15 @@ def area_get(*, user, area_id: int, include_retired: bool = True) -> Area:
     return area
 
 
+def area_or_404(area_id: int) -> Area:
+    """An area named in a request body, unscoped: the service that acts on it checks the actor's scope
+    (and answers 404 for an area the actor cannot see)."""
+    area = Area.objects.filter(pk=area_id).first()
+    if area is None:
+        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
+    return area
+
+
 def area_ancestors(*, user, area: Area) -> list[Area]:
     """The visible ancestors of ``area``, root first (one query)."""
     ids = area.ancestor_ids()

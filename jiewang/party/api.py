@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema, Status
 
-from jiewang.areas.models import Area
+from jiewang.areas.selectors import area_or_404
 from jiewang.core.errors import NotFound, declares_errors
 from jiewang.core.schema_types import DbId
 
@@ -31,12 +31,6 @@ from .services import lists as list_svc
 router = Router(tags=["party"])
 
 
-def _area(area_id: int) -> Area:
-    area = Area.objects.filter(pk=area_id).first()
-    if area is None:
-        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
-    return area
-
 
 # ---- organizations ----------------------------------------------------------------------------
 
@@ -53,7 +47,7 @@ def orgs(request, q: Query[OrgQuery]):
 @router.post("/orgs", response={201: OrgOut}, summary="Found an organization (party-building staff, commander)")
 def org_create(request, payload: OrgIn):
     parent = selectors.org_get(user=request.user, org_id=payload.parent_id) if payload.parent_id else None
-    org = org_svc.org_create(actor=request.user, kind=payload.kind, name=payload.name, area=_area(payload.area_id),
+    org = org_svc.org_create(actor=request.user, kind=payload.kind, name=payload.name, area=area_or_404(payload.area_id),
                              parent=parent, sector=payload.sector or "", superior_name=payload.superior_name,
                              term_started=payload.term_started, term_years=payload.term_years)
     return Status(201, org_out(org))
@@ -172,7 +166,7 @@ def report_ins(request, q: Query[ReportInQuery]):
              summary="A member reports in to the community where they live (the member, or community staff)")
 def report_in_register(request, payload: ReportInIn):
     member = selectors.member_get(user=request.user, member_id=payload.member_id)
-    row = ri_svc.report_in_register(actor=request.user, member=member, community=_area(payload.community_id),
+    row = ri_svc.report_in_register(actor=request.user, member=member, community=area_or_404(payload.community_id),
                                     service_post=payload.service_post, commitments=payload.commitments)
     return Status(201, report_in_out(row))
 
@@ -248,7 +242,7 @@ def unit_report_ins(request, q: Query[ReportInQuery]):
 @router.post("/unit-report-ins", response={201: UnitReportInOut}, summary="A unit reports in to a community")
 def unit_report_in_register(request, payload: UnitReportInIn):
     org = selectors.org_get(user=request.user, org_id=payload.org_id)
-    row = ri_svc.unit_report_in_register(actor=request.user, org=org, community=_area(payload.community_id),
+    row = ri_svc.unit_report_in_register(actor=request.user, org=org, community=area_or_404(payload.community_id),
                                          offer=payload.offer)
     return Status(201, unit_report_in_out(row))
 
@@ -300,7 +294,7 @@ def wishes(request, q: Query[WishQuery]):
 
 @router.post("/wishes", response={201: WishOut}, summary="Post a wish (a resident; a grid worker or community for one)")
 def wish_post(request, payload: WishIn):
-    wish = wish_svc.wish_post(actor=request.user, area=_area(payload.area_id), title=payload.title,
+    wish = wish_svc.wish_post(actor=request.user, area=area_or_404(payload.area_id), title=payload.title,
                               category=payload.category, description=payload.description, wanted_by=payload.wanted_by,
                               requester_name=payload.requester_name, requester_phone=payload.requester_phone)
     return Status(201, wish_out(wish))
@@ -370,7 +364,7 @@ def needs(request, q: Query[NeedQuery]):
 
 @router.post("/needs", response={201: NeedOut}, summary="List a need (community)")
 def need_create(request, payload: NeedIn):
-    need = list_svc.need_create(actor=request.user, community=_area(payload.community_id), title=payload.title,
+    need = list_svc.need_create(actor=request.user, community=area_or_404(payload.community_id), title=payload.title,
                                 category=payload.category, source=payload.source, description=payload.description,
                                 amount=payload.amount, source_ref=payload.source_ref)
     return Status(201, need_out(need))
@@ -396,7 +390,7 @@ class StreetQuery(Schema):
 
 @router.get("/needs/report", response=NeedsReportOut, summary="Per street: needs met, by whom, how fast")
 def needs_report(request, q: Query[StreetQuery]):
-    street = _area(q.street_id)
+    street = area_or_404(q.street_id)
     selectors.ensure_street_reader(user=request.user, street=street)
     return {"street_id": street.pk, "street_name": street.name, **list_svc.needs_report(street=street)}
 
@@ -413,7 +407,7 @@ def resources(request, q: Query[CategoryQuery]):
 @router.post("/resources", response={201: ResourceOut}, summary="List a resource (street)")
 def resource_create(request, payload: ResourceIn):
     provider = selectors.org_get(user=request.user, org_id=payload.provider_org_id) if payload.provider_org_id else None
-    r = list_svc.resource_create(actor=request.user, street=_area(payload.street_id), title=payload.title,
+    r = list_svc.resource_create(actor=request.user, street=area_or_404(payload.street_id), title=payload.title,
                                  kind=payload.kind, category=payload.category, capacity=payload.capacity,
                                  unit=payload.unit, provider=provider, provider_name=payload.provider_name,
                                  description=payload.description, lon=payload.lon, lat=payload.lat,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ninja import Header, Query, Router, Schema, Status
 
-from jiewang.areas.models import Area
+from jiewang.areas.selectors import area_or_404
 from jiewang.core.errors import NotFound, declares_errors
 from jiewang.core.schema_types import DbId
 
@@ -21,12 +21,6 @@ router = Router(tags=["warnings"])
 device_router = Router(tags=["warnings"])
 
 
-def _area(area_id: int) -> Area:
-    area = Area.objects.filter(pk=area_id).first()
-    if area is None:
-        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
-    return area
-
 
 class RuleQuery(Schema):
     kind: RuleKind | None = None
@@ -39,7 +33,7 @@ def rules(request, q: Query[RuleQuery]):
 
 @router.post("/rules", response={201: RuleOut}, summary="Create a rule (district admins, town leaders)")
 def rule_create(request, payload: RuleIn):
-    rule = rule_svc.rule_create(actor=request.user, area=_area(payload.area_id), kind=payload.kind,
+    rule = rule_svc.rule_create(actor=request.user, area=area_or_404(payload.area_id), kind=payload.kind,
                                 name=payload.name, params=payload.params, enabled=payload.enabled)
     return Status(201, rule_out(rule))
 
@@ -98,7 +92,7 @@ def devices(request):
 
 @router.post("/devices", response={201: DeviceCreatedOut}, summary="Register a device (its key is shown once)")
 def device_create(request, payload: DeviceIn):
-    device, key = device_svc.device_create(actor=request.user, area=_area(payload.area_id), name=payload.name,
+    device, key = device_svc.device_create(actor=request.user, area=area_or_404(payload.area_id), name=payload.name,
                                            lon=payload.lon, lat=payload.lat)
     return Status(201, {**device_out(device), "key": key})
 
