@@ -150,7 +150,7 @@ class OfficerForm(PartyForm):
 
 class MemberForm(PartyForm):
     org = OrgChoice(label=_("Organization"), queryset=PartyOrg.objects.none())
-    name = forms.CharField(label=_("Name"), max_length=60)
+    name = forms.CharField(label=_("Full name"), max_length=60)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=MemberStatus.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=MemberKind.choices)

@@ -296,7 +296,7 @@ def officer_new(request):
                                term_years=d["term_years"] or org.term_years)
 
     initial = {k: request.GET[k] for k in ("org", "member") if (request.GET.get(k) or "").isdigit()}
-    return _keeper_form(request, party_forms.OfficerForm, title=_("Seat an officer"), submit=_("Seat"), run=run,
+    return _keeper_form(request, party_forms.OfficerForm, title=_("Seat an officer"), submit=_("Appoint"), run=run,
                         done=_("Officer seated."), initial=initial)
 
 
