@@ -46,7 +46,8 @@ def world(tree):
                                        area_path=tree.t1.path)
     unit = m.PartyOrg.objects.create(name="某公司党支部", kind="unit", area=tree.t1, area_path=tree.t1.path)
 
-    def member(name, home, kind="in_service", active=True, created=at(1, 5)):
+    def member(name, home, kind="in_service", active=True, created=None):
+        created = created or at(1, 5)
         mem = m.PartyMember.objects.create(name=name, org=unit, area_path=unit.area_path, kind=kind, active=active,
                                            home_community=home)
         m.PartyMember.objects.filter(pk=mem.pk).update(created_at=created)
@@ -59,7 +60,7 @@ def world(tree):
 
     c1, c2 = tree.c1, tree.c2
     a, b, c, d = (member(x, c1) for x in "ABCD")
-    e, f = member("E", c2), member("F", c2)
+    e, _f = member("E", c2), member("F", c2)
     member("G", c1, kind="retired"), member("H", c1, active=False), member("I", c1, created=at(11, 2))
     member("J", None)
     report_in(a, c1, at(9, 1))
