@@ -142,7 +142,9 @@ def member(request, member_id: DbId):
 @router.put("/members/{int:member_id}", response=MemberOut, summary="Edit a member")
 def member_update(request, member_id: DbId, payload: MemberUpdateIn):
     m = selectors.member_get(user=request.user, member_id=member_id)
-    data = payload.dict(exclude={"expected_version"})
+    data = payload.dict(exclude={"expected_version", "home_community_id"})
+    if payload.home_community_id:
+        data["home_community"] = area_or_404(payload.home_community_id)
     return member_out(member_svc.member_update(actor=request.user, member=m,
                                                expected_version=payload.expected_version, **data))
 

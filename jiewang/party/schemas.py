@@ -157,6 +157,7 @@ class MemberUpdateIn(Schema):
     kind: MemberKind | None = None
     work_unit: str | None = None
     active: bool | None = None
+    home_community_id: DbId | None = None
 
 
 class MemberOut(Schema):
