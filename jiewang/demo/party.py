@@ -202,7 +202,7 @@ WISHES = [("陪同去医院复查", "escort"), ("楼道灯不亮请帮忙换", "
 
 def _wishes(home: Area, report_ins, rnd: random.Random, now: dt.datetime, staff) -> dict[str, int]:
     """A year of small wishes in the demo community: most rated, some under way, a few waiting."""
-    from jiewang.party.models import Wish
+    from jiewang.party.models import ServiceRecord, Wish
     from jiewang.party.services.wishes import (wish_claim, wish_complete, wish_post, wish_publish, wish_rate,
                                                wish_refuse)
 
@@ -239,6 +239,11 @@ def _wishes(home: Area, report_ins, rnd: random.Random, now: dt.datetime, staff)
                         wish = wish_rate(actor=wish.posted_by, wish=wish, rating=rnd.choice([5, 5, 5, 4, 4, 3]),
                                          comment="党员同志很热心")
                         stamps["rated_at"] = stamps["done_at"] + dt.timedelta(hours=6)
+                        # the hours the rating confirmed were served on the day the wish was done
+                        ServiceRecord.objects.filter(pk=ServiceRecord.objects.filter(
+                            source="wish", report_in__member=ri.member).order_by("-id").values("pk")[:1]).update(
+                            served_on=timezone.localdate(stamps["done_at"]), recorded_at=stamps["rated_at"],
+                            confirmed_at=stamps["rated_at"])
         Wish.objects.filter(pk=wish.pk).update(**stamps)
         n += 1
     return {"small wishes": n}
