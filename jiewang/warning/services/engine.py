@@ -163,7 +163,7 @@ class _Rules:
 
     def __init__(self):
         self.by_kind: dict[str, list[WarningRule]] = {}
-        self._of: dict[tuple[str, str], list[WarningRule]] = {}
+        self._at: dict[tuple[str, str], list[WarningRule]] = {}  # (kind, rule's area path) → rules
         cats = {}
         rules = list(WarningRule.objects.filter(enabled=True).select_related("area"))
         codes = {r.params.get("category") for r in rules if r.params.get("category")}
@@ -172,13 +172,16 @@ class _Rules:
         for r in rules:
             r.category_id = cats.get(r.params.get("category"))
             self.by_kind.setdefault(r.kind, []).append(r)
+            self._at.setdefault((r.kind, r.area_path), []).append(r)
 
     def of(self, kind: str, path: str) -> list[WarningRule]:
-        key = (kind, path)
-        got = self._of.get(key)
-        if got is None:
-            got = self._of[key] = [r for r in self.by_kind.get(kind, ()) if path.startswith(r.area_path)]
-        return got
+        """The rules of ``kind`` over an area on ``path`` (those of its ancestors first, as ordered)."""
+        out: list[WarningRule] = []
+        end = path.find("/", 1)
+        while end != -1:
+            out += self._at.get((kind, path[:end + 1]), ())
+            end = path.find("/", end + 1)
+        return out
 
 
 # ---- event rules -----------------------------------------------------------------------------
@@ -303,20 +306,17 @@ class _Batch:
         return out
 
     def _read_alerts(self, plan):
-        since: dict[int, dt.datetime] = {}
+        first: dict[int, tuple] = {}  # rule → (rule, its earliest event in the batch)
         for e, kind, rule in plan:
-            if kind == RuleKind.KEYWORD:
-                continue
-            span = dt.timedelta(days=rule.params["days"]) if kind == RuleKind.REPEAT else \
-                dt.timedelta(hours=rule.params["hours"])
-            start = e.reported_at - span
-            if rule.pk not in since or start < since[rule.pk]:
-                since[rule.pk] = start
-        if not since:
+            if kind != RuleKind.KEYWORD and (rule.pk not in first or e.reported_at < first[rule.pk][1]):
+                first[rule.pk] = (rule, e.reported_at)
+        if not first:
             return
         q = Q()
-        for pk, start in since.items():
-            q |= Q(rule_id=pk, observed_at__gt=start)
+        for pk, (rule, at) in first.items():
+            span = dt.timedelta(days=rule.params["days"]) if rule.kind == RuleKind.REPEAT else \
+                dt.timedelta(hours=rule.params["hours"])
+            q |= Q(rule_id=pk, observed_at__gt=at - span)
             self.recent[pk] = []
         for rule_id, area_id, at, detail, lon, lat in Alert.objects.filter(q).order_by("id").values_list(
                 "rule_id", "area_id", "observed_at", "detail", "lon", "lat"):
