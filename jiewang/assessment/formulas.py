@@ -371,6 +371,16 @@ def _nodes(path: str) -> tuple[int, ...]:
     return got
 
 
+def by_node(rows, path_of: Callable, item: Callable = lambda r: r) -> dict[int, list]:
+    """Rows grouped under every area node on their path (``path_of(row)``)."""
+    out: dict[int, list] = defaultdict(list)
+    for r in rows:
+        it = item(r)
+        for node in _nodes(path_of(r)):
+            out[node].append(it)
+    return out
+
+
 def _late(state: str, due_at, closed_at, overdue_at, end: dt.datetime) -> bool:
     """:func:`late_q` of one clock, in Python."""
     return ((overdue_at is not None and overdue_at < end)
@@ -456,6 +466,15 @@ class Frame:
             for node in _nodes(path):
                 self.summonses[node].append(pk)
         self._members: dict[str, dict[int, dict[int, str]]] = {}
+        self._shared: dict = {}
+
+    def shared(self, key, make: Callable[[Frame], object]):
+        """What ``make(frame)`` returns, made once per frame: a formula registered by another app
+        reads its rows here for the whole root (``frame.root_path``, ``start``, ``end``), grouped
+        by area node (:func:`by_node`), instead of querying once per area."""
+        if key not in self._shared:
+            self._shared[key] = make(self)
+        return self._shared[key]
 
     def owners(self, population: str, ids) -> dict[int, list[int]]:
         """:func:`owners`, from the rows read."""
