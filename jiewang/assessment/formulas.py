@@ -313,13 +313,15 @@ def sign_on_time(ctx, population, excluded):
     return {m: (n, d) for m, (n, d) in result.items()}
 
 
-def _summonses(ctx, excluded):
+def _summonses(ctx, excluded) -> list[tuple]:
+    """(department, status, rating) of the summonses of whistles blown in the period, less those
+    on excluded events."""
     if ctx.frame is not None:
-        return WhistleSummons.objects.filter(pk__in=ctx.frame.summonses.get(ctx.area_id, [])) \
-            .exclude(whistle__event_id__in=list(excluded))
-    return WhistleSummons.objects.filter(whistle__blown_at__gte=ctx.start, whistle__blown_at__lt=ctx.end,
-                                         whistle__event__area_path__startswith=ctx.area_path) \
-        .exclude(whistle__event_id__in=list(excluded))
+        return [(d, s, r) for d, s, r, e in ctx.frame.summonses.get(ctx.area_id, ()) if e not in excluded]
+    return list(WhistleSummons.objects.filter(whistle__blown_at__gte=ctx.start, whistle__blown_at__lt=ctx.end,
+                                              whistle__event__area_path__startswith=ctx.area_path)
+                .exclude(whistle__event_id__in=list(excluded)).order_by("pk")
+                .values_list("department_id", "status", "rating"))
 
 
 def _summons_tally(rows) -> dict[int, tuple[float, float]]:
@@ -336,19 +338,19 @@ DECIDED = (SummonsStatus.REPORTED_IN, SummonsStatus.LATE, SummonsStatus.MISSED)
 
 @formula("report_in_rate", {Population.DEPARTMENT}, "报到率: summonses reported in (on time or late) / summonses decided (reported in, late or missed), whistles blown in the period")
 def report_in_rate(ctx, population, excluded):
-    rows = _summonses(ctx, excluded).filter(status__in=DECIDED).values_list("department_id", "status")
+    rows = [(d, s) for d, s, _r in _summonses(ctx, excluded) if s in DECIDED]
     return _summons_tally((d, 1.0 if s in REPORTED else 0.0, 1.0) for d, s in rows)
 
 
 @formula("report_in_on_time", {Population.DEPARTMENT}, "报到及时率: summonses reported in on time / summonses decided, whistles blown in the period")
 def report_in_on_time(ctx, population, excluded):
-    rows = _summonses(ctx, excluded).filter(status__in=DECIDED).values_list("department_id", "status")
+    rows = [(d, s) for d, s, _r in _summonses(ctx, excluded) if s in DECIDED]
     return _summons_tally((d, 1.0 if s == SummonsStatus.REPORTED_IN else 0.0, 1.0) for d, s in rows)
 
 
 @formula("summons_rating", {Population.DEPARTMENT}, "双向考核: sum of the summoning level's ratings (1–5) / (5 × ratings), whistles blown in the period")
 def summons_rating(ctx, population, excluded):
-    rows = _summonses(ctx, excluded).filter(rating__isnull=False).values_list("department_id", "rating")
+    rows = [(d, r) for d, _s, r in _summonses(ctx, excluded) if r is not None]
     return _summons_tally((d, float(r), 5.0) for d, r in rows)
 
 
@@ -459,12 +461,11 @@ class Frame:
                 continue
             for node in _nodes(path):
                 self.sign[node].append((late, eid, units.get(sid, (None, None, None))))
-        self.summonses: dict[int, list[int]] = defaultdict(list)
-        for pk, path in WhistleSummons.objects.filter(
-                whistle__blown_at__gte=start, whistle__blown_at__lt=end,
-                whistle__event__area_path__startswith=root_path).values_list("pk", "whistle__event__area_path"):
-            for node in _nodes(path):
-                self.summonses[node].append(pk)
+        self.summonses = by_node(  # (department, status, rating, event) by area node
+            WhistleSummons.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=end,
+                                          whistle__event__area_path__startswith=root_path).order_by("pk")
+            .values_list("department_id", "status", "rating", "whistle__event_id", "whistle__event__area_path"),
+            lambda r: r[4], lambda r: r[:4])
         self._members: dict[str, dict[int, dict[int, str]]] = {}
         self._shared: dict = {}
 
