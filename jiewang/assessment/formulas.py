@@ -114,15 +114,26 @@ def tally(ctx, population, den_ids, num_ids, excluded, weights=None) -> dict[int
     """Count events per member: denominators over ``den_ids``, numerators over ``num_ids`` (a
     subset), ``weights`` optionally giving a numerator weight per event (default 1)."""
     den_ids = [e for e in den_ids if e not in excluded]
-    own = owners(ctx, population, den_ids)
+    own = _owner_map(ctx, population, den_ids)
     num_set = set(num_ids)
+    weights = weights or {}
     result: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for eid in den_ids:
         for member in own.get(eid, ()):
             result[member][1] += 1
             if eid in num_set:
-                result[member][0] += (weights or {}).get(eid, 1.0)
+                result[member][0] += weights.get(eid, 1.0)
     return {m: (n, d) for m, (n, d) in result.items()}
+
+
+def _owner_map(ctx, population, ids):
+    """event id → its members in ``population``: the frame's map of every event it read (made once
+    per population), else :func:`owners`."""
+    if ctx.frame is not None:
+        own = ctx.frame.owner_map(population)
+        if all(e in own for e in ids):
+            return own
+    return owners(ctx, population, ids)
 
 
 def late_q(end: dt.datetime) -> Q:
@@ -244,7 +255,7 @@ def visits(ctx: Context, hotline_only: bool) -> list[tuple[int, dict]]:
 
 def visit_tally(ctx, population, excluded, rows, score: Callable[[dict], float]):
     rows = [(e, d) for e, d in rows if e not in excluded]
-    own = owners(ctx, population, [e for e, _ in rows])
+    own = _owner_map(ctx, population, [e for e, _ in rows])
     result: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for eid, data in rows:
         for member in own.get(eid, ()):
@@ -477,6 +488,17 @@ class Frame:
             self._shared[key] = make(self)
         return self._shared[key]
 
+    def owner_map(self, population: str) -> dict[int, tuple]:
+        """event id → its members in ``population`` (:func:`owners`) for every event read, made
+        once per population."""
+        key = ("owners", population)
+        got = self._shared.get(key)
+        if got is None:
+            got = self._shared[key] = {e: tuple(m) for e, m in self.owners(population, list(self.cols)).items()}
+            for e in self.cols:
+                got.setdefault(e, ())
+        return got
+
     def owners(self, population: str, ids) -> dict[int, list[int]]:
         """:func:`owners`, from the rows read."""
         out: dict[int, list[int]] = defaultdict(list)
@@ -505,4 +527,4 @@ class Frame:
                 for node in _nodes(path):
                     table[node][pk] = name
             self._members[population] = table
-        return dict(table.get(area_id, {}))
+        return table.get(area_id, {})  # the caller copies it

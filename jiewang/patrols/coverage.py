@@ -296,6 +296,23 @@ def visit_coverage_counts(area_path: str, start: dt.datetime, end: dt.datetime, 
     return {k: tuple(v) for k, v in out.items()}
 
 
+def _grid_counts(under: str, month: Month) -> dict[int, Figures]:
+    """Every current grid under the path with its households and households visited (what
+    :func:`_grid_figures` counts of them, without the patrol and key-person figures)."""
+    grids = {pk: Figures(pk, "", 0, path) for pk, path in Area.objects.filter(
+        path__startswith=under, level__in=list(GRID_LEVELS), valid_to__isnull=True).values_list("pk", "path")}
+    for gid, n in (House.objects.filter(area_path__startswith=under, use__in=RESIDENTIAL)
+                   .values_list("grid_id").annotate(n=Count("id")).order_by()):
+        if gid in grids:
+            grids[gid].households = n
+    for gid, n in (Visit.objects.filter(area_path__startswith=under, visited_at__gte=month.start,
+                                        visited_at__lt=month.end, house__use__in=RESIDENTIAL)
+                   .values_list("grid_id").annotate(n=Count("house_id", distinct=True)).order_by()):
+        if gid in grids:
+            grids[gid].visited = n
+    return grids
+
+
 class CoverageFrame:
     """:func:`visit_coverage_counts` of every area under a root at once (the assessment's shared
     frame: a month computed for every town and district): the grids' figures, the grid workers'
@@ -306,7 +323,7 @@ class CoverageFrame:
         from jiewang.assessment.formulas import by_node
 
         m = _month(start, end)
-        self.grids = by_node(_grid_figures(root_path, m, end).values(), lambda g: g.path)
+        self.grids = by_node(_grid_counts(root_path, m).values(), lambda g: g.path)
         grants = (RoleGrant.objects.active().filter(role=Role.GRID_WORKER, area__path__startswith=root_path)
                   .values_list("user_id", "area_id", "area__path"))
         self.grants = by_node(grants, lambda r: r[2], lambda r: (r[0], r[1]))

@@ -53,7 +53,7 @@ def populations_of(area: Area) -> tuple[str, ...]:
 def members(area: Area, population: str, frame: formulas.Frame | None = None) -> dict[int, str]:
     """The members a run of ``area`` assesses in ``population`` even without data (departments
     of a town's run are added as the data names them). With a ``frame``, read once for its whole
-    root and kept there."""
+    root and kept there (the frame's own dict: not to be changed)."""
     if frame is not None:
         if population == Population.DEPARTMENT and area.level == AreaLevel.TOWN:
             return {}
