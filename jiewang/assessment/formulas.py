@@ -423,12 +423,30 @@ class Frame:
                     out[node].append(item)
             return out
 
-        closed = list(events.filter(closed_at__gte=start, closed_at__lt=end).exclude(status=EventStatus.VOIDED)
-                      .values_list(*cols, "rework_count"))
+        # One scan of the events for the four sets the formulas count (each selected again below
+        # by the same conditions): closed in the period (not voided), open and being worked at its
+        # end, accepted in it, reported on patrol in it.
+        closed_q = Q(closed_at__gte=start, closed_at__lt=end) & ~Q(status=EventStatus.VOIDED)
+        open_q = Q(accepted_at__lt=end, status__in=WORKING) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        accepted_q = Q(accepted_at__gte=start, accepted_at__lt=end)
+        patrol_q = Q(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
+        rows = list(events.filter(closed_q | open_q | accepted_q | patrol_q).order_by().values_list(
+            *cols, "rework_count", "channel", "source", "status", "closed_at", "accepted_at", "reported_at"))
+        closed, open_, accepted, patrol = [], [], [], []
+        working = set(WORKING)
+        for r in rows:
+            status, closed_at, accepted_at, reported_at = r[9], r[10], r[11], r[12]
+            if closed_at is not None and start <= closed_at < end and status != EventStatus.VOIDED:
+                closed.append(r)
+            if accepted_at is not None and accepted_at < end and status in working and (
+                    closed_at is None or closed_at >= end):
+                open_.append(r)
+            if accepted_at is not None and start <= accepted_at < end:
+                accepted.append(r)
+            if r[7] == EventChannel.PATROL and start <= reported_at < end:
+                patrol.append(r)
         self.closed = grouped(closed)
         self.reworked = {r[0] for r in closed if r[6] > 0}
-        open_ = list(events.filter(accepted_at__lt=end, status__in=WORKING)
-                     .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end)).values_list(*cols))
         self.open = grouped(open_)
         counted = [r[0] for r in closed] + [r[0] for r in open_]
         self.late: set[int] = set()
@@ -439,10 +457,8 @@ class Frame:
         for chunk in _chunks([r[0] for r in closed], 2000):
             self.extended.update(ExtensionRequest.objects.filter(event_id__in=chunk, status=ExtensionStatus.APPROVED)
                                  .values_list("event_id", flat=True))
-        self.accepted = grouped(events.filter(accepted_at__gte=start, accepted_at__lt=end)
-                                .values_list(*cols, "channel", "source"), lambda r: (r[0], r[6], r[7]))
-        self.patrol = grouped(events.filter(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
-                              .values_list(*cols, "status"), lambda r: (r[0], r[6]))
+        self.accepted = grouped(accepted, lambda r: (r[0], r[7], r[8]))
+        self.patrol = grouped(patrol, lambda r: (r[0], r[9]))
         visits = EventActivity.objects.filter(action__in=["visit", "rate"], at__gte=start, at__lt=end,
                                               event__area_path__startswith=root_path,
                                               event__duplicate_of__isnull=True).order_by("id")

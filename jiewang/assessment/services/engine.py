@@ -187,7 +187,7 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
                     names.update(names_of(population, extra))
                 else:
                     every = frame.shared(("names", population), lambda _f, p=population: names_of(p, None))
-                    names.update({m: every[m] for m in extra if m in every})
+                    names.update({m: name for m, name in every.items() if m in extra})  # names_of's order
         listed = [(m, name[:100]) for m, name in names.items()]
         for ind in mine:
             counts = per_ind.get(ind.id)
