@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 from jiewang.areas.models import Area
 from jiewang.dispatching.models import Assignment, ExtensionRequest, ExtensionStatus, SummonsStatus, WhistleSummons
@@ -374,9 +374,9 @@ def area_name(pk: int) -> str:
 _NODES: dict[str, tuple[int, ...]] = {}
 
 
-def _nodes(path: str) -> tuple[int, ...]:
+def _nodes(path: str, _get=_NODES.get) -> tuple[int, ...]:
     """The area ids on ``path`` (memoized: a city has as many paths as areas)."""
-    got = _NODES.get(path)
+    got = _get(path)
     if got is None:
         if len(_NODES) > 500_000:
             _NODES.clear()
@@ -392,13 +392,6 @@ def by_node(rows, path_of: Callable, item: Callable = lambda r: r) -> dict[int, 
         for node in _nodes(path_of(r)):
             out[node].append(it)
     return out
-
-
-def _late(state: str, due_at, closed_at, overdue_at, end: dt.datetime) -> bool:
-    """:func:`late_q` of one clock, in Python."""
-    return ((overdue_at is not None and overdue_at < end)
-            or (state == DeadlineState.MET and closed_at is not None and closed_at > due_at)
-            or (state in OPEN_CLOCK and due_at < end))
 
 
 class Frame:
@@ -430,21 +423,17 @@ class Frame:
         open_q = Q(accepted_at__lt=end, status__in=WORKING) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
         accepted_q = Q(accepted_at__gte=start, accepted_at__lt=end)
         patrol_q = Q(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
-        rows = list(events.filter(closed_q | open_q | accepted_q | patrol_q).order_by().values_list(
-            *cols, "rework_count", "channel", "source", "status", "closed_at", "accepted_at", "reported_at"))
-        closed, open_, accepted, patrol = [], [], [], []
-        working = set(WORKING)
-        for r in rows:
-            status, closed_at, accepted_at, reported_at = r[9], r[10], r[11], r[12]
-            if closed_at is not None and start <= closed_at < end and status != EventStatus.VOIDED:
-                closed.append(r)
-            if accepted_at is not None and accepted_at < end and status in working and (
-                    closed_at is None or closed_at >= end):
-                open_.append(r)
-            if accepted_at is not None and start <= accepted_at < end:
-                accepted.append(r)
-            if r[7] == EventChannel.PATROL and start <= reported_at < end:
-                patrol.append(r)
+        def flag(q):  # the condition as a column (no datetimes to convert in Python)
+            return ExpressionWrapper(q, output_field=BooleanField())
+
+        scan = events.filter(closed_q | open_q | accepted_q | patrol_q).order_by()
+        rows = list(scan.annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
+                                  in_p=flag(patrol_q)).values_list(*cols, "rework_count", "channel", "source",
+                                                                   "status", "in_c", "in_o", "in_a", "in_p"))
+        closed = [r for r in rows if r[10]]
+        open_ = [r for r in rows if r[11]]
+        accepted = [r for r in rows if r[12]]
+        patrol = [r for r in rows if r[13]]
         self.closed = grouped(closed)
         self.reworked = {r[0] for r in closed if r[6] > 0}
         self.open = grouped(open_)
@@ -467,27 +456,21 @@ class Frame:
                                                  "data", "event__channel"),
                               lambda r: (r[0], r[6], r[7] == EventChannel.HOTLINE))
         self.leads: dict[int, list[tuple]] = defaultdict(list)
+        leads = Assignment.objects.filter(role="lead").exclude(status__in=["withdrawn", "returned"])
         for chunk in _chunks(list(self.cols), 2000):
-            for eid, *units in Assignment.objects.filter(event_id__in=chunk, role="lead").exclude(
-                    status__in=["withdrawn", "returned"]).values_list("event_id", "department_id", "post_id",
-                                                                      "post__board_id"):
+            for eid, *units in leads.filter(event_id__in=chunk).values_list("event_id", "department_id", "post_id",
+                                                                            "post__board_id"):
                 self.leads[eid].append(tuple(units))
-        clocks = list(Deadline.objects.filter(kind="sign", subject_type="assignment", started_at__gte=start,
-                                              started_at__lt=end, event__area_path__startswith=root_path)
-                      .values_list("subject_id", "event_id", "event__area_path", "state", "due_at", "closed_at",
-                                   "overdue_at"))
+        clocks = Deadline.objects.filter(kind="sign", subject_type="assignment", started_at__gte=start,
+                                         started_at__lt=end, event__area_path__startswith=root_path)
+        clocks = list(clocks.annotate(late=flag(late_q(end))).filter(Q(state=DeadlineState.MET) | late_q(end))
+                      .values_list("subject_id", "event_id", "event__area_path", "late"))
         units: dict[int, tuple] = {}
         for chunk in _chunks(list({c[0] for c in clocks}), 2000):
             for pk, *cols_ in Assignment.objects.filter(pk__in=chunk).values_list("pk", "department_id", "post_id",
                                                                                   "post__board_id"):
                 units[pk] = tuple(cols_)
-        self.sign: dict[int, list] = defaultdict(list)
-        for sid, eid, path, state, due_at, closed_at, overdue_at in clocks:
-            late = _late(state, due_at, closed_at, overdue_at, end)
-            if state != DeadlineState.MET and not late:
-                continue
-            for node in _nodes(path):
-                self.sign[node].append((late, eid, units.get(sid, (None, None, None))))
+        self.sign = by_node(clocks, lambda c: c[2], lambda c: (bool(c[3]), c[1], units.get(c[0], (None, None, None))))
         self.summonses = by_node(  # (department, status, rating, event) by area node
             WhistleSummons.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=end,
                                           whistle__event__area_path__startswith=root_path).order_by("pk")
