@@ -114,6 +114,10 @@ def main(argv=None) -> int:
     w.add_argument("--rate", type=float, default=0, help="feed at this many events/s (0: a backlog)")
     w.add_argument("--seconds", type=float, default=20, help="with --rate: how long")
     w.add_argument("--rules", type=int, default=3, help="rules of each kind")
+    w.add_argument("--city-events", type=int, default=0,
+                   help="on a copy of the generated city of this many events (default: the seeded city, no history)")
+    w.add_argument("--ab", default="", help="another engine.py evaluated over the same backlog (A/B)")
+    w.add_argument("--profile", action="store_true", help="a cProfile listing of the evaluation")
     w.set_defaults(fn=city_warning.run)
     args = ap.parse_args(argv)
     data.SCALE = args.scale

@@ -11,7 +11,14 @@ into a copy of the table). A second pass over the same rows (cursors reset) must
 new.
 
 Database: a fresh copy of the seeded city (``var/bench/warning-sqlite.sqlite3``: 62,000 grids, no
-past events), or the PostgreSQL database ``jw_bench10m_warning`` (recreated at each run).
+past events) or, with ``--city-events N``, of the generated city of N events (``city_bench gen``:
+the backlog then lands on top of its history, which the windowed counts read), or the PostgreSQL
+database ``jw_bench10m_warning`` (recreated at each run).
+
+``--ab PATH``: another ``engine.py`` (e.g. ``/work/main/jiewang/warning/services/engine.py``)
+evaluates the same backlog in the same run (alerts and cursors reset before each pass; this
+code, the other, this code again), its CPU time and alerts beside this code's; the alerts must be
+the same. ``--profile``: a cProfile listing of this code's evaluation (``warning-profile.txt``).
 """
 
 from __future__ import annotations
@@ -36,7 +43,16 @@ def _setup(args) -> dict:
         path = data.VAR / f"warning-sqlite-{data.SCALE}.sqlite3"
         for p in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             p.unlink(missing_ok=True)
-        shutil.copy(data.seeded_city(env), path)
+        if args.city_events:
+            src = data.cache_path("sqlite", args.city_events, args.years, args.seed)
+            assert data.generation_info("sqlite", args.city_events, args.years, args.seed), f"generate {src} first"
+            env = data.env_for(args.db, args.city_events, args.years, args.seed)
+        else:
+            src = data.seeded_city(env)
+        shutil.copy(src, path)
+        wal = src.with_name(src.name + "-wal")
+        if wal.exists():  # committed pages not yet checkpointed into the file
+            shutil.copy(wal, path.with_name(path.name + "-wal"))
         env["DATABASE_URL"] = f"sqlite:///{path}"
         data.run_manage(env, "migrate", "--noinput", "-v", "0")
     else:
@@ -82,6 +98,73 @@ def _drain(fn) -> int:
             return raised
 
 
+def _engine(path: str | None):
+    """``jiewang.warning.services.engine``, or the engine module at ``path`` loaded beside it (its
+    relative imports resolve in the same package)."""
+    import importlib
+    import importlib.util
+
+    if not path:
+        return importlib.import_module("jiewang.warning.services.engine")
+    spec = importlib.util.spec_from_file_location("jiewang.warning.services.engine_ab", path)
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _signature() -> list[tuple]:
+    from jiewang.warning.models import Alert
+
+    return list(Alert.objects.exclude(kind="sensor").order_by("rule_id", "area_id", "window_key").values_list(
+        "rule_id", "kind", "area_id", "window_key", "event_ids", "observed_at"))
+
+
+MARK = {"events": 0, "readings": 0}
+
+
+def _mark() -> None:
+    """The evaluation marks where a running worker has them before the backlog arrives: past the
+    city's history (the generated events; none on the seeded city) — set once, then restored."""
+    from jiewang.events.models import Event
+    from jiewang.warning.models import WarningCursor
+
+    if not MARK.get("set"):
+        MARK["events"] = Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        MARK["set"] = True
+    WarningCursor.objects.all().delete()
+    WarningCursor.objects.create(name="events", last_id=MARK["events"])
+    WarningCursor.objects.create(name="readings", last_id=MARK["readings"])
+
+
+def _pass(engine, profile: str | None = None) -> dict:
+    """The backlog evaluated from scratch (alerts and the events cursor reset) by ``engine``."""
+    from jiewang.warning.models import Alert, WarningCursor
+
+    Alert.objects.exclude(kind="sensor").delete()
+    WarningCursor.objects.filter(name="events").update(last_id=MARK["events"], gaps=[])
+    prof = None
+    if profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+    t, cpu = time.perf_counter(), time.process_time()
+    alerts = _drain(engine.evaluate_events)
+    out = {"seconds": time.perf_counter() - t, "cpu_s": time.process_time() - cpu, "alerts": alerts,
+           "signature": _signature(), "load_after": loadavg()}
+    if prof is not None:
+        import io
+        import pstats
+
+        prof.disable()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(60)
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(40)
+        (data.VAR / profile).write_text(buf.getvalue())
+    return out
+
+
 def run(args) -> int:
     results = header(args)
     _setup(args)
@@ -93,7 +176,7 @@ def run(args) -> int:
     from jiewang.events.models import Event, MatterCategory
     from jiewang.events.services.catalog import catalog_seed
     from jiewang.events.services.intake import event_report
-    from jiewang.warning.models import Alert, WarningCursor
+    from jiewang.warning.models import Alert
     from jiewang.warning.services.devices import device_create, readings_ingest
     from jiewang.warning.services import adjacency
     from jiewang.warning.services.engine import (evaluate_events, evaluate_readings, evaluate_trend, segment)
@@ -143,7 +226,7 @@ def run(args) -> int:
     titles = ["路灯不亮", "占道经营", "噪音扰民", "垃圾未清运", "井盖缺失", "违章搭建", "污水外溢"]
     kw = rng.random(n) < 0.02
     segment("预热", DEFAULT_KEYWORDS)  # jieba's dictionary: loaded once per worker process
-    WarningCursor.objects.all().delete()
+    _mark()
     # sensors: 20 devices in the busy towns, a reading a minute each over the last hour
     devices = []
     for k in range(20):
@@ -196,8 +279,26 @@ def run(args) -> int:
         f"readings {n_read} in {rd_s:.2f} s ({rd_alerts} alerts); trend {tr_s:.2f} s ({tr_alerts}); {by_kind}; "
         f"load {loadavg()}")
 
+    # 2b. A/B: the same backlog by another engine, in the same run (this, the other, this again)
+    if args.ab:
+        mine, other = _engine(None), _engine(args.ab)
+        other.segment("预热", DEFAULT_KEYWORDS)  # its own jieba tokenizer, loaded before timing
+        passes = [("this", _pass(mine, "warning-profile.txt" if args.profile else None)), ("other", _pass(other)),
+                  ("this", _pass(mine)), ("other", _pass(other))]
+        sigs = {p["signature"].__repr__() for _, p in passes}
+        results["ab"] = {"other": args.ab, "same_alerts": len(sigs) == 1,
+                         "passes": [{"code": c, **{k: v for k, v in p.items() if k != "signature"},
+                                     "per_cpu_s": n / p["cpu_s"], "per_s": n / p["seconds"]} for c, p in passes]}
+        for c, p in passes:
+            log(f"A/B {c}: {n:,} events in {p['seconds']:.1f} s, cpu {p['cpu_s']:.2f} s ({n / p['cpu_s']:,.0f} "
+                f"events per CPU-s), {p['alerts']} alerts; load {p['load_after']}")
+        log(f"A/B: the same alerts: {len(sigs) == 1}")
+        assert len(sigs) == 1, "the engines raised different alerts"
+    elif args.profile:
+        _pass(_engine(None), "warning-profile.txt")
+
     # 3. a second pass raises nothing new
-    WarningCursor.objects.all().delete()
+    _mark()
     again = _drain(evaluate_events) + _drain(evaluate_readings)
     results["second_pass_new"] = again
     log(f"second pass: {again} new alerts")

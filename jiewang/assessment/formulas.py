@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 from jiewang.areas.models import Area
 from jiewang.dispatching.models import Assignment, ExtensionRequest, ExtensionStatus, SummonsStatus, WhistleSummons
@@ -114,15 +114,26 @@ def tally(ctx, population, den_ids, num_ids, excluded, weights=None) -> dict[int
     """Count events per member: denominators over ``den_ids``, numerators over ``num_ids`` (a
     subset), ``weights`` optionally giving a numerator weight per event (default 1)."""
     den_ids = [e for e in den_ids if e not in excluded]
-    own = owners(ctx, population, den_ids)
+    own = _owner_map(ctx, population, den_ids)
     num_set = set(num_ids)
+    weights = weights or {}
     result: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for eid in den_ids:
         for member in own.get(eid, ()):
             result[member][1] += 1
             if eid in num_set:
-                result[member][0] += (weights or {}).get(eid, 1.0)
+                result[member][0] += weights.get(eid, 1.0)
     return {m: (n, d) for m, (n, d) in result.items()}
+
+
+def _owner_map(ctx, population, ids):
+    """event id → its members in ``population``: the frame's map of every event it read (made once
+    per population), else :func:`owners`."""
+    if ctx.frame is not None:
+        own = ctx.frame.owner_map(population)
+        if all(e in own for e in ids):
+            return own
+    return owners(ctx, population, ids)
 
 
 def late_q(end: dt.datetime) -> Q:
@@ -244,7 +255,7 @@ def visits(ctx: Context, hotline_only: bool) -> list[tuple[int, dict]]:
 
 def visit_tally(ctx, population, excluded, rows, score: Callable[[dict], float]):
     rows = [(e, d) for e, d in rows if e not in excluded]
-    own = owners(ctx, population, [e for e, _ in rows])
+    own = _owner_map(ctx, population, [e for e, _ in rows])
     result: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     for eid, data in rows:
         for member in own.get(eid, ()):
@@ -313,13 +324,15 @@ def sign_on_time(ctx, population, excluded):
     return {m: (n, d) for m, (n, d) in result.items()}
 
 
-def _summonses(ctx, excluded):
+def _summonses(ctx, excluded) -> list[tuple]:
+    """(department, status, rating) of the summonses of whistles blown in the period, less those
+    on excluded events."""
     if ctx.frame is not None:
-        return WhistleSummons.objects.filter(pk__in=ctx.frame.summonses.get(ctx.area_id, [])) \
-            .exclude(whistle__event_id__in=list(excluded))
-    return WhistleSummons.objects.filter(whistle__blown_at__gte=ctx.start, whistle__blown_at__lt=ctx.end,
-                                         whistle__event__area_path__startswith=ctx.area_path) \
-        .exclude(whistle__event_id__in=list(excluded))
+        return [(d, s, r) for d, s, r, e in ctx.frame.summonses.get(ctx.area_id, ()) if e not in excluded]
+    return list(WhistleSummons.objects.filter(whistle__blown_at__gte=ctx.start, whistle__blown_at__lt=ctx.end,
+                                              whistle__event__area_path__startswith=ctx.area_path)
+                .exclude(whistle__event_id__in=list(excluded)).order_by("pk")
+                .values_list("department_id", "status", "rating"))
 
 
 def _summons_tally(rows) -> dict[int, tuple[float, float]]:
@@ -336,19 +349,19 @@ DECIDED = (SummonsStatus.REPORTED_IN, SummonsStatus.LATE, SummonsStatus.MISSED)
 
 @formula("report_in_rate", {Population.DEPARTMENT}, "报到率: summonses reported in (on time or late) / summonses decided (reported in, late or missed), whistles blown in the period")
 def report_in_rate(ctx, population, excluded):
-    rows = _summonses(ctx, excluded).filter(status__in=DECIDED).values_list("department_id", "status")
+    rows = [(d, s) for d, s, _r in _summonses(ctx, excluded) if s in DECIDED]
     return _summons_tally((d, 1.0 if s in REPORTED else 0.0, 1.0) for d, s in rows)
 
 
 @formula("report_in_on_time", {Population.DEPARTMENT}, "报到及时率: summonses reported in on time / summonses decided, whistles blown in the period")
 def report_in_on_time(ctx, population, excluded):
-    rows = _summonses(ctx, excluded).filter(status__in=DECIDED).values_list("department_id", "status")
+    rows = [(d, s) for d, s, _r in _summonses(ctx, excluded) if s in DECIDED]
     return _summons_tally((d, 1.0 if s == SummonsStatus.REPORTED_IN else 0.0, 1.0) for d, s in rows)
 
 
 @formula("summons_rating", {Population.DEPARTMENT}, "双向考核: sum of the summoning level's ratings (1–5) / (5 × ratings), whistles blown in the period")
 def summons_rating(ctx, population, excluded):
-    rows = _summonses(ctx, excluded).filter(rating__isnull=False).values_list("department_id", "rating")
+    rows = [(d, r) for d, _s, r in _summonses(ctx, excluded) if r is not None]
     return _summons_tally((d, float(r), 5.0) for d, r in rows)
 
 
@@ -361,9 +374,9 @@ def area_name(pk: int) -> str:
 _NODES: dict[str, tuple[int, ...]] = {}
 
 
-def _nodes(path: str) -> tuple[int, ...]:
+def _nodes(path: str, _get=_NODES.get) -> tuple[int, ...]:
     """The area ids on ``path`` (memoized: a city has as many paths as areas)."""
-    got = _NODES.get(path)
+    got = _get(path)
     if got is None:
         if len(_NODES) > 500_000:
             _NODES.clear()
@@ -371,11 +384,14 @@ def _nodes(path: str) -> tuple[int, ...]:
     return got
 
 
-def _late(state: str, due_at, closed_at, overdue_at, end: dt.datetime) -> bool:
-    """:func:`late_q` of one clock, in Python."""
-    return ((overdue_at is not None and overdue_at < end)
-            or (state == DeadlineState.MET and closed_at is not None and closed_at > due_at)
-            or (state in OPEN_CLOCK and due_at < end))
+def by_node(rows, path_of: Callable, item: Callable = lambda r: r) -> dict[int, list]:
+    """Rows grouped under every area node on their path (``path_of(row)``)."""
+    out: dict[int, list] = defaultdict(list)
+    for r in rows:
+        it = item(r)
+        for node in _nodes(path_of(r)):
+            out[node].append(it)
+    return out
 
 
 class Frame:
@@ -400,12 +416,26 @@ class Frame:
                     out[node].append(item)
             return out
 
-        closed = list(events.filter(closed_at__gte=start, closed_at__lt=end).exclude(status=EventStatus.VOIDED)
-                      .values_list(*cols, "rework_count"))
+        # One scan of the events for the four sets the formulas count (each selected again below
+        # by the same conditions): closed in the period (not voided), open and being worked at its
+        # end, accepted in it, reported on patrol in it.
+        closed_q = Q(closed_at__gte=start, closed_at__lt=end) & ~Q(status=EventStatus.VOIDED)
+        open_q = Q(accepted_at__lt=end, status__in=WORKING) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
+        accepted_q = Q(accepted_at__gte=start, accepted_at__lt=end)
+        patrol_q = Q(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
+        def flag(q):  # the condition as a column (no datetimes to convert in Python)
+            return ExpressionWrapper(q, output_field=BooleanField())
+
+        scan = events.filter(closed_q | open_q | accepted_q | patrol_q).order_by()
+        rows = list(scan.annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
+                                  in_p=flag(patrol_q)).values_list(*cols, "rework_count", "channel", "source",
+                                                                   "status", "in_c", "in_o", "in_a", "in_p"))
+        closed = [r for r in rows if r[10]]
+        open_ = [r for r in rows if r[11]]
+        accepted = [r for r in rows if r[12]]
+        patrol = [r for r in rows if r[13]]
         self.closed = grouped(closed)
         self.reworked = {r[0] for r in closed if r[6] > 0}
-        open_ = list(events.filter(accepted_at__lt=end, status__in=WORKING)
-                     .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=end)).values_list(*cols))
         self.open = grouped(open_)
         counted = [r[0] for r in closed] + [r[0] for r in open_]
         self.late: set[int] = set()
@@ -416,10 +446,8 @@ class Frame:
         for chunk in _chunks([r[0] for r in closed], 2000):
             self.extended.update(ExtensionRequest.objects.filter(event_id__in=chunk, status=ExtensionStatus.APPROVED)
                                  .values_list("event_id", flat=True))
-        self.accepted = grouped(events.filter(accepted_at__gte=start, accepted_at__lt=end)
-                                .values_list(*cols, "channel", "source"), lambda r: (r[0], r[6], r[7]))
-        self.patrol = grouped(events.filter(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
-                              .values_list(*cols, "status"), lambda r: (r[0], r[6]))
+        self.accepted = grouped(accepted, lambda r: (r[0], r[7], r[8]))
+        self.patrol = grouped(patrol, lambda r: (r[0], r[9]))
         visits = EventActivity.objects.filter(action__in=["visit", "rate"], at__gte=start, at__lt=end,
                                               event__area_path__startswith=root_path,
                                               event__duplicate_of__isnull=True).order_by("id")
@@ -428,34 +456,47 @@ class Frame:
                                                  "data", "event__channel"),
                               lambda r: (r[0], r[6], r[7] == EventChannel.HOTLINE))
         self.leads: dict[int, list[tuple]] = defaultdict(list)
+        leads = Assignment.objects.filter(role="lead").exclude(status__in=["withdrawn", "returned"])
         for chunk in _chunks(list(self.cols), 2000):
-            for eid, *units in Assignment.objects.filter(event_id__in=chunk, role="lead").exclude(
-                    status__in=["withdrawn", "returned"]).values_list("event_id", "department_id", "post_id",
-                                                                      "post__board_id"):
+            for eid, *units in leads.filter(event_id__in=chunk).values_list("event_id", "department_id", "post_id",
+                                                                            "post__board_id"):
                 self.leads[eid].append(tuple(units))
-        clocks = list(Deadline.objects.filter(kind="sign", subject_type="assignment", started_at__gte=start,
-                                              started_at__lt=end, event__area_path__startswith=root_path)
-                      .values_list("subject_id", "event_id", "event__area_path", "state", "due_at", "closed_at",
-                                   "overdue_at"))
+        clocks = Deadline.objects.filter(kind="sign", subject_type="assignment", started_at__gte=start,
+                                         started_at__lt=end, event__area_path__startswith=root_path)
+        clocks = list(clocks.annotate(late=flag(late_q(end))).filter(Q(state=DeadlineState.MET) | late_q(end))
+                      .values_list("subject_id", "event_id", "event__area_path", "late"))
         units: dict[int, tuple] = {}
         for chunk in _chunks(list({c[0] for c in clocks}), 2000):
             for pk, *cols_ in Assignment.objects.filter(pk__in=chunk).values_list("pk", "department_id", "post_id",
                                                                                   "post__board_id"):
                 units[pk] = tuple(cols_)
-        self.sign: dict[int, list] = defaultdict(list)
-        for sid, eid, path, state, due_at, closed_at, overdue_at in clocks:
-            late = _late(state, due_at, closed_at, overdue_at, end)
-            if state != DeadlineState.MET and not late:
-                continue
-            for node in _nodes(path):
-                self.sign[node].append((late, eid, units.get(sid, (None, None, None))))
-        self.summonses: dict[int, list[int]] = defaultdict(list)
-        for pk, path in WhistleSummons.objects.filter(
-                whistle__blown_at__gte=start, whistle__blown_at__lt=end,
-                whistle__event__area_path__startswith=root_path).values_list("pk", "whistle__event__area_path"):
-            for node in _nodes(path):
-                self.summonses[node].append(pk)
+        self.sign = by_node(clocks, lambda c: c[2], lambda c: (bool(c[3]), c[1], units.get(c[0], (None, None, None))))
+        self.summonses = by_node(  # (department, status, rating, event) by area node
+            WhistleSummons.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=end,
+                                          whistle__event__area_path__startswith=root_path).order_by("pk")
+            .values_list("department_id", "status", "rating", "whistle__event_id", "whistle__event__area_path"),
+            lambda r: r[4], lambda r: r[:4])
         self._members: dict[str, dict[int, dict[int, str]]] = {}
+        self._shared: dict = {}
+
+    def shared(self, key, make: Callable[[Frame], object]):
+        """What ``make(frame)`` returns, made once per frame: a formula registered by another app
+        reads its rows here for the whole root (``frame.root_path``, ``start``, ``end``), grouped
+        by area node (:func:`by_node`), instead of querying once per area."""
+        if key not in self._shared:
+            self._shared[key] = make(self)
+        return self._shared[key]
+
+    def owner_map(self, population: str) -> dict[int, tuple]:
+        """event id → its members in ``population`` (:func:`owners`) for every event read, made
+        once per population."""
+        key = ("owners", population)
+        got = self._shared.get(key)
+        if got is None:
+            got = self._shared[key] = {e: tuple(m) for e, m in self.owners(population, list(self.cols)).items()}
+            for e in self.cols:
+                got.setdefault(e, ())
+        return got
 
     def owners(self, population: str, ids) -> dict[int, list[int]]:
         """:func:`owners`, from the rows read."""
@@ -485,4 +526,4 @@ class Frame:
                 for node in _nodes(path):
                     table[node][pk] = name
             self._members[population] = table
-        return dict(table.get(area_id, {}))
+        return table.get(area_id, {})  # the caller copies it

@@ -12,8 +12,11 @@ POPULATIONS = {Population.GRID, Population.COMMUNITY, Population.TOWN, Populatio
 
 
 def visit_coverage(ctx, population, excluded):
-    from .coverage import visit_coverage_counts
+    from .coverage import CoverageFrame, visit_coverage_counts
 
+    if ctx.frame is not None:  # many areas of one month: read once for the whole city
+        return ctx.frame.shared("visit_coverage", lambda f: CoverageFrame(f.root_path, f.start, f.end)).counts(
+            ctx.area_id, population)
     return visit_coverage_counts(ctx.area_path, ctx.start, ctx.end, population)
 
 

@@ -266,9 +266,13 @@ def worker_figures(area: Area, month: Month, grids: dict[int, Figures]) -> list[
     return sorted(people.values(), key=lambda f: f.name)
 
 
+def _month(start: dt.datetime, end: dt.datetime) -> Month:
+    return Month(timezone.localdate(start), timezone.localdate(end - dt.timedelta(microseconds=1)), start, end)
+
+
 def visit_coverage_counts(area_path: str, start: dt.datetime, end: dt.datetime, population: str) -> dict:
     """{member: (visited, households)} for the assessment (see :mod:`jiewang.patrols.assessment`)."""
-    m = Month(timezone.localdate(start), timezone.localdate(end - dt.timedelta(microseconds=1)), start, end)
+    m = _month(start, end)
     grids = _grid_figures(area_path, m, end)
     out: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     if population == "grid_worker":
@@ -290,3 +294,72 @@ def visit_coverage_counts(area_path: str, start: dt.datetime, end: dt.datetime, 
         out[key][0] += g.visited
         out[key][1] += g.households
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _grid_counts(under: str, month: Month) -> dict[int, Figures]:
+    """Every current grid under the path with its households and households visited (what
+    :func:`_grid_figures` counts of them, without the patrol and key-person figures)."""
+    grids = {pk: Figures(pk, "", 0, path) for pk, path in Area.objects.filter(
+        path__startswith=under, level__in=list(GRID_LEVELS), valid_to__isnull=True).values_list("pk", "path")}
+    for gid, n in (House.objects.filter(area_path__startswith=under, use__in=RESIDENTIAL)
+                   .values_list("grid_id").annotate(n=Count("id")).order_by()):
+        if gid in grids:
+            grids[gid].households = n
+    for gid, n in (Visit.objects.filter(area_path__startswith=under, visited_at__gte=month.start,
+                                        visited_at__lt=month.end, house__use__in=RESIDENTIAL)
+                   .values_list("grid_id").annotate(n=Count("house_id", distinct=True)).order_by()):
+        if gid in grids:
+            grids[gid].visited = n
+    return grids
+
+
+class CoverageFrame:
+    """:func:`visit_coverage_counts` of every area under a root at once (the assessment's shared
+    frame: a month computed for every town and district): the grids' figures, the grid workers'
+    grants and their visits read once for the root, grouped by area node. The same numbers as the
+    per-area function."""
+
+    def __init__(self, root_path: str, start: dt.datetime, end: dt.datetime):
+        from jiewang.assessment.formulas import by_node
+
+        m = _month(start, end)
+        self.grids = by_node(_grid_counts(root_path, m).values(), lambda g: g.path)
+        grants = (RoleGrant.objects.active().filter(role=Role.GRID_WORKER, area__path__startswith=root_path)
+                  .values_list("user_id", "area_id", "area__path"))
+        self.grants = by_node(grants, lambda r: r[2], lambda r: (r[0], r[1]))
+        visits = (Visit.objects.filter(area_path__startswith=root_path, visited_at__gte=m.start,
+                                       visited_at__lt=m.end, house__use__in=RESIDENTIAL)
+                  .values_list("worker_id", "house_id", "area_path").distinct())
+        self.visits = by_node(visits, lambda r: r[2], lambda r: (r[0], r[1]))
+
+    def counts(self, area_id: int, population: str) -> dict:
+        grids = self.grids.get(area_id, [])
+        out: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
+        if population == "grid_worker":
+            households = {g.id: g.households for g in grids}
+            held: dict[int, set] = {}
+            for uid, gid in self.grants.get(area_id, []):
+                mine = held.setdefault(uid, set())
+                out[uid]  # every grid worker under the area, with data or not
+                if gid in households and gid not in mine:
+                    mine.add(gid)
+                    out[uid][1] += households[gid]
+            seen: dict[int, set] = defaultdict(set)
+            for uid, house in self.visits.get(area_id, []):
+                if uid in held:
+                    seen[uid].add(house)
+            for uid, houses in seen.items():
+                out[uid][0] = float(len(houses))
+            return {k: (float(v[0]), float(v[1])) for k, v in out.items()}
+        level = {"grid": None, "community": 4, "town": 3}[population]
+        for g in grids:
+            if level is None:
+                key = g.id
+            else:
+                ids = [int(x) for x in g.path.strip("/").split("/")]
+                if len(ids) < level:
+                    continue
+                key = ids[level - 1]
+            out[key][0] += g.visited
+            out[key][1] += g.households
+        return {k: tuple(v) for k, v in out.items()}

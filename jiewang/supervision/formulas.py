@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from jiewang.accounts.choices import Role
 from jiewang.assessment.choices import Population
-from jiewang.assessment.formulas import formula
+from jiewang.assessment.formulas import by_node, formula
 from jiewang.events.models import Deadline, DeadlineState
 
 from .choices import SupervisionKind, SupervisionOutcome
@@ -35,36 +35,60 @@ def _tally(pairs) -> dict[int, tuple[float, float]]:
     return {m: (n, d) for m, (n, d) in result.items()}
 
 
-def supervision_response(ctx, population, excluded):
+def _supervisions(population: str, under: str, start, end):
+    """(member, outcome, event, path) of the supervisions the response rate counts under ``under``."""
     from .models import SupervisionEntry
 
     column = {Population.DEPARTMENT: "department_id", Population.POST: "post_id"}[population]
-    rows = (SupervisionEntry.objects
-            .filter(kind=SupervisionKind.SUPERVISE, target_kind=population, issued_at__gte=ctx.start,
-                    issued_at__lt=ctx.end, area_path__startswith=ctx.area_path)
+    return (SupervisionEntry.objects
+            .filter(kind=SupervisionKind.SUPERVISE, target_kind=population, issued_at__gte=start,
+                    issued_at__lt=end, area_path__startswith=under)
             .exclude(outcome=SupervisionOutcome.WITHDRAWN)
             .exclude(outcome=SupervisionOutcome.OPEN, reply_due_at__gt=timezone.now())
-            .values_list(column, "outcome", "event_id"))
-    return _tally((member, outcome == SupervisionOutcome.ON_TIME) for member, outcome, eid in rows
+            .values_list(column, "outcome", "event_id", "area_path"))
+
+
+def supervision_response(ctx, population, excluded):
+    if ctx.frame is not None:  # read once for the whole city, grouped by area node
+        rows = ctx.frame.shared(("supervision_response", population), lambda f: by_node(
+            _supervisions(population, f.root_path, f.start, f.end), lambda r: r[3])).get(ctx.area_id, [])
+    else:
+        rows = _supervisions(population, ctx.area_path, ctx.start, ctx.end)
+    return _tally((member, outcome == SupervisionOutcome.ON_TIME) for member, outcome, eid, _path in rows
                   if eid not in excluded)
 
 
-def verify_on_time(ctx, population, excluded):
+def _verify_clocks(under: str, start, end) -> tuple[list, dict[int, list[int]]]:
+    """The verification clocks the rate counts under ``under`` — (event, grid, in time, path) —
+    and the grid workers of their grids."""
     from jiewang.accounts.models import RoleGrant
 
     clocks = list(Deadline.objects
-                  .filter(kind="verify", subject_type="", due_at__gte=ctx.start, due_at__lt=ctx.end,
-                          event__area_path__startswith=ctx.area_path, event__grid__isnull=False)
+                  .filter(kind="verify", subject_type="", due_at__gte=start, due_at__lt=end,
+                          event__area_path__startswith=under, event__grid__isnull=False)
                   .exclude(state=DeadlineState.PAUSED)
                   .exclude(state=DeadlineState.CANCELLED, closed_at__lte=F("due_at"))
                   .annotate(in_time=ExpressionWrapper(Q(state=DeadlineState.MET, closed_at__lte=F("due_at")),
                                                      output_field=BooleanField()))
-                  .values_list("event_id", "event__grid_id", "in_time"))
+                  .values_list("event_id", "event__grid_id", "in_time", "event__area_path"))
     workers: dict[int, list[int]] = defaultdict(list)
-    for user_id, area_id in RoleGrant.objects.active().filter(
-            role=Role.GRID_WORKER, area_id__in={g for _e, g, _t in clocks}).values_list("user_id", "area_id"):
-        workers[area_id].append(user_id)
-    return _tally((w, in_time) for eid, grid, in_time in clocks if eid not in excluded for w in workers[grid])
+    grids = sorted({c[1] for c in clocks})
+    for i in range(0, len(grids), 500):
+        for user_id, area_id in RoleGrant.objects.active().filter(
+                role=Role.GRID_WORKER, area_id__in=grids[i:i + 500]).values_list("user_id", "area_id"):
+            workers[area_id].append(user_id)
+    return clocks, workers
+
+
+def verify_on_time(ctx, population, excluded):
+    if ctx.frame is not None:  # read once for the whole city, grouped by area node
+        by_area, workers = ctx.frame.shared("verify_on_time", lambda f: (lambda clocks, workers: (
+            by_node(clocks, lambda r: r[3]), workers))(*_verify_clocks(f.root_path, f.start, f.end)))
+        clocks = by_area.get(ctx.area_id, [])
+    else:
+        clocks, workers = _verify_clocks(ctx.area_path, ctx.start, ctx.end)
+    return _tally((w, in_time) for eid, grid, in_time, _path in clocks if eid not in excluded
+                  for w in workers.get(grid, ()))
 
 
 def register() -> None:

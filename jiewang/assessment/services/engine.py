@@ -8,6 +8,8 @@ draft and supersedes the version before it. Nothing writes the rows of a publish
 
 from __future__ import annotations
 
+import bisect
+
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -51,7 +53,7 @@ def populations_of(area: Area) -> tuple[str, ...]:
 def members(area: Area, population: str, frame: formulas.Frame | None = None) -> dict[int, str]:
     """The members a run of ``area`` assesses in ``population`` even without data (departments
     of a town's run are added as the data names them). With a ``frame``, read once for its whole
-    root and kept there."""
+    root and kept there (the frame's own dict: not to be changed)."""
     if frame is not None:
         if population == Population.DEPARTMENT and area.level == AreaLevel.TOWN:
             return {}
@@ -111,16 +113,19 @@ def frame_for(area: Area, start, end, frames: dict) -> formulas.Frame:
 
 
 def names_of(population: str, ids) -> dict[int, str]:
-    ids = list(ids)
+    """The names of the members ``ids`` of ``population`` (``None``: of every member)."""
+    def only(qs):
+        return qs if ids is None else qs.filter(pk__in=list(ids))
+
     if population == Population.DEPARTMENT:
-        return dict(Department.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return dict(only(Department.objects.all()).values_list("pk", "name"))
     if population == Population.POST:
-        return dict(Post.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return dict(only(Post.objects.all()).values_list("pk", "name"))
     if population == Population.BOARD:
-        return dict(Board.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return dict(only(Board.objects.all()).values_list("pk", "name"))
     if population == Population.GRID_WORKER:
-        return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
-    return dict(Area.objects.filter(pk__in=ids).values_list("pk", "name"))
+        return {u.pk: u.display_name or u.username for u in only(User.objects.all())}
+    return dict(only(Area.objects.all()).values_list("pk", "name"))
 
 
 def excluded_events(area: Area) -> list[tuple[int, list[str]]]:
@@ -149,33 +154,82 @@ def target_met(ind: Indicator, value: float | None) -> bool | None:
 def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = None) -> tuple[list[dict], list[dict]]:
     """The results and scores of a period, as plain rows (nothing written). ``frame``: the
     period's rows read once for the whole city (:func:`frame_for`) when many areas are computed
-    in a row — the same numbers, without a query per area and formula."""
+    in a row — the same numbers, without a query per area and formula (the indicators, list
+    rules, exclusions and names are then read once per frame too)."""
     ctx = formulas.Context(area_path=area.path, start=start, end=end, frame=frame, area_id=area.pk)
-    exclusions = excluded_events(area)
     pops = populations_of(area)
-    inds = indicators_for(kind, pops)
+    if frame is None:
+        exclusions = excluded_events(area)
+        inds = indicators_for(kind, pops)
+        rules = None
+    else:
+        exclusions = frame.shared("exclusions", _exclusions_by_node).get(area.pk, [])
+        inds = frame.shared(("indicators", kind, pops), lambda _f: indicators_for(kind, pops))
+        rules = frame.shared("list_rules", lambda _f: _list_rules())
     results: list[dict] = []
+    acc: dict[tuple, list] = {}  # (population, scheme, member) → [Σ weight, Σ weight × score, name]
     for population in pops:
         known = members(area, population, frame)
+        mine = [i for i in inds if i.population == population]
         per_ind: dict[int, dict[int, tuple[float, float]]] = {}
-        for ind in [i for i in inds if i.population == population]:
+        for ind in mine:
             fdef = formulas.FORMULAS.get(ind.formula)
             if fdef is None or population not in fdef.populations:
                 continue
             excluded = {e for e, codes in exclusions if not codes or ind.code in codes}
-            per_ind[ind.pk] = fdef.fn(ctx, population, excluded)
+            per_ind[ind.id] = fdef.fn(ctx, population, excluded)
         names = dict(known)
         if population == Population.DEPARTMENT:  # a town's departments: those its events name
             found = {m for counts in per_ind.values() for m in counts}
-            names.update(names_of(population, found - set(known)))
-        for ind in [i for i in inds if i.pk in per_ind]:
-            for member_id, name in names.items():
-                num, den = per_ind[ind.pk].get(member_id, (0.0, 0.0))
-                value = round(num / den, 6) if den else None
+            extra = found - set(known)
+            if extra:
+                if frame is None:
+                    names.update(names_of(population, extra))
+                else:
+                    every = frame.shared(("names", population), lambda _f, p=population: names_of(p, None))
+                    names.update({m: name for m, name in every.items() if m in extra})  # names_of's order
+        listed = [(m, name[:100]) for m, name in names.items()]
+        for ind in mine:
+            counts = per_ind.get(ind.id)
+            if counts is None:
+                continue
+            higher, weight, target, scheme = ind.direction == Direction.HIGHER, ind.weight, ind.target, ind.scheme
+            for member_id, name in listed:
+                key = (population, scheme, member_id)
+                row = acc.get(key)
+                if row is None:
+                    row = acc[key] = [0.0, 0.0, name]
+                got = counts.get(member_id)
+                if got is None or not got[1]:
+                    num, den = got if got is not None else (0.0, 0.0)
+                    results.append({"indicator": ind, "population": population, "member_id": member_id,
+                                    "member_name": name, "numerator": num, "denominator": den, "value": None,
+                                    "score": None, "target_met": None})
+                    continue
+                num, den = got
+                value = round(num / den, 6)
+                clipped = 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
+                score = round(100 * (clipped if higher else 1 - clipped), 4)
                 results.append({"indicator": ind, "population": population, "member_id": member_id,
-                                "member_name": name[:100], "numerator": num, "denominator": den, "value": value,
-                                "score": indicator_score(ind, value), "target_met": target_met(ind, value)})
-    return results, score_rows(results)
+                                "member_name": name, "numerator": num, "denominator": den, "value": value,
+                                "score": score, "target_met": value >= target if higher else value <= target})
+                if weight > 0:
+                    row[0] += weight
+                    row[1] += weight * score
+    rows = [{"population": population, "scheme": scheme, "member_id": member_id, "member_name": name,
+             "score": round(ws / w, 2) if w else None} for (population, scheme, member_id), (w, ws, name) in acc.items()]
+    return results, _rank(rows, rules)
+
+
+def _list_rules() -> dict[str, ListRule]:
+    return {r.population: r for r in ListRule.objects.all()}
+
+
+def _exclusions_by_node(frame: formulas.Frame) -> dict[int, list]:
+    """:func:`excluded_events` of every area under the frame's root, by area node."""
+    rows = Exclusion.objects.filter(area_path__startswith=frame.root_path, status=ExclusionStatus.APPROVED) \
+        .order_by("id").values_list("event_id", "indicator_codes", "area_path")
+    return formulas.by_node(rows, lambda r: r[2], lambda r: (r[0], r[1]))
 
 
 def score_rows(results: list[dict]) -> list[dict]:
@@ -194,25 +248,33 @@ def score_rows(results: list[dict]) -> list[dict]:
     for row in rows:
         w, ws = row.pop("w"), row.pop("ws")
         row["score"] = round(ws / w, 2) if w else None
+    return _rank(rows)
+
+
+def _rank(rows: list[dict], rules: dict | None = None) -> list[dict]:
+    """Grades, ranks (1 + those scoring more: ties share a rank) and red and black lists of the
+    composite rows, per (population, scheme)."""
+    for row in rows:
         row["grade"] = grade(row["score"])
         row["rank"] = None
         row["list_kind"] = ""
-    rules = {r.population: r for r in ListRule.objects.all()}
+    rules = _list_rules() if rules is None else rules
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        groups.setdefault((row["population"], row["scheme"]), []).append(row)
-    for (population, _scheme), group in groups.items():
-        ranked = sorted([r for r in group if r["score"] is not None], key=lambda r: (-r["score"], r["member_name"],
-                                                                                      r["member_id"]))
+        if row["score"] is not None:
+            groups.setdefault((row["population"], row["scheme"]), []).append(row)
+    for (population, _scheme), ranked in groups.items():
+        ascending = sorted(r["score"] for r in ranked)
+        n = len(ascending)
         for r in ranked:
-            r["rank"] = 1 + sum(1 for o in ranked if o["score"] > r["score"])
+            r["rank"] = 1 + n - bisect.bisect_right(ascending, r["score"])
         rule = rules.get(population) or ListRule(population=population)
         # The top and bottom N never overlap: in a population of n ranked members each list takes
         # at most half of them (n // 2), so a small population is not all red (or all black).
-        half = len(ranked) // 2
+        half = n // 2
         red_n, black_n = min(rule.red_top_n, half), min(rule.black_bottom_n, half)
         for r in ranked:
-            from_bottom = 1 + sum(1 for o in ranked if o["score"] < r["score"])
+            from_bottom = 1 + bisect.bisect_left(ascending, r["score"])
             red = r["rank"] <= red_n and (rule.red_min_score is None or r["score"] >= rule.red_min_score)
             black = from_bottom <= black_n or (
                 rule.black_max_score is not None and r["score"] < rule.black_max_score)

@@ -134,3 +134,22 @@ def test_a_month_in_bad_form_is_refused(tree, people, client_for):
     r = client_for(people.town_leader).get(f"/api/patrols/coverage?area_id={tree.t1.pk}&month=2026-13")
     assert r.status_code == 422
     assert json.loads(r.content)["code"] == "validation_failed"
+
+
+def test_visit_coverage_with_the_shared_frame_equals_per_area(tree, people, october):
+    """The city's month computed with one frame (``CoverageFrame``, read once for the city) gives
+    every area's visit coverage exactly as its own queries do."""
+    from jiewang.assessment.services.engine import compute, frame_for
+    from jiewang.assessment.services.periods import parse_period
+
+    kind, start, end = parse_period("2026-10")
+    frames: dict = {}
+
+    def coverage(area, frame):
+        return sorted((r["population"], r["member_id"], r["numerator"], r["denominator"])
+                      for r in compute(area, kind, start, end, frame)[0] if r["indicator"].formula == "visit_coverage")
+
+    for area in (tree.t1, tree.t3, tree.d1):
+        assert coverage(area, frame_for(area, start, end, frames)) == coverage(area, None)
+    got = coverage(tree.t1, frame_for(tree.t1, start, end, frames))
+    assert ("grid", tree.g1.pk, 2.0, 3.0) in got and ("grid_worker", people.grid_worker.pk, 2.0, 3.0) in got

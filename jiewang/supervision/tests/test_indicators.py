@@ -97,11 +97,19 @@ def sign(event, who, when):
 
 
 def table(tree):
-    from jiewang.assessment.services.engine import run_compute
+    from jiewang.assessment.services.engine import compute, frame_for, run_compute
+    from jiewang.assessment.services.periods import parse_period
 
     run = run_compute(actor=None, area=tree.t1, period="2026-10")
-    return {(r.indicator.code, r.member_id): (r.numerator, r.denominator)
-            for r in run.results.select_related("indicator") if r.indicator.code.startswith("supervision.")}
+    got = {(r.indicator.code, r.member_id): (r.numerator, r.denominator)
+           for r in run.results.select_related("indicator") if r.indicator.code.startswith("supervision.")}
+    # the same numbers with the city's rows read once (the monthly job's shared frame)
+    kind, start, end = parse_period("2026-10")
+    framed = {(r["indicator"].code, r["member_id"]): (r["numerator"], r["denominator"])
+              for r in compute(tree.t1, kind, start, end, frame_for(tree.t1, start, end, {}))[0]
+              if r["indicator"].code.startswith("supervision.")}
+    assert framed == got
+    return got
 
 
 def test_supervision_response_rate(world, tree, people, loop):

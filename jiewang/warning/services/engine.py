@@ -15,6 +15,7 @@ window; trend, the department or post and the ISO week.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import threading
@@ -22,7 +23,7 @@ import time
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
@@ -96,15 +97,17 @@ def metres(lon1, lat1, lon2, lat2) -> float:
     return math.hypot(dx, dy)
 
 
-def _raise(*, rule: WarningRule, area: Area, key: str, title: str, observed_at: dt.datetime, **fields) -> Alert | None:
-    """Write the alert unless this rule × area × key has one already."""
+def _raise(*, rule: WarningRule, area: Area, key: str, title: str, observed_at: dt.datetime,
+           listeners: dict | None = None, **fields) -> Alert | None:
+    """Write the alert unless this rule × area × key has one already. ``listeners``: a batch's
+    cache of who hears of an alert, per town (see :func:`_tell`)."""
     try:
         with transaction.atomic():
             alert = Alert.objects.create(rule=rule, kind=rule.kind, area=area, area_path=area.path, window_key=key,
                                          title=title[:120], observed_at=observed_at, **fields)
     except IntegrityError:
         return None
-    told = _tell(alert)
+    told = _tell(alert, {} if listeners is None else listeners)
     audit_record(actor=None, action="alert.raise", obj=alert,
                  data={"rule": rule.pk, "kind": rule.kind, "area": area.pk, "key": key, "detail": alert.detail,
                        "notified": told})
@@ -118,8 +121,7 @@ TOWN_LISTENERS = (Role.TOWN_OPERATOR, Role.DUTY_LEADER, Role.COMMANDER)
 URGENT_KINDS = (RuleKind.SENSOR, RuleKind.KEYWORD)
 
 
-def _tell(alert: Alert) -> list[int]:
-    from jiewang.accounts.models import RoleGrant, User
+def _tell(alert: Alert, listeners: dict) -> list[int]:
     from jiewang.notifications.services import notify
 
     parts = [int(x) for x in alert.area_path.strip("/").split("/") if x]
@@ -129,11 +131,9 @@ def _tell(alert: Alert) -> list[int]:
         where, roles = parts[1], (Role.DISTRICT_ADMIN,)
     else:
         return []
-    grants = RoleGrant.objects.active().filter(area_id=where, role__in=roles).values_list("user_id", "role")
-    by_role: dict[int, set] = {}
-    for uid, role in grants:
-        by_role.setdefault(uid, set()).add(role)
-    users = list(User.objects.filter(pk__in=by_role, is_active=True).order_by("id"))
+    if where not in listeners:
+        listeners[where] = _listeners(where, roles)
+    users, by_role = listeners[where]
     if not users:
         return []
     with translation.override(settings.LANGUAGE_CODE):
@@ -147,11 +147,23 @@ def _tell(alert: Alert) -> list[int]:
     return [u.pk for u in users]
 
 
+def _listeners(where: int, roles) -> tuple[list, dict[int, set]]:
+    """The active users holding one of ``roles`` on the area ``where``, and their roles there."""
+    from jiewang.accounts.models import RoleGrant, User
+
+    grants = RoleGrant.objects.active().filter(area_id=where, role__in=roles).values_list("user_id", "role")
+    by_role: dict[int, set] = {}
+    for uid, role in grants:
+        by_role.setdefault(uid, set()).add(role)
+    return list(User.objects.filter(pk__in=by_role, is_active=True).order_by("id")), by_role
+
+
 class _Rules:
     """The enabled rules of one run, by kind, with their categories resolved."""
 
     def __init__(self):
         self.by_kind: dict[str, list[WarningRule]] = {}
+        self._at: dict[tuple[str, str], list[WarningRule]] = {}  # (kind, rule's area path) → rules
         cats = {}
         rules = list(WarningRule.objects.filter(enabled=True).select_related("area"))
         codes = {r.params.get("category") for r in rules if r.params.get("category")}
@@ -160,30 +172,190 @@ class _Rules:
         for r in rules:
             r.category_id = cats.get(r.params.get("category"))
             self.by_kind.setdefault(r.kind, []).append(r)
+            self._at.setdefault((r.kind, r.area_path), []).append(r)
 
     def of(self, kind: str, path: str) -> list[WarningRule]:
-        return [r for r in self.by_kind.get(kind, ()) if path.startswith(r.area_path)]
+        """The rules of ``kind`` over an area on ``path`` (those of its ancestors first, as ordered)."""
+        out: list[WarningRule] = []
+        end = path.find("/", 1)
+        while end != -1:
+            out += self._at.get((kind, path[:end + 1]), ())
+            end = path.find("/", end + 1)
+        return out
 
 
 # ---- event rules -----------------------------------------------------------------------------
+#
+# A batch of events is evaluated as the events would be one by one, in id order (each against its
+# rules, kind by kind), but what the rules count is read once per batch (:class:`_Batch`): the
+# events of the rules' categories in the grids concerned over the batch's windows, the events
+# around the batch's points for the repeat rules, and the rules' recent alerts; each event's window
+# is then cut from those rows in memory (the same rows its own queries would return: any event in
+# the database, of any id, reported within the window). An alert raised in the batch joins the
+# rules' recent alerts at once, so a later event of the batch sees it as it would in a later batch.
 
-def _cluster(rule, e, areas) -> Alert | None:
+def _window(rows: list[tuple], start: dt.datetime, end: dt.datetime) -> list[tuple]:
+    """The rows (sorted by time, ``(at, id, …)``) with ``start < at <= end``."""
+    lo = bisect.bisect_right(rows, start, key=_first)
+    hi = bisect.bisect_right(rows, end, key=_first)
+    return rows[lo:hi]
+
+
+def _first(row):
+    return row[0]
+
+
+class _Batch:
+    """What the event rules read for one batch, read once (see above), and the batch's caches:
+    the areas (by id, each once), the keyword rules' words, who hears of an alert per town."""
+
+    CHUNK = 500  # ids per IN (…)
+    TILE_DEG = 0.1  # the repeat rules' candidates are read per tile of the batch's points
+
+    def __init__(self, plan: list[tuple], areas: _Areas):
+        self.areas = areas
+        self.words = areas.words
+        self.listeners: dict = {}
+        self.grid_rows: dict[tuple[int, int], list[tuple]] = {}  # (grid, category) → [(at, id)] by time
+        self.near_rows: dict[tuple, dict[int, list[tuple]]] = {}  # tile → category → [(lat, lon, at, id)] by lat
+        self.recent: dict[int, list[tuple]] = {}  # rule → [(area, observed_at, grids, lon, lat)]
+        self._read_grids(plan)
+        self._read_near(plan)
+        self._read_alerts(plan)
+
+    def _read_grids(self, plan):
+        need: set[int] = set()
+        cats: set[int] = set()
+        lo = hi = None
+        for e, kind, rule in plan:
+            if kind not in (RuleKind.CLUSTER, RuleKind.HOTSPOT) or e.grid_id is None \
+                    or e.category_id != rule.category_id:
+                continue
+            need.add(e.grid_id)
+            if kind == RuleKind.HOTSPOT:
+                need.update(adjacency.neighbours(e.grid_id, rule.params["distance_m"], revision=self.areas.revision))
+            cats.add(e.category_id)
+            start = e.reported_at - dt.timedelta(hours=rule.params["hours"])
+            lo = start if lo is None or start < lo else lo
+            hi = e.reported_at if hi is None or e.reported_at > hi else hi
+        if not need:
+            return
+        grids = sorted(need)
+        rows: dict[tuple[int, int], list[tuple]] = {}
+        for i in range(0, len(grids), self.CHUNK):
+            for pk, grid, cat, at in Event.objects.filter(
+                    grid_id__in=grids[i:i + self.CHUNK], category_id__in=sorted(cats), reported_at__gt=lo,
+                    reported_at__lte=hi).values_list("id", "grid_id", "category_id", "reported_at"):
+                rows.setdefault((grid, cat), []).append((at, pk))
+        for v in rows.values():
+            v.sort()
+        self.grid_rows = rows
+
+    def in_grids(self, grids, category_id, start, end) -> list[tuple[int, int]]:
+        """(id, grid) of the events of the category in ``grids`` reported in (start, end], by id."""
+        out = []
+        for g in grids:
+            out.extend((pk, g) for _at_, pk in _window(self.grid_rows.get((g, category_id), []), start, end))
+        out.sort()
+        return out
+
+    def _tile(self, lon, lat) -> tuple[int, int]:
+        return (math.floor(lon / self.TILE_DEG), math.floor(lat / self.TILE_DEG))
+
+    def _read_near(self, plan):
+        tiles: dict[tuple, list] = {}  # tile → [min lon, max lon, min lat, max lat, start, end, cats]
+        for e, kind, rule in plan:
+            if kind != RuleKind.REPEAT or e.lon is None or e.category_id != rule.category_id:
+                continue
+            dlat, dlon = _reach(rule, e)
+            start = e.reported_at - dt.timedelta(days=rule.params["days"])
+            t = tiles.get(self._tile(e.lon, e.lat))
+            if t is None:
+                tiles[self._tile(e.lon, e.lat)] = [e.lon - dlon, e.lon + dlon, e.lat - dlat, e.lat + dlat, start,
+                                                   e.reported_at, {e.category_id}]
+                continue
+            t[0], t[1] = min(t[0], e.lon - dlon), max(t[1], e.lon + dlon)
+            t[2], t[3] = min(t[2], e.lat - dlat), max(t[3], e.lat + dlat)
+            t[4], t[5] = min(t[4], start), max(t[5], e.reported_at)
+            t[6].add(e.category_id)
+        for key, (lon0, lon1, lat0, lat1, start, end, cats) in tiles.items():
+            by_cat: dict[int, list[tuple]] = {}
+            for pk, cat, lon, lat, at in Event.objects.filter(
+                    category_id__in=sorted(cats), reported_at__gt=start, reported_at__lte=end,
+                    lon__range=(lon0, lon1), lat__range=(lat0, lat1)).values_list("id", "category_id", "lon", "lat",
+                                                                                  "reported_at"):
+                by_cat.setdefault(cat, []).append((lat, lon, at, pk))
+            for v in by_cat.values():
+                v.sort(key=_first)
+            self.near_rows[key] = by_cat
+
+    def near(self, e, rule, start) -> list[tuple[int, float, float]]:
+        """(id, lon, lat) of the events of ``e``'s category within the rule's box around ``e``,
+        reported in (start, e.reported_at], by id — what the repeat rule's query returns."""
+        dlat, dlon = _reach(rule, e)
+        rows = self.near_rows.get(self._tile(e.lon, e.lat), {}).get(e.category_id, [])
+        lat0, lat1, lon0, lon1 = e.lat - dlat, e.lat + dlat, e.lon - dlon, e.lon + dlon
+        lo = bisect.bisect_left(rows, lat0, key=_first)
+        out = []
+        for lat, lon, at, pk in rows[lo:]:
+            if lat > lat1:
+                break
+            if lon0 <= lon <= lon1 and start < at <= e.reported_at:
+                out.append((pk, lon, lat))
+        out.sort()
+        return out
+
+    def _read_alerts(self, plan):
+        first: dict[int, tuple] = {}  # rule → (rule, its earliest event in the batch)
+        for e, kind, rule in plan:
+            if kind != RuleKind.KEYWORD and (rule.pk not in first or e.reported_at < first[rule.pk][1]):
+                first[rule.pk] = (rule, e.reported_at)
+        if not first:
+            return
+        q = Q()
+        for pk, (rule, at) in first.items():
+            span = dt.timedelta(days=rule.params["days"]) if rule.kind == RuleKind.REPEAT else \
+                dt.timedelta(hours=rule.params["hours"])
+            q |= Q(rule_id=pk, observed_at__gt=at - span)
+            self.recent[pk] = []
+        for rule_id, area_id, at, detail, lon, lat in Alert.objects.filter(q).order_by("id").values_list(
+                "rule_id", "area_id", "observed_at", "detail", "lon", "lat"):
+            self.recent[rule_id].append((area_id, at, set((detail or {}).get("grids", ())), lon, lat))
+
+    def alerts(self, rule, start) -> list[tuple]:
+        """(area, observed_at, grids, lon, lat) of the rule's alerts observed after ``start``."""
+        return [a for a in self.recent.get(rule.pk, ()) if a[1] > start]
+
+    def raised(self, alert: Alert | None) -> Alert | None:
+        if alert is not None and alert.rule_id in self.recent:
+            self.recent[alert.rule_id].append((alert.area_id, alert.observed_at,
+                                               set((alert.detail or {}).get("grids", ())), alert.lon, alert.lat))
+        return alert
+
+
+def _reach(rule, e) -> tuple[float, float]:
+    """The repeat rule's box around ``e``: half its height and width in degrees."""
+    radius = rule.params["radius_m"]
+    return radius / M_PER_DEG_LAT, radius / (111_320.0 * max(math.cos(math.radians(e.lat)), 0.01))
+
+
+def _cluster(rule, e, batch: _Batch) -> Alert | None:
     if e.grid_id is None or e.category_id != rule.category_id:
         return None
     window = dt.timedelta(hours=rule.params["hours"])
     start = e.reported_at - window
-    ids = list(Event.objects.filter(grid_id=e.grid_id, category_id=e.category_id, reported_at__gt=start,
-                                    reported_at__lte=e.reported_at).order_by("id").values_list("id", flat=True))
+    ids = [pk for pk, _g in batch.in_grids((e.grid_id,), e.category_id, start, e.reported_at)]
     if len(ids) < rule.params["count"]:
         return None
-    if Alert.objects.filter(rule=rule, area_id=e.grid_id, observed_at__gt=start).exists():
+    if any(area == e.grid_id for area, *_ in batch.alerts(rule, start)):
         return None  # this cluster (or one overlapping it) alerted already
-    grid = areas(e.grid_id)
-    return _raise(rule=rule, area=grid, key=_bucket(e.reported_at, window.total_seconds()),
-                  title=_t("%(area)s: %(n)s events of one kind within %(hours)s hours", area=grid.name, n=len(ids),
-                           hours=f"{rule.params['hours']:g}"),
-                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
-                  detail={"count": len(ids), "hours": rule.params["hours"], "grid": e.grid_id})
+    grid = batch.areas(e.grid_id)
+    return batch.raised(_raise(
+        rule=rule, area=grid, key=_bucket(e.reported_at, window.total_seconds()), listeners=batch.listeners,
+        title=_t("%(area)s: %(n)s events of one kind within %(hours)s hours", area=grid.name, n=len(ids),
+                 hours=f"{rule.params['hours']:g}"),
+        observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
+        detail={"count": len(ids), "hours": rule.params["hours"], "grid": e.grid_id}))
 
 
 def _common_area(ids: list[int], areas) -> Area:
@@ -196,64 +368,61 @@ def _common_area(ids: list[int], areas) -> Area:
     return areas(int(common[-1]))
 
 
-def _hotspot(rule, e, areas) -> Alert | None:
+def _hotspot(rule, e, batch: _Batch) -> Alert | None:
     if e.grid_id is None or e.category_id != rule.category_id:
         return None
+    areas = batch.areas
     grids = {e.grid_id, *adjacency.neighbours(e.grid_id, rule.params["distance_m"], revision=areas.revision)}
     window = dt.timedelta(hours=rule.params["hours"])
     start = e.reported_at - window
-    rows = list(Event.objects.filter(grid_id__in=grids, category_id=e.category_id, reported_at__gt=start,
-                                     reported_at__lte=e.reported_at).order_by("id").values_list("id", "grid_id"))
+    rows = batch.in_grids(sorted(grids), e.category_id, start, e.reported_at)
     involved = sorted({g for _, g in rows})
     if len(rows) < rule.params["count"] or len(involved) < 2:
         return None
-    for prior in Alert.objects.filter(rule=rule, observed_at__gt=start).values_list("detail", flat=True):
-        if set(prior.get("grids", ())) & set(involved):
+    for _area, _when, prior, _lon, _lat in batch.alerts(rule, start):
+        if prior & set(involved):
             return None  # the same hot spot alerted already
     area = _common_area(involved, areas)
     names = "、".join(areas(g).name for g in involved)
-    return _raise(rule=rule, area=area, key=_bucket(e.reported_at, window.total_seconds()),
-                  title=_t("Hot spot: %(area)s, %(n)s events of one kind within %(hours)s hours", area=names, n=len(rows),
-                           hours=f"{rule.params['hours']:g}"),
-                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat,
-                  event_ids=[i for i, _ in rows],
-                  detail={"count": len(rows), "hours": rule.params["hours"], "grids": involved})
+    return batch.raised(_raise(
+        rule=rule, area=area, key=_bucket(e.reported_at, window.total_seconds()), listeners=batch.listeners,
+        title=_t("Hot spot: %(area)s, %(n)s events of one kind within %(hours)s hours", area=names, n=len(rows),
+                 hours=f"{rule.params['hours']:g}"),
+        observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat,
+        event_ids=[i for i, _ in rows],
+        detail={"count": len(rows), "hours": rule.params["hours"], "grids": involved}))
 
 
-def _repeat(rule, e, areas) -> Alert | None:
+def _repeat(rule, e, batch: _Batch) -> Alert | None:
     if e.lon is None or e.category_id != rule.category_id:
         return None
     radius = rule.params["radius_m"]
     start = e.reported_at - dt.timedelta(days=rule.params["days"])
-    dlat = radius / M_PER_DEG_LAT
-    dlon = radius / (111_320.0 * max(math.cos(math.radians(e.lat)), 0.01))
-    rows = Event.objects.filter(category_id=e.category_id, reported_at__gt=start, reported_at__lte=e.reported_at,
-                                lon__range=(e.lon - dlon, e.lon + dlon), lat__range=(e.lat - dlat, e.lat + dlat)) \
-        .order_by("id").values_list("id", "lon", "lat")
-    ids = [i for i, lo, la in rows if metres(e.lon, e.lat, lo, la) <= radius]
+    ids = [i for i, lo, la in batch.near(e, rule, start) if metres(e.lon, e.lat, lo, la) <= radius]
     if len(ids) < rule.params["count"]:
         return None
-    for lo, la in Alert.objects.filter(rule=rule, observed_at__gt=start).values_list("lon", "lat"):
+    for _area, _when, _grids, lo, la in batch.alerts(rule, start):
         if lo is not None and metres(e.lon, e.lat, lo, la) <= radius:
             return None  # this place alerted already within the window
-    area = areas(e.grid_id or e.town_id)
-    return _raise(rule=rule, area=area, key=f"e{ids[0]}",
-                  title=_t("Repeated reports: %(title)s (%(n)s times within %(days)s days)", title=e.title, n=len(ids),
-                           days=f"{rule.params['days']:g}"),
-                  observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
-                  detail={"count": len(ids), "days": rule.params["days"], "radius_m": radius})
+    area = batch.areas(e.grid_id or e.town_id)
+    return batch.raised(_raise(
+        rule=rule, area=area, key=f"e{ids[0]}", listeners=batch.listeners,
+        title=_t("Repeated reports: %(title)s (%(n)s times within %(days)s days)", title=e.title, n=len(ids),
+                 days=f"{rule.params['days']:g}"),
+        observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=ids,
+        detail={"count": len(ids), "days": rule.params["days"], "radius_m": radius}))
 
 
-def _keyword(rule, e, areas) -> Alert | None:
+def _keyword(rule, e, batch: _Batch) -> Alert | None:
     tokens = getattr(e, "_tokens", None)
     if tokens is None:  # cut once per event, with every keyword rule's words known
-        e._tokens = tokens = set(segment(f"{e.title}\n{e.description}", areas.words))
+        e._tokens = tokens = set(segment(f"{e.title}\n{e.description}", batch.words))
     found = sorted(tokens & set(rule.params["words"]))
     if not found:
         return None
-    area = areas(e.grid_id or e.town_id)
-    return _raise(rule=rule, area=area, key=f"event:{e.pk}", title=_t("Keywords (%(words)s): %(title)s",
-                                                                    words="、".join(found), title=e.title),
+    area = batch.areas(e.grid_id or e.town_id)
+    return _raise(rule=rule, area=area, key=f"event:{e.pk}", listeners=batch.listeners,
+                  title=_t("Keywords (%(words)s): %(title)s", words="、".join(found), title=e.title),
                   observed_at=e.reported_at, category_id=e.category_id, lon=e.lon, lat=e.lat, event_ids=[e.pk],
                   detail={"words": found, "event": e.number})
 
@@ -320,14 +489,15 @@ def evaluate_events(limit: int = BATCH) -> list[Alert]:
         rules = _Rules()
         areas = _Areas(w for r in rules.by_kind.get(RuleKind.KEYWORD, ()) for w in r.params["words"])
         oldest = timezone.now() - EVENT_MAX_AGE
-        for e in events:
-            if e.reported_at < oldest:
-                continue  # a backdated import of history: counted in windows, never a trigger
-            for kind, fn in EVENT_RULES.items():
-                for rule in rules.of(kind, e.area_path):
-                    alert = fn(rule, e, areas)
-                    if alert is not None:
-                        raised.append(alert)
+        # each event (not a backdated import of history: counted in windows, never a trigger)
+        # against its rules, kind by kind, in id order; what they count read once for the batch
+        plan = [(e, kind, rule) for e in events if e.reported_at >= oldest
+                for kind in EVENT_RULES for rule in rules.of(kind, e.area_path)]
+        batch = _Batch(plan, areas)
+        for e, kind, rule in plan:
+            alert = EVENT_RULES[kind](rule, e, batch)
+            if alert is not None:
+                raised.append(alert)
         _advance(cursor, events)
     return raised
 
@@ -368,20 +538,35 @@ def evaluate_readings(limit: int = BATCH * 5) -> list[Alert]:
 
 # ---- trend -----------------------------------------------------------------------------------
 
-def _rates(rule, start, end) -> dict[tuple[str, int], tuple[int, int]]:
-    """(target kind, id) -> (assignments dispatched in [start, end), of which overdue)."""
+def _dispatched(start, end) -> list[tuple]:
+    """(path, dispatched at, department, post, overdue) of every assignment dispatched in [start,
+    end): one read of the assignments, then their overdue clocks by their events (indexed), not a
+    subquery per assignment."""
     from jiewang.dispatching.models import Assignment
 
-    overdue = Exists(Deadline.objects.filter(subject_type="assignment", subject_id=OuterRef("pk"),
-                                             overdue_at__isnull=False))
-    qs = Assignment.objects.filter(event__area_path__startswith=rule.area_path, dispatched_at__gte=start,
-                                   dispatched_at__lt=end).annotate(late=overdue)
-    out = {}
-    for field, name in (("department_id", "department"), ("post_id", "post")):
-        for row in qs.filter(**{f"{field}__isnull": False}).values(field).annotate(
-                n=Count("id"), late_n=Count("id", filter=Q(late=True))):
-            out[(name, row[field])] = (row["n"], row["late_n"])
-    return out
+    rows = list(Assignment.objects.filter(dispatched_at__gte=start, dispatched_at__lt=end).values_list(
+        "pk", "event_id", "event__area_path", "dispatched_at", "department_id", "post_id"))
+    events = sorted({r[1] for r in rows})
+    late: set[int] = set()
+    for i in range(0, len(events), 500):
+        late.update(Deadline.objects.filter(event_id__in=events[i:i + 500], subject_type="assignment",
+                                            overdue_at__isnull=False).values_list("subject_id", flat=True))
+    return [(path, at, dept, post, pk in late) for pk, _e, path, at, dept, post in rows]
+
+
+def _rates(rule, start, end, rows) -> dict[tuple[str, int], tuple[int, int]]:
+    """(target kind, id) -> (assignments dispatched in [start, end) on events under the rule's
+    area, of which overdue), from the rows of :func:`_dispatched`."""
+    counts: dict[tuple[str, int], list[int]] = {}
+    for path, at, dept, post, late in rows:
+        if not (start <= at < end and path.startswith(rule.area_path)):
+            continue
+        for key in (("department", dept), ("post", post)):
+            if key[1] is not None:
+                c = counts.setdefault(key, [0, 0])
+                c[0] += 1
+                c[1] += late
+    return {k: (n, late) for k, (n, late) in counts.items()}
 
 
 def evaluate_trend(now: dt.datetime | None = None) -> list[Alert]:
@@ -391,8 +576,9 @@ def evaluate_trend(now: dt.datetime | None = None) -> list[Alert]:
     week = dt.timedelta(days=7)
     raised = []
     rules = [r for r in WarningRule.objects.filter(enabled=True, kind=RuleKind.TREND).select_related("area")]
+    rows = _dispatched(now - 2 * week, now) if rules else []
     for rule in rules:
-        cur, prev = _rates(rule, now - week, now), _rates(rule, now - 2 * week, now - week)
+        cur, prev = _rates(rule, now - week, now, rows), _rates(rule, now - 2 * week, now - week, rows)
         for (target, pk), (n, late) in sorted(cur.items()):
             if n < rule.params["min_assignments"]:
                 continue
