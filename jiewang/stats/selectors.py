@@ -32,7 +32,7 @@ from jiewang.core.scope import user_grants
 from jiewang.events.models import MatterCategory
 
 from .models import Rollup, RollupDay, RollupGridMonth, RollupMonth, RollupOverdueUnit, RollupStock
-from .services.rollups import COUNTS, UNFINISHED
+from .services.rollups import COUNTS
 
 # Who sees the situation of the areas under their grants. Department staff read only the events
 # of their department and residents their own reports: neither sees an area's totals.
