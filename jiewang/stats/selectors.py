@@ -133,19 +133,31 @@ def _period(t: dict) -> dict:
 
 def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
     """The situation of an area (see the module docstring for every number's definition). Reads:
-    RollupDay for today and the trend; RollupStock for the stocks; RollupMonth for the month, its
-    boards, categories and child areas; Rollup (every dimension) for today's boards and categories
-    only; RollupGridMonth for the top grids; RollupOverdueUnit for the overdue departments and posts."""
+    RollupDay for today and the trend (and the child areas' today); RollupStock for the stocks;
+    RollupMonth for the month, its boards, categories (with their names) and child areas; Rollup
+    (every dimension) for today's boards and categories only; RollupGridMonth for the top grids;
+    RollupOverdueUnit for the overdue departments and posts: 11 statements with the user's grants
+    and areas."""
     area = situation_area(user=user, area_id=area_id)
     if days not in TREND_DAYS:
         days = 30
     today = _local_today()
     month_start = today.replace(day=1)
     since = today - dt.timedelta(days=days - 1)
-    series = {r["day"]: r for r in RollupDay.objects.filter(area_id=area.id, day__gte=since, day__lte=today)
-              .values("day", *COUNTS)}
+    children = list(Area.objects.current().filter(parent=area).order_by("code").values("id", "name", "level"))
+    child_ids = [c["id"] for c in children]
+    kids = set(child_ids)
+    # one read of RollupDay: the area's days of the trend and its children's today
+    series, kids_today = {}, {}
+    for r in RollupDay.objects.filter(Q(area_id=area.id, day__gte=since, day__lte=today)
+                                      | Q(area_id__in=child_ids, day=today)).values("area_id", "day", *COUNTS):
+        if r["area_id"] == area.id:
+            series[r["day"]] = r
+        if r["area_id"] in kids and r["day"] == today:
+            kids_today[r["area_id"]] = _short(r)
+    category = MatterCategory.objects.filter(pk=OuterRef("category_id")).values("name")[:1]
     month_rows = list(RollupMonth.objects.filter(area_id=area.id, month=month_start)
-                      .values("board_kind", "category_id", *COUNTS))
+                      .values("board_kind", "category_id", *COUNTS, category_name=Subquery(category)))
     today_rows = list(Rollup.objects.filter(area_id=area.id, day=today).values("board_kind", "category_id")
                       .annotate(**{c: Sum(c) for c in COUNTS}).order_by())
 
@@ -155,21 +167,15 @@ def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
 
     cats = sorted(_grouped("category_id", month_rows, today_rows).items(),
                   key=lambda kv: (-kv[1]["month"]["new"], kv[0]))[:CATEGORY_LIMIT]
-    names = dict(MatterCategory.objects.filter(id__in=[k for k, _ in cats]).values_list("id", "name")) if cats else {}
+    names = {r["category_id"]: r["category_name"] or "" for r in month_rows}
     by_category = [{"category_id": k, "name": names.get(k, ""), **v} for k, v in cats]
 
-    children = list(Area.objects.current().filter(parent=area).order_by("code").values("id", "name", "level"))
-    child_ids = [c["id"] for c in children]
     stocks = {r[0]: r[1:] for r in RollupStock.objects.filter(area_id__in=[area.id, *child_ids])
               .values_list("area_id", "open", "open_overdue")}
-    kids_month = kids_today = {}
+    kids_month = {}
     if child_ids:
         kids_month = {r["area_id"]: r for r in RollupMonth.objects.filter(area_id__in=child_ids, month=month_start)
                       .values("area_id").annotate(**FIGURES).order_by()}
-        kids_today = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, day=today)
-                      .values("area_id", "new", "voided", "closed", "overdue")}
-        for r in kids_today.values():
-            r["new"] -= r.pop("voided")
     by_area = [{"area_id": c["id"], "name": c["name"], "today": _figures(kids_today.get(c["id"])),
                 "month": _figures(kids_month.get(c["id"])),
                 "open_now": stocks.get(c["id"], (0, 0))[0], "overdue_now": stocks.get(c["id"], (0, 0))[1]}
