@@ -2,11 +2,12 @@
 as it is at another revision (default ``main``, read with ``git show`` and loaded beside it), on
 the cached city of ``city_bench`` after a ``situation`` run made its users. Per level (town,
 district, city): CPU time per call + JSON (``time.process_time``: SQLite runs in this process, so
-its work is included), the variants alternating, median and p95; statements per call; and every
-answer of the two held equal (the same numbers from the old live queries and the new rollups).
+its work is included; PostgreSQL's server is not) and wall time, the variants alternating, median
+and p95; statements per call; and every answer of the two held equal (the same numbers from the
+old live queries and the new rollups).
 
-Run: ``python -m bench.city_situation_ab --events 1000000 --rounds 40 [--against main] [--days 30]``.
-Writes ``results-situation-ab-sqlite-<key>.json`` in the bench directory."""
+Run: ``python -m bench.city_situation_ab [--db sqlite|postgres] --events 1000000 --rounds 40
+[--against main] [--days 30]``. Writes ``results-situation-ab-<db>-<key>.json`` in the bench directory."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ def load_revision(rev: str):
 
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--years", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
@@ -46,7 +48,7 @@ def main() -> int:
     ap.add_argument("--against", default="main")
     ap.add_argument("--days", type=int, default=0, help="trend days (0: 30/90/365 in turn)")
     args = ap.parse_args()
-    env = data.env_for("sqlite", args.events, args.years, args.seed)
+    env = data.env_for(args.db, args.events, args.years, args.seed)
     data.run_manage(env, "migrate", "--noinput", "-v", "0")
     os.environ.update(env)
     sys.path.insert(0, str(data.ROOT))
@@ -75,6 +77,7 @@ def main() -> int:
     for level in ("town", "district", "city"):
         users = list(User.objects.filter(username__startswith=f"bench_sit_{level}_").order_by("id"))[:10]
         cpu = {k: [] for k in variants}
+        wall = {k: [] for k in variants}
         stmts = {k: [] for k in variants}
         differ = 0
         for u in users:  # warm: each user's area read once by both
@@ -87,10 +90,11 @@ def main() -> int:
             answers = {}
             for name, fn in order:
                 uu = User.objects.get(pk=u.pk)
-                c = time.process_time()
+                c, w = time.process_time(), time.perf_counter()
                 a = fn(user=uu, days=days)
                 json.dumps(a, default=str)
                 cpu[name].append(time.process_time() - c)
+                wall[name].append(time.perf_counter() - w)
                 answers[name] = a
                 if rnd < len(users):
                     with CaptureQueriesContext(connection) as q:
@@ -99,6 +103,8 @@ def main() -> int:
             differ += answers["before"] != answers["after"]
         res = {k: {"cpu_ms_p50": round(float(np.median(v)) * 1000, 2),
                    "cpu_ms_p95": round(float(np.percentile(v, 95)) * 1000, 2),
+                   "wall_ms_p50": round(float(np.median(wall[k])) * 1000, 2),
+                   "wall_ms_p95": round(float(np.percentile(wall[k], 95)) * 1000, 2),
                    "statements": int(np.median(stmts[k]))} for k, v in cpu.items()}
         res["ratio_p50"] = round(res["before"]["cpu_ms_p50"] / res["after"]["cpu_ms_p50"], 1)
         res["answers_differ"] = differ
@@ -106,7 +112,7 @@ def main() -> int:
         out["levels"][level] = res
         print(level, json.dumps(res), flush=True)
         assert differ == 0, f"{differ} answers differ"
-    path = data.VAR / f"results-situation-ab-sqlite-{data.key_of(args.events, args.years, args.seed)}.json"
+    path = data.VAR / f"results-situation-ab-{args.db}-{data.key_of(args.events, args.years, args.seed)}.json"
     path.write_text(json.dumps(out, indent=1))
     print(f"results: {path}")
     return 0
