@@ -95,12 +95,8 @@ class RollupDay(Counts):
     class Meta:
         verbose_name = _("daily rollup of an area")
         verbose_name_plural = _("daily rollups of areas")
+        # (The stocks are RollupStock's: no index of the days with open events any more.)
         constraints = [models.UniqueConstraint(fields=["area_id", "day"], name="stats_rollupday_key")]
-        indexes = [
-            # The stocks (open, overdue now) sum an area's days: only days that still hold open
-            # events, a small share of the table, are in this index.
-            models.Index(fields=["area_id"], condition=models.Q(open__gt=0), name="stats_rollupday_open"),
-        ]
 
     def __str__(self):
         return f"{self.day} area {self.area_id}: +{self.new}"
