@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from ninja import Query, Router, Schema, Status
 
-from jiewang.areas.models import Area
+from jiewang.areas.selectors import area_get
 from jiewang.core.errors import NotFound
 from jiewang.core.schema_types import DbId
 from jiewang.events import selectors as event_selectors
@@ -21,14 +21,6 @@ router = Router(tags=["admission"])
 task_router = Router(tags=["admission"])
 
 
-def _area(user, area_id: int) -> Area:
-    from jiewang.core.scope import Action, restrict
-
-    area = restrict(Area.objects.filter(pk=area_id), user, Action.VIEW).first()
-    if area is None:
-        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
-    return area
-
 
 @task_router.post("/tasks", response={201: PushOut, 202: PushOut},
                   summary="Push a task down to a village/community or grid (through the duty admission list)")
@@ -37,7 +29,7 @@ def task_push(request, payload: TaskPushIn):
     the area's level) and is delivered now. 202: held for the town's command center (``reasons``);
     no task exists until it is approved. 404 for an area, category or item you cannot see, 403
     without a sender's role above the area, 422 for bad input."""
-    area = _area(request.user, payload.area_id)
+    area = area_get(user=request.user, area_id=payload.area_id)
     category = event_selectors.category_list(user=request.user).filter(code=payload.category_code).first()
     if category is None:
         raise NotFound("事项类别不存在 / Unknown category.", code="event.category_unknown")
@@ -56,13 +48,13 @@ class ListQuery(Schema):
 
 @router.get("/lists", response=list[ListOut], summary="准入清单: the versions of the lists in scope")
 def duty_lists(request, q: Query[ListQuery]):
-    district = _area(request.user, q.district_id) if q.district_id else None
+    district = area_get(user=request.user, area_id=q.district_id) if q.district_id else None
     return [list_out(dl) for dl in selectors.duty_lists(user=request.user, district=district)[:200]]
 
 
 @router.post("/lists", response={201: ListOut}, summary="Open the district's draft (a copy of the list in force)")
 def duty_list_draft(request, payload: ListIn):
-    dl = lists.duty_list_draft(actor=request.user, district=_area(request.user, payload.district_id),
+    dl = lists.duty_list_draft(actor=request.user, district=area_get(user=request.user, area_id=payload.district_id),
                                note=payload.note)
     return Status(201, list_out(dl, items=True))
 
@@ -114,7 +106,7 @@ class AreaQuery(Schema):
 
 @router.get("/in-force", response=list[ItemOut], summary="The duties admitted over an area (the push form's choices)")
 def in_force(request, q: Query[AreaQuery]):
-    dl = selectors.in_force_for(user=request.user, area=_area(request.user, q.area_id))
+    dl = selectors.in_force_for(user=request.user, area=area_get(user=request.user, area_id=q.area_id))
     return [item_out(i) for i in selectors.items_of(dl)] if dl else []
 
 
@@ -166,7 +158,7 @@ class BurdenQuery(Schema):
 
 
 def _report(request, q: BurdenQuery):
-    area = _area(request.user, q.area_id) if q.area_id else burden.default_area(request.user)
+    area = area_get(user=request.user, area_id=q.area_id) if q.area_id else burden.default_area(request.user)
     if area is None:
         raise NotFound("区域不存在 / Area not found.", code="area.not_found")
     return burden.burden_report(user=request.user, area=area, month=burden.parse_month(q.month))

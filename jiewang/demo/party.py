@@ -95,11 +95,12 @@ def _seed(town: Area, home: Area, rnd: random.Random, now: dt.datetime) -> dict[
                 unit = units[rnd.randrange(len(units))]
                 m = member_create(actor=None, org=unit, name=person_name(rnd), phone=_phone(rnd),
                                   work_unit=unit.name.removesuffix("党支部").removesuffix("党委"),
-                                  joined_party_on=dt.date(rnd.randint(1990, 2022), rnd.randint(1, 12), 1))
+                                  joined_party_on=dt.date(rnd.randint(1990, 2022), rnd.randint(1, 12), 1),
+                                  home_community=c)
                 in_service.append((m, c))
             else:
                 member_create(actor=None, org=committees[c.pk], name=person_name(rnd), phone=_phone(rnd),
-                              kind="retired" if k % 4 == 0 else "other",
+                              kind="retired" if k % 4 == 0 else "other", home_community=c,
                               joined_party_on=dt.date(rnd.randint(1965, 2015), rnd.randint(1, 12), 1))
             members += 1
     counts["party members"] = members
@@ -117,11 +118,20 @@ def _seed(town: Area, home: Area, rnd: random.Random, now: dt.datetime) -> dict[
         sec = member_create(actor=None, org=unit, name=person_name(rnd), phone=_phone(rnd))
         officer_appoint(actor=None, org=unit, member=sec, role=OfficerRole.SECRETARY, started_on=unit.term_started)
 
+    # Two in-service members changed jobs this year: their membership moved to another unit (组织关系转接).
+    from jiewang.party.services.transfers import member_transfer
+
+    movers = [m for m, _c in in_service if m.org_id != units[-1].pk][:2]
+    for m in movers:
+        member_transfer(actor=None, member=m, to_org=units[-1], reason="工作调动",
+                        transferred_on=(now - dt.timedelta(days=rnd.randint(20, 90))).date())
+    counts["member transfers"] = len(movers)
+
     # The demo member: a teacher of the first unit (a school), living in the demo community.
     member_user = User.objects.filter(username="party_member").first()
     if member_user is not None:
         teacher = member_create(actor=None, org=units[0], name=member_user.display_name or "李老师", phone="13800000001",
-                                work_unit=units[0].name.removesuffix("党支部"), user=member_user)
+                                work_unit=units[0].name.removesuffix("党支部"), user=member_user, home_community=home)
         in_service.insert(0, (teacher, home))
 
     # A year of report-ins (60 % of in-service members), confirmed within days; hours each month.
@@ -153,7 +163,7 @@ def _seed(town: Area, home: Area, rnd: random.Random, now: dt.datetime) -> dict[
     counts["report-ins"], counts["service records"] = len(report_ins), len(records)
     evaluated = 0
     for ri in report_ins:
-        if ri.confirmed_at.year < today.year:
+        if timezone.localdate(ri.confirmed_at).year < today.year:
             evaluation_make(actor=staff, report_in=ri, year=today.year - 1,
                             grade=rnd.choice(["excellent", "good", "good", "good", "fair"]), comment="服务积极，群众认可")
             evaluated += 1
@@ -192,7 +202,7 @@ WISHES = [("陪同去医院复查", "escort"), ("楼道灯不亮请帮忙换", "
 
 def _wishes(home: Area, report_ins, rnd: random.Random, now: dt.datetime, staff) -> dict[str, int]:
     """A year of small wishes in the demo community: most rated, some under way, a few waiting."""
-    from jiewang.party.models import Wish
+    from jiewang.party.models import ServiceRecord, Wish
     from jiewang.party.services.wishes import (wish_claim, wish_complete, wish_post, wish_publish, wish_rate,
                                                wish_refuse)
 
@@ -229,6 +239,11 @@ def _wishes(home: Area, report_ins, rnd: random.Random, now: dt.datetime, staff)
                         wish = wish_rate(actor=wish.posted_by, wish=wish, rating=rnd.choice([5, 5, 5, 4, 4, 3]),
                                          comment="党员同志很热心")
                         stamps["rated_at"] = stamps["done_at"] + dt.timedelta(hours=6)
+                        # the hours the rating confirmed were served on the day the wish was done
+                        ServiceRecord.objects.filter(pk=ServiceRecord.objects.filter(
+                            source="wish", report_in__member=ri.member).order_by("-id").values("pk")[:1]).update(
+                            served_on=timezone.localdate(stamps["done_at"]), recorded_at=stamps["rated_at"],
+                            confirmed_at=stamps["rated_at"])
         Wish.objects.filter(pk=wish.pk).update(**stamps)
         n += 1
     return {"small wishes": n}
@@ -286,7 +301,7 @@ def delete_party_demo() -> None:
 
     for model in (m.FollowUp, m.Meeting.attendees.through, m.Meeting, m.ProjectResource, m.Project, m.Resource,
                   m.Need, m.Wish, m.YearlyEvaluation, m.ServiceRecord, m.UnitReportIn, m.ReportIn, m.Officer,
-                  m.CoBuilding, m.PartyMember):
+                  m.CoBuilding, m.MemberTransfer, m.PartyMember):
         model.objects.all()._raw_delete(connection.alias)
     while m.PartyOrg.objects.exists():  # leaves first (parent is PROTECT)
         m.PartyOrg.objects.filter(children__isnull=True)._raw_delete(connection.alias)

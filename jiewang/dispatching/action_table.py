@@ -28,8 +28,9 @@ PS, BL = Role.POST_STAFF, Role.BOARD_LEADER
 CENTER = frozenset({OP, LD, DA})
 # Staff of an assignment's handler: a department's, a post's, or (work sent down) an area's.
 HANDLER_STAFF = frozenset({DS, PS, CS, GW})
-# Who urges and supervises: the command center, and a board leader for the work of the board's posts.
-OVERSEERS = CENTER | {BL}
+# Who urges and supervises: the command center (its commander and deputy too: 指挥长 holds the power
+# to supervise), and a board leader for the work of the board's posts.
+OVERSEERS = CENTER | {BL, Role.COMMANDER, Role.DEPUTY_COMMANDER}
 WHISTLERS = frozenset({GW, CS, OP, LD})
 REQUESTERS = frozenset({GW, CS})
 URGEABLE = frozenset({S.REPORTED, S.ACCEPTED, S.DISPATCHED, S.HANDLING, S.FEEDBACK})

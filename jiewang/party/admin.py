@@ -36,6 +36,6 @@ class WishAdmin(ReadOnlyModelAdmin):
     exclude = ("requester_phone",)
 
 
-for model in (m.CoBuilding, m.Officer, m.UnitReportIn, m.ServiceRecord, m.YearlyEvaluation, m.Need, m.Resource,
+for model in (m.CoBuilding, m.Officer, m.MemberTransfer, m.UnitReportIn, m.ServiceRecord, m.YearlyEvaluation, m.Need, m.Resource,
               m.Project, m.ProjectResource, m.Meeting, m.FollowUp):
     admin.site.register(model, ReadOnlyModelAdmin)

@@ -4,7 +4,9 @@ own page (``/api/party/me``). Scoped as everywhere; phones masked."""
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema, Status
+from django.http import FileResponse
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from jiewang.areas.selectors import area_or_404
 from jiewang.core.errors import NotFound, declares_errors
@@ -17,13 +19,15 @@ from .schemas import (CoBuildingIn, CoBuildingOut, DecideIn, EndIn, EvaluationIn
                       ReportInIn, ReportInOut, ServiceIn, ServiceOut, UnitReportInIn, UnitReportInOut,
                       cobuilding_out, evaluation_out, member_out, officer_out, org_out, report_in_out, service_out,
                       unit_report_in_out)
-from .schemas import ClaimIn, CompleteIn, RateIn, ReasonIn, WishIn, WishOut, wish_out
+from .schemas import ClaimIn, CompleteIn, Hours, RateIn, ReasonIn, WishIn, WishOut, wish_out
+from .schemas import TransferIn, TransferOut, transfer_out
 from .schemas import (FollowUpIn, FollowUpOut, MeetingIn, MeetingOut, NeedIn, NeedOut, NeedsReportOut, ProjectIn,
                       ProjectOut, ProjectUpdateIn, ResourceIn, ResourceOut, ResultIn, SuggestionOut, followup_out,
                       meeting_out, need_out, project_out, resource_out)
 from .services import members as member_svc
 from .services import orgs as org_svc
 from .services import reportins as ri_svc
+from .services import transfers as transfer_svc
 from .services import wishes as wish_svc
 from .services import conference as conf_svc
 from .services import lists as list_svc
@@ -123,9 +127,10 @@ def members(request, q: Query[MemberQuery]):
 @router.post("/members", response={201: MemberOut}, summary="Enrol a member")
 def member_create(request, payload: MemberIn):
     org = selectors.org_get(user=request.user, org_id=payload.org_id)
+    home = area_or_404(payload.home_community_id) if payload.home_community_id else None
     member = member_svc.member_create(actor=request.user, org=org, name=payload.name, phone=payload.phone,
                                       status=payload.status, kind=payload.kind, work_unit=payload.work_unit,
-                                      joined_party_on=payload.joined_party_on)
+                                      joined_party_on=payload.joined_party_on, home_community=home)
     return Status(201, member_out(member))
 
 
@@ -137,9 +142,28 @@ def member(request, member_id: DbId):
 @router.put("/members/{int:member_id}", response=MemberOut, summary="Edit a member")
 def member_update(request, member_id: DbId, payload: MemberUpdateIn):
     m = selectors.member_get(user=request.user, member_id=member_id)
-    data = payload.dict(exclude={"expected_version"})
+    data = payload.dict(exclude={"expected_version", "home_community_id"})
+    if payload.home_community_id:
+        data["home_community"] = area_or_404(payload.home_community_id)
     return member_out(member_svc.member_update(actor=request.user, member=m,
                                                expected_version=payload.expected_version, **data))
+
+
+@router.post("/members/{int:member_id}/transfer", response={201: TransferOut},
+             summary="组织关系转接: move the member to another organization in the actor's scope (kept as history)")
+def member_transfer(request, member_id: DbId, payload: TransferIn):
+    m = selectors.member_get(user=request.user, member_id=member_id)
+    to_org = selectors.org_get(user=request.user, org_id=payload.to_org_id)
+    row = transfer_svc.member_transfer(actor=request.user, member=m, to_org=to_org, reason=payload.reason,
+                                       transferred_on=payload.transferred_on, expected_version=payload.expected_version)
+    return Status(201, transfer_out(row))
+
+
+@router.get("/members/{int:member_id}/transfers", response=list[TransferOut],
+            summary="The member's transfers between organizations, newest first")
+def member_transfers(request, member_id: DbId):
+    m = selectors.member_get(user=request.user, member_id=member_id)
+    return [transfer_out(t) for t in selectors.transfer_list(user=request.user, member_id=m.pk)]
 
 
 @router.post("/members/{int:member_id}/reveal-phone", response=PhoneOut,
@@ -341,6 +365,31 @@ def wish_release(request, wish_id: DbId):
 def wish_complete(request, wish_id: DbId, payload: CompleteIn):
     w = selectors.wish_get(user=request.user, wish_id=wish_id)
     return wish_out(wish_svc.wish_complete(actor=request.user, wish=w, proof=payload.proof, hours=payload.hours))
+
+
+@router.post("/wishes/{int:wish_id}/complete-with-photo", response=WishOut,
+             summary="Done, with proof, hours and a photo (multipart; the events' photo limits: JPEG/PNG/WebP)")
+def wish_complete_with_photo(request, wish_id: DbId, proof: str = Form(..., max_length=1000), hours: Hours = Form(...),
+                             photo: UploadedFile = File(...)):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    return wish_out(wish_svc.wish_complete(actor=request.user, wish=w, proof=proof, hours=hours,
+                                           photo=_read_photo(photo)))
+
+
+def _read_photo(upload) -> bytes:
+    """The upload's bytes, read no further than one byte past the limit (the service refuses it)."""
+    from jiewang.events.services.photos import max_bytes
+
+    return upload.read(max_bytes() + 1)
+
+
+@router.get("/wishes/{int:wish_id}/proof-photo", response={200: None},
+            summary="The photo proof (the requester, the claimant, the community's people)")
+def wish_proof_photo(request, wish_id: DbId):
+    w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    if not w.proof_photo or not wish_svc.proof_photo_visible(request.user, w):
+        raise NotFound("没有照片 / No photo.", code="party.no_photo")
+    return FileResponse(w.proof_photo.open("rb"), content_type=w.proof_photo_type or "application/octet-stream")
 
 
 @router.post("/wishes/{int:wish_id}/rate", response=WishOut, summary="评单: the requester rates 1–5")

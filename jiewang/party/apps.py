@@ -14,9 +14,10 @@ class PartyConfig(AppConfig):
     def ready(self):
         from jiewang.core.worker import register_periodic
 
-        from . import action_table, permissions
+        from . import action_table, formulas, permissions
 
         permissions.register()
+        formulas.register()
         action_table.register_rows()
         register_periodic("party.elections_due", 3600, "jiewang.party.services.elections:elections_sweep")
         register_periodic("party.followups_due", 3600, "jiewang.party.services.conference:followups_sweep")

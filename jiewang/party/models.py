@@ -100,6 +100,10 @@ class PartyMember(models.Model):
     kind = models.CharField(_("kind"), max_length=16, choices=MemberKind.choices, default=MemberKind.IN_SERVICE)
     work_unit = models.CharField(_("work unit"), max_length=120, blank=True, default="")
     joined_party_on = models.DateField(_("joined the party on"), null=True, blank=True)
+    # The community where the member lives (居住社区): where an in-service member is expected to report
+    # in (双报到率's denominator, ``formulas.py``). Empty when not known.
+    home_community = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT,
+                                       related_name="party_residents", verbose_name=_("home community"))
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -111,6 +115,31 @@ class PartyMember(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class MemberTransfer(models.Model):
+    """A member's move from one organization to another (组织关系转接), kept as history: the member's
+    ``org`` is the current one, these rows say where they were before and who moved them when. Both
+    organizations' keepers see the row (``from_path`` or ``to_path`` in their subtree)."""
+
+    member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="transfers")
+    from_org = models.ForeignKey(PartyOrg, on_delete=models.PROTECT, related_name="transfers_out")
+    to_org = models.ForeignKey(PartyOrg, on_delete=models.PROTECT, related_name="transfers_in")
+    from_path = models.CharField(max_length=255, editable=False, db_index=True)
+    to_path = models.CharField(max_length=255, editable=False, db_index=True)
+    transferred_on = models.DateField(_("transferred on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True, default="")
+    seats_ended = models.PositiveSmallIntegerField(default=0)  # committee seats in the old org it ended
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("member transfer")
+        verbose_name_plural = _("member transfers")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.member_id}: {self.from_org_id}→{self.to_org_id}"
 
 
 class Officer(models.Model):
@@ -293,6 +322,10 @@ class Wish(models.Model):
     claimant_org = models.ForeignKey(PartyOrg, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="claimed_wishes")
     proof = models.TextField(_("what was done"), blank=True, default="")
+    # The claimant's photo proof (checked as the events' photos are: type by content, bytes, pixels).
+    proof_photo = models.FileField(_("photo proof"), upload_to="party/wishes/%Y/%m/", blank=True, default="")
+    proof_photo_type = models.CharField(max_length=32, blank=True, default="")
+    proof_photo_sha256 = models.CharField(max_length=64, blank=True, default="")
     hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1, null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True,
                                               validators=[MinValueValidator(1), MaxValueValidator(5)])

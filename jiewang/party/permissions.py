@@ -75,9 +75,14 @@ def _wish_q(grants, user, action):
     return q
 
 
+def _transfer_q(grants, user, action):
+    """A transfer is seen (and kept) by the keepers of either organization: the one left and the one joined."""
+    return subtree_q("from_path", grants) | subtree_q("to_path", grants)
+
+
 def register() -> None:
-    from .models import (CoBuilding, FollowUp, Meeting, Need, Officer, PartyMember, PartyOrg, Project, ReportIn,
-                         Resource, ServiceRecord, UnitReportIn, Wish, YearlyEvaluation)
+    from .models import (CoBuilding, FollowUp, Meeting, MemberTransfer, Need, Officer, PartyMember, PartyOrg, Project,
+                         ReportIn, Resource, ServiceRecord, UnitReportIn, Wish, YearlyEvaluation)
 
     # The three lists: communities keep needs and projects; the street keeps resources and its conference.
     for model in (Need, Project):
@@ -98,6 +103,8 @@ def register() -> None:
                        to_q=_path_q)
     register_scope(PartyMember, roles={Action.VIEW: VIEWERS, Action.ADD: KEEPERS, Action.CHANGE: KEEPERS},
                    to_q=_own("user"))
+    register_scope(MemberTransfer, roles={Action.VIEW: VIEWERS, Action.ADD: KEEPERS, Action.CHANGE: KEEPERS},
+                   to_q=_transfer_q)
     register_scope(UnitReportIn, roles={Action.VIEW: VIEWERS, Action.ADD: HANDLERS, Action.CHANGE: HANDLERS},
                    to_q=_path_q)
     register_scope(ReportIn, roles={Action.VIEW: VIEWERS, Action.ADD: HANDLERS, Action.CHANGE: HANDLERS},

@@ -118,6 +118,35 @@ class MemberIn(Schema):
     kind: MemberKind = MemberKind.IN_SERVICE
     work_unit: str = ""
     joined_party_on: Day | None = None
+    home_community_id: DbId | None = None
+
+
+class TransferIn(Schema):
+    to_org_id: DbId
+    reason: str = Field("", max_length=200)
+    transferred_on: Day | None = None
+    expected_version: Version | None = None
+
+
+class TransferOut(Schema):
+    id: int
+    member_id: int
+    member_name: str
+    from_org_id: int
+    from_org_name: str
+    to_org_id: int
+    to_org_name: str
+    transferred_on: dt.date
+    reason: str
+    seats_ended: int
+    created_at: dt.datetime
+
+
+def transfer_out(t) -> dict:
+    return {"id": t.pk, "member_id": t.member_id, "member_name": t.member.name, "from_org_id": t.from_org_id,
+            "from_org_name": t.from_org.name, "to_org_id": t.to_org_id, "to_org_name": t.to_org.name,
+            "transferred_on": t.transferred_on, "reason": t.reason, "seats_ended": t.seats_ended,
+            "created_at": t.created_at}
 
 
 class MemberUpdateIn(Schema):
@@ -128,6 +157,7 @@ class MemberUpdateIn(Schema):
     kind: MemberKind | None = None
     work_unit: str | None = None
     active: bool | None = None
+    home_community_id: DbId | None = None
 
 
 class MemberOut(Schema):
@@ -140,6 +170,7 @@ class MemberOut(Schema):
     kind: str
     work_unit: str
     joined_party_on: dt.date | None
+    home_community_id: int | None
     active: bool
     version: int
 
@@ -147,7 +178,7 @@ class MemberOut(Schema):
 def member_out(m) -> dict:
     return {"id": m.pk, "name": m.name, "org_id": m.org_id, "org_name": m.org.name, "phone": mask_phone(m.phone),
             "status": m.status, "kind": m.kind, "work_unit": m.work_unit, "joined_party_on": m.joined_party_on,
-            "active": m.active, "version": m.version}
+            "home_community_id": m.home_community_id, "active": m.active, "version": m.version}
 
 
 class PhoneOut(Schema):
@@ -330,6 +361,7 @@ class WishOut(Schema):
     rating: int | None
     rating_comment: str
     version: int
+    proof_photo_url: str  # "" without a photo; shown to the requester, the claimant and the community
 
 
 def wish_out(w) -> dict:
@@ -341,7 +373,8 @@ def wish_out(w) -> dict:
             "event_number": w.event_number, "posted_at": w.posted_at, "published_at": w.published_at,
             "claimed_at": w.claimed_at, "done_at": w.done_at, "rated_at": w.rated_at, "closed_at": w.closed_at,
             "close_reason": w.close_reason, "claimant": claimant, "proof": w.proof, "hours": w.hours,
-            "rating": w.rating, "rating_comment": w.rating_comment, "version": w.version}
+            "rating": w.rating, "rating_comment": w.rating_comment, "version": w.version,
+            "proof_photo_url": f"/api/party/wishes/{w.pk}/proof-photo" if w.proof_photo else ""}
 
 
 class NeedIn(Schema):

@@ -211,3 +211,13 @@ def ensure_street_reader(*, user, street) -> None:
     if user.is_superuser or any(g.role in VIEWERS and street.path.startswith(g.path) for g in user_grants(user)):
         return
     raise NotFound("区域不存在 / Area not found.", code="area.not_found")
+
+
+def transfer_list(*, user, member_id: int | None = None) -> QuerySet:
+    """Transfers between organizations (组织关系转接) seen by the keepers of either side, newest first."""
+    from .models import MemberTransfer
+
+    qs = restrict(MemberTransfer.objects.select_related("member", "from_org", "to_org"), user, Action.VIEW)
+    if member_id:
+        qs = qs.filter(member_id=member_id)
+    return qs

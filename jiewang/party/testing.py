@@ -36,7 +36,7 @@ class PartyWorld:
     wish_posted: object  # the resident's own, awaiting publication
     wish_published: object  # posted by the grid worker for 王奶奶, published
     wish_claimed: object  # claimed by the teacher
-    wish_done: object  # done by the teacher, awaiting 王奶奶's rating (through the grid worker)
+    wish_done: object  # done by the teacher with a photo proof, awaiting 王奶奶's rating (through the grid worker)
     venue: object  # the school's venue resource (children, 200 人次)
     need: object  # 甲社区's open need (四点半课堂, children, 40)
     project: object  # a running project of 甲社区 (楼道照明) using the couriers' volunteers
@@ -163,8 +163,19 @@ def _wishes(tree, people, staff, member_user):
     open_wish = published("陪王奶奶去医院复查")
     claimed = wish_claim(actor=member_user, wish=published("帮王奶奶取药"))
     done = wish_complete(actor=member_user, wish=wish_claim(actor=member_user, wish=published("教王奶奶用手机挂号")),
-                         proof="上门教会了预约挂号", hours=Decimal("1.5"))
+                         proof="上门教会了预约挂号", hours=Decimal("1.5"), photo=tiny_png())
     return posted, open_wish, claimed, done
+
+
+def tiny_png() -> bytes:
+    """A valid 8×8 PNG (a photo proof)."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
 
 
 def party_ids(world: PartyWorld) -> dict:

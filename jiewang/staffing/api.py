@@ -8,7 +8,7 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from jiewang.accounts.models import User
-from jiewang.areas.models import Area
+from jiewang.areas.selectors import area_get
 from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.core.schema_types import DbId, Day, Version
 from jiewang.core.scope import Action, restrict
@@ -23,12 +23,6 @@ from .services.photos import max_bytes as photo_max_bytes
 router = Router(tags=["staffing"])
 
 
-def _area(user, area_id: int) -> Area:
-    area = restrict(Area.objects.filter(pk=area_id), user, Action.VIEW).first()
-    if area is None:
-        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
-    return area
-
 
 class GridQuery(Schema):
     under: DbId | None = None
@@ -38,14 +32,14 @@ class GridQuery(Schema):
 
 @router.get("/grids", response=list[GridStaffingOut], summary="1+3+N: the people of each grid in scope (own first)")
 def grids(request, q: Query[GridQuery]):
-    under = _area(request.user, q.under) if q.under else None
+    under = area_get(user=request.user, area_id=q.under) if q.under else None
     rows = selectors.staffing_overview(user=request.user, under=under, on=q.on, unstaffed_only=q.unstaffed)
     return [grid_out(r) for r in rows]
 
 
 @router.get("/grids/{int:grid_id}", response=GridDetailOut, summary="One grid: its people now and its history")
 def grid(request, grid_id: DbId):
-    area = _area(request.user, grid_id)
+    area = area_get(user=request.user, area_id=grid_id)
     rows = selectors.staffing_overview(user=request.user, under=area)
     row = next((r for r in rows if r["grid"].pk == area.pk), None)
     if row is None:
@@ -59,7 +53,7 @@ class UnstaffedQuery(Schema):
 
 @router.get("/unstaffed", response=list[UnstaffedOut], summary="Grids without a full-time grid worker")
 def unstaffed(request, q: Query[UnstaffedQuery]):
-    under = _area(request.user, q.under) if q.under else None
+    under = area_get(user=request.user, area_id=q.under) if q.under else None
     since = {f.grid_id: f.raised_on for f in selectors.open_flags(user=request.user, under=under)}
     return [{"grid_id": g.pk, "grid": g.name, "code": g.code, "community_id": g.parent_id,
              "flagged_since": since.get(g.pk)}
@@ -87,7 +81,7 @@ def _user(actor, user_id: int | None) -> User | None:
 
 @router.post("/people", response={201: PersonOut}, summary="Create a profile")
 def person_create(request, payload: PersonIn):
-    p = people_svc.person_create(actor=request.user, area=_area(request.user, payload.area_id), name=payload.name,
+    p = people_svc.person_create(actor=request.user, area=area_get(user=request.user, area_id=payload.area_id), name=payload.name,
                                  work_phone=payload.work_phone, personal_phone=payload.personal_phone,
                                  unit=payload.unit, note=payload.note, user=_user(request.user, payload.user_id))
     return Status(201, person_out(p))
@@ -136,7 +130,7 @@ def person_phones(request, person_id: DbId):
 @router.post("/members", response={201: MemberOut}, summary="Assign a person to a grid as one kind")
 def member_assign(request, payload: MemberIn):
     p = selectors.person_get(user=request.user, person_id=payload.person_id)
-    m = member_svc.member_assign(actor=request.user, person=p, grid=_area(request.user, payload.grid_id),
+    m = member_svc.member_assign(actor=request.user, person=p, grid=area_get(user=request.user, area_id=payload.grid_id),
                                  kind=payload.kind, start_date=payload.start_date, duty=payload.duty)
     return Status(201, member_out(m))
 

@@ -216,3 +216,25 @@ def test_dispatch_to_the_towns_own_posts_is_not_gated(tree, people, loop, dlist,
              {"lead_post_id": post_.pk, "comment": "请办理", "expected_version": e.version})
     assert r.status_code == 200, r.content
     assert not PushRequest.objects.exists()
+
+
+def test_a_community_reads_what_reached_it_and_never_a_held_or_refused_push(
+        tree, people, loop, dlist, commander, client_for):
+    """The community's staff see the pushes admitted into their community (API and page), not a
+    held one, not a refused one, and another community's staff see none of them."""
+    op = client_for(people.town_operator)
+    admitted = post(op, "/api/tasks", task_body(tree, title="政策宣传进小区", duty_item_id=item("PB01").pk)).json()
+    held = post(op, "/api/tasks", task_body(tree, title="表外统计任务")).json()
+    refused = post(op, "/api/tasks", task_body(tree, title="表外摸排任务")).json()
+    assert post(client_for(commander), f"/api/admission/pushes/{refused['id']}/refuse",
+                {"reason": "不在清单内"}).status_code == 200
+    cs = client_for(people.community_staff)
+    assert [p["id"] for p in cs.get("/api/admission/pushes").json()] == [admitted["id"]]
+    assert cs.get(f"/api/admission/pushes/{admitted['id']}").status_code == 200
+    assert cs.get(f"/api/admission/pushes/{held['id']}").status_code == 404
+    page = cs.get("/admission/").content.decode()
+    assert "政策宣传进小区" in page and "表外统计任务" not in page and "表外摸排任务" not in page
+    assert client_for(people.other_community_staff).get("/api/admission/pushes").json() == []
+    # reading is all: a community may not decide a push
+    assert post(cs, f"/api/admission/pushes/{held['id']}/approve").status_code in (403, 404)
+    assert PushRequest.objects.get(pk=held["id"]).status == "held"

@@ -45,6 +45,8 @@ def test_the_demo_town_has_its_party_building():
     assert m.ReportIn.objects.filter(status="registered").exists()
     assert m.ServiceRecord.objects.count() >= result.counts["service records"] > 50
     assert m.YearlyEvaluation.objects.count() == result.counts["yearly evaluations"] > 0
+    # the hours of rated wishes were served across the year, on the days the wishes were done
+    assert m.ServiceRecord.objects.filter(source="wish").dates("served_on", "month").count() >= 10
     # Wishes in every state.
     assert set(m.Wish.objects.values_list("status", flat=True)) == {"posted", "published", "claimed", "done",
                                                                     "rated", "refused"}

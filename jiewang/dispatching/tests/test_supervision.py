@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("action", ["remind", "supervise"])
-def test_who_may_urge(walk, people, loop, client_for, action):
+def test_who_may_urge(walk, tree, people, loop, client_for, action):
     e = walk("handling")
     before = snapshot(e)
     for user in (people.community_staff, people.grid_worker, loop.cgj_staff):
@@ -27,8 +27,13 @@ def test_who_may_urge(walk, people, loop, client_for, action):
     for user in (people.other_district_admin, people.other_community_staff):
         refused(api(client_for(user), f"/events/{e.number}/{action}", {}), 404, "event.not_found")
     assert snapshot(e) == before
+    from jiewang.accounts.choices import Role
+    from jiewang.accounts.models import RoleGrant, User
+
+    commander = User.objects.create(username="commander", display_name="指挥长")
+    RoleGrant.objects.create(user=commander, role=Role.COMMANDER, area=tree.t1)  # the town's 指挥长 supervises too
     for user, role in ((people.town_operator, "town_operator"), (people.town_leader, "town_leader"),
-                       (people.district_admin, "district_admin")):
+                       (people.district_admin, "district_admin"), (commander, "commander")):
         r = api(client_for(user), f"/events/{e.number}/{action}", {"comment": f"{role} 请加快"})
         assert r.status_code == 200, r.content
         note = EventActivity.objects.filter(event=e, action=action).latest("id")
@@ -36,7 +41,7 @@ def test_who_may_urge(walk, people, loop, client_for, action):
             user.pk, role, f"{role} 请加快", {"manual": True})
     ev = fresh(e)
     assert (ev.status, ev.version) == (e.status, e.version)  # a note changes no status
-    assert AuditEntry.objects.filter(action=f"event.{action}").count() == 3
+    assert AuditEntry.objects.filter(action=f"event.{action}").count() == 4
 
 
 @pytest.mark.parametrize("state", ["reported", "accepted", "dispatched", "handling", "feedback"])

@@ -7,8 +7,10 @@ import datetime as dt
 import re
 
 from django.db import transaction
+from django.utils import timezone
 
 from jiewang.accounts.models import User
+from jiewang.areas.choices import AreaLevel
 from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict, ValidationFailed
 from jiewang.core.scope import Action, ensure_allowed
@@ -29,11 +31,26 @@ def _phone(value: str) -> str:
     return value
 
 
+def _home_community(area):
+    if area is not None and area.level != AreaLevel.COMMUNITY:
+        raise ValidationFailed("居住社区须为村(社区) / The home community must be a community.",
+                               code="validation_failed", fields={"home_community_id": "level"})
+    return area
+
+
 @transaction.atomic
 def member_create(*, actor, org: PartyOrg, name: str, phone: str = "", status: str = MemberStatus.FULL,
                   kind: str = MemberKind.IN_SERVICE, work_unit: str = "", joined_party_on: dt.date | None = None,
-                  user: User | None = None) -> PartyMember:
+                  user: User | None = None, home_community=None) -> PartyMember:
+    """Enrol a member in ``org`` (the actor keeps it); ``home_community``: where they live, the
+    community an in-service member is expected to report in to."""
     ensure_may_add(actor, org.area_path, KEEPERS)
+    if not org.active:
+        raise ValidationFailed("该组织已撤销 / This organization is retired.", code="validation_failed",
+                               fields={"org_id": "inactive"})
+    if joined_party_on is not None and joined_party_on > timezone.localdate():
+        raise ValidationFailed("入党日期不能晚于今天 / The date cannot be in the future.", code="validation_failed",
+                               fields={"joined_party_on": "future"})
     if status not in MemberStatus.values or kind not in MemberKind.values:
         raise ValidationFailed("状态或类别不正确 / Unknown status or kind.", code="validation_failed",
                                fields={"status" if status not in MemberStatus.values else "kind": "invalid"})
@@ -41,7 +58,8 @@ def member_create(*, actor, org: PartyOrg, name: str, phone: str = "", status: s
         raise Conflict("该账号已关联党员 / This account is linked to a member already.", code="party.member_user_taken")
     member = PartyMember.objects.create(
         org=org, area_path=org.area_path, name=required(name, "name", 60), phone=_phone(phone), status=status,
-        kind=kind, work_unit=work_unit.strip()[:120], joined_party_on=joined_party_on, user=user)
+        kind=kind, work_unit=work_unit.strip()[:120], joined_party_on=joined_party_on, user=user,
+        home_community=_home_community(home_community))
     audit_record(actor=actor, action="party_member.create", obj=member,
                  data={"org": org.pk, "kind": kind, "status": status, "user": user.pk if user else None})
     return member
@@ -49,8 +67,8 @@ def member_create(*, actor, org: PartyOrg, name: str, phone: str = "", status: s
 
 @transaction.atomic
 def member_update(*, actor, member: PartyMember, expected_version: int, **changes) -> PartyMember:
-    """Edit a member's name, phone, status, kind, work unit, or move them to another organization
-    (关系转接) within the actor's scope."""
+    """Edit a member's name, phone, status, kind, work unit, home community or activity. A move to
+    another organization (关系转接) is :func:`.transfers.member_transfer`, which keeps its history."""
     ensure_allowed(actor, Action.CHANGE, member)
     locked = PartyMember.objects.select_for_update().get(pk=member.pk)
     check_version(locked, expected_version, "party.member_stale")
@@ -64,9 +82,8 @@ def member_update(*, actor, member: PartyMember, expected_version: int, **change
             value = _phone(value)
         elif field == "status" and value not in MemberStatus.values or field == "kind" and value not in MemberKind.values:
             raise ValidationFailed("取值不正确 / Invalid value.", code="validation_failed", fields={field: "invalid"})
-        elif field == "org":
-            ensure_may_add(actor, value.area_path, KEEPERS)
-            locked.area_path = value.area_path
+        elif field == "home_community":
+            value = _home_community(value)
         elif field not in ("work_unit", "active"):
             raise ValueError(field)
         setattr(locked, field, value)

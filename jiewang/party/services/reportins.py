@@ -201,7 +201,7 @@ def evaluation_make(*, actor, report_in: ReportIn, year: int, grade: str, commen
     if report_in.status not in ("confirmed", "ended") or report_in.confirmed_at is None:
         raise Conflict("只能评价已确认的报到 / Only a confirmed report-in is evaluated.",
                        code="party.report_in_not_confirmed", fields={"status": report_in.status})
-    if not report_in.confirmed_at.year <= year <= timezone.localdate().year:
+    if not timezone.localdate(report_in.confirmed_at).year <= year <= timezone.localdate().year:
         raise ValidationFailed("年度不在报到期间 / The year lies outside the report-in.", code="validation_failed",
                                fields={"year": "range"})
     hours, services = year_totals(report_in, year)
@@ -234,7 +234,7 @@ def evaluation_report_text(evaluation: YearlyEvaluation) -> str:
     grade = dict(EvaluationGrade.choices)[evaluation.grade]
     with translation.override("zh-hans"):
         grade, post = str(grade), str(ServicePost(r.service_post).label)
-    text = (f"{r.unit_org.name}：贵单位党员{r.member.name}于{r.confirmed_at.date():%Y年%m月%d日}到{r.community.name}报到，"
+    text = (f"{r.unit_org.name}：贵单位党员{r.member.name}于{timezone.localdate(r.confirmed_at):%Y年%m月%d日}到{r.community.name}报到，"
             f"认领岗位「{post}」。{evaluation.year}年度经社区确认服务{evaluation.services}次、"
             f"共{evaluation.hours}小时，社区评价等次为「{grade}」。")
     if evaluation.comment:

@@ -6,7 +6,10 @@ hours into confirmed service under their report-in, so wishes flow into the year
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from decimal import Decimal
+
+from django.core.files.base import ContentFile
 
 from django.db import transaction
 from django.utils import timezone, translation
@@ -15,7 +18,7 @@ from django.utils.translation import gettext as _
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
-from jiewang.core.errors import PermissionDenied, ValidationFailed
+from jiewang.core.errors import PayloadTooLarge, PermissionDenied, ValidationFailed
 from jiewang.core.scope import Action, ensure_allowed, is_allowed, user_grants
 from jiewang.notifications.services import notify
 
@@ -151,9 +154,31 @@ def wish_release(*, actor, wish: Wish) -> Wish:
     return _move(actor, wish, "release", claimant_member=None, claimant_org=None)
 
 
+def check_proof_photo(data: bytes) -> tuple[str, str, str]:
+    """A photo proof is checked exactly as an event's photo (``events.services.photos``: the same
+    byte limit ``EVENT_PHOTO_MAX_BYTES``, type by content — JPEG, PNG, WebP —, decodable, not too many
+    pixels). Returns (content type, extension, sha256); raises ``photo.*`` errors."""
+    from jiewang.events.services.photos import max_bytes, read_exif, sniff
+
+    if len(data) > max_bytes():
+        raise PayloadTooLarge(f"图片过大（上限 {max_bytes() // 1024 // 1024} MB）/ Image too large.",
+                              code="photo.too_large", fields={"photo": "too_large"})
+    if not data:
+        raise ValidationFailed("空文件 / Empty file.", code="photo.empty", fields={"photo": "empty"})
+    try:
+        content_type, ext = sniff(data)
+        read_exif(data)  # refuses a corrupt image or one declaring too many pixels
+    except ValidationFailed as exc:
+        exc.fields = {"photo": exc.code}
+        raise
+    return content_type, ext, hashlib.sha256(data).hexdigest()
+
+
 @transaction.atomic
-def wish_complete(*, actor, wish: Wish, proof: str, hours: Decimal) -> Wish:
-    """The claimant reports it done with proof (what was done) and the hours it took."""
+def wish_complete(*, actor, wish: Wish, proof: str, hours: Decimal, photo: bytes | None = None) -> Wish:
+    """The claimant reports it done with proof: what was done, the hours it took and optionally a
+    photo (checked before anything is written: a refused photo leaves the wish claimed). The photo is
+    shown to the requester and the community's people (:func:`proof_photo_visible`)."""
     ensure_allowed(actor, Action.VIEW, wish)
     if not _is_claimant(actor, wish):
         raise PermissionDenied("只有认领人可以办结 / Only the claimant completes it.", code="permission_denied")
@@ -161,7 +186,16 @@ def wish_complete(*, actor, wish: Wish, proof: str, hours: Decimal) -> Wish:
     if not Decimal("0.5") <= hours <= Decimal("24"):
         raise ValidationFailed("服务时长为0.5到24小时 / Hours are 0.5 to 24.", code="validation_failed",
                                fields={"hours": "range"})
-    wish = _move(actor, wish, "complete", proof=required(proof, "proof", 1000), hours=hours)
+    proof = required(proof, "proof", 1000)
+    checked = check_proof_photo(photo) if photo is not None else None
+    wish = _move(actor, wish, "complete", proof=proof, hours=hours)
+    if checked is not None:
+        content_type, ext, digest = checked
+        wish.proof_photo.save(f"wish-{wish.pk}-{digest[:12]}.{ext}", ContentFile(photo), save=False)
+        wish.proof_photo_type, wish.proof_photo_sha256 = content_type, digest
+        wish.save(update_fields=["proof_photo", "proof_photo_type", "proof_photo_sha256"])
+        audit_record(actor=actor, action="party_wish.proof_photo", obj=wish,
+                     data={"sha256": digest, "size": len(photo)})
     _note_on_event(wish, actor, f"党员已完成：{wish.proof}")
     if wish.requester_id:
         with translation.override("zh-hans"):
@@ -224,6 +258,19 @@ def wish_from_event(*, actor, event, note: str = "") -> Wish:
                title=_("A small wish to claim: %(title)s") % {"title": wish.title}, body=wish.description[:200],
                event_number=event.number, url="/party/me/")
     return wish
+
+
+def proof_photo_visible(user, wish: Wish) -> bool:
+    """Who sees a wish's photo proof: the requester (or whoever posted it for them), the claimant, and
+    the people who keep the wish's community (the branch that published it; community and party
+    staff of its area)."""
+    if user is None or not user.is_authenticated:
+        return False
+    if user.is_superuser or user.pk in (wish.requester_id, wish.posted_by_id):
+        return True
+    if wish.claimant_member_id and wish.claimant_member.user_id == user.pk:
+        return True
+    return is_allowed(user, Action.CHANGE, wish)
 
 
 def _note_on_event(wish: Wish, actor, comment: str) -> None:

@@ -25,6 +25,7 @@ class Case:
     url: Callable  # world -> url
     role: str  # attribute of the world (or "member_user")
     body: Callable | None = None  # (tree, world) -> body
+    multipart: bool = False  # the body is sent as a form with a photo
 
 
 def today():
@@ -58,6 +59,10 @@ CASES = [
     Case("GET", "/api/party/members/{member_id}", lambda w: f"{P}/members/{w.member2.id}", "party_staff"),
     Case("PUT", "/api/party/members/{member_id}", lambda w: f"{P}/members/{w.member2.id}", "party_staff",
          lambda t, w: {"expected_version": 1, "work_unit": "渝州建工集团"}),
+    Case("POST", "/api/party/members/{member_id}/transfer", lambda w: f"{P}/members/{w.member2.id}/transfer",
+         "party_staff", lambda t, w: {"to_org_id": w.branch.id, "reason": "调整到网格党支部"}),
+    Case("GET", "/api/party/members/{member_id}/transfers", lambda w: f"{P}/members/{w.member2.id}/transfers",
+         "party_staff"),
     Case("POST", "/api/party/members/{member_id}/reveal-phone", lambda w: f"{P}/members/{w.member2.id}/reveal-phone",
          "party_staff", lambda t, w: {}),
     Case("GET", "/api/party/report-ins", lambda w: f"{P}/report-ins", "party_staff"),
@@ -105,6 +110,11 @@ CASES = [
          "member_user", lambda t, w: {}),
     Case("POST", "/api/party/wishes/{wish_id}/complete", lambda w: f"{P}/wishes/{w.wish_claimed.id}/complete",
          "member_user", lambda t, w: {"proof": "已取药送到家", "hours": "1"}),
+    Case("POST", "/api/party/wishes/{wish_id}/complete-with-photo",
+         lambda w: f"{P}/wishes/{w.wish_claimed.id}/complete-with-photo", "member_user",
+         lambda t, w: {"proof": "已取药送到家", "hours": "1"}, multipart=True),
+    Case("GET", "/api/party/wishes/{wish_id}/proof-photo", lambda w: f"{P}/wishes/{w.wish_done.id}/proof-photo",
+         "party_staff"),
     Case("POST", "/api/party/wishes/{wish_id}/rate", lambda w: f"{P}/wishes/{w.wish_done.id}/rate",
          "grid_worker", lambda t, w: {"rating": 5, "comment": "很耐心"}),
     Case("GET", "/api/party/needs", lambda w: f"{P}/needs", "party_staff"),
@@ -147,7 +157,7 @@ LISTS = {"/api/party/orgs": m.PartyOrg, "/api/party/members": m.PartyMember, "/a
 
 def snapshot():
     return [list(model.objects.order_by("pk").values()) for model in
-            (m.PartyOrg, m.CoBuilding, m.Officer, m.PartyMember, m.ReportIn, m.UnitReportIn, m.ServiceRecord,
+            (m.PartyOrg, m.CoBuilding, m.Officer, m.PartyMember, m.MemberTransfer, m.ReportIn, m.UnitReportIn, m.ServiceRecord,
              m.YearlyEvaluation, m.Wish, m.Need, m.Resource, m.Project, m.ProjectResource, m.Meeting,
              m.FollowUp)]
 
@@ -156,6 +166,12 @@ def call(client, case, tree, world):
     url = case.url(world)
     if case.body is None:
         return client.get(url)
+    if case.multipart:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from jiewang.party.testing import tiny_png
+
+        return client.post(url, {**case.body(tree, world), "photo": SimpleUploadedFile("p.png", tiny_png())})
     return getattr(client, case.method.lower())(url, data=json.dumps(case.body(tree, world)),
                                                 content_type="application/json")
 

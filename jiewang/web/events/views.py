@@ -77,6 +77,10 @@ ACTION_LABELS = {
     "assist_sign": gettext_lazy("Signed for (assisting)"),
     "assist_return": gettext_lazy("Returned (assisting)"),
     "assist_feedback": gettext_lazy("Part reported done (assisting)"),
+    "deadline_warning": gettext_lazy("Deadline near"),  # the sweep's steps (events.services.sweep)
+    "overdue": gettext_lazy("Overdue"),
+    "escalate_overdue": gettext_lazy("Overdue: escalated to the level above"),
+    "rating_window_closed": gettext_lazy("Rating window closed"),
     "remind": gettext_lazy("Reminder"),
     "supervise": gettext_lazy("Supervision"),
     "place": gettext_lazy("Placed on the map"),

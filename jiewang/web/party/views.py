@@ -8,7 +8,9 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
+from django.db import transaction
 from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,10 +23,17 @@ from jiewang.areas.models import Area
 from jiewang.core.errors import ApplicationError, ValidationFailed
 from jiewang.core.scope import user_grants
 from jiewang.party import selectors
-from jiewang.party.choices import (OPEN_REPORT_IN, EvaluationGrade, NeedCategory, NeedSource, OrgKind, ServicePost,
-                                   WishCategory)
+from jiewang.party.choices import (OPEN_REPORT_IN, PARENT_KINDS, EvaluationGrade, NeedCategory, NeedSource, OrgKind,
+                                   ServicePost, WishCategory)
 from jiewang.party.permissions import HANDLERS, KEEPERS, VIEWERS
 from jiewang.party.services import conference, lists, reportins, wishes as wish_svc
+from jiewang.party.services import members as member_svc
+from jiewang.party.services import orgs as org_svc
+from jiewang.party.services import transfers as transfer_svc
+
+from jiewang.events.services.photos import max_bytes as photo_max_bytes
+
+from . import forms as party_forms
 
 from ..command.helpers import parse_day, role_required, roles_of, safe_next
 
@@ -71,6 +80,7 @@ def workspace(request):
         "overdue": selectors.followup_list(user=user, overdue=True)[:30],
         "members": selectors.member_list(user=user, q=q)[:50],
         "q": q,
+        "transfers": selectors.transfer_list(user=user)[:10],
         "confirmed": selectors.report_in_list(user=user, status="confirmed")[:50],
         "communities": _communities(user),
         "categories": NeedCategory.choices, "sources": NeedSource.choices, "grades": EvaluationGrade.choices,
@@ -82,7 +92,8 @@ def workspace(request):
 @login_required
 def me(request):
     rec = selectors.my_record(user=request.user)
-    ctx = {"rec": rec, "posts": ServicePost.choices, "today": timezone.localdate()}
+    ctx = {"rec": rec, "posts": ServicePost.choices, "today": timezone.localdate(),
+           "photo_mb": photo_max_bytes() // 1024 // 1024}
     if rec is not None:
         open_ri = [r for r in rec["report_ins"] if r.status in OPEN_REPORT_IN]
         ctx["open_ri"] = open_ri[0] if open_ri else None
@@ -91,6 +102,8 @@ def me(request):
                         if ctx["open_ri"] and ctx["open_ri"].status == "confirmed" else [])
         ctx["claimed"] = selectors.wish_list(user=request.user, status="claimed").filter(
             claimant_member=rec["member"])[:30]
+        ctx["done"] = selectors.wish_list(user=request.user).filter(
+            claimant_member=rec["member"], status__in=["done", "rated"]).order_by("-done_at")[:10]
         ctx["communities"] = Area.objects.filter(
             level=AreaLevel.COMMUNITY, party_orgs__kind__in=[OrgKind.COMMUNITY_COMMITTEE, OrgKind.GENERAL_BRANCH]
         ).distinct().order_by("path")[:300]
@@ -161,7 +174,9 @@ def act(request, kind: str, pk: int, verb: str):
             elif verb == "release":
                 wish_svc.wish_release(actor=user, wish=row)
             elif verb == "complete":
-                wish_svc.wish_complete(actor=user, wish=row, proof=p.get("proof", ""), hours=_hours(p.get("hours")))
+                upload = request.FILES.get("photo")
+                wish_svc.wish_complete(actor=user, wish=row, proof=p.get("proof", ""), hours=_hours(p.get("hours")),
+                                       photo=upload.read(photo_max_bytes() + 1) if upload is not None else None)
             elif verb == "rate":
                 wish_svc.wish_rate(actor=user, wish=row, rating=int(p.get("rating") or 0), comment=p.get("comment", ""))
             else:
@@ -183,7 +198,7 @@ def act(request, kind: str, pk: int, verb: str):
         else:
             return redirect(back)
     except (ApplicationError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", None) or _("Invalid input."))
+        messages.error(request, getattr(exc, "text", None) or _("Invalid input."))
     else:
         messages.success(request, _("Done."))
     return redirect(back)
@@ -214,7 +229,115 @@ def create(request, kind: str):
         else:
             return redirect(back)
     except (ApplicationError, ValueError) as exc:
-        messages.error(request, getattr(exc, "message", None) or _("Invalid input."))
+        messages.error(request, getattr(exc, "text", None) or _("Invalid input."))
     else:
         messages.success(request, _("Saved."))
     return redirect(back)
+
+
+# ---- the keepers' forms (found, co-build, seat, enrol, transfer) ------------------------------
+
+def _parent_rules() -> list[tuple[str, list[str]]]:
+    """Which kind may hang under which (``PARENT_KINDS``): shown beside the founding form."""
+    labels = dict(OrgKind.choices)
+    return [(labels[k], [labels[p] for p in parents]) for k, parents in PARENT_KINDS.items()]
+
+
+def _keeper_form(request, form_class, *, title, submit, run, done, extra=None, form_kwargs=None, initial=None):
+    """One form page: GET shows it, POST parses it and calls ``run(form.cleaned_data)`` (services
+    only); a service's refusal is shown on its field with the input kept, and changes nothing."""
+    kwargs = {"user": request.user, **(form_kwargs or {})}
+    if request.method == "POST":
+        form = form_class(request.POST, **kwargs)
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    run(form.cleaned_data)
+            except ApplicationError as exc:
+                form.apply_error(exc)
+            else:
+                messages.success(request, done)
+                return redirect(safe_next(request, reverse("web:party")))
+    else:
+        form = form_class(initial=initial or {}, **kwargs)
+    ctx = {"form": form, "title": title, "submit": submit, "next": request.GET.get("next", ""), **(extra or {})}
+    return render(request, "web/party/form.html", ctx, status=200)
+
+
+@role_required(KEEPERS)
+def org_new(request):
+    def run(d):
+        org_svc.org_create(actor=request.user, kind=d["kind"], name=d["name"], area=d["area"], parent=d["parent"],
+                           sector=d["sector"], superior_name=d["superior_name"], term_started=d["term_started"],
+                           term_years=d["term_years"])
+
+    return _keeper_form(request, party_forms.OrgForm, title=_("Found a party organization"), submit=_("Found"),
+                        run=run, done=_("Organization founded."), extra={"parent_rules": _parent_rules()})
+
+
+@role_required(KEEPERS)
+def cobuilding_new(request):
+    def run(d):
+        org_svc.cobuilding_join(actor=request.user, street_org=d["street_org"], org=d["org"], joined_on=d["joined_on"],
+                                offer=d["offer"])
+
+    return _keeper_form(request, party_forms.CoBuildingForm, title=_("Register a co-building unit"),
+                        submit=_("Register"), run=run, done=_("Co-building unit registered."))
+
+
+@role_required(KEEPERS)
+def officer_new(request):
+    def run(d):
+        org_svc.officer_appoint(actor=request.user, org=d["org"], member=d["member"], role=d["role"],
+                                started_on=d["started_on"], from_unit=d["from_unit"])
+        if d["term_started"]:
+            org = d["org"]
+            org_svc.org_update(actor=request.user, org=org, expected_version=None, term_started=d["term_started"],
+                               term_years=d["term_years"] or org.term_years)
+
+    initial = {k: request.GET[k] for k in ("org", "member") if (request.GET.get(k) or "").isdigit()}
+    return _keeper_form(request, party_forms.OfficerForm, title=_("Seat an officer"), submit=_("Appoint"), run=run,
+                        done=_("Officer seated."), initial=initial)
+
+
+@role_required(KEEPERS)
+def member_new(request):
+    def run(d):
+        member_svc.member_create(actor=request.user, org=d["org"], name=d["name"], phone=d["phone"],
+                                 status=d["status"], kind=d["kind"], work_unit=d["work_unit"],
+                                 joined_party_on=d["joined_party_on"], home_community=d["home_community"])
+
+    initial = {"org": request.GET["org"]} if (request.GET.get("org") or "").isdigit() else {}
+    return _keeper_form(request, party_forms.MemberForm, title=_("Enrol a party member"), submit=_("Enrol"),
+                        run=run, done=_("Member enrolled."), initial=initial)
+
+
+@role_required(KEEPERS)
+def member_transfer(request, member_id: int):
+    try:
+        member = selectors.member_get(user=request.user, member_id=member_id)
+    except ApplicationError:
+        return render(request, "web/not_found.html", status=404)
+
+    def run(d):
+        transfer_svc.member_transfer(actor=request.user, member=member, to_org=d["to_org"], reason=d["reason"],
+                                     transferred_on=d["transferred_on"])
+
+    history = selectors.transfer_list(user=request.user, member_id=member.pk)[:20]
+    return _keeper_form(request, party_forms.TransferForm, title=_("Transfer %(name)s") % {"name": member.name},
+                        submit=_("Transfer"), run=run, done=_("Member transferred."),
+                        form_kwargs={"member": member}, extra={"member": member, "history": history})
+
+
+@login_required
+def wish_photo(request, wish_id: int):
+    """A wish's photo proof, for the requester, the claimant and the community's people."""
+    try:
+        w = selectors.wish_get(user=request.user, wish_id=wish_id)
+    except ApplicationError:
+        w = None
+    if w is None or not w.proof_photo or not wish_svc.proof_photo_visible(request.user, w):
+        return render(request, "web/not_found.html", status=404)
+    response = FileResponse(w.proof_photo.open("rb"), content_type=w.proof_photo_type or "application/octet-stream")
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

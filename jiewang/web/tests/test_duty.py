@@ -36,8 +36,9 @@ def test_roster_and_log_pages_render_for_the_roles(who, tree, people, loop, duty
     assert "值班表" in page and 'aria-current="date"' in page and "duty_leader" in page
     assert html(c.get(f"/duty/log/?town={tree.t1.id}")).count("duty_leader") >= 1
     assert html(c.get("/command/")).count("今日值班") == (1 if who != "district_admin" else 0)
-    nav = html(c.get("/inbox/"))
-    assert 'href="/duty/"' in nav
+    # the duty is a page of the command group (指挥调度): in the group's bar on its pages
+    nav = html(c.get("/command/supervision/"))
+    assert '<nav class="subnav"' in nav and 'href="/duty/"' in nav.split('<nav class="subnav"')[1]
 
 
 def test_other_roles_and_towns_are_kept_out(tree, people, duty, client_for):

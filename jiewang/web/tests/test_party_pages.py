@@ -70,3 +70,28 @@ def test_pages_refuse_the_wrong_people(tree, people, client_for):
     assert "不存在" in r.content.decode() and ReportIn.objects.get(pk=w.fresh.pk).status == "registered"
     page = zh(client_for(people.town_leader)).get("/party/").content.decode()
     assert "党组织" in page and "一街道党工委" in page
+
+
+def test_a_members_page_shows_the_latest_ten_services_and_folds_the_rest(tree, people, client_for):
+    """A year of service is long on a phone: the ten latest records, the others folded."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from jiewang.accounts.models import User
+    from jiewang.party.models import ServiceRecord
+
+    w = party_world(tree, people)
+    ri = ReportIn.objects.filter(status="confirmed", member__user__isnull=False).first()
+    ServiceRecord.objects.filter(report_in__member=ri.member).delete()
+    now = timezone.now()
+    ServiceRecord.objects.bulk_create([ServiceRecord(
+        report_in=ri, area_path=ri.area_path, served_on=dt.date(2026, 1, 1) + dt.timedelta(days=i), hours=Decimal("1"),
+        description=f"服务{i:02d}", recorded_at=now, confirmed_at=now) for i in range(13)])
+    page = zh(client_for(User.objects.get(pk=ri.member.user_id))).get("/party/me/").content.decode()
+    latest = page[page.index('id="my-service"'):page.index("</ul>", page.index('id="my-service"'))]
+    assert [f"服务{i:02d}" in latest for i in range(13)] == [False] * 3 + [True] * 10
+    earlier = page[page.index('id="my-service-earlier"'):]
+    assert "更早的 3 条记录" in earlier and all(f"服务{i:02d}" in earlier for i in range(3))
+    assert w is not None

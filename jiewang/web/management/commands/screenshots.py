@@ -92,6 +92,9 @@ PAGES = [
     ("party-community", "community_staff", "/party/"),
     ("party-me", "party_member", "/party/me/"),
     ("party-wishes", "resident", "/party/wishes/"),
+    # the keepers' forms: found an organization (with the tree's parent rules), seat an officer
+    ("party-org-new", "party_staff", "/party/orgs/new/"),
+    ("party-officer-new", "party_staff", "/party/officers/new/"),
 ]
 # Pages taken at other sizes than SIZES.
 PAGE_SIZES = {"screen-hall": {"hall": {"width": 1920, "height": 1080}}}
