@@ -67,7 +67,7 @@ def test_the_reader_strips_tags_scripts_styles_and_attributes():
 def test_the_crawl_fails_on_a_planted_english_word(demo_city, monkeypatch):
     from jiewang.web import nav
 
-    monkeypatch.setattr(nav, "SECTIONS", [*nav.SECTIONS, ("web:inbox", "Planted words", None)])
+    monkeypatch.setattr(nav, "SECTIONS", [*nav.SECTIONS, ("web:inbox", "Planted words", None, "planted")])
     findings, read, _errors = crawl(_client("resident"), role="resident", start=["/"], max_pages=3)
     assert read and findings
     assert all({"Planted", "words"} <= set(f.words) for f in findings)
