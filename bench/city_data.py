@@ -588,14 +588,16 @@ def generate(db: str, n: int, years: int, seed: int, now: float | None = None) -
 def rollups_bulk(db: str) -> dict:
     """The rollups of every event, as ``rollups_rebuild`` would leave them, by INSERT … SELECT
     (GROUP BY in the database, the area nodes of each grid path joined in): Rollup, RollupMonth,
-    RollupDay, RollupEventState and the mark. Equal to ``rollups_rebuild`` (checked by
-    ``tests/test_bench_city.py`` on a small city)."""
+    RollupDay, RollupStock, RollupGridMonth, RollupOverdueUnit, RollupEventState and the mark.
+    Equal to ``rollups_rebuild`` (checked by ``tests/test_bench_city.py`` on a small city)."""
     from django.db import connection, transaction
 
     from jiewang.areas.models import Area
     from jiewang.events.models import EventActivity
     from jiewang.stats.models import RollupMark
-    from jiewang.stats.services.rollups import COUNTS, GRACE, UNFINISHED
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.dispatching.models import OPEN_ASSIGNMENT
+    from jiewang.stats.services.rollups import COUNTS, GRACE, TABLES, UNFINISHED, units_of
 
     t0 = time.perf_counter()
     unf = ", ".join(f"'{s}'" for s in UNFINISHED)
@@ -616,8 +618,8 @@ def rollups_bulk(db: str) -> dict:
         if db == "sqlite":
             c.execute("PRAGMA cache_size = -2000000")
             c.execute("PRAGMA temp_store = FILE")
-        for t in ("stats_rollup", "stats_rollupmonth", "stats_rollupday", "stats_rollupeventstate"):
-            c.execute(f"DELETE FROM {t}")
+        for model in TABLES:
+            c.execute(f"DELETE FROM {model._meta.db_table}")
         # the area nodes of each event path: (path, node, level, node path)
         c.execute("SELECT DISTINCT area_path FROM events_event")
         event_paths = [r[0] for r in c.fetchall()]
@@ -673,13 +675,46 @@ def rollups_bulk(db: str) -> dict:
             FROM jw_rb rb JOIN jw_pn pn ON pn.path = rb.area_path GROUP BY pn.node, rb.day""")
         out["t_month_day"] = time.perf_counter() - t
         t = time.perf_counter()
+        # the situation's tables: the stocks, each grid's month under every node at or above it
+        c.execute("""INSERT INTO stats_rollupstock (area_id, open, open_overdue)
+            SELECT area_id, SUM(open), SUM(open_overdue) FROM stats_rollupday GROUP BY area_id
+            HAVING SUM(open) <> 0 OR SUM(open_overdue) <> 0""")
+        c.execute(f"""INSERT INTO stats_rollupgridmonth (area_id, month, grid_id, new, overdue)
+            SELECT pn.node, {month.format(col='rb.day')}, g.node, SUM(rb.new - rb.voided), SUM(rb.overdue)
+            FROM jw_rb rb JOIN jw_pn g ON g.path = rb.area_path AND g.level = {int(AreaLevel.GRID)}
+            JOIN jw_pn pn ON pn.path = rb.area_path AND substr(g.node_path, 1, length(pn.node_path)) = pn.node_path
+            GROUP BY pn.node, {month.format(col='rb.day')}, g.node
+            HAVING SUM(rb.new - rb.voided) <> 0 OR SUM(rb.overdue) <> 0""")
+        out["t_situation"] = time.perf_counter() - t
+        t = time.perf_counter()
         c.execute(f"""INSERT INTO stats_rollupeventstate (event_id, area_path, {dims}, reported_day, closed_day,
-                                                          is_overdue, satisfaction)
+                                                          is_overdue, satisfaction, units)
             SELECT e.id, e.area_path, e.board_kind, e.category_id, e.channel, e.source, e.status,
                    {day.format(col='e.reported_at')},
                    CASE WHEN {closed} THEN {day.format(col='e.closed_at')} ELSE NULL END,
-                   e.is_overdue, COALESCE(e.satisfaction, '')
+                   e.is_overdue, COALESCE(e.satisfaction, ''), ''
             FROM events_event e""")
+        # the handlers (open assignments) of unfinished overdue events: their units and RollupOverdueUnit
+        opn = ", ".join(f"'{s}'" for s in OPEN_ASSIGNMENT)
+        c.execute(f"""SELECT e.id, e.area_path, a.department_id, a.post_id FROM events_event e
+            JOIN dispatching_assignment a ON a.event_id = e.id
+            WHERE {ov} AND e.status IN ({unf}) AND a.status IN ({opn})""")
+        pairs: dict = {}
+        for event_id, path, d, p in c.fetchall():
+            pairs.setdefault((event_id, path), []).append((d, p))
+        units = {k: units_of(v) for k, v in pairs.items()}
+        c.executemany("UPDATE stats_rollupeventstate SET units = %s WHERE event_id = %s",
+                      [(u, k[0]) for k, u in units.items()])
+        per_unit: dict = {}
+        for (_e, path), u in units.items():
+            for unit in u.split(","):
+                d, p = (int(x) for x in unit.split(":"))
+                for node in path.strip("/").split("/"):
+                    if node:
+                        per_unit[(int(node), d, p)] = per_unit.get((int(node), d, p), 0) + 1
+        c.executemany("INSERT INTO stats_rollupoverdueunit (area_id, department_id, post_id, overdue) "
+                      "VALUES (%s, %s, %s, %s)", [(*k, n) for k, n in per_unit.items()])
+        out["overdue_events"] = len(units)
         out["t_state"] = time.perf_counter() - t
         c.execute("DROP TABLE jw_rb")
         c.execute("DROP TABLE jw_pn")
@@ -690,18 +725,21 @@ def rollups_bulk(db: str) -> dict:
         RollupMark.objects.update_or_create(pk=1, defaults={"activity_id": mark, "updated_at": now})
     with connection.cursor() as c:
         c.execute("ANALYZE" if db == "sqlite" else "ANALYZE stats_rollup")
-        for t in ("stats_rollup", "stats_rollupmonth", "stats_rollupday"):
+        for t in ("stats_rollup", "stats_rollupmonth", "stats_rollupday", "stats_rollupstock",
+                  "stats_rollupgridmonth", "stats_rollupoverdueunit"):
             c.execute(f"SELECT COUNT(*) FROM {t}")
             out[t] = c.fetchone()[0]
     out["t_total"] = time.perf_counter() - t0
     log(f"rollups (bulk) in {out['t_total']:.1f} s: {out['stats_rollup']:,} / {out['stats_rollupmonth']:,} / "
-        f"{out['stats_rollupday']:,} rows")
+        f"{out['stats_rollupday']:,} rows; situation: {out['stats_rollupstock']:,} / "
+        f"{out['stats_rollupgridmonth']:,} / {out['stats_rollupoverdueunit']:,} rows")
     return out
 
 
 def rollup_snapshot() -> dict[str, list]:
     """Every row of the rollup tables, keyed and sorted (to compare two ways of building them)."""
-    from jiewang.stats.models import Rollup, RollupDay, RollupEventState, RollupMonth
+    from jiewang.stats.models import (Rollup, RollupDay, RollupEventState, RollupGridMonth, RollupMonth,
+                                      RollupOverdueUnit, RollupStock)
     from jiewang.stats.services.rollups import COUNTS, DIMS, STATE_FIELDS
 
     return {
@@ -709,6 +747,10 @@ def rollup_snapshot() -> dict[str, list]:
         "month": sorted(RollupMonth.objects.values_list("area_id", "month", "board_kind", "category_id", "level",
                                                         "area_path", *COUNTS)),
         "day": sorted(RollupDay.objects.values_list("area_id", "day", *COUNTS)),
+        "stock": sorted(RollupStock.objects.values_list("area_id", "open", "open_overdue")),
+        "grid_month": sorted(RollupGridMonth.objects.values_list("area_id", "month", "grid_id", "new", "overdue")),
+        "overdue_unit": sorted(RollupOverdueUnit.objects.values_list("area_id", "department_id", "post_id",
+                                                                     "overdue")),
         "state": sorted(RollupEventState.objects.values_list("event_id", *STATE_FIELDS)),
     }
 

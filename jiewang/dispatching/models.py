@@ -142,6 +142,10 @@ class Whistle(models.Model):
         verbose_name = _("whistle")
         verbose_name_plural = _("whistles")
         ordering = ["-blown_at"]
+        indexes = [
+            # The open whistles only (a few at any time): the situation's pending report-ins start here.
+            models.Index(fields=["report_in_due_at"], condition=Q(closed_at__isnull=True), name="whistle_open_due"),
+        ]
 
     def __str__(self):
         return f"{self.event_id} 吹哨 {timezone.localtime(self.blown_at):%Y-%m-%d %H:%M}"

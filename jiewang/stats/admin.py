@@ -6,7 +6,8 @@ from django.contrib import admin
 
 from jiewang.audit.admin_audit import ReadOnlyModelAdmin
 
-from .models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
+from .models import (Rollup, RollupDay, RollupEventState, RollupGridMonth, RollupMark, RollupMonth, RollupOverdueUnit,
+                     RollupStock)
 
 
 @admin.register(Rollup)
@@ -28,9 +29,24 @@ class RollupDayAdmin(ReadOnlyModelAdmin):
     list_display = ("day", "area_id", "new", "open", "overdue", "closed")
 
 
+@admin.register(RollupStock)
+class RollupStockAdmin(ReadOnlyModelAdmin):
+    list_display = ("area_id", "open", "open_overdue")
+
+
+@admin.register(RollupGridMonth)
+class RollupGridMonthAdmin(ReadOnlyModelAdmin):
+    list_display = ("month", "area_id", "grid_id", "new", "overdue")
+
+
+@admin.register(RollupOverdueUnit)
+class RollupOverdueUnitAdmin(ReadOnlyModelAdmin):
+    list_display = ("area_id", "department_id", "post_id", "overdue")
+
+
 @admin.register(RollupEventState)
 class RollupEventStateAdmin(ReadOnlyModelAdmin):
-    list_display = ("event_id", "status", "reported_day", "closed_day", "is_overdue")
+    list_display = ("event_id", "status", "reported_day", "closed_day", "is_overdue", "units")
 
 
 @admin.register(RollupMark)

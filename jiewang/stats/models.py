@@ -8,8 +8,12 @@ grains: :class:`Rollup` (every dimension, per day), :class:`RollupMonth` (per mo
 category) and :class:`RollupDay` (per day, no dimension). An event adds to two days: the day it was reported
 (``new``, ``voided``, and the stocks ``open``/``open_overdue``/``overdue`` that a sum over all days turns into
 today's totals) and, once closed, the day it was closed (``closed``, ``closed_on_time`` and the
-return visit's ``rated``/``satisfied``/``basically``). Only :mod:`jiewang.stats.services.rollups`
-writes these tables.
+return visit's ``rated``/``satisfied``/``basically``). Three small tables answer what the
+situation would otherwise count live (docs/architecture.md, "Rollups"): :class:`RollupStock` (an
+area's open and overdue events now), :class:`RollupGridMonth` (the month's figures of every grid,
+under each node above it: the top grids are the first rows of an index) and
+:class:`RollupOverdueUnit` (per area node, the departments and posts with open assignments on
+unfinished overdue events). Only :mod:`jiewang.stats.services.rollups` writes these tables.
 """
 
 from __future__ import annotations
@@ -91,15 +95,73 @@ class RollupDay(Counts):
     class Meta:
         verbose_name = _("daily rollup of an area")
         verbose_name_plural = _("daily rollups of areas")
+        # (The stocks are RollupStock's: no index of the days with open events any more.)
         constraints = [models.UniqueConstraint(fields=["area_id", "day"], name="stats_rollupday_key")]
-        indexes = [
-            # The stocks (open, overdue now) sum an area's days: only days that still hold open
-            # events, a small share of the table, are in this index.
-            models.Index(fields=["area_id"], condition=models.Q(open__gt=0), name="stats_rollupday_open"),
-        ]
 
     def __str__(self):
         return f"{self.day} area {self.area_id}: +{self.new}"
+
+
+class RollupStock(models.Model):
+    """An area node's stocks now: the sums of ``open`` and ``open_overdue`` over all its days (the
+    same as :class:`RollupDay`'s, in one row per area)."""
+
+    area_id = models.BigIntegerField(unique=True)
+    open = models.IntegerField(default=0)
+    open_overdue = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("open events of an area")
+        verbose_name_plural = _("open events of areas")
+
+    def __str__(self):
+        return f"area {self.area_id}: {self.open} open, {self.open_overdue} overdue"
+
+
+class RollupGridMonth(models.Model):
+    """Per month × area node × grid at or under it: the grid's ``new`` (reported in the month, not
+    voided: ``new − voided``) and ``overdue`` — each grid's row repeated for every node on its
+    path (city, district, town, community and the grid itself), so an area's top grids of a month
+    are the first rows of :attr:`Meta.indexes` (``ORDER BY new DESC … LIMIT``), whatever its size."""
+
+    month = models.DateField()
+    area_id = models.BigIntegerField()
+    grid_id = models.BigIntegerField()
+    new = models.IntegerField(default=0)
+    overdue = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly rollup of a grid")
+        verbose_name_plural = _("monthly rollups of grids")
+        constraints = [models.UniqueConstraint(fields=["area_id", "month", "grid_id"],
+                                               name="stats_rollupgridmonth_key")]
+        indexes = [models.Index(fields=["area_id", "month", "-new", "-overdue", "grid_id"],
+                                name="stats_rollupgridmonth_top")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} area {self.area_id} grid {self.grid_id}: +{self.new}"
+
+
+class RollupOverdueUnit(models.Model):
+    """Per area node × handler: the unfinished events of the area carrying the overdue mark on
+    which the handler holds an open assignment (lead or assisting). The handler is a department
+    (``post_id`` 0), a post (``department_id`` 0) or, for work sent down to an area, neither (both 0)."""
+
+    area_id = models.BigIntegerField()
+    department_id = models.BigIntegerField()
+    post_id = models.BigIntegerField()
+    overdue = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("overdue work of a department or post")
+        verbose_name_plural = _("overdue work of departments and posts")
+        constraints = [models.UniqueConstraint(fields=["area_id", "department_id", "post_id"],
+                                               name="stats_rollupoverdueunit_key")]
+        indexes = [models.Index(fields=["area_id", "-overdue", "department_id", "post_id"],
+                                name="stats_rollupoverdueunit_top")]
+
+    def __str__(self):
+        return f"area {self.area_id} d{self.department_id} p{self.post_id}: {self.overdue}"
 
 
 class RollupEventState(models.Model):
@@ -117,6 +179,9 @@ class RollupEventState(models.Model):
     closed_day = models.DateField(null=True)
     is_overdue = models.BooleanField()
     satisfaction = models.CharField(max_length=16)
+    # The handlers it counts as overdue work of (RollupOverdueUnit): "department:post" pairs (0 for
+    # none), sorted, comma-separated; empty unless the event is unfinished and overdue.
+    units = models.TextField(default="", blank=True)
 
     class Meta:
         verbose_name = _("event counted in the rollups")

@@ -1,5 +1,7 @@
-"""The situation at a glance (态势) of one area, read from the rollups (plus small, bounded live
-queries for what the rollups do not hold: overdue assignments and pending report-ins).
+"""The situation at a glance (态势) of one area, read from the rollups (plus one small live query
+for what they do not hold: the pending report-ins of open whistles). Every read is an equality on
+the area (or its children) plus a day or month, or the first rows of an index: its cost depends on
+the days, categories and areas shown, not on the number of events.
 
 Definitions (docs/architecture.md, "Rollups" and "The situation"):
 
@@ -20,18 +22,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import connection
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum, Window
 from django.utils import timezone
 
 from jiewang.accounts.choices import BoardKind, Role
-from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.core.errors import NotFound, PermissionDenied
 from jiewang.core.scope import user_grants
 from jiewang.events.models import MatterCategory
 
-from .models import Rollup, RollupDay, RollupMonth
-from .services.rollups import COUNTS, UNFINISHED
+from .models import Rollup, RollupDay, RollupGridMonth, RollupMonth, RollupOverdueUnit, RollupStock
+from .services.rollups import COUNTS
 
 # Who sees the situation of the areas under their grants. Department staff read only the events
 # of their department and residents their own reports: neither sees an area's totals.
@@ -132,20 +133,31 @@ def _period(t: dict) -> dict:
 
 def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
     """The situation of an area (see the module docstring for every number's definition). Reads:
-    RollupDay for today, the stocks and the trend; RollupMonth for the month, its boards,
-    categories, child areas and top grids; Rollup (every dimension) for today's boards and
-    categories only."""
+    RollupDay for today and the trend (and the child areas' today); RollupStock for the stocks;
+    RollupMonth for the month, its boards, categories (with their names) and child areas; Rollup
+    (every dimension) for today's boards and categories only; RollupGridMonth for the top grids;
+    RollupOverdueUnit for the overdue departments and posts: 11 statements with the user's grants
+    and areas."""
     area = situation_area(user=user, area_id=area_id)
     if days not in TREND_DAYS:
         days = 30
     today = _local_today()
     month_start = today.replace(day=1)
     since = today - dt.timedelta(days=days - 1)
-    day_own = RollupDay.objects.filter(area_id=area.id)
-    stock = day_own.filter(open__gt=0).aggregate(open=Sum("open"), overdue=Sum("open_overdue"))
-    series = {r["day"]: r for r in day_own.filter(day__gte=since, day__lte=today).values("day", *COUNTS)}
+    children = list(Area.objects.current().filter(parent=area).order_by("code").values("id", "name", "level"))
+    child_ids = [c["id"] for c in children]
+    kids = set(child_ids)
+    # one read of RollupDay: the area's days of the trend and its children's today
+    series, kids_today = {}, {}
+    for r in RollupDay.objects.filter(Q(area_id=area.id, day__gte=since, day__lte=today)
+                                      | Q(area_id__in=child_ids, day=today)).values("area_id", "day", *COUNTS):
+        if r["area_id"] == area.id:
+            series[r["day"]] = r
+        if r["area_id"] in kids and r["day"] == today:
+            kids_today[r["area_id"]] = _short(r)
+    category = MatterCategory.objects.filter(pk=OuterRef("category_id")).values("name")[:1]
     month_rows = list(RollupMonth.objects.filter(area_id=area.id, month=month_start)
-                      .values("board_kind", "category_id", *COUNTS))
+                      .values("board_kind", "category_id", *COUNTS, category_name=Subquery(category)))
     today_rows = list(Rollup.objects.filter(area_id=area.id, day=today).values("board_kind", "category_id")
                       .annotate(**{c: Sum(c) for c in COUNTS}).order_by())
 
@@ -155,67 +167,76 @@ def situation(*, user, area_id: int | None = None, days: int = 30) -> dict:
 
     cats = sorted(_grouped("category_id", month_rows, today_rows).items(),
                   key=lambda kv: (-kv[1]["month"]["new"], kv[0]))[:CATEGORY_LIMIT]
-    names = dict(MatterCategory.objects.filter(id__in=[k for k, _ in cats]).values_list("id", "name"))
+    names = {r["category_id"]: r["category_name"] or "" for r in month_rows}
     by_category = [{"category_id": k, "name": names.get(k, ""), **v} for k, v in cats]
 
-    children = list(Area.objects.current().filter(parent=area).order_by("code").values("id", "name", "level"))
-    child_ids = [c["id"] for c in children]
-    kids_month = {r["area_id"]: r for r in RollupMonth.objects.filter(area_id__in=child_ids, month=month_start)
-                  .values("area_id").annotate(**FIGURES).order_by()}
-    kids_today = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, day=today)
-                  .values("area_id").annotate(**FIGURES).order_by()}
-    kid_stock = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=child_ids, open__gt=0)
-                 .values("area_id").annotate(open=Sum("open"), overdue=Sum("open_overdue")).order_by()}
+    stocks = {r[0]: r[1:] for r in RollupStock.objects.filter(area_id__in=[area.id, *child_ids])
+              .values_list("area_id", "open", "open_overdue")}
+    kids_month = {}
+    if child_ids:
+        kids_month = {r["area_id"]: r for r in RollupMonth.objects.filter(area_id__in=child_ids, month=month_start)
+                      .values("area_id").annotate(**FIGURES).order_by()}
     by_area = [{"area_id": c["id"], "name": c["name"], "today": _figures(kids_today.get(c["id"])),
                 "month": _figures(kids_month.get(c["id"])),
-                "open_now": (kid_stock.get(c["id"]) or {}).get("open") or 0,
-                "overdue_now": (kid_stock.get(c["id"]) or {}).get("overdue") or 0} for c in children]
-
-    grids = RollupMonth.objects.filter(under("area_path", area.path), level=AreaLevel.GRID, month=month_start)
-    top = list(grids.values("area_id").annotate(new=Sum("new") - Sum("voided"), overdue=Sum("overdue"))
-               .filter(new__gt=0).order_by("-new", "-overdue", "area_id")[:TOP_LIMIT])
-    grid_names = dict(Area.objects.filter(id__in=[t["area_id"] for t in top]).values_list("id", "name"))
-    top_grids = [{"area_id": t["area_id"], "name": grid_names.get(t["area_id"], ""), "new": t["new"],
-                  "overdue": t["overdue"] or 0} for t in top]
+                "open_now": stocks.get(c["id"], (0, 0))[0], "overdue_now": stocks.get(c["id"], (0, 0))[1]}
+               for c in children]
 
     trend = []
     for i in range(days):
         d = since + dt.timedelta(days=i)
         trend.append({"day": d.isoformat(), **_short(series.get(d) or dict.fromkeys(COUNTS, 0))})
 
+    own = stocks.get(area.id, (0, 0))
     return {
         "area": {"id": area.id, "name": area.name, "level": area.level, "code": area.code},
         "today": today.isoformat(), "month_start": month_start.isoformat(),
-        "now": {"open": stock["open"] or 0, "overdue": stock["overdue"] or 0},
+        "now": {"open": own[0], "overdue": own[1]},
         "periods": {"today": _period(_totals([series.get(today) or {}])), "month": _period(_totals(month_rows))},
-        "by_board": by_board, "by_category": by_category, "by_area": by_area, "top_grids": top_grids,
+        "by_board": by_board, "by_category": by_category, "by_area": by_area,
+        "top_grids": top_grids(area, month_start),
         "overdue_units": overdue_units(area), "whistles_pending": whistles_pending(area),
         "trend": {"days": days, "series": trend},
     }
 
 
-def overdue_units(area: Area) -> list[dict]:
-    """Departments and posts holding open assignments (lead or assisting) on open events of the
-    area that carry the overdue mark, most first (a live, bounded query)."""
-    from jiewang.dispatching.models import OPEN_ASSIGNMENT, Assignment
+def top_grids(area: Area, month_start: dt.date) -> list[dict]:
+    """The grids at or under ``area`` with the most new events in the month (then the most
+    overdue, then by id): the first rows of RollupGridMonth's index for the area and month."""
+    name = Area.objects.filter(pk=OuterRef("grid_id")).values("name")[:1]
+    rows = RollupGridMonth.objects.filter(area_id=area.id, month=month_start, new__gt=0) \
+        .order_by("-new", "-overdue", "grid_id").values("grid_id", "new", "overdue", name=Subquery(name))[:TOP_LIMIT]
+    return [{"area_id": r["grid_id"], "name": r["name"] or "", "new": r["new"], "overdue": r["overdue"]}
+            for r in rows]
 
-    rows = Assignment.objects.filter(under("event__area_path", area.path), status__in=OPEN_ASSIGNMENT,
-                                     event__is_overdue=True, event__status__in=UNFINISHED) \
-        .values("department_id", "department__name", "post_id", "post__name") \
-        .annotate(n=Count("event_id", distinct=True)).order_by("-n", "department_id", "post_id")[:LIVE_LIMIT]
+
+def overdue_units(area: Area) -> list[dict]:
+    """Departments and posts holding open assignments (lead or assisting) on unfinished events of
+    the area that carry the overdue mark, most first (RollupOverdueUnit: the first rows of its
+    index for the area). Work sent down to an area counts under neither (kind "post", no id)."""
+    from jiewang.accounts.models import Department, Post
+
+    dept = Department.objects.filter(pk=OuterRef("department_id")).values("name")[:1]
+    post = Post.objects.filter(pk=OuterRef("post_id")).values("name")[:1]
+    rows = RollupOverdueUnit.objects.filter(area_id=area.id, overdue__gt=0) \
+        .order_by("-overdue", "department_id", "post_id") \
+        .values("department_id", "post_id", "overdue", dept=Subquery(dept), post=Subquery(post))[:LIVE_LIMIT]
     return [{"kind": "department" if r["department_id"] else "post",
-             "id": r["department_id"] or r["post_id"], "name": r["department__name"] or r["post__name"] or "",
-             "overdue": r["n"]} for r in rows]
+             "id": r["department_id"] or r["post_id"] or None, "name": r["dept"] or r["post"] or "",
+             "overdue": r["overdue"]} for r in rows]
 
 
 def whistles_pending(area: Area) -> dict:
     """Summonses of open whistles of the area not reported in yet (哨声未应): how many, and the
-    oldest deadlines first."""
+    oldest deadlines first (one live statement: open whistles are few, and the partial index
+    ``whistle_open_due`` holds only them)."""
     from jiewang.dispatching.models import SummonsStatus, WhistleSummons
 
-    qs = WhistleSummons.objects.filter(under("whistle__event__area_path", area.path), status=SummonsStatus.SUMMONED,
-                                       whistle__closed_at__isnull=True)
-    rows = qs.select_related("whistle__event", "department").order_by("whistle__report_in_due_at", "id")[:LIVE_LIMIT]
-    return {"count": qs.count(),
-            "rows": [{"event": s.whistle.event.number, "title": s.whistle.event.title, "department": s.department.name,
-                      "due_at": s.whistle.report_in_due_at.isoformat()} for s in rows]}
+    rows = list(WhistleSummons.objects.filter(under("whistle__event__area_path", area.path),
+                                              status=SummonsStatus.SUMMONED, whistle__closed_at__isnull=True)
+                .order_by("whistle__report_in_due_at", "id")
+                .values("whistle__event__number", "whistle__event__title", "department__name",
+                        "whistle__report_in_due_at", total=Window(Count("id")))[:LIVE_LIMIT])
+    return {"count": rows[0]["total"] if rows else 0,
+            "rows": [{"event": r["whistle__event__number"], "title": r["whistle__event__title"],
+                      "department": r["department__name"], "due_at": r["whistle__report_in_due_at"].isoformat()}
+                     for r in rows]}

@@ -13,20 +13,20 @@ Every figure has the definition :mod:`jiewang.stats.selectors` gives it (docs/si
   household count). An area's households are its own figure, or when that is 0 the sum of the
   grids below it.
 
-Read from RollupMonth (the month), RollupDay (today and the stocks) and the areas; one query per
-table, whatever the number of sub-areas.
+Read from RollupMonth (the month), RollupDay (today), RollupStock (the stocks) and the areas; one
+query per table, whatever the number of sub-areas.
 """
 
 from __future__ import annotations
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
 
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.core.errors import ValidationFailed
 
-from .models import RollupDay, RollupMonth
+from .models import RollupDay, RollupMonth, RollupStock
 from .selectors import _local_today, _rate, situation_area, situation_roots
 
 # metric -> (label, which end is better: "lower" for counts of trouble, "higher" for rates, kind)
@@ -100,8 +100,8 @@ def situation_map(*, user, area_id: int | None = None, metric: str = DEFAULT_MET
                                          satisfied=Sum("satisfied"), basically=Sum("basically")).order_by()}
     day = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=ids, day=today)
            .values("area_id", "new", "voided")}
-    stock = {r["area_id"]: r for r in RollupDay.objects.filter(area_id__in=ids, open__gt=0)
-             .values("area_id").annotate(open=Sum("open"), overdue=Sum("open_overdue")).order_by()}
+    stock = {r["area_id"]: r for r in RollupStock.objects.filter(area_id__in=ids)
+             .values("area_id", "open", overdue=F("open_overdue"))}
     households = _households(rows)
     has_children = set(Area.objects.current().filter(parent_id__in=ids).values_list("parent_id", flat=True)
                        .distinct()) if not own else set()

@@ -25,11 +25,13 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.events.choices import EventStatus, Satisfaction
 from jiewang.events.models import Event, EventActivity
 
-from ..models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
+from ..models import (Rollup, RollupDay, RollupEventState, RollupGridMonth, RollupMark, RollupMonth,
+                      RollupOverdueUnit, RollupStock)
 
 GRACE = dt.timedelta(seconds=120)
 BATCH = 2000
@@ -37,7 +39,9 @@ COUNTS = ("new", "voided", "open", "overdue", "open_overdue", "closed", "closed_
           "basically")
 DIMS = ("board_kind", "category_id", "channel", "source", "status")
 STATE_FIELDS = ("area_path", "board_kind", "category_id", "channel", "source", "status", "reported_day",
-                "closed_day", "is_overdue", "satisfaction")
+                "closed_day", "is_overdue", "satisfaction", "units")
+# Every table rebuilt from the events (the mark aside).
+TABLES = (Rollup, RollupMonth, RollupDay, RollupStock, RollupGridMonth, RollupOverdueUnit, RollupEventState)
 CLOSED = (EventStatus.CLOSED, EventStatus.RATED)
 # "Open" in the rollups: work not finished (a closed event awaiting its return visit is done).
 UNFINISHED = tuple(s for s in EventStatus.values if s not in (EventStatus.VOIDED, *CLOSED))
@@ -50,18 +54,37 @@ def local_day(moment: dt.datetime) -> dt.date:
     return timezone.localtime(moment, timezone.get_default_timezone()).date()
 
 
-def event_state(row: tuple) -> tuple:
-    """An event's values (:data:`EVENT_FIELDS`) → its state (:data:`STATE_FIELDS`)."""
+def event_state(row: tuple, units: str = "") -> tuple:
+    """An event's values (:data:`EVENT_FIELDS`) and its overdue handlers (:func:`units_of`) → its
+    state (:data:`STATE_FIELDS`)."""
     _id, path, board, category, channel, source, status, reported_at, closed_at, overdue, satisfaction = row
     closed_day = local_day(closed_at) if status in CLOSED and closed_at else None
     return (path, board, category, channel, source, status, local_day(reported_at), closed_day, bool(overdue),
-            satisfaction or "")
+            satisfaction or "", units)
+
+
+def units_of(pairs: Iterable[tuple[int | None, int | None]]) -> str:
+    """The handlers of an event's open assignments, (department_id, post_id) pairs, as stored in
+    ``RollupEventState.units``: distinct "department:post" (0 for none), sorted, comma-separated."""
+    return ",".join(sorted({f"{d or 0}:{p or 0}" for d, p in pairs}))
+
+
+def overdue_units_of(event_ids: Iterable[int]) -> dict[int, str]:
+    """{event id: :func:`units_of` its open assignments} for ``event_ids`` (events that are
+    unfinished and overdue: the others count for no handler)."""
+    from jiewang.dispatching.models import OPEN_ASSIGNMENT, Assignment
+
+    pairs: dict[int, list] = defaultdict(list)
+    for event_id, d, p in Assignment.objects.filter(event_id__in=list(event_ids), status__in=OPEN_ASSIGNMENT) \
+            .values_list("event_id", "department_id", "post_id"):
+        pairs[event_id].append((d, p))
+    return {e: units_of(v) for e, v in pairs.items()}
 
 
 def contribution(state: tuple) -> dict[tuple, list[int]]:
     """What one event in ``state`` adds: {(day, *DIMS): counts in :data:`COUNTS` order} (per area node
     of its path, see :func:`_apply_deltas`). The definitions are the ones docs/architecture.md gives."""
-    _path, board, category, channel, source, status, reported_day, closed_day, overdue, satisfaction = state
+    _path, board, category, channel, source, status, reported_day, closed_day, overdue, satisfaction = state[:10]
     dims = (board, category, channel, source, status)
     is_open = status in UNFINISHED
     voided = status == EventStatus.VOIDED
@@ -82,47 +105,79 @@ def _path_ids(path: str) -> list[int]:
     return [int(p) for p in path.strip("/").split("/") if p]
 
 
-def _upsert(model, key: tuple[str, ...], extra: tuple[str, ...], rows: dict[tuple, list[int]], nodes: dict) -> None:
+def _upsert(model, key: tuple[str, ...], extra: tuple[str, ...], rows: dict[tuple, list[int]], nodes: dict,
+            counts: tuple[str, ...] = COUNTS) -> None:
     """Add ``rows`` {(node, *rest of key): counts} to ``model``'s table (INSERT … ON CONFLICT DO
     UPDATE, on SQLite and PostgreSQL alike), then drop the rows that fell to zero everywhere."""
     rows = {k: v for k, v in rows.items() if any(v)}
     if not rows:
         return
     table = model._meta.db_table
-    cols = (*key, *extra, *COUNTS)
+    cols = (*key, *extra, *counts)
     sql = (f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join(['%s'] * len(cols))}) "
            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET "
-           + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTS))
+           + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in counts))
     # A fixed order: two transactions touching the same rows lock them in the same order.
     params = [(*k, *(nodes.get(k[0], (0, ""))[: len(extra)]), *v)
               for k, v in sorted(rows.items(), key=lambda kv: tuple(map(str, kv[0])))]
     with connection.cursor() as cur:
         cur.executemany(sql, params)
-    zero = {c: 0 for c in COUNTS}
-    model.objects.filter(area_id__in={k[0] for k in rows}, **{f"{key[1]}__in": {k[1] for k in rows}}, **zero).delete()
+    zero = {c: 0 for c in counts}
+    near = {f"{key[1]}__in": {k[1] for k in rows}} if len(key) > 1 else {}
+    model.objects.filter(area_id__in={k[0] for k in rows}, **near, **zero).delete()
 
 
-def _apply_deltas(deltas: dict[tuple, list[int]]) -> None:
+def _vector() -> list[int]:
+    return [0] * len(COUNTS)
+
+
+def _apply_deltas(deltas: dict[tuple, list[int]], units: dict[tuple[str, str], int] | None = None) -> None:
     """Add ``deltas`` {(area_path, day, *DIMS): counts} to the rows of every node on each path, in
-    the three tables."""
-    full: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
-    month: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
-    daily: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
+    the tables of counts (Rollup, RollupMonth, RollupDay), the stocks (RollupStock) and the grids'
+    months (RollupGridMonth); and ``units`` {(area_path, "department:post"): ±events} to
+    RollupOverdueUnit."""
+    units = {k: v for k, v in (units or {}).items() if v}
+    deltas = {k: v for k, v in deltas.items() if any(v)}
+    if not deltas and not units:
+        return
+    paths = {k[0] for k in deltas} | {k[0] for k in units}
+    nodes = {a: (lv, p) for a, lv, p in Area.objects.filter(
+        id__in={n for p in paths for n in _path_ids(p)}).values_list("id", "level", "path")}
+    # each path's nodes, and for each grid on it the nodes at or above the grid
+    path_nodes = {p: _path_ids(p) for p in paths}
+    grids_of = {p: [(ids[i], ids[: i + 1]) for i, n in enumerate(ids) if nodes.get(n, (0,))[0] == AreaLevel.GRID]
+                for p, ids in path_nodes.items()}
+    full: dict[tuple, list[int]] = defaultdict(_vector)
+    month: dict[tuple, list[int]] = defaultdict(_vector)
+    daily: dict[tuple, list[int]] = defaultdict(_vector)
+    stock: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    grid_month: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for (path, day, board, category, channel, source, status), counts in deltas.items():
-        if not any(counts):
-            continue
-        for node in _path_ids(path):
+        first = day.replace(day=1)
+        for node in path_nodes[path]:
             for acc in (full[(node, day, board, category, channel, source, status)],
-                        month[(node, day.replace(day=1), board, category)], daily[(node, day)]):
+                        month[(node, first, board, category)], daily[(node, day)]):
                 for i, c in enumerate(counts):
                     acc[i] += c
-    if not full:
-        return
-    nodes = {a: (lv, p) for a, lv, p in Area.objects.filter(
-        id__in={k[0] for k in full}).values_list("id", "level", "path")}
+            s = stock[(node,)]
+            s[0] += counts[2]
+            s[1] += counts[4]
+        for grid, above in grids_of[path]:
+            for node in above:
+                g = grid_month[(node, first, grid)]
+                g[0] += counts[0] - counts[1]
+                g[1] += counts[3]
+    by_unit: dict[tuple, list[int]] = defaultdict(lambda: [0])
+    for (path, unit), n in units.items():
+        department, post = (int(x) for x in unit.split(":"))
+        for node in path_nodes[path]:
+            by_unit[(node, department, post)][0] += n
     _upsert(Rollup, ("area_id", "day", *DIMS), ("level", "area_path"), full, nodes)
     _upsert(RollupMonth, ("area_id", "month", "board_kind", "category_id"), ("level", "area_path"), month, nodes)
     _upsert(RollupDay, ("area_id", "day"), (), daily, nodes)
+    _upsert(RollupStock, ("area_id",), (), stock, nodes, ("open", "open_overdue"))
+    _upsert(RollupGridMonth, ("area_id", "month", "grid_id"), (), grid_month, nodes, ("new", "overdue"))
+    _upsert(RollupOverdueUnit, ("area_id", "department_id", "post_id"), (), by_unit, nodes, ("overdue",))
 
 
 def apply_events(event_ids: Iterable[int]) -> int:
@@ -131,10 +186,13 @@ def apply_events(event_ids: Iterable[int]) -> int:
     ids = sorted(set(event_ids))
     if not ids:
         return 0
-    current = {r[0]: event_state(r) for r in Event.objects.filter(id__in=ids).values_list(*EVENT_FIELDS)}
+    rows = list(Event.objects.filter(id__in=ids).values_list(*EVENT_FIELDS))
+    late = overdue_units_of(r[0] for r in rows if r[9] and r[6] in UNFINISHED)
+    current = {r[0]: event_state(r, late.get(r[0], "")) for r in rows}
     previous = {s[0]: tuple(s[1:]) for s in RollupEventState.objects.filter(event_id__in=ids)
                 .values_list("event_id", *STATE_FIELDS)}
-    deltas: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(COUNTS))
+    deltas: dict[tuple, list[int]] = defaultdict(_vector)
+    units: dict[tuple[str, str], int] = defaultdict(int)
     changed, gone = [], []
     for event_id in ids:
         new, old = current.get(event_id), previous.get(event_id)
@@ -147,11 +205,13 @@ def apply_events(event_ids: Iterable[int]) -> int:
                 acc = deltas[(state[0], *k)]
                 for i, c in enumerate(counts):
                     acc[i] += sign * c
+            for unit in filter(None, state[10].split(",")):
+                units[(state[0], unit)] += sign
         if new is None:
             gone.append(event_id)
         else:
             changed.append(RollupEventState(event_id, *new))
-    _apply_deltas(deltas)
+    _apply_deltas(deltas, units)
     if changed:
         RollupEventState.objects.bulk_create(changed, update_conflicts=True, unique_fields=["event_id"],
                                              update_fields=list(STATE_FIELDS))
@@ -218,7 +278,7 @@ def rollups_rebuild(*, now: dt.datetime | None = None, chunk: int = 5000) -> int
             mark = recent - 1
         else:
             mark = EventActivity.objects.order_by("-id").values_list("id", flat=True).first() or 0
-        for model in (Rollup, RollupMonth, RollupDay, RollupEventState):
+        for model in TABLES:
             model.objects.all().delete()
         last, total = 0, 0
         while True:

@@ -1,6 +1,8 @@
 """The rollups equal a plain GROUP BY over the events after randomized histories (redo, redispatch,
-return, merge, voiding, overdue marks, ratings), whatever the worker's timing: run between the
-steps, run twice, or crashed in the middle of a batch."""
+return, merge, voiding, overdue marks, ratings, assisting departments signing, feeding back and
+returning), whatever the worker's timing: run between the steps, run twice, or crashed in the
+middle of a batch. The situation's own tables too: the stocks, the grids' months and the overdue
+departments and posts (the last against the open assignments themselves)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ from django.db.models.functions import TruncDate
 
 from jiewang.core.errors import ApplicationError
 from jiewang.events.models import Event, EventActivity
-from jiewang.stats.models import Rollup, RollupDay, RollupEventState, RollupMark, RollupMonth
+from jiewang.areas.choices import AreaLevel
+from jiewang.stats.models import (Rollup, RollupDay, RollupEventState, RollupGridMonth, RollupMark, RollupMonth,
+                                  RollupOverdueUnit, RollupStock)
 from jiewang.stats.services import rollups as svc
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -68,8 +72,54 @@ def coarser_tables_agree() -> None:
         assert got == {k: dict(v) for k, v in want.items()}, model.__name__
 
 
+def _nodes(path: str) -> list[int]:
+    return [int(x) for x in path.strip("/").split("/") if x]
+
+
+def situation_tables_agree() -> None:
+    """RollupStock holds the sums of RollupDay's stocks; RollupGridMonth each grid's month (from
+    Rollup's grid rows) under every node of the grid's path; RollupOverdueUnit and the states'
+    ``units`` the open assignments (lead or assisting) of unfinished overdue events, by a fresh
+    query over the assignments. No zero rows anywhere."""
+    from jiewang.dispatching.models import OPEN_ASSIGNMENT, Assignment
+
+    stock: dict = defaultdict(lambda: [0, 0])
+    for r in RollupDay.objects.values("area_id", "open", "open_overdue"):
+        stock[r["area_id"]][0] += r["open"]
+        stock[r["area_id"]][1] += r["open_overdue"]
+    assert {r[0]: list(r[1:]) for r in RollupStock.objects.values_list("area_id", "open", "open_overdue")} == \
+        {k: v for k, v in stock.items() if any(v)}
+    grid: dict = defaultdict(lambda: [0, 0])
+    for r in Rollup.objects.filter(level=AreaLevel.GRID).values("area_id", "area_path", "day", "new", "voided",
+                                                                 "overdue"):
+        for node in _nodes(r["area_path"]):
+            g = grid[(node, r["day"].replace(day=1), r["area_id"])]
+            g[0] += r["new"] - r["voided"]
+            g[1] += r["overdue"]
+    assert {r[:3]: list(r[3:]) for r in RollupGridMonth.objects.values_list("area_id", "month", "grid_id", "new",
+                                                                            "overdue")} == \
+        {k: v for k, v in grid.items() if any(v)}
+    pairs: dict = defaultdict(set)
+    paths = {}
+    for event_id, path, d, p in Assignment.objects.filter(
+            status__in=OPEN_ASSIGNMENT, event__is_overdue=True, event__status__in=OPEN) \
+            .values_list("event_id", "event__area_path", "department_id", "post_id"):
+        pairs[event_id].add((d or 0, p or 0))
+        paths[event_id] = path
+    units: dict = defaultdict(int)
+    for event_id, handlers in pairs.items():
+        for node in _nodes(paths[event_id]):
+            for d, p in handlers:
+                units[(node, d, p)] += 1
+    assert {r[:3]: r[3] for r in RollupOverdueUnit.objects.values_list("area_id", "department_id", "post_id",
+                                                                       "overdue")} == dict(units)
+    assert {e: u for e, u in RollupEventState.objects.exclude(units="").values_list("event_id", "units")} == \
+        {e: ",".join(sorted(f"{d}:{p}" for d, p in v)) for e, v in pairs.items()}
+
+
 def rollup_counts() -> dict:
     coarser_tables_agree()
+    situation_tables_agree()
     out = {}
     for r in Rollup.objects.all().values("area_id", "day", *DIMS, *svc.COUNTS):
         key = (r.pop("area_id"), r.pop("day"), *(r.pop(d) for d in DIMS))
@@ -121,7 +171,9 @@ def random_history(tree, people, loop, rng: random.Random, n_events: int, apply_
                     if rng.random() < .1:
                         actions.event_shelve(event=ev, actor=admin, reason="长期")
                     else:
-                        dsvc.event_dispatch(event=ev, actor=admin, lead=rng.choice([loop.cgj, loop.sthj]))
+                        lead, other = rng.sample([loop.cgj, loop.sthj], 2)
+                        dsvc.event_dispatch(event=ev, actor=admin, lead=lead,
+                                            assists=[other] if rng.random() < .4 else [])
                 elif s == "shelved":
                     actions.event_resume(event=ev, actor=admin)
                 elif s == "dispatched":
@@ -135,7 +187,17 @@ def random_history(tree, people, loop, rng: random.Random, n_events: int, apply_
                     elif a:
                         dsvc.assignment_sign(assignment=a, actor=admin)
                 elif s == "handling":
-                    actions.event_feedback(event=ev, actor=admin, comment="已办结")
+                    assist = Assignment.objects.filter(event=ev, role="assist",
+                                                       status__in=["dispatched", "signed"]).first()
+                    if assist and rng.random() < .5:
+                        if rng.random() < .25:
+                            dsvc.assignment_return(assignment=assist, actor=admin, reason="非本部门职责")
+                        elif assist.status == "dispatched":
+                            dsvc.assignment_sign(assignment=assist, actor=admin)
+                        else:
+                            dsvc.assignment_feedback(assignment=assist, actor=admin, comment="协办完成")
+                    else:
+                        actions.event_feedback(event=ev, actor=admin, comment="已办结")
                 elif s == "feedback":
                     actions.event_verify(event=ev, actor=admin, passed=rng.random() < .6, comment="未整改到位")
                 elif s == "closed":
@@ -166,29 +228,79 @@ def test_rollups_equal_raw_counts_after_random_histories(tree, people, loop, see
 
 def test_history_covers_the_hard_moves(tree, people, loop):
     """The randomized histories of the test above include the moves that change counts backwards."""
-    random_history(tree, people, loop, random.Random(1), n_events=14, apply_between=False)
+    random_history(tree, people, loop, random.Random(4), n_events=14, apply_between=False)
     acts = set(EventActivity.objects.values_list("action", flat=True))
     assert {"void", "merge", "accept", "dispatch", "sign", "feedback", "verify_pass", "verify_fail", "visit",
             "redo", "overdue", "redispatch", "return", "shelve", "resume"} - acts == set()
     assert Event.objects.filter(duplicate_of__isnull=False).exists()
     assert Event.objects.filter(rework_count__gt=0).exists()
     assert Event.objects.filter(is_overdue=True).exists()
+    assert {"assist_sign", "assist_feedback", "assist_return"} - acts == set()
     svc.rollups_apply()
     assert rollup_counts() == raw_counts(tree)
+    assert RollupStock.objects.exists() and RollupGridMonth.objects.exists()
+
+
+def test_overdue_units_follow_the_assignments(tree, people, loop):
+    """An overdue event's lead and assisting departments count as overdue work, each until its
+    assignment closes or the event is done; the grid's month and the stocks follow too."""
+    from jiewang.dispatching.models import Assignment
+    from jiewang.dispatching.services import assignments as dsvc
+    from jiewang.events.services import actions
+    from jiewang.events.services.sweep import deadline_sweep
+
+    admin = people.admin
+    start = dt.datetime(2026, 11, 2, 10, 0, tzinfo=SH)
+
+    def units():
+        svc.rollups_apply()
+        assert rollup_counts() == raw_counts(tree)  # every table, against the raw rows
+        return {r[:3]: r[3] for r in RollupOverdueUnit.objects.filter(area_id=tree.t1.id)
+                .values_list("area_id", "department_id", "post_id", "overdue")}
+
+    with time_machine.travel(start, tick=False):
+        from jiewang.events.testing import make_event
+
+        ev = make_event(tree, people, loop, "accepted")
+        dsvc.event_dispatch(event=Event.objects.get(pk=ev.pk), actor=admin, lead=loop.cgj, assists=[loop.sthj])
+    assert units() == {}  # not overdue yet
+    later = start + dt.timedelta(days=20)
+    with time_machine.travel(later, tick=False):
+        deadline_sweep(now=later)
+        assert Event.objects.get(pk=ev.pk).is_overdue
+        t1 = tree.t1.id
+        assert units() == {(t1, loop.cgj.id, 0): 1, (t1, loop.sthj.id, 0): 1}
+        assert RollupOverdueUnit.objects.filter(area_id=tree.city.id).count() == 2
+        assert RollupStock.objects.get(area_id=t1).open_overdue == 1
+        assist = Assignment.objects.get(event=ev, role="assist")
+        dsvc.assignment_return(assignment=assist, actor=admin, reason="非本部门职责")
+        assert units() == {(t1, loop.cgj.id, 0): 1}
+        dsvc.event_redispatch(event=Event.objects.get(pk=ev.pk), actor=admin, lead=loop.sthj, reason="改派")
+        assert units() == {(t1, loop.sthj.id, 0): 1}
+        lead = Assignment.objects.get(event=ev, role="lead", status="dispatched")
+        dsvc.assignment_sign(assignment=lead, actor=admin)
+        actions.event_feedback(event=Event.objects.get(pk=ev.pk), actor=admin, comment="已办结")
+        # fed back: the lead's assignment is done (the event, awaiting verification, is still open)
+        assert units() == {}
+        assert RollupStock.objects.get(area_id=t1).open == 1
+        actions.event_verify(event=Event.objects.get(pk=ev.pk), actor=admin, passed=True)
+        assert units() == {}
+    assert not RollupOverdueUnit.objects.exists() and not RollupStock.objects.exists()
+    assert RollupGridMonth.objects.filter(grid_id=tree.g1.id, month=dt.date(2026, 11, 1)).count() == 5
 
 
 def test_crash_mid_batch_applies_nothing_and_the_rerun_counts_once(tree, people, loop, monkeypatch):
     random_history(tree, people, loop, random.Random(3), n_events=8, apply_between=False)
     real = svc._apply_deltas
 
-    def crash(deltas):
-        real(deltas)
+    def crash(*args):
+        real(*args)
         raise RuntimeError("killed")
 
     monkeypatch.setattr(svc, "_apply_deltas", crash)
     with pytest.raises(RuntimeError):
         svc.rollups_apply()
-    assert not Rollup.objects.exists() and not RollupEventState.objects.exists() and not RollupDay.objects.exists()
+    assert not any(m.objects.exists() for m in svc.TABLES)
     assert not RollupMark.objects.filter(activity_id__gt=0).exists()
     monkeypatch.setattr(svc, "_apply_deltas", real)
     svc.rollups_apply()
