@@ -30,6 +30,7 @@ CASES = [
     ("PUT", "/api/patrols/rules/{rule_id}", "community_staff", lambda t, w: {"expected_version": 1, "every": 2}, False),
     ("GET", "/api/patrols", "grid_worker", None, False),
     ("POST", "/api/patrols", "grid_worker2", lambda t, w: {"grid_id": t.g1.id}, False),
+    ("GET", "/api/patrols/buildings", "grid_worker", None, False),
     ("GET", "/api/patrols/{patrol_id}", "community_staff", None, False),
     ("POST", "/api/patrols/{patrol_id}/points", "grid_worker",
      lambda t, w: {"batch_id": str(uuid.uuid4()), "points": [point(INSIDE)]}, False),
