@@ -71,7 +71,7 @@ def track(patrol: Patrol, limit: int = 20000) -> list[tuple]:
 
 
 def checkins(patrol: Patrol) -> list[CheckIn]:
-    return list(CheckIn.objects.filter(patrol_id=patrol.pk).order_by("at", "id"))
+    return list(CheckIn.objects.filter(patrol_id=patrol.pk).select_related("building").order_by("at", "id"))
 
 
 def patrol_buildings(*, user, grid_id: int | None = None) -> list[dict]:
