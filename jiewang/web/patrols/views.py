@@ -70,7 +70,11 @@ def today_card(user) -> dict:
     overdue = []
     for g in grids[:3]:
         overdue += overdue_key_persons(user=user, area=g, limit=20)
-    return {"patrol_today": {"ongoing": ongoing, "done": done_today, "grids": grids},
+    since = ""
+    if ongoing is not None:  # a patrol left under way since another day shows its date
+        local = timezone.localtime(ongoing.started_at)
+        since = local.strftime("%H:%M" if local.date() == today else "%m-%d %H:%M")
+    return {"patrol_today": {"ongoing": ongoing, "since": since, "done": done_today, "grids": grids},
             "visits_due": sorted(overdue, key=lambda r: r["due_at"])[:5], "visits_due_count": len(overdue)}
 
 

@@ -150,7 +150,7 @@
     $("patrol").hidden = false;
     ["start-form", "recent-patrols"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
     if (local && !cfg.patrol) {
-      $("patrol-grid").textContent = local.name || "";
+      $("h-patrol").textContent = $("h-patrol").dataset.template.replace("{grid}", local.name || "");
       $("patrol-started").textContent = new Date(local.started).toLocaleString([], {month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
       $("patrol-queued").hidden = false;
     }
