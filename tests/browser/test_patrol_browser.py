@@ -173,3 +173,45 @@ def test_offline_started_patrol_and_visit_arrive_once(live_server, live_tree, li
     page.wait_for_url(live_server.url + "/grid/")
     assert _wait(lambda: Patrol.objects.get(pk=patrol.pk).status == "ended")
     assert page.evaluate("localStorage.getItem('jw-patrol')") is None
+
+
+def test_the_demo_grid_workers_day_in_three_taps_at_360(live_server, new_page):
+    """The demo's grid worker on a 360 px phone: today's patrol and the visits due, the people and
+    houses of the grid, and the tasks sent down, each within three taps of the start screen, in
+    Chinese, without sideways scrolling."""
+    from jiewang.demo.seeding import DEMO_PASSWORD, seed_demo
+
+    seed_demo(scale="small", seed=1)
+    page = new_page(PHONE_360)
+    page.goto(live_server.url + "/login/")
+    page.fill("#id_username", "grid_worker")
+    page.fill("#id_password", DEMO_PASSWORD)
+    with page.expect_navigation():
+        page.click("form button[type=submit]")
+    start = live_server.url + "/grid/"
+    assert page.url == start
+
+    def check(where):
+        page.wait_for_load_state("domcontentloaded")
+        no_horizontal_scroll(page, PHONE_360["width"])
+        assert page.locator("html").get_attribute("lang") == "zh-hans", where
+
+    check("start")
+    assert page.locator("#h-sent").is_visible()  # tasks sent down: on the start screen (0 taps)
+    assert page.locator("#today-rounds").is_visible()  # today's patrol and the visits due (0 taps)
+    page.click("#continue-patrol, #start-patrol")  # 1: the patrol screen
+    assert page.url == live_server.url + "/grid/patrol/"
+    check("patrol")
+    page.goto(start)
+    page.click("#visits-due")  # 1: all the visits due
+    check("visits")
+    page.click("a[href*='/grid/visits/new/']")  # 2: a visit form
+    page.wait_for_selector("#visit-form")
+    check("visit form")
+    page.goto(start)
+    page.click("nav a[href='/basedata/'], header a[href='/basedata/']")  # 1: the people of the grid
+    check("residents")
+    assert page.locator("a[href^='/basedata/residents/']").count() > 0
+    page.click("a[href*='tab=houses']")  # 2: the houses
+    check("houses")
+    assert "tab=houses" in page.url
