@@ -54,6 +54,7 @@
       if (id != null) { setId(id); return; }
       return Q.list().then(function (items) {
         var start = items.filter(function (it) { return it.key === local.key; })[0];
+        $("patrol-queued").hidden = !start || !!start.error;
         $("patrol-refused").hidden = !(start && start.error);
         if (start && start.error) $("patrol-refused").textContent = (S.not_started || "") + " " + start.error;
         if (!start) {  // sent meanwhile, or discarded from the outbox (then: no patrol)
@@ -151,8 +152,10 @@
     ["start-form", "recent-patrols"].forEach(function (id) { if ($(id)) $(id).hidden = true; });
     if (local && !cfg.patrol) {
       $("h-patrol").textContent = $("h-patrol").dataset.template.replace("{grid}", local.name || "");
-      $("patrol-started").textContent = new Date(local.started).toLocaleString([], {month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit"});
-      $("patrol-queued").hidden = false;
+      var d = new Date(local.started);
+      function two(n) { return (n < 10 ? "0" : "") + n; }
+      $("patrol-started").textContent = two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+      $("patrol-queued").hidden = navigator.onLine;  // with signal it is sent at once
     }
     loadBuildings();
     if (navigator.geolocation) {
