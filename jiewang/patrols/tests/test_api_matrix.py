@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _checkin(t, w):
-    return {"client_id": str(uuid.uuid4()), "at": timezone.now().isoformat(), "lon": INSIDE[0], "lat": INSIDE[1]}
+    return {"client_id": str(uuid.uuid4()), "at": timezone.now().isoformat(), "lon": INSIDE[0], "lat": INSIDE[1],
+            "building_id": w["building_id_patrols"]}
 
 
 # (method, template, role in scope, body or None, multipart)
