@@ -5,6 +5,7 @@ ends."""
 
 from __future__ import annotations
 
+import re
 import time
 
 from .conftest import axe_check, login, no_horizontal_scroll
@@ -208,6 +209,11 @@ def test_the_demo_grid_workers_day_in_three_taps_at_360(live_server, new_page):
     page.click("a[href*='/grid/visits/new/']")  # 2: a visit form
     page.wait_for_selector("#visit-form")
     check("visit form")
+    page.fill("#findings", "家中一切正常")
+    page.click("#save-visit")  # with signal: sent through the outbox, then the visit's page
+    page.wait_for_url(re.compile(r".*/grid/visits/\d+/$"))
+    assert page.locator("#visit").inner_text().count("家中一切正常") == 1
+    check("visit")
     page.goto(start)
     page.click("nav a[href='/basedata/'], header a[href='/basedata/']")  # 1: the people of the grid
     check("residents")
