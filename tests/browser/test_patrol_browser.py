@@ -221,3 +221,31 @@ def test_the_demo_grid_workers_day_in_three_taps_at_360(live_server, new_page):
     page.click("a[href*='tab=houses']")  # 2: the houses
     check("houses")
     assert "tab=houses" in page.url
+
+
+def test_items_wait_for_a_refused_start_and_go_with_it(live_server, live_tree, live_people, new_page):
+    """A start the server refuses (a patrol already under way, 409) stays in the outbox marked
+    with the reason; what was queued after it waits, neither sent nor refused; discarding the
+    start discards them too."""
+    from jiewang.patrols.models import Patrol
+    from jiewang.patrols.testing import start
+
+    worker = live_people.grid_worker
+    running = start(worker, live_tree.g1)
+    page = new_page(PHONE_360)
+    login(page, live_server.url, worker, next_url="/grid/")
+    page.goto(live_server.url + "/grid/")
+    page.wait_for_function("window.JWGrid !== undefined")
+    result = page.evaluate("""(grid) => JWQueue.addPost('s-1', '/api/patrols', {grid_id: grid, client_id: 's-1'}, 'start',
+                                                      null, false, {ref: true})
+        .then(() => JWQueue.addPost('e-1', '/api/patrols/{id}/end', {}, 'end', null, false, {after: 's-1'}))
+        .then(() => JWQueue.flush())
+        .then((r) => JWQueue.list().then((items) => ({r, items: items.map((i) => [i.key, i.url, i.error])})))""",
+                           live_tree.g1.pk)
+    assert (result["r"]["refused"], result["r"]["waiting"], result["r"]["sent"]) == (1, 1, [])
+    (k1, u1, e1), (k2, u2, e2) = result["items"]
+    assert (k1, u1, k2, u2, e2) == ("s-1", "/api/patrols", "e-1", "/api/patrols/{id}/end", "")
+    assert e1  # the server's reason, shown in the outbox list
+    assert Patrol.objects.filter(worker=worker).count() == 1
+    assert Patrol.objects.get(pk=running.pk).status == "ongoing"  # the end never went to another patrol
+    assert page.evaluate("JWQueue.remove('s-1').then(() => JWQueue.list()).then((items) => items.length)") == 0
