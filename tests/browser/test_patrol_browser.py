@@ -236,6 +236,7 @@ def test_items_wait_for_a_refused_start_and_go_with_it(live_server, live_tree, l
     login(page, live_server.url, worker, next_url="/grid/")
     page.goto(live_server.url + "/grid/")
     page.wait_for_function("window.JWGrid !== undefined")
+    page.wait_for_load_state("networkidle")  # the page's own first flush is over
     result = page.evaluate("""(grid) => JWQueue.addPost('s-1', '/api/patrols', {grid_id: grid, client_id: 's-1'}, 'start',
                                                       null, false, {ref: true})
         .then(() => JWQueue.addPost('e-1', '/api/patrols/{id}/end', {}, 'end', null, false, {after: 's-1'}))
@@ -249,3 +250,4 @@ def test_items_wait_for_a_refused_start_and_go_with_it(live_server, live_tree, l
     assert Patrol.objects.filter(worker=worker).count() == 1
     assert Patrol.objects.get(pk=running.pk).status == "ongoing"  # the end never went to another patrol
     assert page.evaluate("JWQueue.remove('s-1').then(() => JWQueue.list()).then((items) => items.length)") == 0
+    page.wait_for_load_state("networkidle")
