@@ -26,7 +26,8 @@ class PatrolAdmin(ReadOnlyModelAdmin):
 
 @admin.register(CheckIn)
 class CheckInAdmin(ReadOnlyModelAdmin):
-    list_display = ("patrol", "at", "outside", "note")
+    list_display = ("patrol", "at", "building", "outside", "note")
+    list_select_related = ("building",)
     list_filter = ("outside",)
     exclude = ("client_id", "photo_sha256", "created_at")
 

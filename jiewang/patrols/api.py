@@ -15,7 +15,7 @@ from jiewang.core.schema_types import DbId, Moment
 from . import selectors
 from .choices import PatrolStatus
 from .coverage import coverage_report, overdue_key_persons
-from .schemas import (BatchIn, BatchOut, CheckInOut, CoverageOut, EndIn, OverdueOut, PatrolOut, RuleIn, RuleOut,
+from .schemas import (BatchIn, BatchOut, BuildingOut, CheckInOut, CoverageOut, EndIn, OverdueOut, PatrolOut, RuleIn, RuleOut,
                       RuleUpdateIn, StartIn, TrackOut, VisitEventIn, VisitEventOut, VisitIn, VisitOut, checkin_out,
                       patrol_out, rule_out, visit_out)
 from .services import patrols as patrol_svc
@@ -73,8 +73,21 @@ def patrols(request, q: Query[PatrolQuery]):
 @router.post("", response={200: PatrolOut, 201: PatrolOut}, summary="Start a patrol of one of your grids")
 def patrol_start(request, payload: StartIn):
     patrol, created = patrol_svc.patrol_start(actor=request.user, grid=_area(request.user, payload.grid_id),
-                                              client_id=payload.client_id)
+                                              client_id=payload.client_id, at=payload.started_at)
     return Status(201 if created else 200, patrol_out(selectors.patrol_get(user=request.user, patrol_id=patrol.pk)))
+
+
+class BuildingQuery(Schema):
+    grid_id: DbId | None = None
+
+
+@router.get("/buildings", response=list[BuildingOut],
+            summary="楼栋: the buildings a grid worker may check in at (their own grids only)")
+def buildings(request, q: Query[BuildingQuery]):
+    """The buildings of the grids the user works as a grid worker, for the check-in form (the
+    phone keeps the list for use without signal). ``grid_id`` not one of theirs: 404
+    ``patrol.not_your_grid``."""
+    return selectors.patrol_buildings(user=request.user, grid_id=q.grid_id)
 
 
 @router.get("/{int:patrol_id}", response=PatrolOut, summary="One patrol")
@@ -104,7 +117,10 @@ def track(request, patrol_id: DbId):
              summary="打卡: a check-in with time, place and an optional photo (multipart; idempotent by client_id)")
 def checkin(request, patrol_id: DbId, client_id: str = Form(..., min_length=1, max_length=64), at: Moment = Form(...),
             lon: float = Form(..., ge=-180, le=180), lat: float = Form(..., ge=-90, le=90),
-            note: str = Form("", max_length=500), photo: UploadedFile | None = File(None)):
+            note: str = Form("", max_length=500), building_id: DbId | None = Form(None),
+            photo: UploadedFile | None = File(None)):
+    """``building_id``: the building checked (楼栋), one of the patrol's grid; another grid's:
+    422 ``patrol.building_not_in_grid``, nothing stored."""
     patrol = selectors.patrol_get(user=request.user, patrol_id=patrol_id)
     data = None
     if photo is not None:
@@ -113,7 +129,7 @@ def checkin(request, patrol_id: DbId, client_id: str = Form(..., min_length=1, m
             raise PayloadTooLarge("图片过大 / Image too large.", code="photo.too_large")
         data = photo.read()
     c, created = patrol_svc.checkin_add(actor=request.user, patrol=patrol, client_id=client_id, at=at, lon=lon,
-                                        lat=lat, note=note, photo=data)
+                                        lat=lat, note=note, photo=data, building_id=building_id)
     return Status(201 if created else 200, checkin_out(c))
 
 
@@ -187,7 +203,7 @@ class CoverageQuery(Schema):
             summary="巡查走访覆盖: patrol days, households visited, key persons overdue, per area and worker")
 def coverage(request, q: Query[CoverageQuery]):
     report = coverage_report(user=request.user, area=_area(request.user, q.area_id), month=q.month)
-    return {"month": report["month"].label, "area": report["area"].as_dict(),
+    return {"month": report["month"].label, "week": report["month"].week_label, "area": report["area"].as_dict(),
             "children": [c.as_dict() for c in report["children"]],
             "workers": [w.as_dict() for w in report["workers"]]}
 

@@ -1,7 +1,8 @@
-"""Coverage as an assessment input: the formula ``visit_coverage`` (走访覆盖率 = households visited
-in the period / households) registered in the assessment's formula registry for grids,
-communities, towns and grid workers (called from ``apps.ready``; the indicator row is shipped by
-migration ``0003``)."""
+"""Coverage as assessment inputs: the formulas ``visit_coverage`` (走访覆盖率 = households visited
+in the period / households) and ``building_coverage`` (楼栋巡查覆盖率 = buildings checked in at
+during a patrol in the period / buildings) registered in the assessment's formula registry for grids,
+communities, towns and grid workers (called from ``apps.ready``; the indicator rows are shipped by
+migrations ``0003`` and ``0005``)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,18 @@ def visit_coverage(ctx, population, excluded):
     return visit_coverage_counts(ctx.area_path, ctx.start, ctx.end, population)
 
 
+def building_coverage(ctx, population, excluded):
+    from .coverage import building_coverage_counts
+
+    return building_coverage_counts(ctx.area_path, ctx.start, ctx.end, population)
+
+
 def register() -> None:
     if "visit_coverage" not in formulas.FORMULAS:
         formulas.formula("visit_coverage", POPULATIONS,
                          "走访覆盖率: distinct households (houses in residential use) visited in the period / "
                          "households, from the visit logs (jiewang.patrols)")(visit_coverage)
+    if "building_coverage" not in formulas.FORMULAS:
+        formulas.formula("building_coverage", POPULATIONS,
+                         "楼栋巡查覆盖率: distinct buildings (楼栋 of base data) named by a patrol check-in made inside "
+                         "the grid in the period / buildings (jiewang.patrols)")(building_coverage)

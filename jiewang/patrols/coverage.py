@@ -9,6 +9,11 @@ grid, community, town and up. Definitions (docs/patrols.md):
   grid's active ``patrol`` rule asks up to the end of the month or today, whichever is first:
   working days / every (unit working day), weeks begun / every (week), 1 / every (month); no rule:
   nothing due. **Patrol rate** = min(days, due) / due.
+* **buildings checked** (楼栋巡查) — the "every building once a week" rule: of the grid's buildings
+  (楼栋 of base data), the distinct ones named by a check-in made inside the grid (not flagged
+  ``outside``) in the week, Monday to Sunday, of the last day counted (today in the current month;
+  cut at the month's end). **Building coverage** = buildings checked / buildings (``None``
+  without buildings). The assessment's ``building_coverage`` counts the same over its period.
 * **key persons overdue** — active key persons (active residents) whose last visit (or, never
   visited, the start of their membership) lies more than their ``visit_days`` before now.
 
@@ -31,13 +36,13 @@ from jiewang.accounts.models import RoleGrant
 from jiewang.areas.choices import GRID_LEVELS
 from jiewang.areas.models import Area
 from jiewang.basedata.choices import HouseUse
-from jiewang.basedata.models import House, KeyPerson
+from jiewang.basedata.models import Building, House, KeyPerson
 from jiewang.core import worktime
 from jiewang.core.errors import NotFound, ValidationFailed
 from jiewang.core.scope import user_grants
 
 from .choices import PatrolRuleKind, RuleUnit
-from .models import Patrol, PatrolRule, Visit
+from .models import CheckIn, Patrol, PatrolRule, Visit
 from .permissions import READERS, WORKERS
 
 # Houses that are households (户): lived in by their owners or by tenants.
@@ -54,6 +59,8 @@ class Figures:
     path: str = ""
     households: int = 0
     visited: int = 0
+    buildings: int = 0
+    buildings_checked: int = 0
     patrol_days: int = 0
     patrol_days_due: float = 0.0
     key_persons: int = 0
@@ -65,6 +72,10 @@ class Figures:
         return round(self.visited / self.households, 4) if self.households else None
 
     @property
+    def building_rate(self) -> float | None:
+        return round(self.buildings_checked / self.buildings, 4) if self.buildings else None
+
+    @property
     def patrol_rate(self) -> float | None:
         if not self.patrol_days_due:
             return None
@@ -73,6 +84,8 @@ class Figures:
     def add(self, other: Figures) -> None:
         self.households += other.households
         self.visited += other.visited
+        self.buildings += other.buildings
+        self.buildings_checked += other.buildings_checked
         self.patrol_days += other.patrol_days
         self.patrol_days_due += other.patrol_days_due
         self.key_persons += other.key_persons
@@ -80,7 +93,9 @@ class Figures:
 
     def as_dict(self) -> dict:
         return {"id": self.id, "name": self.name, "level": self.level, "households": self.households,
-                "visited": self.visited, "visit_rate": self.visit_rate, "patrol_days": self.patrol_days,
+                "visited": self.visited, "visit_rate": self.visit_rate, "buildings": self.buildings,
+                "buildings_checked": self.buildings_checked, "building_rate": self.building_rate,
+                "patrol_days": self.patrol_days,
                 "patrol_days_due": round(self.patrol_days_due, 2), "patrol_rate": self.patrol_rate,
                 "key_persons": self.key_persons, "overdue": self.overdue}
 
@@ -95,6 +110,19 @@ class Month:
     @property
     def label(self) -> str:
         return f"{self.first:%Y-%m}"
+
+    @property
+    def week(self) -> tuple[dt.datetime, dt.datetime]:
+        """The week buildings are counted in: Monday to Sunday of the last day counted, cut at the
+        month's end ([start, end))."""
+        monday = self.last - dt.timedelta(days=self.last.weekday())
+        start = dt.datetime.combine(monday, dt.time(), self.start.tzinfo)
+        return start, min(start + dt.timedelta(days=7), self.end)
+
+    @property
+    def week_label(self) -> str:
+        start, end = self.week
+        return f"{start.date():%Y-%m-%d}/{(end - dt.timedelta(days=1)).date():%Y-%m-%d}"
 
 
 def month_of(label: str | None = None, today: dt.date | None = None) -> Month:
@@ -146,6 +174,13 @@ def _grid_figures(under: str, month: Month, now: dt.datetime) -> dict[int, Figur
                    .values_list("grid_id").annotate(n=Count("day", distinct=True)).order_by()):
         if gid in grids:
             grids[gid].patrol_days = n
+    for gid, n in (Building.objects.filter(area_path__startswith=under).values_list("grid_id")
+                   .annotate(n=Count("id")).order_by()):
+        if gid in grids:
+            grids[gid].buildings = n
+    for gid, n in _buildings_checked(under, *month.week):
+        if gid in grids:
+            grids[gid].buildings_checked = n
     due_cache: dict[tuple, float] = {}
     for gid, every, unit in (PatrolRule.objects.filter(area_path__startswith=under, kind=PatrolRuleKind.PATROL,
                                                        is_active=True).values_list("grid_id", "every", "unit")):
@@ -157,6 +192,14 @@ def _grid_figures(under: str, month: Month, now: dt.datetime) -> dict[int, Figur
         if gid in grids:
             grids[gid].key_persons, grids[gid].overdue = total, late
     return grids
+
+
+def _buildings_checked(under: str, start: dt.datetime, end: dt.datetime, by=("building__grid_id",), **filters):
+    """(*``by``, distinct buildings checked in) for the check-ins made inside the grid (not
+    flagged ``outside``) in [start, end) at buildings under the path."""
+    return (CheckIn.objects.filter(building__area_path__startswith=under, outside=False, at__gte=start, at__lt=end,
+                                   **filters)
+            .values_list(*by).annotate(n=Count("building_id", distinct=True)).order_by())
 
 
 def _key_persons(under: str, now: dt.datetime) -> list[tuple[int, int, int]]:
@@ -249,6 +292,7 @@ def worker_figures(area: Area, month: Month, grids: dict[int, Figures]) -> list[
         if gid in grids and gid not in f.grids:
             f.grids.append(gid)
             f.households += grids[gid].households
+            f.buildings += grids[gid].buildings
             f.key_persons += grids[gid].key_persons
             f.overdue += grids[gid].overdue
             f.patrol_days_due = max(f.patrol_days_due, grids[gid].patrol_days_due)
@@ -263,6 +307,10 @@ def worker_figures(area: Area, month: Month, grids: dict[int, Figures]) -> list[
                                          day__gte=month.first, day__lte=month.last)
                    .values_list("worker_id").annotate(n=Count("day", distinct=True)).order_by()):
         people[uid].patrol_days = n
+    for uid, gid, n in _buildings_checked(area.path, *month.week, ("patrol__worker_id", "building__grid_id"),
+                                          patrol__worker_id__in=list(people)):
+        if gid in people[uid].grids:  # their own grids' buildings only
+            people[uid].buildings_checked += n
     return sorted(people.values(), key=lambda f: f.name)
 
 
@@ -274,16 +322,46 @@ def visit_coverage_counts(area_path: str, start: dt.datetime, end: dt.datetime, 
     """{member: (visited, households)} for the assessment (see :mod:`jiewang.patrols.assessment`)."""
     m = _month(start, end)
     grids = _grid_figures(area_path, m, end)
-    out: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     if population == "grid_worker":
         area = Area.objects.filter(path=area_path).first()
         if area is None:
             return {}
-        for f in worker_figures(area, m, grids):
-            out[f.id] = [float(f.visited), float(f.households)]
-        return {k: tuple(v) for k, v in out.items()}
+        return {f.id: (float(f.visited), float(f.households)) for f in worker_figures(area, m, grids)}
+    return _by_population(grids.values(), population, "visited", "households")
+
+
+def building_coverage_counts(area_path: str, start: dt.datetime, end: dt.datetime, population: str) -> dict:
+    """{member: (buildings checked in the period, buildings)} for the assessment: the distinct
+    buildings named by a check-in inside the grid in [start, end) over the buildings."""
+    grids: dict[int, Figures] = {pk: Figures(pk, "", 0, path) for pk, path in Area.objects.filter(
+        path__startswith=area_path, level__in=list(GRID_LEVELS), valid_to__isnull=True).values_list("pk", "path")}
+    for gid, n in (Building.objects.filter(area_path__startswith=area_path).values_list("grid_id")
+                   .annotate(n=Count("id")).order_by()):
+        if gid in grids:
+            grids[gid].buildings = n
+    for gid, n in _buildings_checked(area_path, start, end):
+        if gid in grids:
+            grids[gid].buildings_checked = n
+    if population != "grid_worker":
+        return _by_population(grids.values(), population, "buildings_checked", "buildings")
+    mine: dict[int, set[int]] = defaultdict(set)
+    for uid, gid in (RoleGrant.objects.active().filter(role=Role.GRID_WORKER, area__path__startswith=area_path)
+                     .values_list("user_id", "area_id")):
+        if gid in grids:
+            mine[uid].add(gid)
+    out = {uid: [0.0, float(sum(grids[g].buildings for g in gs))] for uid, gs in mine.items()}
+    for uid, gid, n in _buildings_checked(area_path, start, end, ("patrol__worker_id", "building__grid_id"),
+                                          patrol__worker_id__in=list(mine)):
+        if gid in mine[uid]:
+            out[uid][0] += n
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _by_population(grids, population: str, numerator: str, denominator: str) -> dict:
+    """Grid figures added up per member of the population (grid, community, town)."""
+    out: dict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])
     level = {"grid": None, "community": 4, "town": 3}[population]
-    for g in grids.values():
+    for g in grids:
         if level is None:
             key = g.id
         else:
@@ -291,8 +369,8 @@ def visit_coverage_counts(area_path: str, start: dt.datetime, end: dt.datetime, 
             if len(ids) < level:
                 continue
             key = ids[level - 1]
-        out[key][0] += g.visited
-        out[key][1] += g.households
+        out[key][0] += getattr(g, numerator)
+        out[key][1] += getattr(g, denominator)
     return {k: tuple(v) for k, v in out.items()}
 
 

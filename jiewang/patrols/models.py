@@ -138,6 +138,10 @@ class CheckIn(models.Model):
     lon = models.FloatField(_("longitude"))
     lat = models.FloatField(_("latitude"))
     note = models.CharField(_("note"), max_length=500, blank=True, default="")
+    # The building (楼栋) checked: one of the patrol's grid (services.patrols.checkin_add); counted
+    # by the "every building once a week" rule in coverage.
+    building = models.ForeignKey("basedata.Building", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", verbose_name=_("building"))
     outside = models.BooleanField(_("outside the grid"), default=False)
     outside_m = models.FloatField(_("distance outside (m)"), null=True, blank=True)
     photo = models.FileField(upload_to="patrols/%Y/%m/", blank=True, default="")
@@ -148,6 +152,7 @@ class CheckIn(models.Model):
         verbose_name = _("check-in")
         verbose_name_plural = _("check-ins")
         ordering = ["patrol", "at"]
+        indexes = [models.Index(fields=["building", "at"])]
         constraints = [models.UniqueConstraint(fields=["patrol", "client_id"], name="checkin_unique_client_id")]
 
     def __str__(self):

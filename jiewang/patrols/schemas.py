@@ -52,6 +52,8 @@ def rule_out(r) -> dict:
 class StartIn(Schema):
     grid_id: DbId
     client_id: str = Field("", max_length=64, description="the phone's id of this patrol: a retry returns it")
+    started_at: Moment | None = Field(None, description="when the worker started it (queued without signal; "
+                                                        "within the last 7 days); default now")
 
 
 class EndIn(Schema):
@@ -109,13 +111,23 @@ class CheckInOut(Schema):
     lon: float
     lat: float
     note: str
+    building_id: int | None
     outside: bool
     outside_m: float | None
     photo_url: str | None
 
 
+class BuildingOut(Schema):
+    id: int
+    grid_id: int
+    name: str = Field(..., description="road, number and building name: 学府路12号3栋")
+    lon: float | None
+    lat: float | None
+
+
 def checkin_out(c) -> dict:
     return {"id": c.pk, "client_id": c.client_id, "at": c.at, "lon": c.lon, "lat": c.lat, "note": c.note,
+            "building_id": c.building_id,
             "outside": c.outside, "outside_m": c.outside_m, "photo_url": c.photo.url if c.photo else None}
 
 
@@ -186,6 +198,9 @@ class FiguresOut(Schema):
     households: int
     visited: int
     visit_rate: float | None
+    buildings: int = Field(..., description="buildings (楼栋) of base data")
+    buildings_checked: int = Field(..., description="of those, checked in (inside the grid) in the week")
+    building_rate: float | None = Field(..., description="buildings_checked / buildings")
     patrol_days: int
     patrol_days_due: float
     patrol_rate: float | None
@@ -195,6 +210,7 @@ class FiguresOut(Schema):
 
 class CoverageOut(Schema):
     month: str
+    week: str = Field(..., description="the week the buildings are counted in: YYYY-MM-DD/YYYY-MM-DD")
     area: FiguresOut
     children: list[FiguresOut]
     workers: list[FiguresOut]

@@ -3,6 +3,9 @@ not exist (404)."""
 
 from __future__ import annotations
 
+from django.db.models import Q
+
+from jiewang.areas.models import Area
 from jiewang.core.errors import NotFound
 from jiewang.core.scope import Action, restrict
 
@@ -68,7 +71,36 @@ def track(patrol: Patrol, limit: int = 20000) -> list[tuple]:
 
 
 def checkins(patrol: Patrol) -> list[CheckIn]:
-    return list(CheckIn.objects.filter(patrol_id=patrol.pk).order_by("at", "id"))
+    return list(CheckIn.objects.filter(patrol_id=patrol.pk).select_related("building").order_by("at", "id"))
+
+
+def patrol_buildings(*, user, grid_id: int | None = None) -> list[dict]:
+    """The buildings (楼栋) a grid worker may check in at: those of the grids they hold a grid-worker
+    grant on (``grid_id``: one of them; another grid: ``patrol.not_your_grid``, 404). Anyone
+    else: none."""
+    from jiewang.areas.choices import GRID_LEVELS
+    from jiewang.basedata.models import Building
+
+    from .services.common import worker_grid_paths
+
+    paths = worker_grid_paths(user)
+    if not paths:
+        if grid_id is not None:
+            raise NotFound("您不是该网格的网格员 / Not one of your grids.", code="patrol.not_your_grid")
+        return []
+    where = Q(pk__in=[])
+    for p in paths:
+        where |= Q(area_path__startswith=p)
+    qs = Building.objects.filter(where, grid__level__in=list(GRID_LEVELS))
+    if grid_id is not None:
+        qs = qs.filter(grid_id=grid_id)
+        if not any(a.startswith(p) for a in Area.objects.filter(pk=grid_id).values_list("path", flat=True)
+                   for p in paths):
+            raise NotFound("您不是该网格的网格员 / Not one of your grids.", code="patrol.not_your_grid")
+    rows = qs.order_by("grid_id", "road", "number", "name", "id").values_list(
+        "pk", "grid_id", "road", "number", "name", "lon", "lat")[:5000]
+    return [{"id": pk, "grid_id": gid, "name": f"{road}{number}{name}", "lon": lon, "lat": lat}
+            for pk, gid, road, number, name, lon, lat in rows]
 
 
 def visit_list(*, user, grid_id: int | None = None, house_id: int | None = None, key_person_id: int | None = None):

@@ -48,7 +48,7 @@ def second_grid_worker(tree):
 
 
 def patrols_world(tree, people, loop) -> dict:
-    """A rule, a patrol (with a batch and a check-in) and a visit of the grid worker in
+    """A rule, a patrol (with a batch and a check-in at a building) and a visit of the grid worker in
     甲社区第1网格 (a house of its own), for the permission matrix and the API fuzz run."""
     import datetime as dt
 
@@ -65,8 +65,9 @@ def patrols_world(tree, people, loop) -> dict:
     patrol.started_at = timezone.now() - dt.timedelta(minutes=30)
     patrol.save(update_fields=["started_at"])
     track_batch_add(actor=people.grid_worker, patrol=patrol, client_id="fuzz-1", points=[point(INSIDE)])
-    checkin_add(actor=people.grid_worker, patrol=patrol, client_id="fuzz-c1", at=timezone.now(), lon=INSIDE[0],
-                lat=INSIDE[1])
     house = house_at(tree.g1, road="巡查路", number="1号", room="909")
+    checkin_add(actor=people.grid_worker, patrol=patrol, client_id="fuzz-c1", at=timezone.now(), lon=INSIDE[0],
+                lat=INSIDE[1], building_id=house.address.building_id)
     visit, _ = visit_record(actor=people.grid_worker, house=house, findings="路灯不亮", lon=INSIDE[0], lat=INSIDE[1])
-    return {"rule_id": rule.pk, "patrol_id": patrol.pk, "visit_id": visit.pk, "house_id_patrols": house.pk}
+    return {"rule_id": rule.pk, "patrol_id": patrol.pk, "visit_id": visit.pk, "house_id_patrols": house.pk,
+            "building_id_patrols": house.address.building_id}

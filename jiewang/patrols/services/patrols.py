@@ -99,10 +99,25 @@ def _photo(data: bytes) -> tuple[str, str]:
     return ext, hashlib.sha256(data).hexdigest()
 
 
+def checkin_building(patrol: Patrol, building_id: int | None):
+    """The building a check-in names: one of the patrol's grid (another grid's, or none such:
+    ``patrol.building_not_in_grid``, the same answer, so nothing is told about other grids)."""
+    from jiewang.basedata.models import Building
+
+    if building_id is None:
+        return None
+    building = Building.objects.filter(pk=building_id, grid_id=patrol.grid_id).first()
+    if building is None:
+        raise ValidationFailed("该楼栋不在本次巡查的网格内 / The building is not in the patrol's grid.",
+                               code="patrol.building_not_in_grid", fields={"building_id": "a building of the grid"})
+    return building
+
+
 def checkin_add(*, actor, patrol: Patrol, client_id: str, at: dt.datetime, lon: float, lat: float,
-                note: str = "", photo: bytes | None = None) -> tuple[CheckIn, bool]:
-    """A check-in (打卡) of the patrol at a time and place, with an optional photo. Returns
-    ``(checkin, created)``; the same ``client_id`` again returns the first one."""
+                note: str = "", photo: bytes | None = None, building_id: int | None = None) -> tuple[CheckIn, bool]:
+    """A check-in (打卡) of the patrol at a time and place, with an optional photo and building (one
+    of the patrol's grid). Returns ``(checkin, created)``; the same ``client_id`` again returns the
+    first one."""
     ensure_own(actor, patrol, "巡查")
     client_id = (client_id or "").strip()[:64]
     if not client_id:
@@ -112,6 +127,7 @@ def checkin_add(*, actor, patrol: Patrol, client_id: str, at: dt.datetime, lon: 
     if existing is not None:
         return existing, False
     check_point(lon, lat)
+    building = checkin_building(patrol, building_id)
     now = timezone.now()
     lo, hi = time_window(patrol, now)
     if timezone.is_naive(at) or not lo <= at <= hi:
@@ -120,6 +136,7 @@ def checkin_add(*, actor, patrol: Patrol, client_id: str, at: dt.datetime, lon: 
     fence = geofence.fence_of_area(patrol.grid)
     outside = bool(fence.outside([lon], [lat])[0])
     checkin = CheckIn(patrol=patrol, client_id=client_id, at=at, lon=lon, lat=lat, note=(note or "")[:500],
+                      building=building,
                       outside=outside, outside_m=round(float(fence.distance_m([lon], [lat])[0]), 1) if outside else None)
     if photo is not None:
         ext, digest = _photo(photo)
@@ -129,7 +146,8 @@ def checkin_add(*, actor, patrol: Patrol, client_id: str, at: dt.datetime, lon: 
         with transaction.atomic():
             checkin.save()
             audit_record(actor=actor, action="patrol.checkin", obj=checkin,
-                         data={"patrol": patrol.pk, "outside": outside, "photo": bool(photo)})
+                         data={"patrol": patrol.pk, "outside": outside, "photo": bool(photo),
+                               "building": building.pk if building else None})
     except IntegrityError:
         return CheckIn.objects.get(patrol=patrol, client_id=client_id), False
     return checkin, True

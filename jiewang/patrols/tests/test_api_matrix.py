@@ -19,7 +19,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _checkin(t, w):
-    return {"client_id": str(uuid.uuid4()), "at": timezone.now().isoformat(), "lon": INSIDE[0], "lat": INSIDE[1]}
+    return {"client_id": str(uuid.uuid4()), "at": timezone.now().isoformat(), "lon": INSIDE[0], "lat": INSIDE[1],
+            "building_id": w["building_id_patrols"]}
 
 
 # (method, template, role in scope, body or None, multipart)
@@ -30,6 +31,7 @@ CASES = [
     ("PUT", "/api/patrols/rules/{rule_id}", "community_staff", lambda t, w: {"expected_version": 1, "every": 2}, False),
     ("GET", "/api/patrols", "grid_worker", None, False),
     ("POST", "/api/patrols", "grid_worker2", lambda t, w: {"grid_id": t.g1.id}, False),
+    ("GET", "/api/patrols/buildings", "grid_worker", None, False),
     ("GET", "/api/patrols/{patrol_id}", "community_staff", None, False),
     ("POST", "/api/patrols/{patrol_id}/points", "grid_worker",
      lambda t, w: {"batch_id": str(uuid.uuid4()), "points": [point(INSIDE)]}, False),

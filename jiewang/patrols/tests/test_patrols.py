@@ -246,3 +246,26 @@ def test_points_written_by_executemany_equal_what_the_orm_writes(tree, people):
         "recorded_at", "lon", "lat", "accuracy_m", "outside", "batch_id"))
     assert rows[:2] == rows[2:]
     assert rows[0]["recorded_at"] == dt.datetime.fromtimestamp(ms / 1000, dt.UTC)
+
+
+def test_a_start_queued_without_signal_keeps_the_phones_time_and_is_stored_once(tree, people, client_for):
+    """The outbox sends a start made offline later, perhaps twice (an answer lost): one patrol,
+    started when the worker tapped; its replay after the patrol ended is the same patrol."""
+    c = client_for(people.grid_worker)
+    tapped = (timezone.now() - dt.timedelta(minutes=40)).replace(microsecond=0)
+    body = {"grid_id": tree.g1.id, "client_id": "offline-1", "started_at": tapped.isoformat()}
+    r = post(c, "/api/patrols", body)
+    assert r.status_code == 201, r.content
+    p = Patrol.objects.get(pk=r.json()["id"])
+    assert (p.started_at, p.day, p.client_id) == (tapped, timezone.localdate(tapped), "offline-1")
+    # a point recorded just after the tap, sent with the start: inside the patrol's time
+    assert post(c, f"/api/patrols/{p.pk}/points", batch(point(INSIDE, 39 * 60))).status_code == 201
+    assert post(c, f"/api/patrols/{p.pk}/end", {}).status_code == 200
+    r = post(c, "/api/patrols", body)  # the same start again, after the end
+    assert (r.status_code, r.json()["id"], r.json()["status"]) == (200, p.pk, "ended")
+    assert Patrol.objects.filter(worker=people.grid_worker).count() == 1
+    audits = AuditEntry.objects.count()
+    long_ago = {**body, "client_id": "offline-2", "started_at": (timezone.now() - dt.timedelta(days=8)).isoformat()}
+    r = post(c, "/api/patrols", long_ago)
+    assert (r.status_code, r.json()["code"]) == (422, "patrol.bad_time")
+    assert Patrol.objects.filter(worker=people.grid_worker).count() == 1 and AuditEntry.objects.count() == audits

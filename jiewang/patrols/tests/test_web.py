@@ -68,3 +68,29 @@ def test_coverage_page_for_the_community(tree, people, client_for, home):
     assert client_for(people.community_staff).get(f"/patrols/coverage/?area={tree.t1.pk}").status_code == 404
     r = client_for(people.town_leader).get("/patrols/coverage/")  # default: the leader's town
     assert r.status_code == 200 and "一街道" in r.content.decode()
+
+
+def test_the_patrol_screen_works_without_signal(tree, people, client_for, home):
+    """Before a patrol: the screen carries what an offline start needs — the url templates, the
+    worker's grids and the buildings of their own grids only (not another grid's)."""
+    import json
+    import re
+    import uuid
+
+    from jiewang.basedata.services.places import address_create
+
+    address_create(actor=None, grid=tree.g3, road="清风路", number="1号")  # another community's grid
+    c = client_for(people.grid_worker)
+    page = c.get("/grid/patrol/").content.decode()
+
+    def data(name):
+        return json.loads(re.search(rf'<script id="{name}" type="application/json">(.*?)</script>', page, re.S)[1])
+
+    cfg = data("patrol-config")
+    assert (cfg["patrol"], cfg["start_url"], cfg["points_url"]) == (None, "/api/patrols", "/api/patrols/{id}/points")
+    assert data("patrol-grids") == {str(tree.g1.pk): tree.g1.name}
+    assert [(b["name"], b["grid_id"]) for b in data("patrol-buildings")] == [("学府路12号3栋", tree.g1.pk)]
+    assert 'id="patrol" aria-labelledby="h-patrol" hidden' in page  # shown by patrol.js once started
+    visit_form = c.get(f"/grid/visits/new/?house={home[0].pk}").content.decode()
+    client_id = re.search(r'name="client_id" value="([^"]+)"', visit_form)[1]
+    assert uuid.UUID(client_id) and 'data-api="/api/patrols/visits"' in visit_form

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 # Static files the app shell needs without signal (precached by the service worker).
-SHELL_STATIC = ["web/site.css", "web/portal.css", "web/grid.js", "web/offline-queue.js",
+SHELL_STATIC = ["web/site.css", "web/portal.css", "web/grid.js", "web/offline-queue.js", "web/patrol.js",
                 "web/icons/icon-192.png", "web/icons/icon-512.png",
                 # The location screen's map; optional (the form works without it), so precached
                 # only where the front-end libraries are installed (see shell_static()).
@@ -32,8 +32,10 @@ def shell_static() -> list[str]:
     """SHELL_STATIC less the vendor files that are not installed: one missing URL would make the
     service worker's whole precache fail."""
     return [n for n in SHELL_STATIC if not n.startswith("vendor/") or finders.find(n)]
-# Pages kept for use without signal (cached when fetched while signed in; network first).
-SHELL_PAGES = ["web:grid-report", "web:grid", "web:grid-offline"]
+# Pages kept for use without signal (cached when fetched while signed in; network first). The
+# patrol screen is among them so that a patrol can be started without signal; the visits due so
+# that the worker finds their list (the visit form itself, one per house, is not kept).
+SHELL_PAGES = ["web:grid-report", "web:grid", "web:grid-offline", "web:grid-patrol", "web:grid-visits"]
 _version_cache: dict[str, str] = {}
 
 

@@ -13,6 +13,7 @@ through its services.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -69,7 +70,11 @@ def today_card(user) -> dict:
     overdue = []
     for g in grids[:3]:
         overdue += overdue_key_persons(user=user, area=g, limit=20)
-    return {"patrol_today": {"ongoing": ongoing, "done": done_today, "grids": grids},
+    since = ""
+    if ongoing is not None:  # a patrol left under way since another day shows its date
+        local = timezone.localtime(ongoing.started_at)
+        since = local.strftime("%H:%M" if local.date() == today else "%m-%d %H:%M")
+    return {"patrol_today": {"ongoing": ongoing, "since": since, "done": done_today, "grids": grids},
             "visits_due": sorted(overdue, key=lambda r: r["due_at"])[:5], "visits_due_count": len(overdue)}
 
 
@@ -91,17 +96,30 @@ def patrol(request):
             messages.error(request, exc.text)
         return redirect("web:grid-patrol")
     ongoing = selectors.ongoing_patrol(user=user)
-    ctx = {"grids": _my_grids(user), "patrol": ongoing, "recent": list(
+    grids = _my_grids(user)
+    ctx = {"grids": grids, "patrol": ongoing, "track": [], "checkins": [], "recent": list(
         selectors.patrol_list(user=user, worker_id=user.pk).filter(status="ended")[:5])}
+    # The screen works without signal (static/web/patrol.js): a patrol started offline is queued
+    # in the outbox and its track, check-ins and end wait for its id ("{id}" in their urls).
+    config = {"patrol": None, "client_id": "", "grid": None, "start_url": "/api/patrols",
+              "points_url": "/api/patrols/{id}/points", "checkin_url": "/api/patrols/{id}/checkins",
+              "end_url": "/api/patrols/{id}/end", "buildings_url": "/api/patrols/buildings",
+              "done_url": reverse("web:grid"), "batch_points": 20, "batch_seconds": 15,
+              "rendered_at": int(timezone.now().timestamp() * 1000)}
     if ongoing is not None:
-        ctx["outline"] = {"type": "Feature", "properties": {"name": ongoing.grid.name},
-                          "geometry": ongoing.grid.geometry} if ongoing.grid.geometry else None
+        config.update({"patrol": ongoing.pk, "client_id": ongoing.client_id, "grid": ongoing.grid_id,
+                       "points_url": f"/api/patrols/{ongoing.pk}/points",
+                       "checkin_url": f"/api/patrols/{ongoing.pk}/checkins",
+                       "end_url": f"/api/patrols/{ongoing.pk}/end"})
         ctx["track"] = selectors.track(ongoing, limit=5000)
         ctx["checkins"] = selectors.checkins(ongoing)
-        ctx["config"] = {"patrol": ongoing.pk, "points_url": f"/api/patrols/{ongoing.pk}/points",
-                         "checkin_url": f"/api/patrols/{ongoing.pk}/checkins",
-                         "end_url": f"/api/patrols/{ongoing.pk}/end", "done_url": reverse("web:grid"),
-                         "batch_points": 20, "batch_seconds": 15}
+    shown = [ongoing.grid] if ongoing is not None else grids
+    ctx["outlines"] = {g.pk: {"type": "Feature", "properties": {"name": g.name}, "geometry": g.geometry}
+                       for g in shown if g.geometry}
+    ctx["grid_names"] = {g.pk: g.name for g in shown}
+    ctx["buildings"] = selectors.patrol_buildings(user=user)  # refreshed from the API when online
+    ctx["config"] = config
+    ctx["client_id"] = str(uuid.uuid4())
     return render(request, "web/patrols/patrol.html", ctx)
 
 
@@ -171,7 +189,7 @@ def visit_new(request):
     target = kp.resident.house if kp else house
     return render(request, "web/patrols/visit_form.html", {
         "kp": kp, "house": target, "error": error, "values": request.POST if request.method == "POST" else {},
-        "client_id": src.get("client_id") or timezone.now().strftime("%Y%m%d%H%M%S%f")})
+        "client_id": src.get("client_id") or str(uuid.uuid4())})
 
 
 @login_required
@@ -249,4 +267,5 @@ def coverage(request):
         except NotFound:
             up = None
     return render(request, "web/patrols/coverage.html", {
-        "area": area, "report": report, "overdue": overdue, "months": months, "up": up})
+        "area": area, "report": report, "overdue": overdue, "months": months, "up": up,
+        "week": report["month"].week_label.replace("/", " – ")})

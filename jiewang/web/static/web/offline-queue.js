@@ -22,31 +22,44 @@
      there is one, or `form` is set) in the same order and under the same rules; 200/201 removes the item. Their
      endpoint must be idempotent by an id inside the payload (a patrol's track batches carry
      batch_id, its check-ins client_id: see jiewang/patrols). A report may name its own `url`
-     (a visit's event: /api/patrols/visits/{id}/event), answered like POST /api/events. */
+     (a visit's event: /api/patrols/visits/{id}/event), answered like POST /api/events;
+   - an item may depend on an earlier one that creates the row it writes to (a patrol started
+     without signal, then its track, check-ins and end): the earlier item is added with
+     {ref: true}, the later ones with {after: <its key>} and a url holding "{id}". When the earlier
+     item is answered, the `id` of its answer is kept in the "refs" store and written into the url of
+     the items waiting for it; until then they wait (neither sent nor refused). Discarding the
+     earlier item discards the items waiting for it. */
 (function (g) {
   "use strict";
-  var DB_NAME = "jiewang-outbox", STORE = "reports", LOCK = "jiewang-outbox";
+  var DB_NAME = "jiewang-outbox", STORE = "reports", REFS = "refs", LOCK = "jiewang-outbox";
+  var REF_DAYS = 14;  // ids of rows created from the outbox are kept this long
   var API = "/api/events";
   var dbPromise = null;
 
   function openDb() {
     if (dbPromise) return dbPromise;
     dbPromise = new Promise(function (resolve, reject) {
-      var req = g.indexedDB.open(DB_NAME, 1);
+      var req = g.indexedDB.open(DB_NAME, 2);
       req.onupgradeneeded = function () {
         var db = req.result;
         if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, {keyPath: "key"});
+        if (!db.objectStoreNames.contains(REFS)) db.createObjectStore(REFS, {keyPath: "key"});
       };
-      req.onsuccess = function () { resolve(req.result); };
+      req.onsuccess = function () {
+        var db = req.result;
+        // a newer page or worker upgrading the database: let it (the next call opens it again)
+        db.onversionchange = function () { db.close(); dbPromise = null; };
+        resolve(db);
+      };
       req.onerror = function () { dbPromise = null; reject(req.error); };
     });
     return dbPromise;
   }
 
-  function tx(mode, fn) {
+  function tx(mode, fn, storeName) {
     return openDb().then(function (db) {
       return new Promise(function (resolve, reject) {
-        var t = db.transaction(STORE, mode), store = t.objectStore(STORE), out;
+        var t = db.transaction(storeName || STORE, mode), store = t.objectStore(storeName || STORE), out;
         var r = fn(store);
         if (r) r.onsuccess = function () { out = r.result; };
         t.oncomplete = function () { resolve(out); };
@@ -72,8 +85,33 @@
   }
   function count() { return tx("readonly", function (s) { return s.count(); }); }
   function put(item) { return tx("readwrite", function (s) { return s.put(item); }); }
-  function remove(key) { return tx("readwrite", function (s) { return s.delete(key); }); }
+  function removeOne(key) { return tx("readwrite", function (s) { return s.delete(key); }); }
   function get(key) { return tx("readonly", function (s) { return s.get(key); }); }
+  /* Remove an item, and the items waiting for it (they could never be sent). */
+  function remove(key) {
+    return list().then(function (items) {
+      var keys = [key];
+      items.forEach(function (it) { if (it.after === key) keys.push(it.key); });
+      return keys.reduce(function (p, k) { return p.then(function () { return removeOne(k); }); }, Promise.resolve());
+    });
+  }
+  function refOf(key) {
+    return tx("readonly", function (s) { return s.get(key); }, REFS).then(function (r) { return r ? r.id : null; });
+  }
+  function allRefs() {
+    return tx("readonly", function (s) { return s.getAll(); }, REFS).then(function (rows) {
+      var out = {}, old = Date.now() - REF_DAYS * 86400000;
+      (rows || []).forEach(function (r) { if (r.at >= old) out[r.key] = r.id; });
+      return out;
+    });
+  }
+  function keepRef(key, id) {
+    return tx("readwrite", function (s) { return s.put({key: key, id: id, at: Date.now()}); }, REFS);
+  }
+  function resolveUrl(item, id) {
+    item.url = item.url.split("{id}").join(String(id));
+    item.after = "";
+  }
 
   /* Queue one report. `payload` is the JSON body of POST /api/events without the key; `url`
      another endpoint answering like it (optional). */
@@ -87,12 +125,16 @@
     });
   }
 
-  /* Queue any other idempotent POST (see the protocol above). */
-  function addPost(key, url, payload, label, photo, asForm) {
-    return get(key).then(function (existing) {
-      if (existing) return existing;
+  /* Queue any other idempotent POST (see the protocol above). `opts`: {ref: true} (its answer's id
+     is kept for the items after it), {after: key} (the url's "{id}" is that item's id). */
+  function addPost(key, url, payload, label, photo, asForm, opts) {
+    opts = opts || {};
+    return Promise.all([get(key), opts.after ? refOf(opts.after) : null]).then(function (r) {
+      if (r[0]) return r[0];
       var item = {key: key, kind: "post", url: url, payload: payload, label: label || "", photo: photo || null,
-                  photoName: (photo && photo.name) || "", form: !!(asForm || photo), error: "", created: Date.now()};
+                  photoName: (photo && photo.name) || "", form: !!(asForm || photo), error: "", created: Date.now(),
+                  ref: !!opts.ref, after: opts.after || ""};
+      if (item.after && r[1] != null) resolveUrl(item, r[1]);
       return put(item).then(function () { return item; });
     });
   }
@@ -168,21 +210,30 @@
 
   /* Send what can be sent. Resolves {sent: [{key, number, created}], refused, remaining, stopped}. */
   function flushUnlocked() {
-    var result = {sent: [], refused: 0, remaining: 0, stopped: ""};
-    return Promise.all([list(), csrfToken()]).then(function (r) {
-      var items = r[0], token = r[1];
+    var result = {sent: [], refused: 0, waiting: 0, remaining: 0, stopped: ""};
+    return Promise.all([list(), csrfToken(), allRefs()]).then(function (r) {
+      var items = r[0], token = r[1], refs = r[2];
       var chain = Promise.resolve();
       items.forEach(function (item) {
         chain = chain.then(function () {
           if (result.stopped) return;
           if (item.error && !item.retry) { result.refused += 1; return; }
           if (item.kind === "post") {
+            if (item.after) {
+              if (refs[item.after] == null) { result.waiting += 1; return; }  // its patrol is not on the server yet
+              resolveUrl(item, refs[item.after]);
+            }
             return sendPost(item, token).then(function (res) {
               if (!res.ok) {
                 item.error = res.message; item.retry = false;
                 return put(item).then(function () { result.refused += 1; });
               }
-              return remove(item.key).then(function () {
+              var kept = Promise.resolve();
+              if (item.ref && res.data && res.data.id != null) {
+                refs[item.key] = res.data.id;
+                kept = keepRef(item.key, res.data.id);  // before the item goes: a crash in between resends it (same id)
+              }
+              return kept.then(function () { return removeOne(item.key); }).then(function () {
                 result.sent.push({key: item.key, kind: "post", url: item.url, data: res.data});
               });
             });
@@ -206,7 +257,7 @@
                 });
               }
             }).then(function () {
-              return remove(item.key);
+              return removeOne(item.key);
             }).then(function () {
               result.sent.push({key: item.key, number: item.number, created: created, photoError: item.photoError || ""});
             });
@@ -236,5 +287,6 @@
   }
 
   g.JWQueue = {add: add, addPost: addPost, list: list, count: count, remove: remove, flush: flush, retry: retry, uuid: uuid,
+               refOf: refOf,
                csrfToken: csrfToken, SYNC_TAG: "jiewang-outbox"};
 })(typeof self !== "undefined" ? self : this);
