@@ -156,9 +156,11 @@ def seed_basedata(*, community: Area, seed: int = 1, households: int = HOUSEHOLD
                 continue
             r = residents[idx]
             last = now - dt.timedelta(days=rng.randrange(0, g.visit_days * 2)) if rng.random() < 0.9 else None
+            days = rng.randrange(30, 1500)
+            # one in ten was never visited: newly registered (3–59 days ago), awaiting the first visit
+            since = today - dt.timedelta(days=days if last is not None else 3 + days % 57)
             key_persons.append(KeyPerson(resident_id=r.pk, group=g, risk=g.default_risk, visit_days=g.visit_days,
-                                         since=today - dt.timedelta(days=rng.randrange(30, 1500)),
-                                         last_visited_at=last, **placed))
+                                         since=since, last_visited_at=last, **placed))
         KeyPerson.objects.bulk_create(key_persons)
         units = []
         for k, a in enumerate(shop_addresses):
