@@ -176,7 +176,7 @@ def test_offline_started_patrol_and_visit_arrive_once(live_server, live_tree, li
     assert page.evaluate("localStorage.getItem('jw-patrol')") is None
 
 
-def test_the_demo_grid_workers_day_in_three_taps_at_360(live_server, new_page):
+def test_the_demo_grid_workers_day_in_three_taps_at_360(transactional_db, live_server, new_page):
     """The demo's grid worker on a 360 px phone: today's patrol and the visits due, the people and
     houses of the grid, and the tasks sent down, each within three taps of the start screen, in
     Chinese, without sideways scrolling."""
