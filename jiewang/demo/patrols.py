@@ -3,8 +3,8 @@ start screen, the patrol screen and the coverage pages show something on first s
 
 In the demo town: patrol rules on every grid (patrol every working day, check in at every
 building once a week, visit every household once a month). In the demo community, for each grid
-with a grid worker: a patrol (with a short GPS track inside the grid) on most past working days
-of this month, and visits to about 60 % of the grid's households and to half of its key persons
+with a grid worker: a patrol (with a short GPS track inside the grid and two or three check-ins at
+its buildings) on most working days of the last four weeks, and visits to about 60 % of the grid's households and to half of its key persons
 when base data is there (``jiewang.demo.basedata``, seeded before); the demo login
 ``grid_worker`` has a patrol under way (40 minutes, two check-ins). Written in bulk, deterministic
 for a seed; :func:`delete_demo_patrols` removes it all before the areas on ``--force``.
@@ -80,11 +80,17 @@ def seed_patrols(*, seed: int = 1, now: dt.datetime | None = None) -> dict[str, 
         .values_list("area_id", "user_id").first()
     if demo_login:
         workers[demo_login[0]] = demo_login[1]
-    days = [today.replace(day=d) for d in range(1, today.day)
-            if worktime.is_workday(today.replace(day=d))]
+    # the working days of the last four weeks (the month before too: a demo started on the 1st
+    # shows last month's work in the coverage pages)
+    days = [d for d in (today - dt.timedelta(days=k) for k in range(28, 0, -1)) if worktime.is_workday(d)]
     tz = timezone.get_current_timezone()
-    counts = {"patrols": 0, "visits": 0}
+    counts = {"patrols": 0, "visits": 0, "check-ins": 0}
     by_id = {g.pk: g for g in Area.objects.filter(pk__in=list(workers))}
+    from jiewang.basedata.models import Building
+
+    buildings: dict[int, list] = {}
+    for b in Building.objects.filter(grid_id__in=list(workers)).order_by("pk"):
+        buildings.setdefault(b.grid_id, []).append(b)
     for grid_id, user_id in sorted(workers.items()):
         grid = by_id.get(grid_id)
         if grid is None:
@@ -92,8 +98,9 @@ def seed_patrols(*, seed: int = 1, now: dt.datetime | None = None) -> dict[str, 
         for day in days:
             if rng.random() < 0.8:
                 start = dt.datetime.combine(day, dt.time(9, rng.randint(0, 59)), tz)
-                _patrol(rng, user_id, grid, start, rng.randint(20, 40))
+                patrol, fixes = _patrol(rng, user_id, grid, start, rng.randint(20, 40))
                 counts["patrols"] += 1
+                counts["check-ins"] += _building_checkins(rng, patrol, fixes, buildings.get(grid_id, []))
         counts["visits"] += _visits(rng, user_id, grid, days or [today], tz)
     if demo_login and demo_login[0] in by_id:
         grid = by_id[demo_login[0]]
@@ -105,6 +112,22 @@ def seed_patrols(*, seed: int = 1, now: dt.datetime | None = None) -> dict[str, 
         counts["patrols"] += 1
     counts["patrol rules"] = len(grids) * len(DEFAULT_RULES)
     return counts
+
+
+def _building_checkins(rng, patrol, fixes, buildings) -> int:
+    """Two or three check-ins of a patrol, each at one of the grid's buildings (楼栋: the rule
+    "every building once a week" counts them), at the time of a fix of the track."""
+    if not fixes or not buildings:
+        return 0
+    picks = rng.sample(buildings, min(len(buildings), rng.randint(2, 3)))
+    rows = []
+    for i, b in enumerate(picks):
+        t, lon, lat = fixes[min(len(fixes) - 1, (i + 1) * len(fixes) // (len(picks) + 1))]
+        rows.append(CheckIn(patrol=patrol, client_id=f"demo-b{i}", at=t, lon=b.lon if b.lon is not None else lon,
+                            lat=b.lat if b.lat is not None else lat, building=b,
+                            note=f"{b.road}{b.number}{b.name}：巡查正常"))
+    CheckIn.objects.bulk_create(rows)
+    return len(rows)
 
 
 def _visits(rng, user_id, grid, days, tz) -> int:
