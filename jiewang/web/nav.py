@@ -47,7 +47,7 @@ SECTIONS = [
 
 GROUPS = {
     "command": gettext_noop("Command and dispatch"),  # 指挥调度
-    "grid": gettext_noop("Grid work"),  # 网格治理
+    "grid": gettext_noop("Grid work"),  # 网格工作
     "assess": gettext_noop("Assessment and bulletins"),  # 考核通报
     "party": gettext_noop("Party building and service"),  # 党建服务
 }

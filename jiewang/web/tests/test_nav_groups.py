@@ -21,7 +21,7 @@ def test_a_town_leaders_sections_are_grouped(people, client_for):
     c = client_for(people.town_leader)
     html = c.get("/basedata/").content.decode()
     top = [(h, cur, label) for h, cur, label in bar(html, "主导航")][:7]
-    assert top == [("/command/", "", "指挥调度"), ("/grid/staffing/", "true", "网格治理"),
+    assert top == [("/command/", "", "指挥调度"), ("/grid/staffing/", "true", "网格工作"),
                    ("/events/", "", "查找事件"), ("/assessment/", "", "考核通报"), ("/party/", "", "党的建设"),
                    ("/report/", "", "我要反映"), ("/manage/", "", "系统管理")]
     assert bar(html, "本栏目页面") == [("/grid/staffing/", "", "网格力量"), ("/basedata/", "page", "基础数据"),
