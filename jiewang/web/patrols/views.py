@@ -127,8 +127,10 @@ def _households_not_visited(user, grids, limit=50):
     """Houses in residential use of the grids not visited this month."""
     from jiewang.basedata.selectors import house_list
 
-    start = timezone.localdate().replace(day=1)
-    visited = Visit.objects.filter(grid__in=grids, visited_at__date__gte=start).values("house_id")
+    # the month's first local midnight as a moment: a range on the column, not a per-row date cast
+    # (which SQLite computes in Python for every visit row, again for every house of NOT IN)
+    start = timezone.make_aware(dt.datetime.combine(timezone.localdate().replace(day=1), dt.time()))
+    visited = Visit.objects.filter(grid__in=grids, visited_at__gte=start).values("house_id")
     qs = house_list(user=user).filter(grid__in=grids, use__in=RESIDENTIAL).exclude(pk__in=visited)
     return qs.count(), list(qs.select_related("address")[:limit])
 
