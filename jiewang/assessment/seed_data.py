@@ -54,8 +54,15 @@ INDICATORS = [
 
 
 def load(Indicator) -> int:
+    return upsert_indicators(Indicator, [(*row, order) for order, row in enumerate(INDICATORS)])
+
+
+def upsert_indicators(Indicator, rows) -> int:
+    """Write indicator rows ``(code, name, scheme, formula, population, target, weight, direction,
+    order)`` by code (``Indicator``: the model, or a migration's historical model); how many were
+    new. The shipped rows here and other apps' (supervision, party) go through it."""
     n = 0
-    for order, (code, name, scheme, formula, population, target, weight, direction) in enumerate(INDICATORS):
+    for code, name, scheme, formula, population, target, weight, direction, order in rows:
         _, created = Indicator.objects.update_or_create(code=code, defaults=dict(
             name=name, scheme=scheme, formula=formula, population=population, target=target, weight=weight,
             direction=direction, order=order))

@@ -17,10 +17,6 @@ CODES = [row[0] for row in INDICATORS]
 
 
 def load(Indicator) -> int:
-    n = 0
-    for code, name, scheme, formula, population, target, weight, direction, order in INDICATORS:
-        _, created = Indicator.objects.update_or_create(code=code, defaults=dict(
-            name=name, scheme=scheme, formula=formula, population=population, target=target, weight=weight,
-            direction=direction, order=order))
-        n += created
-    return n
+    from jiewang.assessment.seed_data import upsert_indicators
+
+    return upsert_indicators(Indicator, INDICATORS)
