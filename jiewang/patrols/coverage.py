@@ -157,19 +157,9 @@ def patrol_days_due(every: int, unit: str, month: Month) -> float:
 
 
 def _grid_figures(under: str, month: Month, now: dt.datetime) -> dict[int, Figures]:
-    """Every current grid under the path with its figures (a handful of GROUP BY queries)."""
-    grids = {pk: Figures(pk, name, level, path) for pk, name, level, path in Area.objects.filter(
-        path__startswith=under, level__in=list(GRID_LEVELS), valid_to__isnull=True)
-        .values_list("pk", "name", "level", "path")}
-    for gid, n in (House.objects.filter(area_path__startswith=under, use__in=RESIDENTIAL)
-                   .values_list("grid_id").annotate(n=Count("id")).order_by()):
-        if gid in grids:
-            grids[gid].households = n
-    for gid, n in (Visit.objects.filter(area_path__startswith=under, visited_at__gte=month.start,
-                                        visited_at__lt=month.end, house__use__in=RESIDENTIAL)
-                   .values_list("grid_id").annotate(n=Count("house_id", distinct=True)).order_by()):
-        if gid in grids:
-            grids[gid].visited = n
+    """Every current grid under the path with its figures (a handful of GROUP BY queries): the
+    households and visits of :func:`_grid_counts`, then patrols, buildings and key persons."""
+    grids = _grid_counts(under, month, named=True)
     for gid, n in (Patrol.objects.filter(area_path__startswith=under, day__gte=month.first, day__lte=month.last)
                    .values_list("grid_id").annotate(n=Count("day", distinct=True)).order_by()):
         if gid in grids:
@@ -374,11 +364,15 @@ def _by_population(grids, population: str, numerator: str, denominator: str) -> 
     return {k: tuple(v) for k, v in out.items()}
 
 
-def _grid_counts(under: str, month: Month) -> dict[int, Figures]:
-    """Every current grid under the path with its households and households visited (what
-    :func:`_grid_figures` counts of them, without the patrol and key-person figures)."""
-    grids = {pk: Figures(pk, "", 0, path) for pk, path in Area.objects.filter(
-        path__startswith=under, level__in=list(GRID_LEVELS), valid_to__isnull=True).values_list("pk", "path")}
+def _grid_counts(under: str, month: Month, named: bool = False) -> dict[int, Figures]:
+    """Every current grid under the path with its households and households visited in the month
+    (with its name and level when ``named``: the pages show them, the assessment does not)."""
+    areas = Area.objects.filter(path__startswith=under, level__in=list(GRID_LEVELS), valid_to__isnull=True)
+    if named:
+        grids = {pk: Figures(pk, name, level, path) for pk, name, level, path in
+                 areas.values_list("pk", "name", "level", "path")}
+    else:
+        grids = {pk: Figures(pk, "", 0, path) for pk, path in areas.values_list("pk", "path")}
     for gid, n in (House.objects.filter(area_path__startswith=under, use__in=RESIDENTIAL)
                    .values_list("grid_id").annotate(n=Count("id")).order_by()):
         if gid in grids:
