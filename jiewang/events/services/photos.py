@@ -120,6 +120,20 @@ def _metadata(exif, sub, gps) -> dict:
 
 
 @transaction.atomic
+def check_image(data: bytes) -> tuple[str, str, str]:
+    """An uploaded picture checked as an event's photo is (the byte limit, not empty, type by
+    content, decodable, not too many pixels), for the other apps that take photos (a patrol's
+    check-in, a wish's proof). Returns (content type, extension, sha256); raises ``photo.*``."""
+    if len(data) > max_bytes():
+        raise PayloadTooLarge(f"图片过大（上限 {max_bytes() // 1024 // 1024} MB）/ Image too large.",
+                              code="photo.too_large")
+    if not data:
+        raise ValidationFailed("空文件 / Empty file.", code="photo.empty")
+    content_type, ext = sniff(data)
+    read_exif(data)  # refuses a corrupt image or one declaring too many pixels
+    return content_type, ext, hashlib.sha256(data).hexdigest()
+
+
 def event_photo_add(*, event: Event, actor, data: bytes, kind: str = PhotoKind.REPORT) -> EventPhoto:
     """Attach one photo (the ``photo`` action: its roles say who may). The same picture uploaded
     twice (a retry) is stored once."""

@@ -6,7 +6,6 @@ hours into confirmed service under their report-in, so wishes flow into the year
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from decimal import Decimal
 
 from django.core.files.base import ContentFile
@@ -18,7 +17,7 @@ from django.utils.translation import gettext as _
 from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
-from jiewang.core.errors import PayloadTooLarge, PermissionDenied, ValidationFailed
+from jiewang.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from jiewang.core.scope import Action, ensure_allowed, is_allowed, user_grants
 from jiewang.notifications.services import notify
 
@@ -158,20 +157,13 @@ def check_proof_photo(data: bytes) -> tuple[str, str, str]:
     """A photo proof is checked exactly as an event's photo (``events.services.photos``: the same
     byte limit ``EVENT_PHOTO_MAX_BYTES``, type by content — JPEG, PNG, WebP —, decodable, not too many
     pixels). Returns (content type, extension, sha256); raises ``photo.*`` errors."""
-    from jiewang.events.services.photos import max_bytes, read_exif, sniff
+    from jiewang.events.services.photos import check_image
 
-    if len(data) > max_bytes():
-        raise PayloadTooLarge(f"图片过大（上限 {max_bytes() // 1024 // 1024} MB）/ Image too large.",
-                              code="photo.too_large", fields={"photo": "too_large"})
-    if not data:
-        raise ValidationFailed("空文件 / Empty file.", code="photo.empty", fields={"photo": "empty"})
     try:
-        content_type, ext = sniff(data)
-        read_exif(data)  # refuses a corrupt image or one declaring too many pixels
-    except ValidationFailed as exc:
-        exc.fields = {"photo": exc.code}
+        return check_image(data)
+    except ApplicationError as exc:
+        exc.fields = {"photo": {"photo.too_large": "too_large", "photo.empty": "empty"}.get(exc.code, exc.code)}
         raise
-    return content_type, ext, hashlib.sha256(data).hexdigest()
 
 
 @transaction.atomic

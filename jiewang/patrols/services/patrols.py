@@ -10,7 +10,6 @@ worker ends it (:func:`patrol_end`, the lifecycle's only move). Each write leave
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -18,7 +17,7 @@ from django.utils import timezone
 
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
-from jiewang.core.errors import Conflict, PayloadTooLarge, ValidationFailed
+from jiewang.core.errors import Conflict, ValidationFailed
 
 from ..choices import PatrolStatus
 from ..lifecycle import PATROL_LIFECYCLE
@@ -85,18 +84,11 @@ def time_window(patrol: Patrol, now: dt.datetime) -> tuple[dt.datetime, dt.datet
 
 
 def _photo(data: bytes) -> tuple[str, str]:
-    """Check an uploaded photo as the events' photos are checked (type by content, bytes, pixels,
-    decodable): the events' own public checks. Returns (extension, sha256)."""
-    from jiewang.events.services.photos import max_bytes, read_exif, sniff
+    """Check an uploaded photo as the events' photos are checked. Returns (extension, sha256)."""
+    from jiewang.events.services.photos import check_image
 
-    if len(data) > max_bytes():
-        raise PayloadTooLarge(f"图片过大（上限 {max_bytes() // 1024 // 1024} MB）/ Image too large.",
-                              code="photo.too_large")
-    if not data:
-        raise ValidationFailed("空文件 / Empty file.", code="photo.empty")
-    _content_type, ext = sniff(data)
-    read_exif(data)  # refuses a corrupt image or one declaring too many pixels
-    return ext, hashlib.sha256(data).hexdigest()
+    _content_type, ext, digest = check_image(data)
+    return ext, digest
 
 
 def checkin_building(patrol: Patrol, building_id: int | None):
