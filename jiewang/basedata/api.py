@@ -10,6 +10,7 @@ from ninja import File, Form, Query, Router, Status
 from ninja.files import UploadedFile
 
 from jiewang.areas.models import Area
+from jiewang.areas.selectors import area_or_404
 from jiewang.core.errors import NotFound, PayloadTooLarge, PermissionDenied
 from jiewang.core.schema_types import DbId
 
@@ -30,12 +31,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _area(area_id: int | None) -> Area | None:
-    if area_id is None:
-        return None
-    area = Area.objects.filter(pk=area_id).first()
-    if area is None:
-        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
-    return area
+    return None if area_id is None else area_or_404(area_id)
 
 
 def _under(area_id: int | None) -> str | None:

@@ -7,9 +7,8 @@ from django.conf import settings
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from jiewang.areas.models import Area
+from jiewang.areas.selectors import area_get
 from jiewang.core.errors import NotFound, PayloadTooLarge
-from jiewang.core.scope import Action, restrict
 from jiewang.core.schema_types import DbId, Moment
 
 from . import selectors
@@ -26,13 +25,6 @@ from .services.track import track_batch_add
 router = Router(tags=["patrols"])
 
 
-def _area(user, area_id: int) -> Area:
-    area = restrict(Area.objects.filter(pk=area_id), user, Action.VIEW).first()
-    if area is None:
-        raise NotFound("区域不存在 / Area not found.", code="area.not_found")
-    return area
-
-
 class RuleQuery(Schema):
     grid_id: DbId | None = None
 
@@ -44,7 +36,7 @@ def rules(request, q: Query[RuleQuery]):
 
 @router.post("/rules", response={201: RuleOut}, summary="Set a rule on a grid (community staff, town, district)")
 def rule_create(request, payload: RuleIn):
-    rule = rule_svc.rule_create(actor=request.user, grid=_area(request.user, payload.grid_id), kind=payload.kind,
+    rule = rule_svc.rule_create(actor=request.user, grid=area_get(user=request.user, area_id=payload.grid_id), kind=payload.kind,
                                 every=payload.every, unit=payload.unit, note=payload.note)
     return Status(201, rule_out(rule))
 
@@ -72,7 +64,7 @@ def patrols(request, q: Query[PatrolQuery]):
 
 @router.post("", response={200: PatrolOut, 201: PatrolOut}, summary="Start a patrol of one of your grids")
 def patrol_start(request, payload: StartIn):
-    patrol, created = patrol_svc.patrol_start(actor=request.user, grid=_area(request.user, payload.grid_id),
+    patrol, created = patrol_svc.patrol_start(actor=request.user, grid=area_get(user=request.user, area_id=payload.grid_id),
                                               client_id=payload.client_id, at=payload.started_at)
     return Status(201 if created else 200, patrol_out(selectors.patrol_get(user=request.user, patrol_id=patrol.pk)))
 
@@ -202,7 +194,7 @@ class CoverageQuery(Schema):
 @router.get("/coverage", response=CoverageOut,
             summary="巡查走访覆盖: patrol days, households visited, key persons overdue, per area and worker")
 def coverage(request, q: Query[CoverageQuery]):
-    report = coverage_report(user=request.user, area=_area(request.user, q.area_id), month=q.month)
+    report = coverage_report(user=request.user, area=area_get(user=request.user, area_id=q.area_id), month=q.month)
     return {"month": report["month"].label, "week": report["month"].week_label, "area": report["area"].as_dict(),
             "children": [c.as_dict() for c in report["children"]],
             "workers": [w.as_dict() for w in report["workers"]]}
@@ -214,4 +206,4 @@ class OverdueQuery(Schema):
 
 @router.get("/coverage/overdue", response=list[OverdueOut], summary="Key persons overdue for a visit")
 def overdue(request, q: Query[OverdueQuery]):
-    return overdue_key_persons(user=request.user, area=_area(request.user, q.area_id))
+    return overdue_key_persons(user=request.user, area=area_get(user=request.user, area_id=q.area_id))
