@@ -15,8 +15,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
-from django.db.models import BooleanField, ExpressionWrapper, F, Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
 
 from jiewang.areas.models import Area
 from jiewang.dispatching.models import Assignment, ExtensionRequest, ExtensionStatus, SummonsStatus, WhistleSummons
@@ -24,6 +25,7 @@ from jiewang.events.choices import EventChannel, EventSource, EventStatus, Satis
 from jiewang.events.models import Deadline, DeadlineState, Event, EventActivity
 
 from .choices import Population
+from .columns import Columns
 
 # An assignment's column naming the member of each unit population (a board through its post).
 UNIT_COLUMN = {Population.DEPARTMENT: "department_id", Population.POST: "post_id", Population.BOARD: "post__board_id"}
@@ -394,6 +396,24 @@ def by_node(rows, path_of: Callable, item: Callable = lambda r: r) -> dict[int, 
     return out
 
 
+def _lead_units(event_ids: list[int], chunk: int = 900):
+    """(event, department, post, board) of the lead assignments (主办, not withdrawn or returned)
+    of the events, in id order per event: plain SQL in chunks of ids (a city's month is tens of
+    thousands of events; the ORM's ``__in`` costs more to prepare than the query to run)."""
+    from django.db import connection
+
+    table, post = connection.ops.quote_name(Assignment._meta.db_table), Assignment._meta.get_field("post")
+    posts = connection.ops.quote_name(post.related_model._meta.db_table)
+    with connection.cursor() as c:
+        for i in range(0, len(event_ids), chunk):
+            part = event_ids[i:i + chunk]
+            c.execute(f"SELECT a.event_id, a.department_id, a.post_id, p.board_id FROM {table} a "
+                      f"LEFT JOIN {posts} p ON p.id = a.post_id WHERE a.role = 'lead' "
+                      f"AND a.status NOT IN ('withdrawn', 'returned') "
+                      f"AND a.event_id IN ({', '.join(['%s'] * len(part))}) ORDER BY a.event_id, a.id", part)
+            yield from c.fetchall()
+
+
 class Frame:
     """The rows a period's formulas read, for every area under ``root_path`` at once (the city),
     grouped by area node: computing the month of 1,000 towns and 40 districts then reads each
@@ -404,80 +424,106 @@ class Frame:
     def __init__(self, root_path: str, start: dt.datetime, end: dt.datetime):
         self.root_path, self.start, self.end = root_path, start, end
         events = Event.objects.filter(area_path__startswith=root_path, duplicate_of__isnull=True)
-        cols = ("pk", "area_path", "town_id", "community_id", "grid_id", "reporter_id")
-        self.cols: dict[int, tuple] = {}  # event → (town, community, grid, reporter)
-
-        def grouped(rows, extra=lambda r: r[0]) -> dict[int, list]:
-            out: dict[int, list] = defaultdict(list)
-            for r in rows:
-                self.cols[r[0]] = r[2:6]
-                item = extra(r)
-                for node in _nodes(r[1]):
-                    out[node].append(item)
-            return out
 
         # One scan of the events for the four sets the formulas count (each selected again below
         # by the same conditions): closed in the period (not voided), open and being worked at its
-        # end, accepted in it, reported on patrol in it.
+        # end, accepted in it, reported on patrol in it; with whether a handling clock was late
+        # and whether an extension was approved (as columns: no datetimes to convert in Python).
         closed_q = Q(closed_at__gte=start, closed_at__lt=end) & ~Q(status=EventStatus.VOIDED)
         open_q = Q(accepted_at__lt=end, status__in=WORKING) & (Q(closed_at__isnull=True) | Q(closed_at__gte=end))
         accepted_q = Q(accepted_at__gte=start, accepted_at__lt=end)
         patrol_q = Q(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
-        def flag(q):  # the condition as a column (no datetimes to convert in Python)
+
+        def flag(q):
             return ExpressionWrapper(q, output_field=BooleanField())
 
         scan = events.filter(closed_q | open_q | accepted_q | patrol_q).order_by()
-        rows = list(scan.annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
-                                  in_p=flag(patrol_q)).values_list(*cols, "rework_count", "channel", "source",
-                                                                   "status", "in_c", "in_o", "in_a", "in_p"))
-        closed = [r for r in rows if r[10]]
-        open_ = [r for r in rows if r[11]]
-        accepted = [r for r in rows if r[12]]
-        patrol = [r for r in rows if r[13]]
-        self.closed = grouped(closed)
-        self.reworked = {r[0] for r in closed if r[6] > 0}
-        self.open = grouped(open_)
-        counted = [r[0] for r in closed] + [r[0] for r in open_]
-        self.late: set[int] = set()
-        self.extended: set[int] = set()
-        for chunk in _chunks(counted, 2000):
-            self.late.update(Deadline.objects.filter(event_id__in=chunk, kind="handle").filter(late_q(end))
-                             .values_list("event_id", flat=True))
-        for chunk in _chunks([r[0] for r in closed], 2000):
-            self.extended.update(ExtensionRequest.objects.filter(event_id__in=chunk, status=ExtensionStatus.APPROVED)
-                                 .values_list("event_id", flat=True))
-        self.accepted = grouped(accepted, lambda r: (r[0], r[7], r[8]))
-        self.patrol = grouped(patrol, lambda r: (r[0], r[9]))
+        late = Exists(Deadline.objects.filter(event=OuterRef("pk"), kind="handle").filter(late_q(end)))
+        extended = Exists(ExtensionRequest.objects.filter(event=OuterRef("pk"), status=ExtensionStatus.APPROVED))
+        # (pk, path, town, community, grid, reporter, rework, channel, source, status,
+        #  in_c, in_o, in_a, in_p, late, extended)
+        self.rows = list(scan.annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
+                                       in_p=flag(patrol_q), late_=late, ext_=extended).values_list(
+            "pk", "area_path", "town_id", "community_id", "grid_id", "reporter_id", "rework_count", "channel",
+            "source", "status", "in_c", "in_o", "in_a", "in_p", "late_", "ext_"))
+        self.cols: dict[int, tuple] = {r[0]: r[2:6] for r in self.rows}  # event → (town, community, grid, reporter)
+        self.paths: dict[int, str] = {r[0]: r[1] for r in self.rows}
+        self.reworked = {r[0] for r in self.rows if r[10] and r[6] > 0}
+        self.late: set[int] = {r[0] for r in self.rows if r[14] and (r[10] or r[11])}
+        self.extended: set[int] = {r[0] for r in self.rows if r[15] and r[10]}
         visits = EventActivity.objects.filter(action__in=["visit", "rate"], at__gte=start, at__lt=end,
                                               event__area_path__startswith=root_path,
                                               event__duplicate_of__isnull=True).order_by("id")
-        self.visits = grouped(visits.values_list("event_id", "event__area_path", "event__town_id",
-                                                 "event__community_id", "event__grid_id", "event__reporter_id",
-                                                 "data", "event__channel"),
-                              lambda r: (r[0], r[6], r[7] == EventChannel.HOTLINE))
+        # (event, path, town, community, grid, reporter, data, channel) in id order
+        self.visit_rows = list(visits.values_list("event_id", "event__area_path", "event__town_id",
+                                                  "event__community_id", "event__grid_id", "event__reporter_id",
+                                                  "data", "event__channel"))
+        for r in self.visit_rows:
+            if r[0] not in self.cols:
+                self.cols[r[0]] = r[2:6]
+                self.paths[r[0]] = r[1]
+        self.position = {e: i for i, e in enumerate(sorted(self.cols))}  # event → its row in Columns
         self.leads: dict[int, list[tuple]] = defaultdict(list)
-        leads = Assignment.objects.filter(role="lead").exclude(status__in=["withdrawn", "returned"])
-        for chunk in _chunks(list(self.cols), 2000):
-            for eid, *units in leads.filter(event_id__in=chunk).values_list("event_id", "department_id", "post_id",
-                                                                            "post__board_id"):
-                self.leads[eid].append(tuple(units))
+        for eid, *units in _lead_units(sorted(self.cols)):
+            self.leads[eid].append(tuple(units))
         clocks = Deadline.objects.filter(kind="sign", subject_type="assignment", started_at__gte=start,
                                          started_at__lt=end, event__area_path__startswith=root_path)
-        clocks = list(clocks.annotate(late=flag(late_q(end))).filter(Q(state=DeadlineState.MET) | late_q(end))
-                      .values_list("subject_id", "event_id", "event__area_path", "late"))
-        units: dict[int, tuple] = {}
-        for chunk in _chunks(list({c[0] for c in clocks}), 2000):
-            for pk, *cols_ in Assignment.objects.filter(pk__in=chunk).values_list("pk", "department_id", "post_id",
-                                                                                  "post__board_id"):
-                units[pk] = tuple(cols_)
-        self.sign = by_node(clocks, lambda c: c[2], lambda c: (bool(c[3]), c[1], units.get(c[0], (None, None, None))))
+        # (assignment, event, path, late)
+        self.sign_rows = list(clocks.annotate(late=flag(late_q(end))).filter(Q(state=DeadlineState.MET) | late_q(end))
+                              .values_list("subject_id", "event_id", "event__area_path", "late"))
+        self.sign_units = {pk: tuple(units) for pk, *units in Assignment.objects.filter(
+            pk__in=clocks.filter(Q(state=DeadlineState.MET) | late_q(end)).values("subject_id"))
+            .values_list("pk", "department_id", "post_id", "post__board_id")}
         self.summonses = by_node(  # (department, status, rating, event) by area node
             WhistleSummons.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=end,
                                           whistle__event__area_path__startswith=root_path).order_by("pk")
             .values_list("department_id", "status", "rating", "whistle__event_id", "whistle__event__area_path"),
             lambda r: r[4], lambda r: r[:4])
-        self._members: dict[str, dict[int, dict[int, str]]] = {}
+        self._members: dict[str, list[tuple]] = {}
         self._shared: dict = {}
+        self._columns: Columns | None = None
+
+    # The rows grouped by area node, for the per-event path (a run with an approved exclusion).
+
+    @cached_property
+    def closed(self) -> dict[int, list]:
+        return by_node((r for r in self.rows if r[10]), lambda r: r[1], lambda r: r[0])
+
+    @cached_property
+    def open(self) -> dict[int, list]:
+        return by_node((r for r in self.rows if r[11]), lambda r: r[1], lambda r: r[0])
+
+    @cached_property
+    def accepted(self) -> dict[int, list]:
+        return by_node((r for r in self.rows if r[12]), lambda r: r[1], lambda r: (r[0], r[7], r[8]))
+
+    @cached_property
+    def patrol(self) -> dict[int, list]:
+        return by_node((r for r in self.rows if r[13]), lambda r: r[1], lambda r: (r[0], r[9]))
+
+    @cached_property
+    def visits(self) -> dict[int, list]:
+        return by_node(self.visit_rows, lambda r: r[1], lambda r: (r[0], r[6], r[7] == EventChannel.HOTLINE))
+
+    @cached_property
+    def sign(self) -> dict[int, list]:
+        return by_node(self.sign_rows, lambda c: c[2],
+                       lambda c: (bool(c[3]), c[1], self.sign_units.get(c[0], (None, None, None))))
+
+    def columnar(self, ctx: Context, formula: str, population: str, excluded) -> dict | None:
+        """The counts of ``formula`` for ``ctx``'s area from the columns (:mod:`.columns`), or None
+        where they do not apply (an exclusion: counted event by event)."""
+        if excluded or ctx.area_id is None:
+            return None
+        if self._columns is None:
+            self._columns = Columns(self)
+        depth = len(_nodes(ctx.area_path)) - 1
+        if formula == "sign_on_time":
+            return self._columns.sign_counts(population, ctx.area_id, depth)
+        got = self._columns.event_counts(formula, population, ctx.area_id, depth)
+        if got is None:
+            got = self._columns.visit_counts(formula, population, ctx.area_id, depth)
+        return got
 
     def shared(self, key, make: Callable[[Frame], object]):
         """What ``make(frame)`` returns, made once per frame: a formula registered by another app
@@ -516,14 +562,21 @@ class Frame:
                     out[eid].append(member)
         return out
 
-    def members(self, area_id: int, population: str, read) -> dict[int, str]:
-        """The members of ``population`` under the area: ``read(root_path)`` gives (member, name,
-        path) for the whole root once, in the order the per-area query lists them."""
-        table = self._members.get(population)
+    def members(self, area_id: int, population: str, read, depth: int | None = None) -> dict[int, str]:
+        """The members of ``population`` under the area (at ``depth`` on the paths: its own
+        index in its path; None: found by id), names cut to a result's 100 characters:
+        ``read(root_path)`` gives (member, name, path) for the whole root once, in the order the
+        per-area query lists them. The dict is the frame's: not to be changed."""
+        rows = self._members.get(population)
+        if rows is None:
+            rows = self._members[population] = [(pk, name[:100], _nodes(path)) for pk, name, path in read(self.root_path)]
+        if depth is None:
+            return {pk: name for pk, name, nodes in rows if area_id in nodes}
+        key = ("members", population, depth)
+        table = self._shared.get(key)
         if table is None:
-            table = defaultdict(dict)
-            for pk, name, path in read(self.root_path):
-                for node in _nodes(path):
-                    table[node][pk] = name
-            self._members[population] = table
-        return table.get(area_id, {})  # the caller copies it
+            table = self._shared[key] = defaultdict(dict)
+            for pk, name, nodes in rows:
+                if len(nodes) > depth:
+                    table[nodes[depth]][pk] = name
+        return table.get(area_id, {})

@@ -57,7 +57,8 @@ def members(area: Area, population: str, frame: formulas.Frame | None = None) ->
     if frame is not None:
         if population == Population.DEPARTMENT and area.level == AreaLevel.TOWN:
             return {}
-        return frame.members(area.pk, population, lambda root: member_rows(root, population))
+        return frame.members(area.pk, population, lambda root: member_rows(root, population),
+                             area.path.strip("/").count("/"))
     if population in (Population.TOWN, Population.COMMUNITY, Population.GRID):
         level = {Population.TOWN: AreaLevel.TOWN, Population.COMMUNITY: AreaLevel.COMMUNITY,
                  Population.GRID: AreaLevel.GRID}[population]
@@ -167,7 +168,8 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
         inds = frame.shared(("indicators", kind, pops), lambda _f: indicators_for(kind, pops))
         rules = frame.shared("list_rules", lambda _f: _list_rules())
     results: list[dict] = []
-    acc: dict[tuple, list] = {}  # (population, scheme, member) → [Σ weight, Σ weight × score, name]
+    append = results.append
+    acc: dict[tuple, dict[int, list]] = {}  # (population, scheme) → member → [Σ weight, Σ weight × score, name]
     for population in pops:
         known = members(area, population, frame)
         mine = [i for i in inds if i.population == population]
@@ -177,12 +179,14 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
             if fdef is None or population not in fdef.populations:
                 continue
             excluded = {e for e, codes in exclusions if not codes or ind.code in codes}
-            per_ind[ind.id] = fdef.fn(ctx, population, excluded)
-        names = dict(known)
+            counts = frame.columnar(ctx, ind.formula, population, excluded) if frame is not None else None
+            per_ind[ind.id] = counts if counts is not None else fdef.fn(ctx, population, excluded)
+        names = known
         if population == Population.DEPARTMENT:  # a town's departments: those its events name
             found = {m for counts in per_ind.values() for m in counts}
             extra = found - set(known)
             if extra:
+                names = dict(known)
                 if frame is None:
                     names.update(names_of(population, extra))
                 else:
@@ -194,30 +198,34 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
             if counts is None:
                 continue
             higher, weight, target, scheme = ind.direction == Direction.HIGHER, ind.weight, ind.target, ind.scheme
+            group = acc.get((population, scheme))
+            if group is None:
+                group = acc[(population, scheme)] = {m: [0.0, 0.0, name] for m, name in listed}
+            get = counts.get
             for member_id, name in listed:
-                key = (population, scheme, member_id)
-                row = acc.get(key)
-                if row is None:
-                    row = acc[key] = [0.0, 0.0, name]
-                got = counts.get(member_id)
-                if got is None or not got[1]:
-                    num, den = got if got is not None else (0.0, 0.0)
-                    results.append({"indicator": ind, "population": population, "member_id": member_id,
-                                    "member_name": name, "numerator": num, "denominator": den, "value": None,
-                                    "score": None, "target_met": None})
+                got = get(member_id)
+                if got is None:
+                    append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
+                            "numerator": 0.0, "denominator": 0.0, "value": None, "score": None, "target_met": None})
                     continue
                 num, den = got
+                if not den:
+                    append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
+                            "numerator": num, "denominator": den, "value": None, "score": None, "target_met": None})
+                    continue
                 value = round(num / den, 6)
                 clipped = 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
                 score = round(100 * (clipped if higher else 1 - clipped), 4)
-                results.append({"indicator": ind, "population": population, "member_id": member_id,
-                                "member_name": name, "numerator": num, "denominator": den, "value": value,
-                                "score": score, "target_met": value >= target if higher else value <= target})
+                append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
+                        "numerator": num, "denominator": den, "value": value, "score": score,
+                        "target_met": value >= target if higher else value <= target})
                 if weight > 0:
+                    row = group[member_id]
                     row[0] += weight
                     row[1] += weight * score
     rows = [{"population": population, "scheme": scheme, "member_id": member_id, "member_name": name,
-             "score": round(ws / w, 2) if w else None} for (population, scheme, member_id), (w, ws, name) in acc.items()]
+             "score": round(ws / w, 2) if w else None}
+            for (population, scheme), group in acc.items() for member_id, (w, ws, name) in group.items()]
     return results, _rank(rows, rules)
 
 
