@@ -12,26 +12,36 @@ migration 0006). Exact definitions in ``docs/assessment.md`` ("Party building") 
   less those refused or withdrawn (nothing was owed).
 * ``party_need_match_rate`` 三张清单匹配率: needs listed in the period (``created_at`` in it) that were
   matched with a project (``matched_at``) before the period's end / needs listed in the period.
+
+Each reads (area path, counted?) rows and adds them up per member; with the assessment's shared
+frame (a month computed for every town and district) the rows are read once for the whole city and
+grouped by area node (:func:`_rows`), the same numbers as the per-area queries.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from functools import lru_cache
 
 from django.db.models import Q
 from django.utils import timezone
 
 from jiewang.assessment.choices import Population
-from jiewang.assessment.formulas import formula
+from jiewang.assessment.formulas import by_node, formula
 
 POPULATIONS = {Population.COMMUNITY, Population.TOWN}
 # The position of a member's id in an area path "/city/district/town/community/…/".
 DEPTH = {Population.TOWN: 3, Population.COMMUNITY: 4}
 
 
+@lru_cache(maxsize=100_000)
+def _ids(path: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in path.strip("/").split("/") if x)
+
+
 def _member(path: str, population: str) -> int | None:
-    ids = [int(x) for x in path.strip("/").split("/") if x]
+    ids = _ids(path)
     depth = DEPTH[population]
     return ids[depth - 1] if len(ids) >= depth else None
 
@@ -48,42 +58,66 @@ def _tally(rows, population) -> dict[int, tuple[float, float]]:
     return {k: (n, d) for k, (n, d) in out.items()}
 
 
-def report_in_rate(ctx, population, excluded):
+def _rows(ctx, key: str, read) -> list[tuple[str, bool]]:
+    """The (area path, counted?) rows of the run's area: ``read(under, start, end)``. With the
+    assessment's shared frame (many areas of one month in a row), read once for its whole root and
+    grouped by area node (each row under every area on its path), instead of once per area."""
+    if ctx.frame is not None:
+        return ctx.frame.shared(("party", key), lambda f: by_node(
+            read(f.root_path, f.start, f.end), lambda r: r[0])).get(ctx.area_id, [])
+    return read(ctx.area_path, ctx.start, ctx.end)
+
+
+def _report_in_rows(under: str, start: dt.datetime, end: dt.datetime) -> list[tuple[str, bool]]:
+    """(home community's path, reported in?) of the in-service members living under ``under``."""
     from .choices import MemberKind
     from .models import PartyMember, ReportIn
 
-    members = list(PartyMember.objects
-                   .filter(kind=MemberKind.IN_SERVICE, active=True, created_at__lt=ctx.end,
-                           home_community__path__startswith=ctx.area_path)
-                   .values_list("pk", "home_community_id", "home_community__path"))
+    members = PartyMember.objects.filter(kind=MemberKind.IN_SERVICE, active=True, created_at__lt=end,
+                                         home_community__path__startswith=under)
+    rows = list(members.values_list("pk", "home_community_id", "home_community__path"))
     reported = set(ReportIn.objects
-                   .filter(member_id__in=[m for m, _c, _p in members], confirmed_at__lt=ctx.end)
-                   .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=ctx.end))
+                   .filter(member__in=members.values("pk"), confirmed_at__lt=end)
+                   .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=end))
                    .exclude(status="rejected")
                    .values_list("member_id", "community_id"))
-    return _tally(((path, (pk, community) in reported) for pk, community, path in members), population)
+    return [(path, (pk, community) in reported) for pk, community, path in rows]
 
 
-def wish_done_rate(ctx, population, excluded):
+def _wish_rows(under: str, start: dt.datetime, end: dt.datetime) -> list[tuple[str, bool]]:
+    """(path, done by its day?) of the wishes under ``under`` due in the period (less refused and
+    withdrawn)."""
     from .models import Wish
 
-    first = timezone.localdate(ctx.start)
-    last = timezone.localdate(ctx.end - dt.timedelta(microseconds=1))
+    first = timezone.localdate(start)
+    last = timezone.localdate(end - dt.timedelta(microseconds=1))
     rows = (Wish.objects
-            .filter(area_path__startswith=ctx.area_path, wanted_by__gte=first, wanted_by__lte=last)
+            .filter(area_path__startswith=under, wanted_by__gte=first, wanted_by__lte=last)
             .exclude(status__in=["refused", "withdrawn"])
             .values_list("area_path", "wanted_by", "done_at"))
-    return _tally(((path, done is not None and timezone.localdate(done) <= due) for path, due, done in rows),
-                  population)
+    return [(path, done is not None and timezone.localdate(done) <= due) for path, due, done in rows]
 
 
-def need_match_rate(ctx, population, excluded):
+def _need_rows(under: str, start: dt.datetime, end: dt.datetime) -> list[tuple[str, bool]]:
+    """(path, matched before the end?) of the needs under ``under`` listed in the period."""
     from .models import Need
 
     rows = (Need.objects
-            .filter(area_path__startswith=ctx.area_path, created_at__gte=ctx.start, created_at__lt=ctx.end)
+            .filter(area_path__startswith=under, created_at__gte=start, created_at__lt=end)
             .values_list("area_path", "matched_at"))
-    return _tally(((path, matched is not None and matched < ctx.end) for path, matched in rows), population)
+    return [(path, matched is not None and matched < end) for path, matched in rows]
+
+
+def report_in_rate(ctx, population, excluded):
+    return _tally(_rows(ctx, "report_in", _report_in_rows), population)
+
+
+def wish_done_rate(ctx, population, excluded):
+    return _tally(_rows(ctx, "wish_done", _wish_rows), population)
+
+
+def need_match_rate(ctx, population, excluded):
+    return _tally(_rows(ctx, "need_match", _need_rows), population)
 
 
 def register() -> None:

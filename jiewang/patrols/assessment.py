@@ -22,8 +22,11 @@ def visit_coverage(ctx, population, excluded):
 
 
 def building_coverage(ctx, population, excluded):
-    from .coverage import building_coverage_counts
+    from .coverage import BuildingCoverageFrame, building_coverage_counts
 
+    if ctx.frame is not None:  # many areas of one month: read once for the whole city
+        return ctx.frame.shared("building_coverage", lambda f: BuildingCoverageFrame(
+            f.root_path, f.start, f.end)).counts(ctx.area_id, population)
     return building_coverage_counts(ctx.area_path, ctx.start, ctx.end, population)
 
 

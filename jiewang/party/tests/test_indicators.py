@@ -134,3 +134,106 @@ def test_a_town_run_shows_them_with_weight_zero(world, tree):
     assert got[("party.community_report_in", tree.c1.pk)] == (1, 4)
     assert got[("party.community_wish_done", tree.c2.pk)] == (1, 1)
     assert got[("party.community_need_match", tree.c1.pk)] == (1, 3)
+
+
+@pytest.fixture
+def wider(world, tree):
+    """The story plus 三镇 (t3, 南区) of the city: K home 丙村 (c3) reported in there, L home c3
+    rejected, M home c3 reported in and ended after the period; wishes of 丙村第1网格 (g4) due in
+    October: one done in time, one refused; a need of c3 listed in October, matched."""
+    from jiewang.party import models as m
+
+    unit = m.PartyOrg.objects.get(name="某公司党支部")
+    c3 = tree.c3
+
+    def member(name):
+        mem = m.PartyMember.objects.create(name=name, org=unit, area_path=unit.area_path, kind="in_service",
+                                           home_community=c3)
+        m.PartyMember.objects.filter(pk=mem.pk).update(created_at=at(1, 5))
+        return mem
+
+    for name, status, ended in (("K", "confirmed", None), ("L", "rejected", None), ("M", "ended", at(11, 20))):
+        m.ReportIn.objects.create(member=member(name), community=c3, area_path=c3.path, unit_org=unit, status=status,
+                                  service_post="volunteer", registered_at=at(9, 1), confirmed_at=at(9, 2),
+                                  ended_at=ended)
+    for due, status, done in ((dt.date(2026, 10, 8), "done", at(10, 7)), (dt.date(2026, 10, 9), "refused", None)):
+        m.Wish.objects.create(community=c3, grid=tree.g4, area_path=tree.g4.path, title="心愿", category="repair",
+                              requester_name="李爷爷", wanted_by=due, status=status, posted_at=at(9, 20), done_at=done)
+    m.Need.objects.create(community=c3, area_path=c3.path, title="需求", category="children", source="residents",
+                          status="matched", created_at=at(10, 4), matched_at=at(10, 6))
+    return world
+
+
+KEYS = ("party_report_in_rate", "party_wish_done_rate", "party_need_match_rate")
+
+
+def test_the_shared_frame_gives_the_per_area_numbers(wider, tree):
+    """With the assessment's shared frame (the month of every town and district in a row) each
+    formula reads its rows once for the city and gives every area exactly its per-area numbers,
+    directly and through the engine."""
+    from jiewang.assessment.formulas import FORMULAS, Context
+    from jiewang.assessment.services.engine import compute, frame_for
+    from jiewang.assessment.services.periods import parse_period
+
+    kind, start, end = parse_period("2026-10")
+    frames: dict = {}
+    for area in (tree.t1, tree.t2, tree.t3, tree.d1, tree.d2, tree.c1, tree.city):
+        frame = frame_for(area, start, end, frames)
+        for key in KEYS:
+            fn = FORMULAS[key].fn
+            for population in ("community", "town"):
+                framed = fn(Context(area.path, start, end, frame=frame, area_id=area.pk), population, set())
+                assert framed == fn(Context(area.path, start, end), population, set()), (area.name, key, population)
+    assert len(frames) == 1
+    frame = frames[next(iter(frames))]
+
+    def framed(key, area, population):
+        return FORMULAS[key].fn(Context(area.path, start, end, frame=frame, area_id=area.pk), population, set())
+
+    assert framed("party_report_in_rate", tree.t3, "community") == {tree.c3.pk: (2.0, 3.0)}
+    assert framed("party_report_in_rate", tree.d1, "town") == {tree.t1.pk: (2.0, 6.0)}
+    assert framed("party_wish_done_rate", tree.t3, "community") == {tree.c3.pk: (1.0, 1.0)}
+    assert framed("party_wish_done_rate", tree.t1, "community") == {tree.c1.pk: (1.0, 3.0), tree.c2.pk: (1.0, 1.0)}
+    assert framed("party_need_match_rate", tree.city, "town") == {tree.t1.pk: (2.0, 4.0), tree.t3.pk: (1.0, 1.0)}
+
+    def party(area, frame):
+        return sorted((r["population"], r["indicator"].code, r["member_id"], r["numerator"], r["denominator"])
+                      for r in compute(area, kind, start, end, frame)[0] if r["indicator"].formula in KEYS)
+
+    for area in (tree.t1, tree.t3, tree.d1):
+        got = party(area, frame_for(area, start, end, frames))
+        assert got == party(area, None) and got
+
+
+def test_with_a_frame_more_areas_make_no_more_queries(wider, tree):
+    """The party formulas' rows are read once per frame (one query each, two for the report-ins),
+    whatever the number of areas computed with it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiewang.assessment.formulas import FORMULAS, Context
+    from jiewang.assessment.services.engine import compute, frame_for
+    from jiewang.assessment.services.periods import parse_period
+
+    kind, start, end = parse_period("2026-10")
+
+    def formula_queries(areas) -> int:
+        frame = frame_for(areas[0], start, end, {})
+        with CaptureQueriesContext(connection) as seen:
+            for area in areas:
+                for key in KEYS:
+                    for population in ("community", "town"):
+                        FORMULAS[key].fn(Context(area.path, start, end, frame=frame, area_id=area.pk), population,
+                                         set())
+        return len(seen)
+
+    assert formula_queries([tree.t1]) == formula_queries([tree.t1, tree.t2, tree.t3, tree.d1, tree.d2]) == 4
+
+    def engine_queries(areas) -> int:
+        frames: dict = {}
+        with CaptureQueriesContext(connection) as seen:
+            for area in areas:
+                compute(area, kind, start, end, frame_for(area, start, end, frames))
+        return sum(1 for q in seen.captured_queries if '"party_' in q["sql"])
+
+    assert engine_queries([tree.t1]) == engine_queries([tree.t1, tree.t3, tree.d1, tree.d2]) == 4

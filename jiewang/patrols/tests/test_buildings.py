@@ -153,3 +153,111 @@ def test_the_phones_list_of_buildings(tree, people, client_for):
     assert client_for(people.community_staff).get("/api/patrols/buildings").json() == []
     r = client_for(people.community_staff).get(f"/api/patrols/buildings?grid_id={tree.g1.pk}")
     assert r.status_code == 404
+
+
+@pytest.fixture
+def city_october(tree, people, week):
+    """The week's story, widened to the city for the shared frame: the grid worker holds g2 too
+    (B4 checked in October), a micro-grid of g1 with its own building (M1, checked), 丙村第1网格 g4
+    (三镇, 南区) with B6 — its worker never checked in; B6 checked on a patrol of g4 by g3's worker
+    (it counts for the grid, not for them: not their grid) —, a grid-worker grant on a community
+    (no grid: not a member) and one that ended."""
+    from jiewang.accounts.choices import Role
+    from jiewang.accounts.models import RoleGrant, User
+    from jiewang.areas.choices import AreaLevel
+    from jiewang.areas.services import area_create
+    from jiewang.core.testing import square
+
+    gw, other = week["gw"], week["other"]
+    RoleGrant.objects.create(user=gw, role=Role.GRID_WORKER, area=tree.g2)
+    micro = area_create(actor=None, parent=tree.g1, level=AreaLevel.MICROGRID, code="500101001001001001",
+                        name="甲社区第1网格第1微网格", geometry=square(106.0, 29.0, 106.05, 29.2),
+                        valid_from=dt.date(2020, 1, 1))
+    m1 = building(micro, "40号")
+    b4, b6 = week["b"][3], building(tree.g4, "60号")
+    checkin(ended_patrol(gw, tree.g2, dt.date(2026, 10, 9)), b4)
+    checkin(ended_patrol(gw, micro, dt.date(2026, 10, 9)), m1)
+    checkin(ended_patrol(other, tree.g4, dt.date(2026, 10, 12)), b6)
+    g4_worker = User.objects.create_user("g4_worker", password="pw-g4-2026", display_name="王五")
+    RoleGrant.objects.create(user=g4_worker, role=Role.GRID_WORKER, area=tree.g4)
+    RoleGrant.objects.create(user=User.objects.create_user("no_grid", password="pw-ng-2026"),
+                             role=Role.GRID_WORKER, area=tree.c2)
+    RoleGrant.objects.create(user=User.objects.create_user("gone", password="pw-gone-2026"),
+                             role=Role.GRID_WORKER, area=tree.g3,
+                             valid_to=dt.datetime(2026, 1, 1, tzinfo=SH))
+    return {**week, "micro": micro, "g4_worker": g4_worker}
+
+
+def test_building_coverage_with_the_shared_frame_equals_per_area(tree, people, city_october):
+    """``BuildingCoverageFrame`` (read once for the city) gives every area's building coverage,
+    for each population, exactly as :func:`building_coverage_counts` does — the same members
+    (grid workers who never checked in too) and the same floats —, directly and through the
+    engine."""
+    from jiewang.assessment.formulas import FORMULAS, Context
+    from jiewang.assessment.services.engine import compute, frame_for
+    from jiewang.assessment.services.periods import parse_period
+
+    kind, start, end = parse_period("2026-10")
+    frames: dict = {}
+    fn = FORMULAS["building_coverage"].fn
+    for area in (tree.t1, tree.t3, tree.d1, tree.d2, tree.c1, tree.t2, tree.city):
+        frame = frame_for(area, start, end, frames)
+        for population in ("grid", "community", "town", "grid_worker"):
+            framed = fn(Context(area.path, start, end, frame=frame, area_id=area.pk), population, set())
+            own = building_coverage_counts(area.path, start, end, population)
+            assert framed == own, (area.name, population)
+            assert [type(x) for v in framed.values() for x in v] == [float] * 2 * len(framed)
+    assert len(frames) == 1
+
+    def ctx(area):
+        return Context(area.path, start, end, frame=frame, area_id=area.pk)
+
+    gw, other, g4_worker = city_october["gw"], city_october["other"], city_october["g4_worker"]
+    # gw: g1 (B1 B2 B3), g2 (B4) — B1 twice, B2, B4 in October; B3 only outside the grid
+    assert fn(ctx(tree.t1), "grid_worker", set()) == {gw.pk: (3.0, 4.0), other.pk: (1.0, 1.0)}
+    assert fn(ctx(tree.d2), "grid_worker", set()) == {g4_worker.pk: (0.0, 1.0)}
+    assert fn(ctx(tree.t3), "grid", set()) == {tree.g4.pk: (1.0, 1.0)}
+    assert fn(ctx(tree.d1), "town", set()) == {tree.t1.pk: (5.0, 6.0)}
+    assert fn(ctx(tree.c1), "grid", set())[city_october["micro"].pk] == (1.0, 1.0)
+
+    def coverage(area, frame):
+        return sorted((r["population"], r["member_id"], r["numerator"], r["denominator"])
+                      for r in compute(area, kind, start, end, frame)[0] if r["indicator"].formula == "building_coverage")
+
+    for area in (tree.t1, tree.t3, tree.d1):
+        assert coverage(area, frame_for(area, start, end, frames)) == coverage(area, None)
+
+
+def test_building_coverage_with_a_frame_reads_once_for_the_city(tree, people, city_october):
+    """With the shared frame, computing more areas makes no more queries for building coverage:
+    its rows are read once for the city (a handful of GROUP BYs), not once per area."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from jiewang.assessment.formulas import FORMULAS, Context
+    from jiewang.assessment.services.engine import compute, frame_for
+    from jiewang.assessment.services.periods import parse_period
+
+    kind, start, end = parse_period("2026-10")
+    fn = FORMULAS["building_coverage"].fn
+
+    def formula_queries(areas) -> int:
+        frame = frame_for(areas[0], start, end, {})
+        with CaptureQueriesContext(connection) as seen:
+            for area in areas:
+                for population in ("grid", "community", "town", "grid_worker"):
+                    fn(Context(area.path, start, end, frame=frame, area_id=area.pk), population, set())
+        return len(seen)
+
+    one = formula_queries([tree.t1])
+    assert one <= 6
+    assert formula_queries([tree.t1, tree.t2, tree.t3, tree.d1, tree.d2]) == one
+
+    def engine_queries(areas) -> int:  # the month of several areas through the engine, one frame
+        frames: dict = {}
+        with CaptureQueriesContext(connection) as seen:
+            for area in areas:
+                compute(area, kind, start, end, frame_for(area, start, end, frames))
+        return sum(1 for q in seen.captured_queries if "patrols_checkin" in q["sql"] or "basedata_building" in q["sql"])
+
+    assert engine_queries([tree.t1]) == engine_queries([tree.t1, tree.t3, tree.d1, tree.d2]) <= 4
