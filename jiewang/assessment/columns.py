@@ -23,6 +23,7 @@ import numpy as np
 from jiewang.events.choices import EventChannel, EventSource, EventStatus, Satisfaction
 
 from .choices import Population
+from .rounding import round_half_up
 
 # The owner column of an event for a region population (or the reporter, for grid workers), and
 # the unit column of a lead assignment for a unit population.
@@ -64,7 +65,7 @@ class Counts:
     def of(self, area_id: int) -> dict[int, tuple[float, float]]:
         lo, hi = np.searchsorted(self.area, [area_id, area_id + 1])
         if self.rounded:
-            return {m: (round(n, 6), d) for m, n, d in zip(self.member[lo:hi], self.num[lo:hi], self.den[lo:hi],
+            return {m: (round_half_up(n, 6), d) for m, n, d in zip(self.member[lo:hi], self.num[lo:hi], self.den[lo:hi],
                                                             strict=True)}
         return dict(zip(self.member[lo:hi], zip(self.num[lo:hi], self.den[lo:hi], strict=True), strict=True))
 

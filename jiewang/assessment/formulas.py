@@ -26,6 +26,7 @@ from jiewang.events.models import Deadline, DeadlineState, Event, EventActivity
 
 from .choices import Population
 from .columns import Columns
+from .rounding import round_half_up
 
 # An assignment's column naming the member of each unit population (a board through its post).
 UNIT_COLUMN = {Population.DEPARTMENT: "department_id", Population.POST: "post_id", Population.BOARD: "post__board_id"}
@@ -263,7 +264,7 @@ def visit_tally(ctx, population, excluded, rows, score: Callable[[dict], float])
         for member in own.get(eid, ()):
             result[member][0] += score(data)
             result[member][1] += 1
-    return {m: (round(n, 6), d) for m, (n, d) in result.items()}
+    return {m: (round_half_up(n, 6), d) for m, (n, d) in result.items()}
 
 
 def _sat(data) -> str:

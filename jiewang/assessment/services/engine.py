@@ -25,6 +25,7 @@ from .. import formulas
 from ..choices import DISTRICT_POPULATIONS, TOWN_POPULATIONS, Direction, ExclusionStatus, ListKind, Population, RunStatus
 from ..models import Exclusion, Indicator, ListRule, MemberScore, Result, Run
 from ..permissions import deciders_for, ensure_role
+from ..rounding import round_half_up
 from .periods import KINDS_IN, parse_period
 
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
@@ -143,7 +144,7 @@ def indicator_score(ind: Indicator, value: float | None) -> float | None:
     if value is None:
         return None
     value = max(0.0, min(1.0, value))
-    return round(100 * (value if ind.direction == Direction.HIGHER else 1 - value), 4)
+    return round_half_up(100 * (value if ind.direction == Direction.HIGHER else 1 - value), 4)
 
 
 def target_met(ind: Indicator, value: float | None) -> bool | None:
@@ -213,9 +214,9 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
                     append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
                             "numerator": num, "denominator": den, "value": None, "score": None, "target_met": None})
                     continue
-                value = round(num / den, 6)
+                value = round_half_up(num / den, 6)
                 clipped = 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
-                score = round(100 * (clipped if higher else 1 - clipped), 4)
+                score = round_half_up(100 * (clipped if higher else 1 - clipped), 4)
                 append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
                         "numerator": num, "denominator": den, "value": value, "score": score,
                         "target_met": value >= target if higher else value <= target})
@@ -224,7 +225,7 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
                     row[0] += weight
                     row[1] += weight * score
     rows = [{"population": population, "scheme": scheme, "member_id": member_id, "member_name": name,
-             "score": round(ws / w, 2) if w else None}
+             "score": round_half_up(ws / w, 2) if w else None}
             for (population, scheme), group in acc.items() for member_id, (w, ws, name) in group.items()]
     return results, _rank(rows, rules)
 
@@ -255,7 +256,7 @@ def score_rows(results: list[dict]) -> list[dict]:
     rows = list(acc.values())
     for row in rows:
         w, ws = row.pop("w"), row.pop("ws")
-        row["score"] = round(ws / w, 2) if w else None
+        row["score"] = round_half_up(ws / w, 2) if w else None
     return _rank(rows)
 
 
