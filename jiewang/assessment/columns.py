@@ -40,8 +40,12 @@ def node_matrix(paths: list[str], nodes: Callable[[str], tuple[int, ...]]) -> np
     split = [nodes(p) for p in paths]
     depth = max((len(s) for s in split), default=1)
     out = np.full((len(split), depth), -1, dtype=np.int64)
+    by_length: dict[int, list[int]] = {}
     for i, s in enumerate(split):
-        out[i, :len(s)] = s
+        by_length.setdefault(len(s), []).append(i)
+    for length, rows in by_length.items():
+        if length:
+            out[rows, :length] = np.array([split[i] for i in rows], dtype=np.int64)
     return out
 
 
@@ -85,23 +89,24 @@ class Columns:
         # the events the scan counted, as flags aligned with ``eids``
         flags = {k: np.zeros(n, dtype=bool) for k in ("c", "o", "a", "p", "late", "ext", "rework", "public",
                                                     "voided")}
-        for r in frame.rows:
-            i = frame.position[r[0]]
-            flags["c"][i], flags["o"][i], flags["a"][i], flags["p"][i] = r[10], r[11], r[12], r[13]
-            flags["late"][i], flags["ext"][i], flags["rework"][i] = r[14], r[15], r[6] > 0
-            flags["public"][i] = r[7] in PUBLIC_CHANNELS and r[8] == EventSource.COMPLAINT
-            flags["voided"][i] = r[9] == EventStatus.VOIDED
+        if frame.rows:
+            cols = list(zip(*frame.rows, strict=True))
+            at = np.searchsorted(eids, np.array(cols[0], dtype=np.int64))
+            for name, k in (("c", 10), ("o", 11), ("a", 12), ("p", 13), ("late", 14), ("ext", 15)):
+                flags[name][at] = np.array(cols[k], dtype=bool)
+            flags["rework"][at] = np.array(cols[6], dtype=np.int64) > 0
+            channel, source, status = (np.array(cols[k], dtype=object) for k in (7, 8, 9))
+            flags["public"][at] = np.isin(channel, list(PUBLIC_CHANNELS)) & (source == EventSource.COMPLAINT)
+            flags["voided"][at] = status == EventStatus.VOIDED
         self.flags = flags
         # lead units: (event position, member) distinct pairs per unit population, sorted by event
         self.pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        lead_pos, lead_units = [], []
+        lead_eid, lead_units = [], []
         for eid, units in frame.leads.items():
-            i = frame.position.get(eid)
-            if i is not None:
-                for u in units:
-                    lead_pos.append(i)
-                    lead_units.append(u)
-        lead_pos = np.array(lead_pos, dtype=np.int64)
+            for u in units:
+                lead_eid.append(eid)
+                lead_units.append(u)
+        lead_pos = np.searchsorted(eids, np.array(lead_eid, dtype=np.int64))
         for population, k in UNIT_INDEX.items():
             member = ids(u[k] for u in lead_units)
             keep = member >= 0
@@ -109,7 +114,7 @@ class Columns:
             self.pairs[population] = (pair // SHIFT, pair % SHIFT)
         # return visits: (event position, satisfaction, contacted, resolved, hotline), in id order
         visits = frame.visit_rows
-        self.v_pos = np.fromiter((frame.position[v[0]] for v in visits), dtype=np.int64, count=len(visits))
+        self.v_pos = np.searchsorted(eids, np.fromiter((v[0] for v in visits), dtype=np.int64, count=len(visits)))
         sat = [((v[6] or {}).get("satisfaction") or "") for v in visits]
         self.v_rated = np.array([s != "" for s in sat], dtype=bool)
         self.v_satisfied = np.array([s in SATISFIED for s in sat], dtype=np.float64)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db.models import Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery
 
 from jiewang.areas.models import Area
 from jiewang.dispatching.models import Assignment, ExtensionRequest, ExtensionStatus, SummonsStatus, WhistleSummons
@@ -435,18 +435,27 @@ class Frame:
         accepted_q = Q(accepted_at__gte=start, accepted_at__lt=end)
         patrol_q = Q(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
 
-        def flag(q):
-            return ExpressionWrapper(q, output_field=BooleanField())
+        def flag(q):  # a condition as a 0/1 column (an integer: no converter per row and column)
+            return ExpressionWrapper(q, output_field=IntegerField())
 
-        scan = events.filter(closed_q | open_q | accepted_q | patrol_q).order_by()
-        late = Exists(Deadline.objects.filter(event=OuterRef("pk"), kind="handle").filter(late_q(end)))
-        extended = Exists(ExtensionRequest.objects.filter(event=OuterRef("pk"), status=ExtensionStatus.APPROVED))
-        # (pk, path, town, community, grid, reporter, rework, channel, source, status,
-        #  in_c, in_o, in_a, in_p, late, extended)
-        self.rows = list(scan.annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
-                                       in_p=flag(patrol_q), late_=late, ext_=extended).values_list(
-            "pk", "area_path", "town_id", "community_id", "grid_id", "reporter_id", "rework_count", "channel",
-            "source", "status", "in_c", "in_o", "in_a", "in_p", "late_", "ext_"))
+        late = flag(Exists(Deadline.objects.filter(event=OuterRef("pk"), kind="handle").filter(late_q(end))))
+        extended = flag(Exists(ExtensionRequest.objects.filter(event=OuterRef("pk"),
+                                                               status=ExtensionStatus.APPROVED)))
+
+        def read(qs):
+            # (pk, path, town, community, grid, reporter, rework, channel, source, status,
+            #  in_c, in_o, in_a, in_p, late, extended)
+            return qs.order_by().annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
+                                          in_p=flag(patrol_q), late_=late, ext_=extended).values_list(
+                "pk", "area_path", "town_id", "community_id", "grid_id", "reporter_id", "rework_count", "channel",
+                "source", "status", "in_c", "in_o", "in_a", "in_p", "late_", "ext_")
+
+        # Two reads, each on its indexes (events.models: one per term): the period's closed,
+        # accepted and patrol events (a multi-index OR), and the events being worked now (by
+        # status), of which those open at the period's end are kept.
+        self.rows = list(read(events.filter(closed_q | accepted_q | patrol_q)))
+        seen = {r[0] for r in self.rows}
+        self.rows += [r for r in read(events.filter(status__in=WORKING)) if r[11] and r[0] not in seen]
         self.cols: dict[int, tuple] = {r[0]: r[2:6] for r in self.rows}  # event → (town, community, grid, reporter)
         self.paths: dict[int, str] = {r[0]: r[1] for r in self.rows}
         self.reworked = {r[0] for r in self.rows if r[10] and r[6] > 0}
@@ -463,18 +472,18 @@ class Frame:
             if r[0] not in self.cols:
                 self.cols[r[0]] = r[2:6]
                 self.paths[r[0]] = r[1]
-        self.position = {e: i for i, e in enumerate(sorted(self.cols))}  # event → its row in Columns
         self.leads: dict[int, list[tuple]] = defaultdict(list)
         for eid, *units in _lead_units(sorted(self.cols)):
             self.leads[eid].append(tuple(units))
         clocks = Deadline.objects.filter(kind="sign", subject_type="assignment", started_at__gte=start,
                                          started_at__lt=end, event__area_path__startswith=root_path)
-        # (assignment, event, path, late)
-        self.sign_rows = list(clocks.annotate(late=flag(late_q(end))).filter(Q(state=DeadlineState.MET) | late_q(end))
-                              .values_list("subject_id", "event_id", "event__area_path", "late"))
-        self.sign_units = {pk: tuple(units) for pk, *units in Assignment.objects.filter(
-            pk__in=clocks.filter(Q(state=DeadlineState.MET) | late_q(end)).values("subject_id"))
-            .values_list("pk", "department_id", "post_id", "post__board_id")}
+        # (assignment, event, path, late, its department, post, board)
+        unit = Assignment.objects.filter(pk=OuterRef("subject_id"))
+        self.sign_rows = list(clocks.filter(Q(state=DeadlineState.MET) | late_q(end)).annotate(
+            late=flag(late_q(end)), unit_d=Subquery(unit.values("department_id")),
+            unit_p=Subquery(unit.values("post_id")), unit_b=Subquery(unit.values("post__board_id")))
+            .values_list("subject_id", "event_id", "event__area_path", "late", "unit_d", "unit_p", "unit_b"))
+        self.sign_units = {c[0]: c[4:7] for c in self.sign_rows}
         self.summonses = by_node(  # (department, status, rating, event) by area node
             WhistleSummons.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=end,
                                           whistle__event__area_path__startswith=root_path).order_by("pk")

@@ -177,6 +177,12 @@ class Event(models.Model):
             # (a test holds them equal).
             models.Index(fields=["reported_at", "id"], name="event_public_recent_idx",
                          condition=Q(channel__in=["resident_web", "open311", "hotline"]) & ~Q(status="voided")),
+            # A period's events (the assessment's frame, reports): closed in it, accepted in it,
+            # reported on patrol in it — with (status, due_at) for those open at its end, one
+            # index per term of the frame's OR (a multi-index OR, not a scan of every event).
+            models.Index(fields=["closed_at"], name="event_closed_at_idx"),
+            models.Index(fields=["accepted_at"], name="event_accepted_at_idx"),
+            models.Index(fields=["channel", "reported_at"], name="event_channel_reported_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], condition=Q(idempotency_key__isnull=False),
