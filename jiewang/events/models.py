@@ -219,7 +219,12 @@ class EventActivity(models.Model):
         verbose_name = _("event activity")
         verbose_name_plural = _("event activities")
         ordering = ["event", "at", "id"]
-        indexes = [models.Index(fields=["event", "at"])]
+        indexes = [
+            models.Index(fields=["event", "at"]),
+            # A period's return visits and ratings (the assessment's satisfaction and 12345 rates):
+            # partial, so the other steps of the timeline keep no entry in it.
+            models.Index(fields=["at"], name="activity_rating_at_idx", condition=Q(action__in=["visit", "rate"])),
+        ]
 
     def __str__(self):
         status = EventStatus(self.to_status).label if self.to_status in EventStatus.values else ""

@@ -9,6 +9,7 @@ draft and supersedes the version before it. Nothing writes the rows of a publish
 from __future__ import annotations
 
 import bisect
+from math import floor
 
 from django.db import transaction
 from django.db.models import Max, Q
@@ -200,8 +201,9 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
                 continue
             higher, weight, target, scheme = ind.direction == Direction.HIGHER, ind.weight, ind.target, ind.scheme
             group = acc.get((population, scheme))
-            if group is None:
-                group = acc[(population, scheme)] = {m: [0.0, 0.0, name] for m, name in listed}
+            if group is None:  # the scheme's composite: every listed member, weights added for those with data
+                group = acc[(population, scheme)] = ({}, listed)
+            weighted = group[0]
             get = counts.get
             for member_id, name in listed:
                 got = get(member_id)
@@ -214,19 +216,30 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
                     append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
                             "numerator": num, "denominator": den, "value": None, "score": None, "target_met": None})
                     continue
-                value = round_half_up(num / den, 6)
+                # round_half_up(num / den, 6) and round_half_up(100 × …, 4), inline (a call per member)
+                v = num / den * 1e6
+                whole = floor(v)
+                value = (whole + 1.0 if v - whole >= 0.5 else whole) / 1e6
                 clipped = 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
-                score = round_half_up(100 * (clipped if higher else 1 - clipped), 4)
+                v = 100 * (clipped if higher else 1 - clipped) * 1e4
+                whole = floor(v)
+                score = (whole + 1.0 if v - whole >= 0.5 else whole) / 1e4
                 append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
                         "numerator": num, "denominator": den, "value": value, "score": score,
                         "target_met": value >= target if higher else value <= target})
                 if weight > 0:
-                    row = group[member_id]
-                    row[0] += weight
-                    row[1] += weight * score
-    rows = [{"population": population, "scheme": scheme, "member_id": member_id, "member_name": name,
-             "score": round_half_up(ws / w, 2) if w else None}
-            for (population, scheme), group in acc.items() for member_id, (w, ws, name) in group.items()]
+                    row = weighted.get(member_id)
+                    if row is None:
+                        weighted[member_id] = [weight, weight * score]
+                    else:
+                        row[0] += weight
+                        row[1] += weight * score
+    rows = []
+    for (population, scheme), (weighted, listed) in acc.items():
+        for member_id, name in listed:
+            row = weighted.get(member_id)
+            rows.append({"population": population, "scheme": scheme, "member_id": member_id, "member_name": name,
+                         "score": round_half_up(row[1] / row[0], 2) if row else None})
     return results, _rank(rows, rules)
 
 
