@@ -12,12 +12,13 @@ assignment (主办: not withdrawn or returned), to a board (板块) by the lead 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 
 from jiewang.areas.models import Area
 from jiewang.dispatching.models import Assignment, ExtensionRequest, ExtensionStatus, SummonsStatus, WhistleSummons
@@ -397,6 +398,20 @@ def by_node(rows, path_of: Callable, item: Callable = lambda r: r) -> dict[int, 
     return out
 
 
+def _plain_rows(qs) -> list[tuple]:
+    """The rows of a ``values_list`` query as the driver returns them, without Django's converter
+    per value (a city's month is tens of thousands of rows of ids, strings and flags: the
+    converters cost more than the query). The columns come in the SQL's order: the fields, then
+    the annotations in the order they were added (the callers list them so); a flag is 0/1 on
+    SQLite, a bool on PostgreSQL; JSON is text or decoded, as the driver gives it."""
+    from django.db import connections
+
+    sql, params = qs.query.get_compiler(using=qs.db).as_sql()
+    with connections[qs.db].cursor() as c:
+        c.execute(sql, params)
+        return c.fetchall()
+
+
 def _lead_units(event_ids: list[int], chunk: int = 900):
     """(event, department, post, board) of the lead assignments (主办, not withdrawn or returned)
     of the events, in id order per event: plain SQL in chunks of ids (a city's month is tens of
@@ -435,8 +450,8 @@ class Frame:
         accepted_q = Q(accepted_at__gte=start, accepted_at__lt=end)
         patrol_q = Q(channel=EventChannel.PATROL, reported_at__gte=start, reported_at__lt=end)
 
-        def flag(q):  # a condition as a 0/1 column (an integer: no converter per row and column)
-            return ExpressionWrapper(q, output_field=IntegerField())
+        def flag(q):  # a condition as a column
+            return ExpressionWrapper(q, output_field=BooleanField())
 
         late = flag(Exists(Deadline.objects.filter(event=OuterRef("pk"), kind="handle").filter(late_q(end))))
         extended = flag(Exists(ExtensionRequest.objects.filter(event=OuterRef("pk"),
@@ -445,10 +460,11 @@ class Frame:
         def read(qs):
             # (pk, path, town, community, grid, reporter, rework, channel, source, status,
             #  in_c, in_o, in_a, in_p, late, extended)
-            return qs.order_by().annotate(in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q),
-                                          in_p=flag(patrol_q), late_=late, ext_=extended).values_list(
-                "pk", "area_path", "town_id", "community_id", "grid_id", "reporter_id", "rework_count", "channel",
-                "source", "status", "in_c", "in_o", "in_a", "in_p", "late_", "ext_")
+            return _plain_rows(qs.order_by().annotate(
+                in_c=flag(closed_q), in_o=flag(open_q), in_a=flag(accepted_q), in_p=flag(patrol_q), late_=late,
+                ext_=extended).values_list("pk", "area_path", "town_id", "community_id", "grid_id", "reporter_id",
+                                           "rework_count", "channel", "source", "status", "in_c", "in_o", "in_a",
+                                           "in_p", "late_", "ext_"))
 
         # Two reads, each on its indexes (events.models: one per term): the period's closed,
         # accepted and patrol events (a multi-index OR), and the events being worked now (by
@@ -465,9 +481,10 @@ class Frame:
                                               event__area_path__startswith=root_path,
                                               event__duplicate_of__isnull=True).order_by("id")
         # (event, path, town, community, grid, reporter, data, channel) in id order
-        self.visit_rows = list(visits.values_list("event_id", "event__area_path", "event__town_id",
-                                                  "event__community_id", "event__grid_id", "event__reporter_id",
-                                                  "data", "event__channel"))
+        self.visit_rows = [r[:6] + (r[6] if isinstance(r[6], dict) else json.loads(r[6] or "null"), r[7])
+                           for r in _plain_rows(visits.values_list(
+                               "event_id", "event__area_path", "event__town_id", "event__community_id",
+                               "event__grid_id", "event__reporter_id", "data", "event__channel"))]
         for r in self.visit_rows:
             if r[0] not in self.cols:
                 self.cols[r[0]] = r[2:6]
@@ -479,7 +496,7 @@ class Frame:
                                          started_at__lt=end, event__area_path__startswith=root_path)
         # (assignment, event, path, late, its department, post, board)
         unit = Assignment.objects.filter(pk=OuterRef("subject_id"))
-        self.sign_rows = list(clocks.filter(Q(state=DeadlineState.MET) | late_q(end)).annotate(
+        self.sign_rows = _plain_rows(clocks.filter(Q(state=DeadlineState.MET) | late_q(end)).annotate(
             late=flag(late_q(end)), unit_d=Subquery(unit.values("department_id")),
             unit_p=Subquery(unit.values("post_id")), unit_b=Subquery(unit.values("post__board_id")))
             .values_list("subject_id", "event_id", "event__area_path", "late", "unit_d", "unit_p", "unit_b"))
