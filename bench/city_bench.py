@@ -107,6 +107,8 @@ def main(argv=None) -> int:
     a.add_argument("--towns", type=int, default=0, help="only the first N towns (0: all)")
     a.add_argument("--per-area", type=int, default=10,
                    help="towns also computed without the shared read (a query per area and formula)")
+    a.add_argument("--repeat", type=int, default=3,
+                   help="runs of the engine, then of DuckDB's compute; the median runs are compared")
     a.add_argument("--compared-only", action="store_true",
                    help="time the engine on the compared indicators only (not also on every indicator)")
     a.set_defaults(fn=city_assessment.run)
