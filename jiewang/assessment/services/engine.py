@@ -337,7 +337,7 @@ def run_compute(*, actor, area: Area, period: str, frames: dict | None = None) -
     """Compute ``period`` for ``area`` (a town or a district) into a draft. Who: the area's
     deciders (403), readers of it otherwise 404. ``frames``: a dict kept by a caller computing
     many areas of one period (the monthly job, ``manage.py assess``): the period's rows are then
-    read once for the whole city (:func:`frame_for`)."""
+    read once for the whole city (:func:`frame_for`); without it, once for the area."""
     ensure_role(actor, area.path, deciders_for(area))
     if area.level not in (AreaLevel.TOWN, AreaLevel.DISTRICT):
         raise ValidationFailed("只能考核镇街或区县 / Only a town or a district is assessed.",
@@ -350,7 +350,10 @@ def run_compute(*, actor, area: Area, period: str, frames: dict | None = None) -
     runs = Run.objects.filter(area=area, period=period)
     draft = runs.filter(status=RunStatus.DRAFT).first()
     published = runs.filter(status=RunStatus.PUBLISHED).first()
-    frame = frame_for(area, start, end, frames) if frames is not None else None
+    # Many areas (the monthly job): the city's rows read once. One area: its own rows read once
+    # the same way (the period's events on their indexes, counted in columns), not a query per
+    # formula and population — the same numbers (tests/test_frame.py).
+    frame = frame_for(area, start, end, frames) if frames is not None else formulas.Frame(area.path, start, end)
     results, scores = compute(area, kind, start, end, frame)
     now = timezone.now()
     if draft is None:

@@ -56,3 +56,24 @@ def test_monthly_job_uses_one_frame_and_matches(october, tree, monkeypatch):
     want = sorted((r["indicator"].code, r["member_id"], r["numerator"], r["denominator"])
                   for r in compute(tree.t1, kind, start, end)[0])
     assert got == want
+
+
+def test_a_single_run_reads_its_own_area_once_and_matches(october, tree, monkeypatch):
+    from jiewang.assessment.services.engine import run_compute
+
+    made = []
+    real = Frame.__init__
+
+    def counting(self, *a, **kw):
+        made.append(a[0])
+        real(self, *a, **kw)
+
+    monkeypatch.setattr(Frame, "__init__", counting)
+    run = run_compute(actor=None, area=tree.t1, period="2026-10")
+    assert made == [tree.t1.path]
+    kind, start, end = parse_period("2026-10")
+    got = sorted((r.indicator.code, r.member_id, r.numerator, r.denominator, r.value, r.score)
+                 for r in run.results.all())
+    want = sorted((r["indicator"].code, r["member_id"], r["numerator"], r["denominator"], r["value"], r["score"])
+                  for r in compute(tree.t1, kind, start, end)[0])
+    assert got == want and any(g[3] for g in got)
