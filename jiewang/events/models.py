@@ -182,7 +182,7 @@ class Event(models.Model):
             # index per term of the frame's OR (a multi-index OR, not a scan of every event).
             models.Index(fields=["closed_at"], name="event_closed_at_idx"),
             models.Index(fields=["accepted_at"], name="event_accepted_at_idx"),
-            models.Index(fields=["channel", "reported_at"], name="event_channel_reported_idx"),
+            models.Index(fields=["reported_at"], name="event_reported_at_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], condition=Q(idempotency_key__isnull=False),
