@@ -14,13 +14,38 @@ PHONE_390 = {"width": 390, "height": 844}
 WALK = [(106.050, 29.200), (106.051, 29.2005), (106.052, 29.201), (106.053, 29.2015), (106.054, 29.202)]
 
 
-def _wait(predicate, seconds=20.0):
+def _read(fn, seconds=10.0):
+    """``fn()``, retried while the live server's thread holds a write lock (see ``_wait``)."""
+    from django.db import OperationalError
+
     end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        if predicate():
-            return True
+    while True:
+        try:
+            return fn()
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= end:
+                raise
+        time.sleep(0.1)
+
+
+def _wait(predicate, seconds=20.0):
+    """Poll the database until ``predicate`` holds. The live server writes in its own thread; on
+    SQLite's shared-cache in-memory test database a read that meets its write fails at once with
+    "database table is locked" (SQLITE_LOCKED ignores the busy timeout), so such a read is retried
+    like a false answer."""
+    from django.db import OperationalError
+
+    end = time.monotonic() + seconds
+    while True:
+        try:
+            if predicate():
+                return True
+        except OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= end:
+                raise
+        if time.monotonic() >= end:
+            return False
         time.sleep(0.2)
-    return predicate()
 
 
 def test_offline_patrol_track_arrives_once(live_server, live_tree, live_people, new_page):
@@ -38,7 +63,7 @@ def test_offline_patrol_track_arrives_once(live_server, live_tree, live_people, 
     page.click("#start")  # tap 2: started (through the outbox; with signal, sent at once)
     page.wait_for_selector("#patrol-map")
     assert _wait(lambda: Patrol.objects.filter(worker=live_people.grid_worker, status="ongoing").exists())
-    patrol = Patrol.objects.get(worker=live_people.grid_worker, status="ongoing")
+    patrol = _read(lambda: Patrol.objects.get(worker=live_people.grid_worker, status="ongoing"))
     page.wait_for_function(f"JWPatrol.state().patrol === {patrol.pk}")
     no_horizontal_scroll(page, PHONE_390["width"])
     axe_check(page)
