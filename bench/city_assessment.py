@@ -99,6 +99,11 @@ def duck_load(con, db: str) -> dict:
         coalesce(json_extract_string(data, '$.satisfaction'), '') AS sat,
         coalesce(json_extract(data, '$.contacted')::boolean, false) AS contacted,
         coalesce(json_extract(data, '$.resolved')::boolean, false) AS resolved FROM vis""")
+    from jiewang.assessment.rounding import HALF
+
+    # the engine's rounding (assessment.rounding.round_half_up): a half, through float noise, away from zero
+    con.execute(f"""CREATE OR REPLACE MACRO rhu(x, d) AS sign(x) * (floor(abs(x) * pow(10, d))
+        + CASE WHEN abs(x) * pow(10, d) - floor(abs(x) * pow(10, d)) >= {HALF!r} THEN 1 ELSE 0 END) / pow(10, d)""")
     return counts
 
 
@@ -171,7 +176,7 @@ def duck_compute(con, start: float, end: float, pairs: set[tuple[str, str]]) -> 
             else:
                 sql = f"""SELECT r.{run}, {member[population]}, SUM(r.w), COUNT(*) FROM ({rows[formula]}) r(id, town,
                     district, w) JOIN ev e ON e.id = r.id WHERE {member[population]} IS NOT NULL GROUP BY 1, 2"""
-            con.execute(f"INSERT INTO nums SELECT area, '{population}', '{formula}', member, round(num, 6), den "
+            con.execute(f"INSERT INTO nums SELECT area, '{population}', '{formula}', member, rhu(num, 6), den "
                         f"FROM ({sql}) q(area, member, num, den)")
 
 
@@ -241,19 +246,19 @@ def duck_assess(con) -> None:
     con.execute("""CREATE OR REPLACE TEMP TABLE res AS
         SELECT m.area, m.population, i.code, i.scheme, i.weight, m.member, coalesce(n.num, 0) AS num,
                coalesce(n.den, 0) AS den, v.value,
-               CASE WHEN v.value IS NOT NULL THEN round(100 * CASE WHEN i.higher THEN greatest(0, least(1, v.value))
+               CASE WHEN v.value IS NOT NULL THEN rhu(100 * CASE WHEN i.higher THEN greatest(0, least(1, v.value))
                                 ELSE 1 - greatest(0, least(1, v.value)) END, 4) END AS score,
                CASE WHEN i.higher THEN v.value >= i.target ELSE v.value <= i.target END AS target_met
         FROM mem_all m JOIN ind i ON i.population = m.population
         LEFT JOIN nums n ON n.area = m.area AND n.population = m.population AND n.formula = i.formula
                          AND n.member = m.member
-        CROSS JOIN LATERAL (SELECT CASE WHEN n.den > 0 THEN round(n.num / n.den, 6) END AS value) v""")
+        CROSS JOIN LATERAL (SELECT CASE WHEN n.den > 0 THEN rhu(n.num / n.den, 6) END AS value) v""")
     con.execute("""CREATE OR REPLACE TEMP TABLE comp AS
         WITH c AS (SELECT area, population, scheme, member,
                           sum(CASE WHEN score IS NOT NULL AND weight > 0 THEN weight END) AS w,
                           sum(CASE WHEN score IS NOT NULL AND weight > 0 THEN weight * score END) AS ws
                    FROM res GROUP BY ALL),
-        s AS (SELECT area, population, scheme, member, CASE WHEN w > 0 THEN round(ws / w, 2) END AS score FROM c),
+        s AS (SELECT area, population, scheme, member, CASE WHEN w > 0 THEN rhu(ws / w, 2) END AS score FROM c),
         r AS (SELECT s.*, CASE WHEN score IS NOT NULL THEN
                  rank() OVER (PARTITION BY area, population, scheme ORDER BY score DESC NULLS LAST) END AS rnk,
                  rank() OVER (PARTITION BY area, population, scheme ORDER BY score ASC NULLS LAST) AS from_bottom,

@@ -26,7 +26,7 @@ from .. import formulas
 from ..choices import DISTRICT_POPULATIONS, TOWN_POPULATIONS, Direction, ExclusionStatus, ListKind, Population, RunStatus
 from ..models import Exclusion, Indicator, ListRule, MemberScore, Result, Run
 from ..permissions import deciders_for, ensure_role
-from ..rounding import round_half_up
+from ..rounding import HALF, round_half_up
 from .periods import KINDS_IN, parse_period
 
 GRADES = ((90, "A"), (75, "B"), (60, "C"), (40, "D"))
@@ -219,11 +219,11 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
                 # round_half_up(num / den, 6) and round_half_up(100 × …, 4), inline (a call per member)
                 v = num / den * 1e6
                 whole = floor(v)
-                value = (whole + 1.0 if v - whole >= 0.5 else whole) / 1e6
+                value = (whole + 1.0 if v - whole >= HALF else whole) / 1e6
                 clipped = 0.0 if value < 0.0 else (1.0 if value > 1.0 else value)
                 v = 100 * (clipped if higher else 1 - clipped) * 1e4
                 whole = floor(v)
-                score = (whole + 1.0 if v - whole >= 0.5 else whole) / 1e4
+                score = (whole + 1.0 if v - whole >= HALF else whole) / 1e4
                 append({"indicator": ind, "population": population, "member_id": member_id, "member_name": name,
                         "numerator": num, "denominator": den, "value": value, "score": score,
                         "target_met": value >= target if higher else value <= target})

@@ -7,3 +7,15 @@ def test_a_half_goes_up_where_python_would_go_to_even():
     assert round_half_up(2 / 3, 6) == 0.666667 and round_half_up(1 / 3, 6) == 0.333333
     assert round_half_up(55.46875, 4) == 55.4688 and round_half_up(100.0, 4) == 100.0 and round_half_up(0.0, 2) == 0.0
     assert round_half_up(-65.625, 2) == -65.63 and round_half_up(-0.4, 0) == 0.0
+
+
+def test_a_half_through_float_noise_is_a_half():
+    # (10 × 78.0308 + 50 × 70.3012 + 40 × 46.0283) / 100 is 61.365 on paper; the doubles' sum is
+    # 61.365 in one order and 61.36499999999999 in the other, and both round up
+    a = (10 * 78.0308 + 50 * 70.3012 + 40 * 46.0283) / 100
+    b = (40 * 46.0283 + 50 * 70.3012 + 10 * 78.0308) / 100
+    assert a != b
+    assert round_half_up(a, 2) == round_half_up(b, 2) == 61.37
+    assert round_half_up(86.2249999, 2) == 86.22  # a true value below the half stays below
+    assert round_half_up(0.0000004999, 6) == 0.0 and round_half_up(0.0000005, 6) == 0.000001
+    assert round_half_up(-86.22499999999999, 2) == -86.23
