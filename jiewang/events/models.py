@@ -339,6 +339,8 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["state", "warn_at"], name="deadline_warn_idx"),
             models.Index(fields=["state", "due_at"], name="deadline_due_idx"),
+            # A period's clocks of one kind (the assessment's sign-for clocks of a month).
+            models.Index(fields=["kind", "started_at"], name="deadline_kind_started_idx"),
             # Only clocks with a supervision step ahead (overdue ones): new clocks add no entry.
             models.Index(fields=["state", "stage", "next_step_at"], name="deadline_ladder_idx",
                          condition=Q(next_step_at__isnull=False)),
