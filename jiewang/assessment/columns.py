@@ -17,13 +17,14 @@ here: a run with an approved exclusion counts through the per-event path.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cached_property
 
 import numpy as np
 
 from jiewang.events.choices import EventChannel, EventSource, EventStatus, Satisfaction
 
 from .choices import Population
-from .rounding import round_half_up
+from .rounding import HALF
 
 # The owner column of an event for a region population (or the reporter, for grid workers), and
 # the unit column of a lead assignment for a unit population.
@@ -33,6 +34,9 @@ PUBLIC_CHANNELS = (EventChannel.RESIDENT_WEB, EventChannel.OPEN311, EventChannel
 SATISFIED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
 HOTLINE_WEIGHT = {Satisfaction.SATISFIED: 1.0, Satisfaction.BASICALLY: 0.9}
 SHIFT = np.int64(1) << np.int64(32)
+# a return-visit formula: (the visits it counts, its numerator per visit), as Columns' attributes
+VISIT_FORMULAS = {"satisfaction": ("v_rated", "v_satisfied"), "hotline_response": ("v_hotline", "v_contacted"),
+                  "hotline_resolution": ("v_hotline", "v_resolved"), "hotline_satisfaction": ("v_hotline", "v_weight")}
 
 
 def node_matrix(paths: list[str], nodes: Callable[[str], tuple[int, ...]]) -> np.ndarray:
@@ -54,24 +58,46 @@ def ids(values) -> np.ndarray:
 
 
 class Counts:
-    """One formula's counts for every area of one depth: sorted by (area, member)."""
+    """One formula's counts for every area of one depth, sorted by (area, member): ``keys`` (area ×
+    2³² + member), ``num`` and ``den`` as arrays. A visit formula's numerators (sums of 0.9s) are
+    rounded to 6 decimals (``rounded``), as the per-event path rounds them."""
 
     def __init__(self, area: np.ndarray, member: np.ndarray, num: np.ndarray, rounded: bool):
         keep = (area >= 0) & (member >= 0)
         key = area[keep] * SHIFT + member[keep]
-        uniq, inverse = np.unique(key, return_inverse=True)
-        self.area = uniq // SHIFT
-        self.member = (uniq % SHIFT).tolist()
-        self.num = np.bincount(inverse, weights=num[keep], minlength=len(uniq)).tolist()
-        self.den = np.bincount(inverse, minlength=len(uniq)).astype(np.float64).tolist()
-        self.rounded = rounded
+        self.keys, inverse = np.unique(key, return_inverse=True)
+        self.area = self.keys // SHIFT
+        num = np.bincount(inverse, weights=num[keep], minlength=len(self.keys))
+        self.num = round_half_up_array(num, 6) if rounded else num
+        self.den = np.bincount(inverse, minlength=len(self.keys)).astype(np.float64)
+
+    @cached_property
+    def _lists(self) -> tuple[list, list, list]:
+        return (self.keys % SHIFT).tolist(), self.num.tolist(), self.den.tolist()
 
     def of(self, area_id: int) -> dict[int, tuple[float, float]]:
+        """{member: (num, den)} of one area."""
         lo, hi = np.searchsorted(self.area, [area_id, area_id + 1])
-        if self.rounded:
-            return {m: (round_half_up(n, 6), d) for m, n, d in zip(self.member[lo:hi], self.num[lo:hi], self.den[lo:hi],
-                                                            strict=True)}
-        return dict(zip(self.member[lo:hi], zip(self.num[lo:hi], self.den[lo:hi], strict=True), strict=True))
+        member, num, den = self._lists
+        return dict(zip(member[lo:hi], zip(num[lo:hi], den[lo:hi], strict=True), strict=True))
+
+    def aligned(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(found, num, den) for the (area × 2³² + member) ``keys``, in their order (0 where not found)."""
+        if not len(self.keys):
+            zero = np.zeros(len(keys))
+            return np.zeros(len(keys), dtype=bool), zero, zero
+        at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        found = self.keys[at] == keys
+        return found, np.where(found, self.num[at], 0.0), np.where(found, self.den[at], 0.0)
+
+
+def round_half_up_array(x: np.ndarray, digits: int) -> np.ndarray:
+    """:func:`~jiewang.assessment.rounding.round_half_up` of non-negative numbers, element by
+    element (the same double operations, so the same results)."""
+    scale = 10.0 ** digits
+    v = x * scale
+    whole = np.floor(v)
+    return (whole + (v - whole >= HALF)) / scale
 
 
 class Columns:
@@ -127,7 +153,7 @@ class Columns:
         self.s_late = np.array([bool(c[3]) for c in sign], dtype=bool)
         self.s_units = [ids(frame.sign_units.get(c[0], (None, None, None))[k] for c in sign) for k in range(3)]
         self.s_nodes = node_matrix([c[2] for c in sign], _nodes)
-        self._cache: dict[tuple, Counts] = {}
+        self._cache: dict[tuple, Counts | None] = {}
 
     # -- rows → (area, member) -----------------------------------------------------------------
 
@@ -143,22 +169,30 @@ class Columns:
         offsets = np.arange(len(rows)) - np.repeat(np.cumsum(count) - count, count)
         return rows, pair_member[np.repeat(start, count) + offsets]
 
-    def _counts(self, key: tuple, depth: int, pos: np.ndarray, num: np.ndarray, population: str,
-                rounded: bool = False) -> Counts:
-        got = self._cache.get(key)
-        if got is None:
-            rows, member = self._expand(pos, population)
-            area = self.nodes[pos[rows], depth] if depth < self.nodes.shape[1] else np.full(len(rows), -1)
-            got = self._cache[key] = Counts(area, member, num[rows], rounded)
+    def _counts(self, depth: int, pos: np.ndarray, num: np.ndarray, population: str, rounded: bool = False) -> Counts:
+        rows, member = self._expand(pos, population)
+        area = self.nodes[pos[rows], depth] if depth < self.nodes.shape[1] else np.full(len(rows), -1)
+        return Counts(area, member, num[rows], rounded)
+
+    def counts(self, formula: str, population: str, depth: int) -> Counts | None:
+        """The counts of ``formula`` in ``population`` for every area at ``depth`` (None: not a
+        formula counted here), made once."""
+        key = (formula, population, depth)
+        got = self._cache.get(key, False)
+        if got is False:
+            got = self._cache[key] = self._make(formula, population, depth)
         return got
 
-    def event_counts(self, formula: str, population: str, area_id: int, depth: int) -> dict | None:
-        """{member: (num, den)} of an event formula for the area at ``depth`` (None: not a
-        formula counted here)."""
-        got = self._cache.get((formula, population, depth))
-        if got is not None:
-            return got.of(area_id)
+    def _make(self, formula: str, population: str, depth: int) -> Counts | None:
         f = self.flags
+        if formula == "sign_on_time":
+            area = self.s_nodes[:, depth] if depth < self.s_nodes.shape[1] else np.full(len(self.s_late), -1)
+            return Counts(area, self.s_units[UNIT_INDEX[population]], (~self.s_late).astype(np.float64), False)
+        visit = VISIT_FORMULAS.get(formula)
+        if visit is not None:
+            keep, num = getattr(self, visit[0]), getattr(self, visit[1])
+            rows = np.flatnonzero(keep)
+            return self._counts(depth, self.v_pos[rows], num[rows], population, rounded=True)
         if formula == "closed_on_time":
             den, num = f["c"], f["c"] & ~f["late"]
         elif formula == "closure_rate":
@@ -177,32 +211,4 @@ class Columns:
         else:
             return None
         pos = np.flatnonzero(den)
-        return self._counts((formula, population, depth), depth, pos, num[pos].astype(np.float64),
-                            population).of(area_id)
-
-    def visit_counts(self, formula: str, population: str, area_id: int, depth: int) -> dict | None:
-        got = self._cache.get((formula, population, depth))
-        if got is not None:
-            return got.of(area_id)
-        if formula == "satisfaction":
-            keep, num = self.v_rated, self.v_satisfied
-        elif formula == "hotline_response":
-            keep, num = self.v_hotline, self.v_contacted
-        elif formula == "hotline_resolution":
-            keep, num = self.v_hotline, self.v_resolved
-        elif formula == "hotline_satisfaction":
-            keep, num = self.v_hotline, self.v_weight
-        else:
-            return None
-        rows = np.flatnonzero(keep)
-        return self._counts((formula, population, depth), depth, self.v_pos[rows], num[rows], population,
-                            rounded=True).of(area_id)
-
-    def sign_counts(self, population: str, area_id: int, depth: int) -> dict:
-        key = ("sign_on_time", population, depth)
-        got = self._cache.get(key)
-        if got is None:
-            area = self.s_nodes[:, depth] if depth < self.s_nodes.shape[1] else np.full(len(self.s_late), -1)
-            got = self._cache[key] = Counts(area, self.s_units[UNIT_INDEX[population]],
-                                            (~self.s_late).astype(np.float64), False)
-        return got.of(area_id)
+        return self._counts(depth, pos, num[pos].astype(np.float64), population)

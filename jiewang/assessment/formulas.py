@@ -556,15 +556,15 @@ class Frame:
         where they do not apply (an exclusion: counted event by event)."""
         if excluded or ctx.area_id is None:
             return None
+        got = self.depth_counts(formula, population, len(_nodes(ctx.area_path)) - 1)
+        return None if got is None else got.of(ctx.area_id)
+
+    def depth_counts(self, formula: str, population: str, depth: int):
+        """:class:`~.columns.Counts` of ``formula`` for every area at ``depth`` (None: not a
+        formula counted in columns)."""
         if self._columns is None:
             self._columns = Columns(self)
-        depth = len(_nodes(ctx.area_path)) - 1
-        if formula == "sign_on_time":
-            return self._columns.sign_counts(population, ctx.area_id, depth)
-        got = self._columns.event_counts(formula, population, ctx.area_id, depth)
-        if got is None:
-            got = self._columns.visit_counts(formula, population, ctx.area_id, depth)
-        return got
+        return self._columns.counts(formula, population, depth)
 
     def shared(self, key, make: Callable[[Frame], object]):
         """What ``make(frame)`` returns, made once per frame: a formula registered by another app

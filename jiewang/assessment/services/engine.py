@@ -21,8 +21,10 @@ from jiewang.areas.choices import AreaLevel
 from jiewang.areas.models import Area
 from jiewang.audit.services import audit_record
 from jiewang.core.errors import Conflict, NotFound, ValidationFailed
+from jiewang.core.memory import cyclic_gc_paused
 
 from .. import formulas
+from ..batch import LevelBatch
 from ..choices import DISTRICT_POPULATIONS, TOWN_POPULATIONS, Direction, ExclusionStatus, ListKind, Population, RunStatus
 from ..models import Exclusion, Indicator, ListRule, MemberScore, Result, Run
 from ..permissions import deciders_for, ensure_role
@@ -169,6 +171,11 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
         exclusions = frame.shared("exclusions", _exclusions_by_node).get(area.pk, [])
         inds = frame.shared(("indicators", kind, pops), lambda _f: indicators_for(kind, pops))
         rules = frame.shared("list_rules", lambda _f: _list_rules())
+        if not exclusions:  # every area of the level at once, in columns (assessment.batch)
+            batch = frame.shared(("batch", kind, pops, area.level),
+                                 lambda f: _level_batch(f, area, kind, start, end, pops, inds, rules))
+            if area.pk in batch:
+                return batch.of(area.pk)
     results: list[dict] = []
     append = results.append
     acc: dict[tuple, dict[int, list]] = {}  # (population, scheme) → member → [Σ weight, Σ weight × score, name]
@@ -241,6 +248,22 @@ def compute(area: Area, kind: str, start, end, frame: formulas.Frame | None = No
             rows.append({"population": population, "scheme": scheme, "member_id": member_id, "member_name": name,
                          "score": round_half_up(row[1] / row[0], 2) if row else None})
     return results, _rank(rows, rules)
+
+
+def _level_batch(frame: formulas.Frame, area: Area, kind: str, start, end, pops, inds, rules) -> LevelBatch:
+    """The :class:`~jiewang.assessment.batch.LevelBatch` of every current area of ``area``'s level
+    under the frame's root (the city's towns, or its districts; a single run's frame: the area)."""
+    areas = list(Area.objects.filter(path__startswith=frame.root_path, level=area.level, valid_to__isnull=True)
+                 .order_by("path"))
+
+    def counts(a: Area, population: str, formula: str) -> dict:
+        ctx = formulas.Context(area_path=a.path, start=start, end=end, frame=frame, area_id=a.pk)
+        return formulas.FORMULAS[formula].fn(ctx, population, set())
+
+    return LevelBatch(frame=frame, areas=areas, depth=area.path.strip("/").count("/"), populations=pops,
+                      indicators=inds, rules=rules, formulas=formulas.FORMULAS,
+                      known=lambda a, population: members(a, population, frame), counts=counts,
+                      every_name=lambda p: frame.shared(("names", p), lambda _f: names_of(p, None)), grade=grade)
 
 
 def _list_rules() -> dict[str, ListRule]:
@@ -412,9 +435,11 @@ def compute_last_month(today=None) -> list[Run]:
     made = []
     frames: dict = {}  # the month's rows, read once for the city
     done = set(Run.objects.filter(period=period).values_list("area_id", flat=True))
-    for area in Area.objects.filter(Q(level=AreaLevel.TOWN) | Q(level=AreaLevel.DISTRICT), valid_to__isnull=True) \
-            .exclude(pk__in=done).order_by("path"):
-        made.append(run_compute(actor=None, area=area, period=period, frames=frames))
+    areas = Area.objects.filter(Q(level=AreaLevel.TOWN) | Q(level=AreaLevel.DISTRICT), valid_to__isnull=True) \
+        .exclude(pk__in=done).order_by("path")
+    with cyclic_gc_paused():  # a million result rows, freed by reference counting (core.memory)
+        for area in areas:
+            made.append(run_compute(actor=None, area=area, period=period, frames=frames))
     return made
 
 
