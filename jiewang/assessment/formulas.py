@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 
 from jiewang.areas.models import Area
@@ -610,7 +610,10 @@ class Frame:
         per-area query lists them. The dict is the frame's: not to be changed."""
         rows = self._members.get(population)
         if rows is None:
-            rows = self._members[population] = [(pk, name[:100], _nodes(path)) for pk, name, path in read(self.root_path)]
+            got = read(self.root_path)
+            if isinstance(got, QuerySet):  # a city's members: without Django's converter per value
+                got = _plain_rows(got)
+            rows = self._members[population] = [(pk, name[:100], _nodes(path)) for pk, name, path in got]
         if depth is None:
             return {pk: name for pk, name, nodes in rows if area_id in nodes}
         key = ("members", population, depth)
