@@ -15,7 +15,6 @@ import warnings
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone
 
 from jiewang.core.errors import PayloadTooLarge, ValidationFailed
@@ -119,19 +118,26 @@ def _metadata(exif, sub, gps) -> dict:
     return out
 
 
-@transaction.atomic
-def check_image(data: bytes) -> tuple[str, str, str]:
-    """An uploaded picture checked as an event's photo is (the byte limit, not empty, type by
-    content, decodable, not too many pixels), for the other apps that take photos (a patrol's
-    check-in, a wish's proof). Returns (content type, extension, sha256); raises ``photo.*``."""
+def check_bytes(data: bytes) -> tuple[str, str, str]:
+    """The cheap checks of an uploaded picture, before anything is decoded: the byte limit
+    (``photo.too_large``, 413), not empty, the type by content. Returns (content type, extension,
+    sha256)."""
     if len(data) > max_bytes():
         raise PayloadTooLarge(f"图片过大（上限 {max_bytes() // 1024 // 1024} MB）/ Image too large.",
                               code="photo.too_large")
     if not data:
         raise ValidationFailed("空文件 / Empty file.", code="photo.empty")
     content_type, ext = sniff(data)
-    read_exif(data)  # refuses a corrupt image or one declaring too many pixels
     return content_type, ext, hashlib.sha256(data).hexdigest()
+
+
+def check_image(data: bytes) -> tuple[str, str, str]:
+    """An uploaded picture checked as an event's photo is (:func:`check_bytes`, then decodable and
+    not too many pixels), for the other apps that take photos (a patrol's check-in, a wish's
+    proof). Returns (content type, extension, sha256); raises ``photo.*``."""
+    checked = check_bytes(data)
+    read_exif(data)  # refuses a corrupt image or one declaring too many pixels
+    return checked
 
 
 def event_photo_add(*, event: Event, actor, data: bytes, kind: str = PhotoKind.REPORT) -> EventPhoto:
@@ -142,13 +148,7 @@ def event_photo_add(*, event: Event, actor, data: bytes, kind: str = PhotoKind.R
     role = authorize("photo", actor=actor, event=event)
     if kind not in PhotoKind.values:
         raise ValidationFailed("照片类型无效 / Invalid photo kind.", code="photo.kind_invalid")
-    if len(data) > max_bytes():
-        raise PayloadTooLarge(f"图片过大（上限 {max_bytes() // 1024 // 1024} MB）/ Image too large.",
-                              code="photo.too_large")
-    if not data:
-        raise ValidationFailed("空文件 / Empty file.", code="photo.empty")
-    content_type, ext = sniff(data)
-    digest = hashlib.sha256(data).hexdigest()
+    content_type, ext, digest = check_bytes(data)  # decoded (read_exif) only if not stored already
     existing = EventPhoto.objects.filter(event=event, sha256=digest, kind=kind).first()
     if existing is not None:
         return existing
