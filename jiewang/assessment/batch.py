@@ -72,12 +72,9 @@ class IndicatorColumns:
         whole = np.floor(v)
         score = (whole + (v - whole >= HALF)) / 1e4
         met = value >= ind.target if higher else value <= ind.target
-        flags = has.tolist()
         self.has, self.score_arr = has, score
         self.num, self.den = num.tolist(), den.tolist()
-        self.value = [x if h else None for x, h in zip(value.tolist(), flags, strict=True)]
-        self.score = [x if h else None for x, h in zip(score.tolist(), flags, strict=True)]
-        self.met = [x if h else None for x, h in zip(met.tolist(), flags, strict=True)]
+        self.value, self.score, self.met = (_or_none(a, has) for a in (value, score, met))
 
 
 class SchemeColumns:
@@ -116,9 +113,7 @@ class SchemeColumns:
         if rule.black_max_score is not None:
             black |= score < rule.black_max_score
         black &= valid & ~red
-        flags = valid.tolist()
-        self.score = [x if v else None for x, v in zip(score.tolist(), flags, strict=True)]
-        self.rank = [x if v else None for x, v in zip(rank.tolist(), flags, strict=True)]
+        self.score, self.rank = _or_none(score, valid), _or_none(rank, valid)
         self.grade = [grade(x) for x in self.score]
         self.list_kind = [ListKind.RED if r else (ListKind.BLACK if b else "")
                           for r, b in zip(red.tolist(), black.tolist(), strict=True)]
@@ -198,6 +193,13 @@ class LevelBatch:
                            for m, n, s, g, r, k in zip(members, names, c.score[lo:hi], c.grade[lo:hi],
                                                        c.rank[lo:hi], c.list_kind[lo:hi], strict=True)]
         return results, scores
+
+
+def _or_none(values: np.ndarray, keep: np.ndarray) -> list:
+    """The values as Python numbers (or bools), None where ``keep`` is False."""
+    out = values.astype(object)
+    out[~keep] = None
+    return out.tolist()
 
 
 def _from_dicts(listing: Listing, per_area: dict[int, dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
