@@ -26,9 +26,9 @@ from collections.abc import Callable
 import numpy as np
 
 from .choices import Direction, ListKind, Population
-from .columns import SHIFT, round_half_up_array
+from .columns import SHIFT
 from .models import ListRule
-from .rounding import HALF
+from .rounding import round_half_up_array
 
 SCORE_KEY = 20_001  # composite × 100 is an integer in [0, 10,000]: (area position, score) as one integer
 
@@ -68,9 +68,7 @@ class IndicatorColumns:
             value = round_half_up_array(np.where(has, num / np.where(has, den, 1.0), 0.0), 6)
         higher = ind.direction == Direction.HIGHER
         clipped = np.minimum(np.maximum(value, 0.0), 1.0)
-        v = 100 * (clipped if higher else 1 - clipped) * 1e4
-        whole = np.floor(v)
-        score = (whole + (v - whole >= HALF)) / 1e4
+        score = round_half_up_array(100 * (clipped if higher else 1 - clipped), 4)
         met = value >= ind.target if higher else value <= ind.target
         self.has, self.score_arr = has, score
         self.num, self.den = num.tolist(), den.tolist()

@@ -24,7 +24,7 @@ import numpy as np
 from jiewang.events.choices import EventChannel, EventSource, EventStatus, Satisfaction
 
 from .choices import Population
-from .rounding import HALF
+from .rounding import round_half_up_array
 
 # The owner column of an event for a region population (or the reporter, for grid workers), and
 # the unit column of a lead assignment for a unit population.
@@ -89,15 +89,6 @@ class Counts:
         at = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
         found = self.keys[at] == keys
         return found, np.where(found, self.num[at], 0.0), np.where(found, self.den[at], 0.0)
-
-
-def round_half_up_array(x: np.ndarray, digits: int) -> np.ndarray:
-    """:func:`~jiewang.assessment.rounding.round_half_up` of non-negative numbers, element by
-    element (the same double operations, so the same results)."""
-    scale = 10.0 ** digits
-    v = x * scale
-    whole = np.floor(v)
-    return (whole + (v - whole >= HALF)) / scale
 
 
 class Columns:

@@ -15,7 +15,9 @@ WALK = [(106.050, 29.200), (106.051, 29.2005), (106.052, 29.201), (106.053, 29.2
 
 
 def _read(fn, seconds=10.0):
-    """``fn()``, retried while the live server's thread holds a write lock (see ``_wait``)."""
+    """``fn()``, retried while the live server's thread writes: on SQLite's shared-cache in-memory
+    test database a read that meets its write fails at once with "database table is locked"
+    (SQLITE_LOCKED ignores the busy timeout)."""
     from django.db import OperationalError
 
     end = time.monotonic() + seconds
@@ -29,23 +31,13 @@ def _read(fn, seconds=10.0):
 
 
 def _wait(predicate, seconds=20.0):
-    """Poll the database until ``predicate`` holds. The live server writes in its own thread; on
-    SQLite's shared-cache in-memory test database a read that meets its write fails at once with
-    "database table is locked" (SQLITE_LOCKED ignores the busy timeout), so such a read is retried
-    like a false answer."""
-    from django.db import OperationalError
-
+    """Poll the database until ``predicate`` holds (each read through :func:`_read`)."""
     end = time.monotonic() + seconds
-    while True:
-        try:
-            if predicate():
-                return True
-        except OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() >= end:
-                raise
-        if time.monotonic() >= end:
-            return False
+    while time.monotonic() < end:
+        if _read(predicate):
+            return True
         time.sleep(0.2)
+    return _read(predicate)
 
 
 def test_offline_patrol_track_arrives_once(live_server, live_tree, live_people, new_page):

@@ -19,3 +19,16 @@ def test_a_half_through_float_noise_is_a_half():
     assert round_half_up(86.2249999, 2) == 86.22  # a true value below the half stays below
     assert round_half_up(0.0000004999, 6) == 0.0 and round_half_up(0.0000005, 6) == 0.000001
     assert round_half_up(-86.22499999999999, 2) == -86.23
+
+
+def test_the_array_rounding_is_the_scalar_rounding():
+    import random
+
+    import numpy as np
+
+    from jiewang.assessment.rounding import round_half_up_array
+
+    rnd = random.Random(7)
+    xs = [rnd.randint(0, 10**7) / 10**7 for _ in range(2000)] + [0.4453125, 0.0000005, 61.365, 65.625, 0.0, 1.0]
+    for digits in (2, 4, 6):
+        assert round_half_up_array(np.array(xs), digits).tolist() == [round_half_up(x, digits) for x in xs]
